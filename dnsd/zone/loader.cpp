@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Zone loading: scan (libzscanner), then build and validate (zone_build).
+#include "dnsd/zone/loader.hpp"
+
+#include <fmt/format.h>
+
+#include "dnsd/wire/name.hpp"
+#include "dnsd/zone/zone_build.hpp"
+#include "dnsd/zone/zone_scan.hpp"
+
+namespace phx::dns {
+namespace {
+
+// Lower-case wire form of a presentation-form origin; reports a bad one.
+std::optional<std::string> origin_wire(std::string_view text, const SourcePos& at, Diagnostics& diag) {
+    auto name = wire::Name::from_text(text);
+    if (!name) {
+        diag.error(at, fmt::format("'{}' is not a valid zone name", text));
+        return std::nullopt;
+    }
+    name->to_lower();
+    return std::string{name->view()};
+}
+
+std::shared_ptr<const Zone> load(std::string_view input, bool is_file, std::string_view origin,
+                                 const std::string& file_label, const SourcePos& origin_pos, Diagnostics& diag) {
+    auto wire_origin = origin_wire(origin, origin_pos, diag);
+    if (!wire_origin) return nullptr;
+    std::string origin_text{origin};
+    if (origin_text.empty() || origin_text.back() != '.') origin_text += '.';
+    const std::size_t errors_before = diag.error_count();
+    auto records = scan_zone(input, is_file, origin_text, file_label, diag);
+    if (diag.error_count() > errors_before) return nullptr;  // never serve a partly parsed zone
+    return build_zone(*wire_origin, file_label, std::move(records), diag);
+}
+
+}  // namespace
+
+std::string origin_from_file_name(std::string_view path) {
+    auto base = path.substr(path.find_last_of('/') + 1);
+    for (std::string_view suffix : {".zone", ".db", ".txt"}) {
+        if (base.size() > suffix.size() && base.substr(base.size() - suffix.size()) == suffix) {
+            base.remove_suffix(suffix.size());
+            break;
+        }
+    }
+    std::string origin{base};
+    if (origin.empty() || origin.back() != '.') origin += '.';
+    return origin;
+}
+
+std::shared_ptr<const Zone> load_zone_file(const ZoneSource& source, Diagnostics& diag) {
+    const std::string origin = source.origin.empty() ? origin_from_file_name(source.file) : source.origin;
+    const SourcePos origin_pos = source.origin.empty() ? SourcePos{source.file} : source.declared_at;
+    return load(source.file, true, origin, source.file, origin_pos, diag);
+}
+
+std::shared_ptr<const Zone> load_zone_text(std::string_view text, std::string_view origin,
+                                           const std::string& file_label, Diagnostics& diag) {
+    return load(text, false, origin, file_label, SourcePos{file_label}, diag);
+}
+
+std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources, Diagnostics& diag) {
+    std::vector<std::shared_ptr<const Zone>> zones;
+    bool complete = true;
+    for (const auto& source : sources) {
+        auto zone = load_zone_file(source, diag);
+        if (!zone) {
+            complete = false;
+            continue;
+        }
+        for (const auto& other : zones) {
+            if (other->origin() != zone->origin()) continue;
+            diag.error(source.declared_at.file.empty() ? SourcePos{source.file} : source.declared_at,
+                       fmt::format("zone {} is already loaded from {}",
+                                   wire::name_to_text(wire::bytes_of(zone->origin())),
+                                   other->file()));
+            complete = false;
+        }
+        zones.push_back(std::move(zone));
+    }
+    if (!complete) return nullptr;
+    return std::make_shared<const ZoneSet>(std::move(zones));
+}
+
+}  // namespace phx::dns

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// An immutable, validated zone and the set of zones a server answers for.
+// Built once by the loader; shared read-only between worker threads through
+// shared_ptr<const ZoneSet>, so a reload swaps a pointer and nothing else.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "dnsd/wire/types.hpp"
+
+namespace phx::dns {
+
+// All records of one type at one name. Rdata is kept in uncompressed wire
+// form; names inside it keep the case the zone file used.
+struct RrSet {
+    RrType type{};
+    std::uint32_t ttl = 0;
+    std::vector<std::string> rdata;
+    std::uint32_t line = 0;  // where the first record was written
+};
+
+// The records at one owner name. A node with no RRsets is an empty
+// non-terminal: it exists (so NODATA, not NXDOMAIN) but holds nothing.
+struct Node {
+    std::string owner;           // wire form, case as first written
+    std::vector<RrSet> rrsets;   // sorted by type
+
+    [[nodiscard]] const RrSet* find(RrType type) const noexcept;
+    [[nodiscard]] bool empty_non_terminal() const noexcept { return rrsets.empty(); }
+};
+
+// Hashing over string_view so lookups with a stack buffer never allocate.
+struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+class Zone {
+public:
+    using NodeMap = std::unordered_map<std::string, Node, NameHash, std::equal_to<>>;
+
+    Zone(std::string origin, std::string file, NodeMap nodes);
+
+    // Lower-case wire form of the apex.
+    [[nodiscard]] const std::string& origin() const noexcept { return origin_; }
+    [[nodiscard]] const std::string& file() const noexcept { return file_; }
+    // The node for a lower-case wire name, or nullptr.
+    [[nodiscard]] const Node* find(std::string_view name) const noexcept;
+    [[nodiscard]] const Node& apex() const noexcept { return *apex_; }
+    [[nodiscard]] const RrSet& soa() const noexcept { return *soa_; }
+    // RFC 2308 §5: negative answers carry min(SOA TTL, SOA MINIMUM).
+    [[nodiscard]] std::uint32_t negative_ttl() const noexcept { return negative_ttl_; }
+    [[nodiscard]] std::uint32_t serial() const noexcept { return serial_; }
+    [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size(); }
+    [[nodiscard]] std::size_t record_count() const noexcept;
+    [[nodiscard]] const NodeMap& nodes() const noexcept { return nodes_; }
+
+private:
+    std::string origin_;
+    std::string file_;
+    NodeMap nodes_;
+    const Node* apex_ = nullptr;
+    const RrSet* soa_ = nullptr;
+    std::uint32_t negative_ttl_ = 0;
+    std::uint32_t serial_ = 0;
+};
+
+class ZoneSet {
+public:
+    ZoneSet() = default;
+    explicit ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_{std::move(zones)} {}
+
+    // The most specific zone containing a lower-case wire name, or nullptr.
+    [[nodiscard]] const Zone* find(std::string_view name) const noexcept;
+    [[nodiscard]] const std::vector<std::shared_ptr<const Zone>>& zones() const noexcept { return zones_; }
+
+private:
+    std::vector<std::shared_ptr<const Zone>> zones_;
+};
+
+}  // namespace phx::dns
