@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Query classification before the lookup: which errors a query earns, in the
+// order NSD, Knot and BIND check them, and how large the reply may be.
+#include "dnsd/answer.hpp"
+
+#include <algorithm>
+
+#include "dnsd/lookup.hpp"
+#include "dnsd/query.hpp"
+#include "dnsd/response.hpp"
+
+namespace phx::dns {
+namespace {
+
+// RFC 6891 §6.2.5: a client's size below 512 is treated as 512; without EDNS
+// the limit is 512 (RFC 1035 §4.2.1).
+std::size_t max_reply_size(const ParsedQuery& q, const AnswerOptions& options) {
+    if (options.transport == Transport::tcp) return kMaxMessageSize;
+    if (!q.edns.present) return kMinUdpSize;
+    const std::size_t client = std::max<std::size_t>(q.edns.udp_size, kMinUdpSize);
+    const std::size_t ours = std::max<std::size_t>(options.edns_udp_size, kMinUdpSize);
+    return std::min(client, ours);
+}
+
+// The rcode for a well-formed query that will not get a lookup, if any.
+std::optional<Rcode> refusal(const ParsedQuery& q) {
+    if (q.edns.present && q.edns.version > 0) return Rcode::badvers;  // RFC 6891 §6.1.3
+    if (q.qclass != to_u16(RrClass::in)) return Rcode::refused;
+    switch (q.qtype) {
+    case RrType::axfr:
+    case RrType::ixfr: return Rcode::refused;  // zone transfers are not offered
+    case RrType::maila:
+    case RrType::mailb: return Rcode::notimp;
+    case RrType::opt: return Rcode::formerr;  // a pseudo-type, never a question
+    default: return std::nullopt;
+    }
+}
+
+AnswerResult finish(std::size_t size, Disposition disposition, Rcode rcode, const ParsedQuery& q) {
+    if (size == 0) disposition = Disposition::drop;
+    return {size, disposition, rcode, q.qtype};
+}
+
+}  // namespace
+
+AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones, const AnswerOptions& options,
+                    std::span<std::uint8_t> out) noexcept {
+    ParsedQuery q;
+    const QueryVerdict verdict = parse_query(query, q);
+    if (verdict == QueryVerdict::drop) return {};
+    ReplyShape shape{Rcode::noerror, false, max_reply_size(q, options), options.edns_udp_size};
+
+    if (verdict != QueryVerdict::ok) {
+        shape.rcode = verdict == QueryVerdict::notimp ? Rcode::notimp : Rcode::formerr;
+        return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q);
+    }
+    if (auto rcode = refusal(q)) {
+        shape.rcode = *rcode;
+        return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q);
+    }
+    const Zone* zone = zones.find(q.qname_lower.view());
+    if (!zone) {
+        shape.rcode = Rcode::refused;
+        return finish(write_reply(q, shape, nullptr, out), Disposition::not_ours, shape.rcode, q);
+    }
+    Plan plan;
+    plan_answer(*zone, q.qname_lower, q.qtype, options.transport == Transport::tcp, plan);
+    shape.rcode = plan.rcode;
+    shape.authoritative = plan.authoritative;
+    return finish(write_reply(q, shape, &plan, out), Disposition::reply, shape.rcode, q);
+}
+
+}  // namespace phx::dns

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Query parsing: header, the single question, then every further record so
+// that malformed sections and OPT errors (RFC 6891 §6.1.1) are caught.
+#include "dnsd/query.hpp"
+
+namespace phx::dns {
+namespace {
+
+using wire::WireReader;
+
+// Reads one resource record's fixed part and rdata; for an OPT record it
+// records the EDNS fields. Returns false on a malformed record or a second OPT.
+bool read_record(WireReader& r, bool additional, EdnsInfo& edns) {
+    wire::Name owner;
+    if (!wire::read_name(r, owner)) return false;
+    const auto type = RrType{r.u16()};
+    const std::uint16_t rclass = r.u16();
+    const std::uint32_t ttl = r.u32();
+    const std::uint16_t rdlength = r.u16();
+    auto rdata = r.bytes(rdlength);
+    if (!r.ok()) return false;
+    if (type != RrType::opt) return true;
+    if (!additional || edns.present || !owner.is_root()) return false;  // RFC 6891 6.1.1
+    // The options must exactly fill the rdata.
+    WireReader options{rdata};
+    while (options.remaining() > 0) {
+        options.u16();
+        options.skip(options.u16());
+    }
+    if (!options.ok()) return false;
+    edns.present = true;
+    edns.udp_size = rclass;
+    edns.version = static_cast<std::uint8_t>(ttl >> 16);
+    edns.dnssec_ok = (ttl & kEdnsDoBit) != 0;
+    return true;
+}
+
+}  // namespace
+
+QueryVerdict parse_query(std::span<const std::uint8_t> message, ParsedQuery& out) noexcept {
+    WireReader r{message};
+    out.id = r.u16();
+    out.flags = r.u16();
+    const std::uint16_t qdcount = r.u16();
+    const std::uint16_t ancount = r.u16();
+    const std::uint16_t nscount = r.u16();
+    const std::uint16_t arcount = r.u16();
+    if (!r.ok() || (out.flags & flag::qr) != 0) return QueryVerdict::drop;
+    out.opcode = Opcode{static_cast<std::uint8_t>((out.flags >> 11) & 0xf)};
+
+    bool well_formed = qdcount == 1;
+    if (well_formed && wire::read_name(r, out.qname)) {
+        out.qtype = RrType{r.u16()};
+        out.qclass = r.u16();
+        out.has_question = r.ok();
+        out.qname_lower = out.qname;
+        out.qname_lower.to_lower();
+    }
+    well_formed = well_formed && out.has_question;
+    const std::uint32_t records = std::uint32_t{ancount} + nscount + arcount;
+    for (std::uint32_t i = 0; well_formed && i < records; ++i)
+        well_formed = read_record(r, i >= std::uint32_t{ancount} + nscount, out.edns);
+
+    if (out.opcode != Opcode::query) return QueryVerdict::notimp;
+    return well_formed ? QueryVerdict::ok : QueryVerdict::formerr;
+}
+
+}  // namespace phx::dns

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Parsing of an incoming query message into the fields answer() needs.
+// Never throws, never allocates, never reads outside the message.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "dnsd/wire/name.hpp"
+#include "dnsd/wire/types.hpp"
+
+namespace phx::dns {
+
+struct EdnsInfo {
+    bool present = false;
+    std::uint16_t udp_size = 0;  // as the client sent it
+    std::uint8_t version = 0;
+    bool dnssec_ok = false;
+};
+
+struct ParsedQuery {
+    std::uint16_t id = 0;
+    std::uint16_t flags = 0;  // header flags word as received
+    Opcode opcode = Opcode::query;
+    bool has_question = false;
+    wire::Name qname;        // as written: echoed back byte for byte
+    wire::Name qname_lower;  // the lookup key
+    RrType qtype{};
+    std::uint16_t qclass = 0;
+    EdnsInfo edns;
+};
+
+enum class QueryVerdict {
+    ok,
+    drop,     // not a query at all (too short, or a response): no reply (RFC 1035 4.1.1)
+    formerr,  // a query we cannot parse
+    notimp,   // an opcode other than QUERY
+};
+
+// Fills `out` as far as the message allows, so that even a FORMERR reply can
+// echo the ID and, when it parsed, the question and the EDNS state.
+QueryVerdict parse_query(std::span<const std::uint8_t> message, ParsedQuery& out) noexcept;
+
+}  // namespace phx::dns

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Address, prefix, endpoint and port-range parsing.
+#include <doctest/doctest.h>
+
+#include "common/net.hpp"
+
+using namespace phx;
+
+TEST_CASE("IpAddress: parses IPv4 and IPv6 and rejects junk") {
+    auto a = IpAddress::parse("10.0.0.153");
+    REQUIRE(a);
+    CHECK(a->family == IpFamily::v4);
+    CHECK(a->to_string() == "10.0.0.153");
+    auto b = IpAddress::parse("2001:db8::1");
+    REQUIRE(b);
+    CHECK(b->family == IpFamily::v6);
+    CHECK(b->to_string() == "2001:db8::1");
+    CHECK_FALSE(IpAddress::parse("10.0.0.256"));
+    CHECK_FALSE(IpAddress::parse("10.0.0"));
+    CHECK_FALSE(IpAddress::parse(""));
+    CHECK_FALSE(IpAddress::parse("nginx"));
+    CHECK(IpAddress::parse("127.0.0.2")->is_loopback());
+    CHECK(IpAddress::parse("::1")->is_loopback());
+    CHECK(IpAddress::parse("0.0.0.0")->is_unspecified());
+}
+
+TEST_CASE("Cidr: containment and overlap respect the prefix") {
+    auto net = Cidr::parse("10.0.0.0/24");
+    REQUIRE(net);
+    CHECK(net->contains(*IpAddress::parse("10.0.0.13")));
+    CHECK_FALSE(net->contains(*IpAddress::parse("10.0.1.13")));
+    CHECK_FALSE(net->contains(*IpAddress::parse("::1")));
+    CHECK(net->contains(*Cidr::parse("10.0.0.128/25")));
+    CHECK_FALSE(Cidr::parse("10.0.0.128/25")->contains(*net));
+    CHECK(net->overlaps(*Cidr::parse("10.0.0.0/16")));
+    CHECK_FALSE(net->overlaps(*Cidr::parse("10.0.1.0/24")));
+    CHECK(Cidr::parse("10.0.0.153")->is_host());
+    CHECK(Cidr::parse("10.0.0.153")->to_string() == "10.0.0.153");
+    CHECK(Cidr::parse("10.0.0.1/24")->host_bits_set());
+    CHECK(Cidr::parse("10.0.0.1/24")->network().to_string() == "10.0.0.0");
+    CHECK(Cidr::parse("10.0.0.1/24")->broadcast().to_string() == "10.0.0.255");
+    CHECK_FALSE(Cidr::parse("10.0.0.0/33"));
+    CHECK_FALSE(Cidr::parse("10.0.0.0/"));
+    CHECK(Cidr::parse("::/0")->contains(*IpAddress::parse("2001:db8::5")));
+}
+
+TEST_CASE("Endpoint: IPv4 with port, IPv6 only in brackets") {
+    auto e = Endpoint::parse("127.0.0.1:5353");
+    REQUIRE(e);
+    CHECK(e->port == 5353);
+    CHECK(e->to_string() == "127.0.0.1:5353");
+    auto v6 = Endpoint::parse("[::1]:53");
+    REQUIRE(v6);
+    CHECK(v6->address.family == IpFamily::v6);
+    CHECK(v6->to_string() == "[::1]:53");
+    CHECK_FALSE(Endpoint::parse("::1:53"));
+    CHECK_FALSE(Endpoint::parse("127.0.0.1"));
+    CHECK_FALSE(Endpoint::parse("127.0.0.1:65536"));
+    CHECK_FALSE(Endpoint::parse("127.0.0.1:x"));
+}
+
+TEST_CASE("PortRange: single ports and ranges") {
+    CHECK(PortRange::parse("53")->single());
+    auto r = PortRange::parse("8000-8100");
+    REQUIRE(r);
+    CHECK(r->contains(8050));
+    CHECK_FALSE(r->contains(8101));
+    CHECK(r->to_string() == "8000-8100");
+    CHECK_FALSE(PortRange::parse("9-8"));
+    CHECK_FALSE(PortRange::parse("70000"));
+    CHECK_FALSE(PortRange::parse("-5"));
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// TOML reading reports every problem at its file:line:col.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "common/toml_util.hpp"
+
+using namespace phx;
+
+namespace {
+
+std::string write_temp(const std::string& text) {
+    char name[] = "/tmp/phx-toml-XXXXXX";
+    const int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    std::FILE* f = fdopen(fd, "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    return name;
+}
+
+}  // namespace
+
+TEST_CASE("load_toml_file: a syntax error is reported at its line and column") {
+    const auto path = write_temp("[server]\nlisten = [\"a\",\n  oops\n");
+    Diagnostics d;
+    CHECK_FALSE(load_toml_file(path, d));
+    REQUIRE(d.all().size() == 1);
+    CHECK(d.all()[0].at.file == path);
+    CHECK(d.all()[0].at.line == 3);
+    CHECK(d.all()[0].at.column > 0);
+    std::remove(path.c_str());
+}
+
+TEST_CASE("load_toml_file: a missing file is an error naming it") {
+    Diagnostics d;
+    CHECK_FALSE(load_toml_file("/nonexistent/phx.toml", d));
+    CHECK(d.failed());
+    CHECK(d.to_string().find("/nonexistent/phx.toml") == 0);
+}
+
+TEST_CASE("TomlSection: unknown keys, wrong types and ranges carry positions") {
+    const auto path = write_temp("workers = \"two\"\nlisen = 1\nsize = 70000\nnames = [\"a\", 2]\n");
+    Diagnostics d;
+    auto table = load_toml_file(path, d);
+    REQUIRE(table);
+    TomlSection s{*table, "[server]", path, d};
+    s.allow_only({"workers", "listen", "size", "names"});
+    CHECK_FALSE(s.integer("workers", 1, 8));
+    CHECK_FALSE(s.integer("size", 512, 4096));
+    CHECK_FALSE(s.strings("names"));
+    CHECK(d.to_string() ==
+          path + ":2:1: error: unknown key 'lisen' in [server] (did you mean 'listen'?)\n" +
+          path + ":1:11: error: 'workers' in [server] must be an integer\n" +
+          path + ":3:8: error: 'size' in [server] must be between 512 and 4096, not 70000\n" +
+          path + ":4:15: error: 'names' in [server] must hold only strings\n");
+    std::remove(path.c_str());
+}
