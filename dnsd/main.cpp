@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// phx-dnsd: authoritative DNS server for the Phoenix network.
+#include <cstdio>
+#include <exception>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "common/log.hpp"
+#include "dnsd/config.hpp"
+#include "dnsd/net/server.hpp"
+#include "dnsd/wire/name.hpp"
+
+namespace {
+
+using namespace phx;
+using namespace phx::dns;
+
+struct CommandLine {
+    std::string config_file;
+    std::vector<std::string> listen;
+    std::vector<std::string> zones;
+    unsigned workers = 0;
+    bool check = false;
+};
+
+// "FILE" or "ORIGIN=FILE".
+ZoneSource zone_from_argument(const std::string& argument) {
+    const auto eq = argument.find('=');
+    if (eq == std::string::npos) return {argument, {}, {"--zone"}};
+    return {argument.substr(eq + 1), argument.substr(0, eq), {"--zone"}};
+}
+
+// The configuration the file and the command line describe together:
+// --listen replaces the file's addresses, --zone adds to its zones.
+std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag) {
+    DnsdConfig config;
+    if (!cl.config_file.empty()) {
+        auto loaded = load_dnsd_config(cl.config_file, diag);
+        if (!loaded) return std::nullopt;
+        config = std::move(*loaded);
+    }
+    if (!cl.listen.empty()) config.listen.clear();
+    for (const auto& text : cl.listen) {
+        auto endpoint = Endpoint::parse(text);
+        if (!endpoint)
+            diag.error({"--listen"}, fmt::format("'{}' is not an address:port (e.g. 127.0.0.1:5353 or [::1]:53)", text));
+        else config.listen.push_back(*endpoint);
+    }
+    for (const auto& z : cl.zones) config.zones.push_back(zone_from_argument(z));
+    if (cl.workers > 0) config.workers = cl.workers;
+    if (config.workers == 0) config.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 64u);
+    check_dnsd_config(config, cl.config_file.empty() ? "command line" : cl.config_file, diag);
+    if (diag.failed()) return std::nullopt;
+    return config;
+}
+
+void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
+    for (const auto& zone : zones.zones())
+        std::printf("zone %s: %zu records at %zu names, serial %u (%s)\n",
+                    wire::name_to_text(wire::bytes_of(zone->origin())).c_str(), zone->record_count(),
+                    zone->node_count(), zone->serial(), zone->file().c_str());
+    std::string listen;
+    for (const auto& e : config.listen) listen += (listen.empty() ? "" : ", ") + e.to_string();
+    std::printf("listen %s; %u workers; EDNS UDP size %u; TCP max %zu connections, idle timeout %llds\n",
+                listen.c_str(), config.workers, config.edns_udp_size, config.tcp_max_connections,
+                static_cast<long long>(config.tcp_idle_timeout.count()));
+}
+
+std::shared_ptr<const ZoneSet> load_zones(const DnsdConfig& config, Diagnostics& diag) {
+    return load_zone_set(config.zones, diag);
+}
+
+int serve(const DnsdConfig& config, std::shared_ptr<const ZoneSet> zones) {
+    net::ServerOptions options{config.listen, config.workers,
+                               {config.edns_udp_size, config.tcp_max_connections, config.tcp_idle_timeout}};
+    net::Server server{options, zones};
+    for (const auto& e : config.listen) log::info("listening on {} (udp, tcp)", e.to_string());
+    for (const auto& z : zones->zones())
+        log::info("serving {} serial {} from {}", wire::name_to_text(wire::bytes_of(z->origin())), z->serial(),
+                  z->file());
+    server.run({});
+    log::info("stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    log::set_program("phx-dnsd");
+    CommandLine cl;
+    CLI::App app{"phx-dnsd: authoritative DNS server for internal.thinkheads.ai and other zones.\n"
+                 "Answers from RFC 1035 zone files over UDP and TCP, with EDNS(0).",
+                 "phx-dnsd"};
+    app.add_option("-c,--config", cl.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+    app.add_option("-l,--listen", cl.listen, "ADDR:PORT to serve on, repeatable; replaces the config's list");
+    app.add_option("-z,--zone", cl.zones,
+                   "zone file [ORIGIN=]FILE, repeatable; the origin defaults to the file name "
+                   "without .zone; adds to the config's zones");
+    app.add_option("-w,--workers", cl.workers, "worker threads (default: one per CPU)")->check(CLI::Range(1, 64));
+    app.add_flag("--check", cl.check, "load and validate the configuration and zones, print a summary, exit 0 or 1");
+    app.set_version_flag("-V,--version", std::string{"phx-dnsd "} + PHX_VERSION);
+    app.footer("Signals: SIGTERM/SIGINT stop gracefully.\n"
+               "Example: phx-dnsd --listen 127.0.0.1:5353 --zone zones/internal.thinkheads.ai.zone");
+    CLI11_PARSE(app, argc, argv);
+
+    Diagnostics diag;
+    auto config = build_config(cl, diag);
+    std::shared_ptr<const ZoneSet> zones = config ? load_zones(*config, diag) : nullptr;
+    diag.print(stderr);
+    if (!config || !zones) {
+        std::fprintf(stderr, "phx-dnsd: %zu error(s); nothing is served\n", diag.error_count());
+        return 1;
+    }
+    if (cl.check) {
+        print_summary(*config, *zones);
+        return 0;
+    }
+    try {
+        return serve(*config, std::move(zones));
+    } catch (const std::exception& e) {
+        log::error("{}", e.what());
+        return 1;
+    }
+}

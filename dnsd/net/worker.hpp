@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// One worker: an io_context on its own thread with its own UDP sockets and
+// TCP acceptors. Everything a worker touches per query is owned by that
+// thread; the zone snapshot is replaced by posting to it, never shared
+// mutably.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "dnsd/answer.hpp"
+#include "dnsd/zone/zone.hpp"
+
+namespace phx::dns::net {
+
+struct TransportLimits {
+    std::uint16_t edns_udp_size = 1232;
+    std::size_t tcp_max_connections = 256;
+    std::chrono::seconds tcp_idle_timeout{10};
+};
+
+class TcpSession;
+
+class Worker {
+public:
+    Worker(const TransportLimits& limits, std::atomic<std::size_t>& tcp_connections,
+           std::shared_ptr<const ZoneSet> zones);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Adopt already bound sockets (see socket_setup.hpp). Call before start().
+    void add_udp(int fd, bool ipv6, bool wants_pktinfo);
+    void add_tcp(int fd, bool ipv6);
+
+    void start();  // spawns the transports and the thread
+    void stop();   // closes listeners, lets in-flight TCP answers finish; thread-safe
+    void join();
+
+    // Replaces the zone snapshot from any thread; takes effect for the next query.
+    void set_zones(std::shared_ptr<const ZoneSet> zones);
+
+    // Called on the worker's thread only.
+    [[nodiscard]] const ZoneSet& zones() const noexcept { return *zones_; }
+    [[nodiscard]] const TransportLimits& limits() const noexcept { return limits_; }
+    [[nodiscard]] boost::asio::io_context& context() noexcept { return context_; }
+    [[nodiscard]] std::span<std::uint8_t> tcp_scratch() noexcept { return tcp_scratch_; }
+    [[nodiscard]] bool stopping() const noexcept { return stopping_; }
+    [[nodiscard]] std::atomic<std::size_t>& tcp_connections() noexcept { return tcp_connections_; }
+    void register_session(TcpSession* s) { sessions_.insert(s); }
+    void unregister_session(TcpSession* s) { sessions_.erase(s); }
+
+private:
+    struct UdpListener {
+        boost::asio::ip::udp::socket socket;
+        bool wants_pktinfo;
+    };
+
+    void shut_down_listeners();
+
+    TransportLimits limits_;
+    std::atomic<std::size_t>& tcp_connections_;
+    boost::asio::io_context context_{1};
+    std::shared_ptr<const ZoneSet> zones_;
+    std::vector<std::unique_ptr<UdpListener>> udp_;
+    std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
+    std::unordered_set<TcpSession*> sessions_;
+    std::vector<std::uint8_t> tcp_scratch_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace phx::dns::net

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// phx-dnsd config files: the shipped examples load, mistakes are reported
+// at their position with a suggestion.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+
+#include "dnsd/config.hpp"
+
+using namespace phx;
+using namespace phx::dns;
+
+namespace {
+
+std::string write_temp(const std::string& text) {
+    char name[] = "/tmp/phx-dnsd-config-XXXXXX";
+    const int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    std::FILE* f = fdopen(fd, "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    return name;
+}
+
+}  // namespace
+
+TEST_CASE("config: the shipped production example loads as documented") {
+    Diagnostics d;
+    auto config = load_dnsd_config(std::string{PHX_SOURCE_DIR} + "/packaging/phx-dnsd.toml", d);
+    INFO(d.to_string());
+    REQUIRE(config);
+    REQUIRE(config->listen.size() == 2);
+    CHECK(config->listen[0].to_string() == "10.0.0.13:53");
+    CHECK(config->listen[1].to_string() == "127.0.0.1:53");
+    REQUIRE(config->zones.size() == 1);
+    CHECK(config->zones[0].file == "/etc/phoenix/zones/internal.thinkheads.ai.zone");
+    CHECK(config->edns_udp_size == 1232);
+}
+
+TEST_CASE("config: all keys are read; relative zone paths follow the config file") {
+    const auto path = write_temp(
+        "[server]\nlisten = [\"127.0.0.1:5353\", \"[::1]:5353\"]\nworkers = 3\nedns_udp_size = 1400\n"
+        "[tcp]\nmax_connections = 5\nidle_timeout_seconds = 2\n"
+        "[[zone]]\nfile = \"a.zone\"\norigin = \"example.\"\n");
+    Diagnostics d;
+    auto config = load_dnsd_config(path, d);
+    REQUIRE(config);
+    CHECK(config->listen.size() == 2);
+    CHECK(config->workers == 3);
+    CHECK(config->edns_udp_size == 1400);
+    CHECK(config->tcp_max_connections == 5);
+    CHECK(config->tcp_idle_timeout.count() == 2);
+    CHECK(config->zones[0].file == "/tmp/a.zone");
+    CHECK(config->zones[0].origin == "example.");
+    std::remove(path.c_str());
+}
+
+TEST_CASE("config: unknown keys and bad values are errors at file:line:col") {
+    const auto path = write_temp("[server]\nlisen = [\"127.0.0.1:53\"]\nlisten = [\"127.0.0.1\"]\n"
+                                 "[tpc]\n[[zone]]\norigin = \"x.\"\n");
+    Diagnostics d;
+    CHECK_FALSE(load_dnsd_config(path, d));
+    CHECK(d.to_string() ==
+          path + ":4:2: error: unknown key 'tpc' in the top level (did you mean 'tcp'?)\n" +
+          path + ":2:1: error: unknown key 'lisen' in [server] (did you mean 'listen'?)\n" +
+          path + ":3:11: error: '127.0.0.1' is not an address:port (e.g. 127.0.0.1:53 or [::1]:53)\n" +
+          path + ":5:1: error: [[zone]] #1 needs 'file'\n");
+    std::remove(path.c_str());
+}
+
+TEST_CASE("check_dnsd_config: no listen address, no zone and duplicates are errors") {
+    DnsdConfig config;
+    Diagnostics d;
+    check_dnsd_config(config, "command line", d);
+    CHECK(d.error_count() == 2);
+    config.listen = {*Endpoint::parse("127.0.0.1:53"), *Endpoint::parse("127.0.0.1:53")};
+    config.zones.push_back({"z.zone", {}, {}});
+    Diagnostics d2;
+    check_dnsd_config(config, "command line", d2);
+    CHECK(d2.to_string() == "command line: error: listen address 127.0.0.1:53 is given twice\n");
+}
