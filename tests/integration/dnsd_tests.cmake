@@ -1,3 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # phx-dnsd integration tests: the real binary on loopback, queried with
 # dnspython, dig and kdig, and compared with NSD, Knot and BIND.
+phx_python_test(dnsd.answers integration test_answers.py)
+phx_python_test(dnsd.edns integration test_edns.py)
+phx_python_test(dnsd.tcp integration test_tcp.py)
+phx_python_test(dnsd.malformed integration test_malformed.py)
+phx_python_test(dnsd.clients integration test_clients.py)
+phx_python_test(dnsd.cli integration test_cli.py)
+phx_python_test(dnsd.differential integration test_differential.py)
