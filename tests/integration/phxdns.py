@@ -86,8 +86,12 @@ class Dnsd:
         raise RuntimeError(f"phx-dnsd did not answer within 10 s: {self.log()}")
 
     def __exit__(self, *exc):
-        self.stop()
+        # A crash, a sanitizer report or a leak at exit shows as a non-zero code.
+        code = self.stop()
+        log = self.log()
         os.unlink(self.stderr_path)
+        if code != 0:
+            raise AssertionError(f"phx-dnsd exited with {code}: {log}")
 
     def stop(self):
         """SIGTERM, then the exit code (a clean stop is 0)."""
