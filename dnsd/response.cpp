@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "dnsd/wire/rdata.hpp"
 #include "dnsd/wire/writer.hpp"
 
 namespace phx::dns {
@@ -14,37 +15,6 @@ using wire::WireWriter;
 
 constexpr std::size_t kOptSize = 11;  // root name, type, class, TTL, rdlength
 constexpr std::size_t kQuestionNameOffset = kHeaderSize;
-
-// Writes rdata, compressing the names that RFC 1035 types carry (RFC 3597
-// §4 allows it for exactly these); every other type is copied as is.
-void write_rdata(WireWriter& w, RrType type, std::span<const std::uint8_t> rdata) {
-    std::size_t prefix = 0;
-    int names = 0;
-    switch (type) {
-    case RrType::ns:
-    case RrType::cname:
-    case RrType::ptr: names = 1; break;
-    case RrType::mx: prefix = 2; names = 1; break;
-    case RrType::soa: names = 2; break;
-    default: break;
-    }
-    if (names == 0 || rdata.size() < prefix) {
-        w.bytes(rdata);
-        return;
-    }
-    w.bytes(rdata.first(prefix));
-    std::size_t at = prefix;
-    for (int i = 0; i < names; ++i) {
-        const std::size_t len = wire::name_length(rdata.subspan(at));
-        if (len == 0) {  // cannot happen for zone data; copy rather than guess
-            w.bytes(rdata.subspan(at));
-            return;
-        }
-        w.name(rdata.subspan(at, len));
-        at += len;
-    }
-    w.bytes(rdata.subspan(at));
-}
 
 // Writes every record of one RRset; false (and the writer rewound) if the
 // whole set does not fit.
@@ -58,7 +28,7 @@ bool write_rrset(WireWriter& w, const PlannedRrset& p) {
         w.u32(p.ttl);
         const std::size_t length_at = w.pos();
         w.u16(0);
-        write_rdata(w, p.rrset->type, wire::bytes_of(rdata));
+        wire::write_rdata(w, p.rrset->type, wire::bytes_of(rdata));
         w.put_u16_at(length_at, static_cast<std::uint16_t>(w.pos() - length_at - 2));
     }
     if (!w.ok()) {
@@ -104,6 +74,7 @@ std::size_t write_reply(const ParsedQuery& query, const ReplyShape& shape, const
     const std::uint16_t copied = query.flags & (flag::rd | flag::cd | 0x7800 /* opcode */);
     std::uint16_t flags = static_cast<std::uint16_t>(flag::qr | copied | (to_u16(shape.rcode) & 0xf));
     if (shape.authoritative) flags |= flag::aa;
+    if (shape.recursion_available) flags |= flag::ra;
     w.u16(query.id);
     w.u16(flags);
     w.u16(query.has_question ? 1 : 0);

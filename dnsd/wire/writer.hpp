@@ -44,7 +44,8 @@ public:
 private:
     bool room(std::size_t n) noexcept;
     void remember(std::uint16_t offset) noexcept;
-    // The offset of an earlier name equal to the given suffix, or 0 for none.
+    // The offset of an earlier name equal to the given suffix, or 0 for none
+    // (offset 0 is the message header, never a name).
     std::uint16_t find_suffix(std::span<const std::uint8_t> suffix) const noexcept;
     bool suffix_equals(std::size_t at, std::span<const std::uint8_t> suffix) const noexcept;
     void write_labels(std::span<const std::uint8_t> wire_name, bool compress) noexcept;
