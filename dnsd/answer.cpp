@@ -12,16 +12,6 @@
 namespace phx::dns {
 namespace {
 
-// RFC 6891 §6.2.5: a client's size below 512 is treated as 512; without EDNS
-// the limit is 512 (RFC 1035 §4.2.1).
-std::size_t max_reply_size(const ParsedQuery& q, const AnswerOptions& options) {
-    if (options.transport == Transport::tcp) return kMaxMessageSize;
-    if (!q.edns.present) return kMinUdpSize;
-    const std::size_t client = std::max<std::size_t>(q.edns.udp_size, kMinUdpSize);
-    const std::size_t ours = std::max<std::size_t>(options.edns_udp_size, kMinUdpSize);
-    return std::min(client, ours);
-}
-
 // The rcode for a well-formed query that will not get a lookup, if any.
 std::optional<Rcode> refusal(const ParsedQuery& q) {
     if (q.edns.present && q.edns.version > 0) return Rcode::badvers;  // RFC 6891 §6.1.3
@@ -43,12 +33,21 @@ AnswerResult finish(std::size_t size, Disposition disposition, Rcode rcode, cons
 
 }  // namespace
 
+std::size_t reply_size_limit(const ParsedQuery& q, Transport transport, std::uint16_t our_udp_size) noexcept {
+    if (transport == Transport::tcp) return kMaxMessageSize;
+    if (!q.edns.present) return kMinUdpSize;  // RFC 1035 §4.2.1
+    const std::size_t client = std::max<std::size_t>(q.edns.udp_size, kMinUdpSize);
+    const std::size_t ours = std::max<std::size_t>(our_udp_size, kMinUdpSize);
+    return std::min(client, ours);
+}
+
 AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones, const AnswerOptions& options,
                     std::span<std::uint8_t> out) noexcept {
     ParsedQuery q;
     const QueryVerdict verdict = parse_query(query, q);
     if (verdict == QueryVerdict::drop) return {};
-    ReplyShape shape{Rcode::noerror, false, max_reply_size(q, options), options.edns_udp_size};
+    ReplyShape shape{Rcode::noerror, false, reply_size_limit(q, options.transport, options.edns_udp_size),
+                     options.edns_udp_size, options.recursion_available};
 
     if (verdict != QueryVerdict::ok) {
         shape.rcode = verdict == QueryVerdict::notimp ? Rcode::notimp : Rcode::formerr;

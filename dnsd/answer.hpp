@@ -18,12 +18,13 @@ enum class Transport : std::uint8_t { udp, tcp };
 struct AnswerOptions {
     Transport transport = Transport::udp;
     std::uint16_t edns_udp_size = 1232;  // our own limit, advertised in OPT
+    bool recursion_available = false;    // RA: this client may use the forwarder
 };
 
 enum class Disposition : std::uint8_t {
     reply,     // send the `size` bytes written
     drop,      // send nothing (not a query)
-    not_ours,  // the reply is REFUSED: no served zone holds the name
+    not_ours,  // the reply is REFUSED: no served zone holds the name (a forwarder may take it)
 };
 
 struct AnswerResult {
@@ -32,6 +33,14 @@ struct AnswerResult {
     Rcode rcode = Rcode::noerror;
     RrType qtype{};
 };
+
+struct ParsedQuery;
+
+// The largest reply this client can take over this transport: 65535 over
+// TCP; over UDP 512 without EDNS, else min(client's size, ours), at least
+// 512 (RFC 6891 §6.2.5).
+[[nodiscard]] std::size_t reply_size_limit(const ParsedQuery& query, Transport transport,
+                                           std::uint16_t our_udp_size) noexcept;
 
 // `out` must hold 65535 bytes for TCP; for UDP at least the configured EDNS
 // size (a smaller buffer only makes replies truncate sooner).

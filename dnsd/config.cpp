@@ -2,7 +2,11 @@
 // Config file reading on top of common/toml_util.
 #include "dnsd/config.hpp"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -39,6 +43,34 @@ void read_tcp(const TomlSection& s, DnsdConfig& config) {
     if (auto t = s.integer("idle_timeout_seconds", 1, 3600)) config.tcp_idle_timeout = std::chrono::seconds{*t};
 }
 
+void read_forward(const TomlSection& s, ForwardConfig& forward) {
+    s.allow_only({"upstreams", "allow", "timeout_ms", "max_outstanding", "cache_entries", "max_ttl",
+                  "max_negative_ttl", "serve_stale"});
+    if (auto upstreams = s.strings("upstreams")) {
+        for (const auto& item : *upstreams) {
+            auto endpoint = Endpoint::parse(item.value);
+            if (!endpoint) {
+                s.diag().error(item.at, fmt::format("upstream '{}' is not an address:port (e.g. 1.1.1.1:53)", item.value));
+                continue;
+            }
+            forward.upstreams.push_back({*endpoint, item.at});
+        }
+    }
+    if (auto allow = s.strings("allow")) {
+        for (const auto& item : *allow) {
+            auto cidr = Cidr::parse(item.value);
+            if (!cidr) s.diag().error(item.at, fmt::format("'{}' is not an address or prefix (e.g. 10.0.0.0/24)", item.value));
+            else forward.allow.push_back(*cidr);
+        }
+    }
+    if (auto t = s.integer("timeout_ms", 50, 30000)) forward.timeout = std::chrono::milliseconds{*t};
+    if (auto n = s.integer("max_outstanding", 1, 1000000)) forward.max_outstanding = static_cast<std::size_t>(*n);
+    if (auto n = s.integer("cache_entries", 0, 10000000)) forward.cache_entries = static_cast<std::size_t>(*n);
+    if (auto t = s.integer("max_ttl", 0, 604800)) forward.max_ttl = static_cast<std::uint32_t>(*t);
+    if (auto t = s.integer("max_negative_ttl", 0, 86400)) forward.max_negative_ttl = static_cast<std::uint32_t>(*t);
+    if (auto b = s.boolean("serve_stale")) forward.serve_stale = *b;
+}
+
 void read_zones(const toml::array& zones, const std::string& file, DnsdConfig& config, Diagnostics& diag) {
     const std::string base = directory_of(file);
     for (std::size_t i = 0; i < zones.size(); ++i) {
@@ -70,13 +102,61 @@ std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics&
     const std::size_t errors_before = diag.error_count();
     DnsdConfig config;
     TomlSection top{*root, "the top level", path, diag};
-    top.allow_only({"server", "tcp", "zone"});
+    top.allow_only({"server", "tcp", "zone", "forward"});
     if (const auto* server = top.table("server")) read_server({*server, "[server]", path, diag}, config);
     if (const auto* tcp = top.table("tcp")) read_tcp({*tcp, "[tcp]", path, diag}, config);
     if (const auto* zones = top.array("zone")) read_zones(*zones, path, config, diag);
+    if (const auto* forward = top.table("forward")) read_forward({*forward, "[forward]", path, diag}, config.forward);
     if (diag.error_count() > errors_before) return std::nullopt;
     return config;
 }
+
+namespace {
+
+// Every address configured on this host's interfaces, and loopback.
+std::vector<IpAddress> local_addresses() {
+    std::vector<IpAddress> out{*IpAddress::parse("127.0.0.1"), *IpAddress::parse("::1")};
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return out;
+    for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+        if (!i->ifa_addr) continue;
+        IpAddress a;
+        if (i->ifa_addr->sa_family == AF_INET) {
+            std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr, 4);
+        } else if (i->ifa_addr->sa_family == AF_INET6) {
+            a.family = IpFamily::v6;
+            std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr, 16);
+        } else {
+            continue;
+        }
+        out.push_back(a);
+    }
+    freeifaddrs(list);
+    return out;
+}
+
+// Why forwarding to `upstream` would send queries back to ourselves, if it would.
+std::optional<std::string> self_reference(const Endpoint& upstream, const std::vector<Endpoint>& listen) {
+    for (const auto& l : listen) {
+        if (l.port != upstream.port) continue;
+        if (l.address == upstream.address)
+            return fmt::format("{} is one of phx-dnsd's own listen addresses", upstream.to_string());
+        if (upstream.address.is_loopback())
+            return fmt::format("{} is port {} on this host's loopback, where phx-dnsd listens", upstream.to_string(),
+                               upstream.port);
+        if (l.address.is_unspecified()) {
+            const auto locals = local_addresses();
+            if (std::find(locals.begin(), locals.end(), upstream.address) != locals.end())
+                return fmt::format("{} is an address of this host, and phx-dnsd listens on {}", upstream.to_string(),
+                                   l.to_string());
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<Cidr> ForwardConfig::default_allow() { return {*Cidr::parse("127.0.0.0/8"), *Cidr::parse("::1/128")}; }
 
 void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label, Diagnostics& diag) {
     if (config.listen.empty())
@@ -86,6 +166,10 @@ void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label
         for (std::size_t j = 0; j < i; ++j)
             if (config.listen[i] == config.listen[j])
                 diag.error({origin_label}, fmt::format("listen address {} is given twice", config.listen[i].to_string()));
+    for (const auto& upstream : config.forward.upstreams)
+        if (auto why = self_reference(upstream.endpoint, config.listen))
+            diag.error(upstream.at.file.empty() ? SourcePos{origin_label} : upstream.at,
+                       fmt::format("upstream {}: forwarding to it would loop back to this server", *why));
 }
 
 }  // namespace phx::dns

@@ -15,6 +15,26 @@
 
 namespace phx::dns {
 
+// Forwarding of names outside our zones to upstream resolvers, with a cache.
+struct ForwardConfig {
+    struct Upstream {
+        Endpoint endpoint;
+        SourcePos at;  // where it was configured, for errors
+    };
+    std::vector<Upstream> upstreams;
+    std::vector<Cidr> allow;                    // who may use forwarding and the cache
+    std::chrono::milliseconds timeout{1000};    // per upstream attempt
+    std::size_t max_outstanding = 1024;         // distinct questions waiting upstream
+    std::size_t cache_entries = 10000;
+    std::uint32_t max_ttl = 86400;              // cap for positive answers
+    std::uint32_t max_negative_ttl = 3600;      // cap for NXDOMAIN/NODATA (RFC 2308)
+    bool serve_stale = true;                    // RFC 8767, with TTL 30
+
+    [[nodiscard]] bool enabled() const noexcept { return !upstreams.empty(); }
+    // When no allow list is given only this host's own loopback may recurse.
+    static std::vector<Cidr> default_allow();
+};
+
 struct DnsdConfig {
     std::vector<Endpoint> listen;
     std::vector<ZoneSource> zones;
@@ -22,6 +42,7 @@ struct DnsdConfig {
     std::uint16_t edns_udp_size = 1232;        // DNS flag day 2020: no IP fragmentation
     std::size_t tcp_max_connections = 256;
     std::chrono::seconds tcp_idle_timeout{10};  // RFC 7766 §6.2.3: seconds, not minutes
+    ForwardConfig forward;
 };
 
 // Reads `path`. Relative zone file names are taken relative to the config
@@ -29,7 +50,8 @@ struct DnsdConfig {
 [[nodiscard]] std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics& diag);
 
 // Checks what both the file and the command line can get wrong: no listen
-// address, no zone, a listen address given twice.
+// address, no zone, a listen address given twice, and an upstream that is
+// this server itself (forwarding to it would loop).
 void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label, Diagnostics& diag);
 
 }  // namespace phx::dns

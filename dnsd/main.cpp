@@ -21,6 +21,8 @@ struct CommandLine {
     std::string config_file;
     std::vector<std::string> listen;
     std::vector<std::string> zones;
+    std::vector<std::string> forward;
+    std::vector<std::string> allow_recursion;
     unsigned workers = 0;
     bool check = false;
 };
@@ -49,6 +51,18 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
         else config.listen.push_back(*endpoint);
     }
     for (const auto& z : cl.zones) config.zones.push_back(zone_from_argument(z));
+    if (!cl.forward.empty()) config.forward.upstreams.clear();
+    for (const auto& text : cl.forward) {
+        auto endpoint = Endpoint::parse(text);
+        if (!endpoint) diag.error({"--forward"}, fmt::format("'{}' is not an address:port (e.g. 1.1.1.1:53)", text));
+        else config.forward.upstreams.push_back({*endpoint, {"--forward"}});
+    }
+    if (!cl.allow_recursion.empty()) config.forward.allow.clear();
+    for (const auto& text : cl.allow_recursion) {
+        auto cidr = Cidr::parse(text);
+        if (!cidr) diag.error({"--allow-recursion"}, fmt::format("'{}' is not an address or prefix", text));
+        else config.forward.allow.push_back(*cidr);
+    }
     if (cl.workers > 0) config.workers = cl.workers;
     if (config.workers == 0) config.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 64u);
     check_dnsd_config(config, cl.config_file.empty() ? "command line" : cl.config_file, diag);
@@ -66,6 +80,14 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     std::printf("listen %s; %u workers; EDNS UDP size %u; TCP max %zu connections, idle timeout %llds\n",
                 listen.c_str(), config.workers, config.edns_udp_size, config.tcp_max_connections,
                 static_cast<long long>(config.tcp_idle_timeout.count()));
+    if (config.forward.enabled()) {
+        std::string upstreams, allow;
+        for (const auto& u : config.forward.upstreams) upstreams += (upstreams.empty() ? "" : ", ") + u.endpoint.to_string();
+        const auto allowed = config.forward.allow.empty() ? ForwardConfig::default_allow() : config.forward.allow;
+        for (const auto& c : allowed) allow += (allow.empty() ? "" : ", ") + c.to_string();
+        std::printf("forward other names to %s for %s; cache %zu entries\n", upstreams.c_str(), allow.c_str(),
+                    config.forward.cache_entries);
+    }
 }
 
 std::shared_ptr<const ZoneSet> load_zones(const DnsdConfig& config, Diagnostics& diag) {
@@ -74,12 +96,14 @@ std::shared_ptr<const ZoneSet> load_zones(const DnsdConfig& config, Diagnostics&
 
 int serve(const DnsdConfig& config, std::shared_ptr<const ZoneSet> zones) {
     net::ServerOptions options{config.listen, config.workers,
-                               {config.edns_udp_size, config.tcp_max_connections, config.tcp_idle_timeout}};
+                               {config.edns_udp_size, config.tcp_max_connections, config.tcp_idle_timeout},
+                               config.forward};
     net::Server server{options, zones};
     for (const auto& e : config.listen) log::info("listening on {} (udp, tcp)", e.to_string());
     for (const auto& z : zones->zones())
         log::info("serving {} serial {} from {}", wire::name_to_text(wire::bytes_of(z->origin())), z->serial(),
                   z->file());
+    for (const auto& u : config.forward.upstreams) log::info("forwarding other names to {}", u.endpoint.to_string());
     server.run({});
     log::info("stopped");
     return 0;
@@ -98,6 +122,12 @@ int main(int argc, char** argv) {
     app.add_option("-z,--zone", cl.zones,
                    "zone file [ORIGIN=]FILE, repeatable; the origin defaults to the file name "
                    "without .zone; adds to the config's zones");
+    app.add_option("-f,--forward", cl.forward,
+                   "upstream resolver ADDR:PORT for names outside our zones, repeatable, tried in order; "
+                   "replaces the config's list");
+    app.add_option("--allow-recursion", cl.allow_recursion,
+                   "CIDR allowed to use forwarding and the cache, repeatable (default: loopback); "
+                   "replaces the config's list");
     app.add_option("-w,--workers", cl.workers, "worker threads (default: one per CPU)")->check(CLI::Range(1, 64));
     app.add_flag("--check", cl.check, "load and validate the configuration and zones, print a summary, exit 0 or 1");
     app.set_version_flag("-V,--version", std::string{"phx-dnsd "} + PHX_VERSION);

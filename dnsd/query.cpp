@@ -32,6 +32,8 @@ bool read_record(WireReader& r, bool additional, EdnsInfo& edns) {
     edns.udp_size = rclass;
     edns.version = static_cast<std::uint8_t>(ttl >> 16);
     edns.dnssec_ok = (ttl & kEdnsDoBit) != 0;
+    edns.options_offset = r.pos() - rdlength;
+    edns.options_length = rdlength;
     return true;
 }
 

@@ -16,6 +16,8 @@ struct EdnsInfo {
     std::uint16_t udp_size = 0;  // as the client sent it
     std::uint8_t version = 0;
     bool dnssec_ok = false;
+    std::size_t options_offset = 0;    // the OPT rdata (its options) within the message
+    std::uint16_t options_length = 0;
 };
 
 struct ParsedQuery {

@@ -16,6 +16,7 @@ struct ReplyShape {
     bool authoritative = false;
     std::size_t max_size = kMinUdpSize;  // what the client can take over this transport
     std::uint16_t our_udp_size = 1232;   // advertised in our OPT
+    bool recursion_available = false;    // RA
 };
 
 // Writes the reply into `out` and returns its size (0 if `out` is too small

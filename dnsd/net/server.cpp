@@ -16,12 +16,14 @@ namespace phx::dns::net {
 namespace asio = boost::asio;
 
 Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zones) {
+    if (options.forward.enabled())
+        resolver_ = std::make_unique<resolver::Resolver>(options.forward, options.limits.edns_udp_size);
     for (const auto& endpoint : options.listen) {
         ensure_port_free(endpoint, SocketKind::udp);
         ensure_port_free(endpoint, SocketKind::tcp);
     }
     for (unsigned i = 0; i < std::max(1u, options.workers); ++i) {
-        auto worker = std::make_unique<Worker>(options.limits, tcp_connections_, zones);
+        auto worker = std::make_unique<Worker>(options.limits, tcp_connections_, zones, resolver_.get());
         for (const auto& endpoint : options.listen) {
             const bool v6 = endpoint.address.family == IpFamily::v6;
             worker->add_udp(open_listener(endpoint, SocketKind::udp), v6, endpoint.address.is_unspecified());
@@ -32,6 +34,7 @@ Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zone
 }
 
 Server::~Server() {
+    if (resolver_) resolver_->stop();
     for (auto& w : workers_) w->stop();
     for (auto& w : workers_) w->join();
 }
@@ -57,8 +60,10 @@ void Server::run(const ReloadFunction& reload) {
         reload_signal.cancel();
     });
     wait_for_reload();
+    if (resolver_) resolver_->start();
     for (auto& w : workers_) w->start();
     signals_context.run();
+    if (resolver_) resolver_->stop();
     for (auto& w : workers_) w->stop();
     for (auto& w : workers_) w->join();
 }

@@ -16,6 +16,7 @@ struct ServerOptions {
     std::vector<Endpoint> listen;
     unsigned workers = 1;
     TransportLimits limits;
+    ForwardConfig forward;  // forwarding is off without upstreams
 };
 
 // Produces a new zone snapshot on SIGHUP, or nullptr to keep the current
@@ -38,6 +39,9 @@ public:
 private:
     std::atomic<std::size_t> tcp_connections_{0};
     std::vector<std::unique_ptr<Worker>> workers_;
+    // Declared after the workers so it is destroyed first: requests it still
+    // holds may refer to worker state.
+    std::unique_ptr<resolver::Resolver> resolver_;
 };
 
 }  // namespace phx::dns::net

@@ -66,6 +66,17 @@ socklen_t to_sockaddr(const Endpoint& endpoint, sockaddr_storage& out) noexcept 
     return sizeof(sockaddr_in6);
 }
 
+IpAddress address_of(const sockaddr_storage& addr) noexcept {
+    IpAddress a;
+    if (addr.ss_family == AF_INET6) {
+        a.family = IpFamily::v6;
+        std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr, 16);
+    } else {
+        std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, 4);
+    }
+    return a;
+}
+
 void ensure_port_free(const Endpoint& endpoint, SocketKind kind) {
     OwnedFd fd{new_socket(endpoint, kind)};
     if (kind == SocketKind::tcp) set_int(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);  // TIME_WAIT is not "in use"

@@ -15,6 +15,9 @@ enum class SocketKind { udp, tcp };
 // The sockaddr form of an endpoint; returns its length.
 socklen_t to_sockaddr(const Endpoint& endpoint, sockaddr_storage& out) noexcept;
 
+// The address part of a sockaddr_in or sockaddr_in6.
+IpAddress address_of(const sockaddr_storage& addr) noexcept;
+
 // Throws std::system_error naming the address if the port is already held by
 // anyone: SO_REUSEPORT would otherwise let two servers share it silently.
 void ensure_port_free(const Endpoint& endpoint, SocketKind kind);

@@ -11,6 +11,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -23,10 +24,47 @@ namespace phx::dns::net {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+
+IpAddress address_of(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec).address();
+    IpAddress a;
+    if (remote.is_v4()) {
+        const auto b = remote.to_v4().to_bytes();
+        std::copy(b.begin(), b.end(), a.bytes.begin());
+    } else {
+        a.family = IpFamily::v6;
+        const auto b = remote.to_v6().to_bytes();
+        std::copy(b.begin(), b.end(), a.bytes.begin());
+    }
+    return a;
+}
+
+// Hands a query to the resolver and resumes the calling coroutine, on its
+// own executor, with the reply bytes.
+template <typename Token>
+auto async_forward(resolver::Resolver& resolver, std::vector<std::uint8_t> query, IpAddress client, Token&& token) {
+    return asio::async_initiate<Token, void(std::vector<std::uint8_t>)>(
+        [&resolver](auto handler, std::vector<std::uint8_t> q, IpAddress c) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            resolver.submit({std::move(q), c, Transport::tcp, [shared](std::vector<std::uint8_t> reply) {
+                                 auto executor = asio::get_associated_executor(*shared);
+                                 asio::post(executor, [shared, r = std::move(reply)]() mutable {
+                                     std::move (*shared)(std::move(r));
+                                 });
+                             }});
+        },
+        token, std::move(query), client);
+}
+
+}  // namespace
+
 class TcpSession : public std::enable_shared_from_this<TcpSession> {
 public:
     TcpSession(Worker& worker, tcp::socket socket)
-        : worker_{worker}, socket_{std::move(socket)}, deadline_{worker.context()} {}
+        : worker_{worker}, socket_{std::move(socket)}, deadline_{worker.context()}, client_{address_of(socket_)},
+          may_recurse_{worker.may_recurse(client_)} {}
 
     asio::awaitable<void> run();
 
@@ -56,6 +94,8 @@ private:
     asio::steady_timer deadline_;
     std::vector<std::uint8_t> query_;
     std::vector<std::uint8_t> reply_;
+    IpAddress client_;
+    bool may_recurse_;
     bool busy_ = false;
 };
 
@@ -73,12 +113,21 @@ asio::awaitable<bool> TcpSession::answer_and_write() {
     // The worker's scratch buffer is shared by its sessions, so the reply is
     // copied out before this coroutine suspends in the write.
     const std::span<std::uint8_t> scratch = worker_.tcp_scratch();
-    const AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size};
+    const AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size, may_recurse_};
     const AnswerResult result = answer(query_, worker_.zones(), options, scratch.subspan(2));
     if (result.disposition == Disposition::drop) co_return true;
-    scratch[0] = static_cast<std::uint8_t>(result.size >> 8);
-    scratch[1] = static_cast<std::uint8_t>(result.size);
-    reply_.assign(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(result.size + 2));
+    if (result.disposition == Disposition::not_ours && may_recurse_) {
+        auto forwarded = co_await async_forward(*worker_.resolver(), query_, client_, asio::use_awaitable);
+        if (forwarded.empty()) co_return false;
+        reply_.resize(2 + forwarded.size());
+        reply_[0] = static_cast<std::uint8_t>(forwarded.size() >> 8);
+        reply_[1] = static_cast<std::uint8_t>(forwarded.size());
+        std::copy(forwarded.begin(), forwarded.end(), reply_.begin() + 2);
+    } else {
+        scratch[0] = static_cast<std::uint8_t>(result.size >> 8);
+        scratch[1] = static_cast<std::uint8_t>(result.size);
+        reply_.assign(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(result.size + 2));
+    }
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(reply_), asio::as_tuple(asio::use_awaitable));
     co_return !ec;
 }

@@ -14,8 +14,10 @@
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "dnsd/net/socket_setup.hpp"
 #include "dnsd/net/worker.hpp"
 
 namespace phx::dns::net {
@@ -98,18 +100,66 @@ std::size_t reply_control(msghdr& in, Control& out) {
     return 0;
 }
 
-// Answers the received datagrams into the out slots; returns how many replies.
-std::size_t answer_batch(Worker& worker, UdpBatch& b, std::size_t received) {
-    const AnswerOptions options{Transport::udp, worker.limits().edns_udp_size};
+// Where a forwarded query's reply goes once the resolver has it.
+struct ReplyTarget {
+    sockaddr_storage peer{};
+    socklen_t peer_length = 0;
+    Control control{};
+    std::size_t control_length = 0;
+};
+
+// Sends one late reply (from the resolver) on the worker's thread. A full
+// socket buffer drops it: the client will retry, as with any UDP loss.
+void send_late_reply(udp::socket& socket, const ReplyTarget& to, const std::vector<std::uint8_t>& reply) {
+    if (!socket.is_open() || reply.empty()) return;
+    iovec iov{const_cast<std::uint8_t*>(reply.data()), reply.size()};
+    msghdr h{};
+    h.msg_name = const_cast<sockaddr_storage*>(&to.peer);
+    h.msg_namelen = to.peer_length;
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    if (to.control_length > 0) {
+        h.msg_control = const_cast<char*>(to.control.bytes.data());
+        h.msg_controllen = to.control_length;
+    }
+    ::sendmsg(socket.native_handle(), &h, MSG_DONTWAIT);
+}
+
+void forward(Worker& worker, udp::socket& socket, UdpBatch& b, std::size_t i, const IpAddress& client,
+             std::span<const std::uint8_t> query) {
+    auto target = std::make_shared<ReplyTarget>();
+    target->peer = b.peer[i];
+    target->peer_length = b.in[i].msg_hdr.msg_namelen;
+    if (b.in[i].msg_hdr.msg_controllen > 0) target->control_length = reply_control(b.in[i].msg_hdr, target->control);
+    auto& context = worker.context();
+    worker.resolver()->submit({{query.begin(), query.end()}, client, Transport::udp,
+                               [&context, &socket, target](std::vector<std::uint8_t> reply) {
+                                   asio::post(context, [&socket, target, r = std::move(reply)] {
+                                       send_late_reply(socket, *target, r);
+                                   });
+                               }});
+}
+
+// Answers the received datagrams into the out slots; returns how many
+// replies are ready now (forwarded queries are answered later).
+std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::size_t received) {
+    AnswerOptions options{Transport::udp, worker.limits().edns_udp_size, false};
     const ZoneSet& zones = worker.zones();
+    const bool forwarding = worker.resolver() != nullptr;
     std::size_t replies = 0;
     for (std::size_t i = 0; i < received; ++i) {
         msghdr& in = b.in[i].msg_hdr;
         if ((in.msg_flags & MSG_TRUNC) != 0) continue;  // oversized: not a query
         const std::span<const std::uint8_t> query{b.in_bytes.data() + i * kMaxQuery, b.in[i].msg_len};
         const std::span<std::uint8_t> reply{b.out_bytes.data() + replies * b.reply_size, b.reply_size};
+        const IpAddress client = forwarding ? address_of(b.peer[i]) : IpAddress{};
+        options.recursion_available = forwarding && worker.may_recurse(client);
         const AnswerResult result = answer(query, zones, options, reply);
         if (result.disposition == Disposition::drop) continue;
+        if (result.disposition == Disposition::not_ours && options.recursion_available) {
+            forward(worker, socket, b, i, client, query);
+            continue;
+        }
         b.out_iov[replies] = {reply.data(), result.size};
         msghdr& out = b.out[replies].msg_hdr;
         out = {};
@@ -153,7 +203,7 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
         for (int round = 0; round < kRoundsPerWakeup; ++round) {
             const int received = receive(socket.native_handle(), *batch, wants_pktinfo);
             if (received <= 0) break;
-            const std::size_t replies = answer_batch(worker, *batch, static_cast<std::size_t>(received));
+            const std::size_t replies = answer_batch(worker, socket, *batch, static_cast<std::size_t>(received));
             co_await send_all(socket, *batch, replies);
             if (static_cast<std::size_t>(received) < kBatch || !socket.is_open()) break;
         }

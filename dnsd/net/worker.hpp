@@ -17,6 +17,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "dnsd/answer.hpp"
+#include "dnsd/resolver/resolver.hpp"
 #include "dnsd/zone/zone.hpp"
 
 namespace phx::dns::net {
@@ -31,8 +32,9 @@ class TcpSession;
 
 class Worker {
 public:
+    // `resolver` may be null (no forwarding); it must outlive the worker's thread.
     Worker(const TransportLimits& limits, std::atomic<std::size_t>& tcp_connections,
-           std::shared_ptr<const ZoneSet> zones);
+           std::shared_ptr<const ZoneSet> zones, resolver::Resolver* resolver);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -55,6 +57,11 @@ public:
     [[nodiscard]] std::span<std::uint8_t> tcp_scratch() noexcept { return tcp_scratch_; }
     [[nodiscard]] bool stopping() const noexcept { return stopping_; }
     [[nodiscard]] std::atomic<std::size_t>& tcp_connections() noexcept { return tcp_connections_; }
+    [[nodiscard]] resolver::Resolver* resolver() const noexcept { return resolver_; }
+    // Whether this client gets RA and may use the forwarder.
+    [[nodiscard]] bool may_recurse(const IpAddress& client) const noexcept {
+        return resolver_ != nullptr && resolver_->allows(client);
+    }
     void register_session(TcpSession* s) { sessions_.insert(s); }
     void unregister_session(TcpSession* s) { sessions_.erase(s); }
 
@@ -70,6 +77,7 @@ private:
     std::atomic<std::size_t>& tcp_connections_;
     boost::asio::io_context context_{1};
     std::shared_ptr<const ZoneSet> zones_;
+    resolver::Resolver* resolver_;
     std::vector<std::unique_ptr<UdpListener>> udp_;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
     std::unordered_set<TcpSession*> sessions_;

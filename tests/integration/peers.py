@@ -46,6 +46,8 @@ remote-control:
 
 
 def knot_config(d, port, zones):
+    """Knot with a control socket and query counters (mod-stats), so tests
+    can tell whether a query reached it."""
     zone_list = "".join(f"  - domain: {origin}\n    file: {os.path.basename(f)}\n" for origin, f in zones)
     return f"""server:
     rundir: "{d}"
@@ -54,17 +56,23 @@ def knot_config(d, port, zones):
     udp-workers: 1
     tcp-workers: 1
     background-workers: 1
+control:
+    listen: "{d}/knot.sock"
 database:
     storage: "{d}/db"
 log:
   - target: stderr
     any: error
+mod-stats:
+  - id: counters
+    request-protocol: on
 template:
   - id: default
     storage: "{d}"
     zonefile-sync: -1
     zonefile-load: whole
     journal-content: none
+    global-module: mod-stats/counters
 zone:
 {zone_list}"""
 
@@ -126,7 +134,27 @@ class Peer:
         self.__exit__()
         raise RuntimeError(f"{self.name} did not start: {open(os.path.join(self.dir, 'log')).read()}")
 
+    def counters(self):
+        """Knot's mod-stats counters, e.g. {"server-operation[query]": 3}."""
+        assert self.name == "knot"
+        out = subprocess.run(["knotc", "-c", os.path.join(self.dir, "knot.conf"), "stats", "mod-stats"],
+                             capture_output=True, text=True, check=True).stdout
+        counters = {}
+        for line in out.splitlines():
+            key, _, value = line.partition(" = ")
+            counters[key.removeprefix("mod-stats.")] = int(value)
+        return counters
+
+    def queries(self):
+        """How many queries have reached this server."""
+        return self.counters().get("server-operation[query]", 0)
+
+    def stop(self):
+        self.__exit__()
+
     def __exit__(self, *exc):
+        if self.log.closed:
+            return
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:

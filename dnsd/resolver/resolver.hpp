@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The forwarding resolver: answers names outside our zones for allowed
+// clients from its cache or from upstream resolvers. It runs on its own
+// thread and io_context, so a slow upstream never delays authoritative
+// answers; workers hand queries over with submit() and get the reply bytes
+// back through the request's callback.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <map>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "dnsd/answer.hpp"
+#include "dnsd/config.hpp"
+#include "dnsd/resolver/cache.hpp"
+#include "dnsd/resolver/loop_guard.hpp"
+#include "dnsd/resolver/upstreams.hpp"
+
+namespace phx::dns::resolver {
+
+class Resolver {
+public:
+    struct Request {
+        std::vector<std::uint8_t> query;  // the client's message, already known well-formed
+        IpAddress client;
+        Transport transport = Transport::udp;
+        // Called on the resolver's thread with the reply (empty: send nothing).
+        std::function<void(std::vector<std::uint8_t>)> done;
+    };
+
+    Resolver(const ForwardConfig& config, std::uint16_t our_udp_size);
+    ~Resolver();
+    Resolver(const Resolver&) = delete;
+    Resolver& operator=(const Resolver&) = delete;
+
+    void start();
+    void stop();  // thread-safe; requests still pending get no reply
+    void submit(Request request);  // thread-safe
+
+    // Whether `client` may use forwarding and the cache. Immutable: any thread.
+    [[nodiscard]] bool allows(const IpAddress& client) const noexcept;
+
+private:
+    struct Waiter {
+        Request request;
+        ParsedQuery query;
+    };
+
+    boost::asio::awaitable<void> handle(Request request);
+    boost::asio::awaitable<std::shared_ptr<const StoredMessage>> ask_upstreams(
+        const ParsedQuery& query, const std::vector<std::uint64_t>& marks);
+    boost::asio::awaitable<std::optional<StoredMessage>> ask_one(std::size_t upstream, const ParsedQuery& query,
+                                                                 const std::vector<std::uint64_t>& marks);
+    void reply(const Waiter& w, const StoredMessage* message, Rcode rcode, std::uint32_t age,
+               std::optional<std::uint32_t> fixed_ttl) const;
+    bool is_loop(const Waiter& w, const std::vector<std::uint64_t>& marks);
+    void finish_pending(const std::string& key, const std::shared_ptr<const StoredMessage>& answer);
+
+    ForwardConfig config_;
+    std::uint16_t our_udp_size_;
+    boost::asio::io_context context_{1};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+    std::thread thread_;
+    Upstreams upstreams_;
+    Cache cache_;
+    LoopGuard loops_;
+    std::mt19937_64 rng_;
+    std::uint64_t mark_;  // this process's loop mark
+    std::unordered_map<std::string, std::vector<Waiter>> pending_;  // questions waiting upstream
+    std::map<std::string, Clock::time_point> loop_logged_;           // log each loop once a minute
+};
+
+}  // namespace phx::dns::resolver
