@@ -35,6 +35,11 @@ TEST_CASE("config: the shipped production example loads as documented") {
     REQUIRE(config->zones.size() == 1);
     CHECK(config->zones[0].file == "/etc/phoenix/zones/internal.thinkheads.ai.zone");
     CHECK(config->edns_udp_size == 1232);
+    REQUIRE(config->forward.upstreams.size() == 2);
+    CHECK(config->forward.upstreams[0].endpoint.to_string() == "1.1.1.1:53");
+    REQUIRE(config->forward.allow.size() == 3);
+    CHECK(config->forward.allow[0].to_string() == "10.0.0.0/24");
+    CHECK(config->forward.serve_stale);
 }
 
 TEST_CASE("config: all keys are read; relative zone paths follow the config file") {
@@ -66,6 +71,32 @@ TEST_CASE("config: unknown keys and bad values are errors at file:line:col") {
           path + ":3:11: error: '127.0.0.1' is not an address:port (e.g. 127.0.0.1:53 or [::1]:53)\n" +
           path + ":5:1: error: [[zone]] #1 needs 'file'\n");
     std::remove(path.c_str());
+}
+
+TEST_CASE("config: [forward] keys are read and checked") {
+    const auto path = write_temp("[forward]\nupstreams = [\"192.0.2.1:53\", \"bad\"]\nallow = [\"10.0.0.0/33\"]\n"
+                                 "timeout_ms = 10\nserve_stale = false\ncache = 5\n");
+    Diagnostics d;
+    CHECK_FALSE(load_dnsd_config(path, d));
+    CHECK(d.to_string() ==
+          path + ":6:1: error: unknown key 'cache' in [forward]\n" +
+          path + ":2:30: error: upstream 'bad' is not an address:port (e.g. 1.1.1.1:53)\n" +
+          path + ":3:10: error: '10.0.0.0/33' is not an address or prefix (e.g. 10.0.0.0/24)\n" +
+          path + ":4:14: error: 'timeout_ms' in [forward] must be between 50 and 30000, not 10\n");
+    std::remove(path.c_str());
+}
+
+TEST_CASE("check_dnsd_config: an upstream that is this server is an error at its position") {
+    DnsdConfig config;
+    config.listen = {*Endpoint::parse("127.0.0.1:53")};
+    config.zones.push_back({"z.zone", {}, {}});
+    config.forward.upstreams = {{*Endpoint::parse("127.0.0.1:53"), {"cfg.toml", 7, 14}},
+                                {*Endpoint::parse("127.0.0.1:5300"), {"cfg.toml", 7, 30}},
+                                {*Endpoint::parse("192.0.2.1:53"), {"cfg.toml", 7, 48}}};
+    Diagnostics d;
+    check_dnsd_config(config, "cfg.toml", d);
+    CHECK(d.to_string() == "cfg.toml:7:14: error: upstream 127.0.0.1:53 is one of phx-dnsd's own listen addresses: "
+                           "forwarding to it would loop back to this server\n");
 }
 
 TEST_CASE("check_dnsd_config: no listen address, no zone and duplicates are errors") {
