@@ -45,7 +45,11 @@ AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones, c
                     std::span<std::uint8_t> out) noexcept {
     ParsedQuery q;
     const QueryVerdict verdict = parse_query(query, q);
-    if (verdict == QueryVerdict::drop) return {};
+    if (verdict == QueryVerdict::drop) {
+        AnswerResult dropped;
+        dropped.too_short = query.size() < kHeaderSize;
+        return dropped;
+    }
     ReplyShape shape{Rcode::noerror, false, reply_size_limit(q, options.transport, options.edns_udp_size),
                      options.edns_udp_size, options.recursion_available};
 

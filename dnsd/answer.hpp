@@ -32,6 +32,7 @@ struct AnswerResult {
     Disposition disposition = Disposition::drop;
     Rcode rcode = Rcode::noerror;
     RrType qtype{};
+    bool too_short = false;  // dropped as shorter than a header, not as a response
 };
 
 struct ParsedQuery;

@@ -21,7 +21,8 @@ std::string directory_of(const std::string& path) {
 }
 
 void read_server(const TomlSection& s, DnsdConfig& config) {
-    s.allow_only({"listen", "workers", "edns_udp_size"});
+    s.allow_only({"listen", "workers", "edns_udp_size", "user"});
+    if (auto user = s.string("user")) config.user = user->value;
     if (auto listen = s.strings("listen")) {
         for (const auto& item : *listen) {
             auto endpoint = Endpoint::parse(item.value);
@@ -102,11 +103,19 @@ std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics&
     const std::size_t errors_before = diag.error_count();
     DnsdConfig config;
     TomlSection top{*root, "the top level", path, diag};
-    top.allow_only({"server", "tcp", "zone", "forward"});
+    top.allow_only({"server", "tcp", "zone", "forward", "metrics"});
     if (const auto* server = top.table("server")) read_server({*server, "[server]", path, diag}, config);
     if (const auto* tcp = top.table("tcp")) read_tcp({*tcp, "[tcp]", path, diag}, config);
     if (const auto* zones = top.array("zone")) read_zones(*zones, path, config, diag);
     if (const auto* forward = top.table("forward")) read_forward({*forward, "[forward]", path, diag}, config.forward);
+    if (const auto* metrics = top.table("metrics")) {
+        TomlSection s{*metrics, "[metrics]", path, diag};
+        s.allow_only({"listen"});
+        if (auto listen = s.string("listen")) {
+            if (auto endpoint = Endpoint::parse(listen->value)) config.metrics_listen = endpoint;
+            else diag.error(listen->at, fmt::format("'{}' is not an address:port (e.g. 127.0.0.1:9153)", listen->value));
+        }
+    }
     if (diag.error_count() > errors_before) return std::nullopt;
     return config;
 }

@@ -43,6 +43,8 @@ struct DnsdConfig {
     std::size_t tcp_max_connections = 256;
     std::chrono::seconds tcp_idle_timeout{10};  // RFC 7766 §6.2.3: seconds, not minutes
     ForwardConfig forward;
+    std::string user;                           // drop root for this user after binding
+    std::optional<Endpoint> metrics_listen;     // Prometheus endpoint; keep it on loopback
 };
 
 // Reads `path`. Relative zone file names are taken relative to the config

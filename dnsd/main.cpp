@@ -23,6 +23,8 @@ struct CommandLine {
     std::vector<std::string> zones;
     std::vector<std::string> forward;
     std::vector<std::string> allow_recursion;
+    std::string user;
+    std::string metrics_listen;
     unsigned workers = 0;
     bool check = false;
 };
@@ -34,8 +36,18 @@ ZoneSource zone_from_argument(const std::string& argument) {
     return {argument.substr(eq + 1), argument.substr(0, eq), {"--zone"}};
 }
 
+template <typename T, typename Add>
+void parse_each(const std::vector<std::string>& texts, const char* option, const char* example, Diagnostics& diag,
+                Add add) {
+    for (const auto& text : texts) {
+        if (auto value = T::parse(text)) add(*value);
+        else diag.error({option}, fmt::format("'{}' is not valid here (e.g. {})", text, example));
+    }
+}
+
 // The configuration the file and the command line describe together:
-// --listen replaces the file's addresses, --zone adds to its zones.
+// --listen, --forward and --allow-recursion replace the file's lists,
+// --zone adds to its zones. Read again, the same way, on every reload.
 std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag) {
     DnsdConfig config;
     if (!cl.config_file.empty()) {
@@ -44,25 +56,19 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
         config = std::move(*loaded);
     }
     if (!cl.listen.empty()) config.listen.clear();
-    for (const auto& text : cl.listen) {
-        auto endpoint = Endpoint::parse(text);
-        if (!endpoint)
-            diag.error({"--listen"}, fmt::format("'{}' is not an address:port (e.g. 127.0.0.1:5353 or [::1]:53)", text));
-        else config.listen.push_back(*endpoint);
-    }
+    parse_each<Endpoint>(cl.listen, "--listen", "127.0.0.1:5353 or [::1]:53", diag,
+                         [&](const Endpoint& e) { config.listen.push_back(e); });
     for (const auto& z : cl.zones) config.zones.push_back(zone_from_argument(z));
     if (!cl.forward.empty()) config.forward.upstreams.clear();
-    for (const auto& text : cl.forward) {
-        auto endpoint = Endpoint::parse(text);
-        if (!endpoint) diag.error({"--forward"}, fmt::format("'{}' is not an address:port (e.g. 1.1.1.1:53)", text));
-        else config.forward.upstreams.push_back({*endpoint, {"--forward"}});
-    }
+    parse_each<Endpoint>(cl.forward, "--forward", "1.1.1.1:53", diag,
+                         [&](const Endpoint& e) { config.forward.upstreams.push_back({e, {"--forward"}}); });
     if (!cl.allow_recursion.empty()) config.forward.allow.clear();
-    for (const auto& text : cl.allow_recursion) {
-        auto cidr = Cidr::parse(text);
-        if (!cidr) diag.error({"--allow-recursion"}, fmt::format("'{}' is not an address or prefix", text));
-        else config.forward.allow.push_back(*cidr);
-    }
+    parse_each<Cidr>(cl.allow_recursion, "--allow-recursion", "10.0.0.0/24", diag,
+                     [&](const Cidr& c) { config.forward.allow.push_back(c); });
+    if (!cl.metrics_listen.empty())
+        parse_each<Endpoint>({cl.metrics_listen}, "--metrics-listen", "127.0.0.1:9153", diag,
+                             [&](const Endpoint& e) { config.metrics_listen = e; });
+    if (!cl.user.empty()) config.user = cl.user;
     if (cl.workers > 0) config.workers = cl.workers;
     if (config.workers == 0) config.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 64u);
     check_dnsd_config(config, cl.config_file.empty() ? "command line" : cl.config_file, diag);
@@ -70,11 +76,12 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
     return config;
 }
 
+std::string zone_name(const Zone& z) { return wire::name_to_text(wire::bytes_of(z.origin())); }
+
 void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     for (const auto& zone : zones.zones())
-        std::printf("zone %s: %zu records at %zu names, serial %u (%s)\n",
-                    wire::name_to_text(wire::bytes_of(zone->origin())).c_str(), zone->record_count(),
-                    zone->node_count(), zone->serial(), zone->file().c_str());
+        std::printf("zone %s: %zu records at %zu names, serial %u (%s)\n", zone_name(*zone).c_str(),
+                    zone->record_count(), zone->node_count(), zone->serial(), zone->file().c_str());
     std::string listen;
     for (const auto& e : config.listen) listen += (listen.empty() ? "" : ", ") + e.to_string();
     std::printf("listen %s; %u workers; EDNS UDP size %u; TCP max %zu connections, idle timeout %llds\n",
@@ -88,23 +95,53 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
         std::printf("forward other names to %s for %s; cache %zu entries\n", upstreams.c_str(), allow.c_str(),
                     config.forward.cache_entries);
     }
+    if (config.metrics_listen) std::printf("metrics on http://%s/metrics\n", config.metrics_listen->to_string().c_str());
 }
 
-std::shared_ptr<const ZoneSet> load_zones(const DnsdConfig& config, Diagnostics& diag) {
-    return load_zone_set(config.zones, diag);
+// SIGHUP: config and zones are read and checked again; only a complete,
+// valid set replaces what is served. Settings that need new sockets or
+// threads are reported, not applied.
+std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& running,
+                                      std::shared_ptr<const ZoneSet>& current) {
+    Diagnostics diag;
+    auto config = build_config(cl, diag);
+    auto zones = config ? load_zone_set(config->zones, diag) : nullptr;
+    for (const auto& d : diag.all()) {
+        if (d.severity == Severity::error) log::error("reload: {}", d.to_string());
+        else log::warning("reload: {}", d.to_string());
+    }
+    if (!zones) {
+        log::error("reload failed with {} error(s); still serving the zones loaded before", diag.error_count());
+        return nullptr;
+    }
+    for (const auto& z : zones->zones()) {
+        std::string before = "new";
+        for (const auto& old : current->zones())
+            if (old->origin() == z->origin()) before = fmt::format("serial {}", old->serial());
+        log::info("reload: zone {} {} -> serial {} from {}", zone_name(*z), before, z->serial(), z->file());
+    }
+    if (config->listen != running.listen || config->workers != running.workers || config->user != running.user ||
+        config->forward.upstreams.size() != running.forward.upstreams.size() || config->metrics_listen != running.metrics_listen)
+        log::warning("reload: changes to listen addresses, workers, user, forwarding or metrics take effect at restart");
+    current = zones;
+    return zones;
 }
 
-int serve(const DnsdConfig& config, std::shared_ptr<const ZoneSet> zones) {
-    net::ServerOptions options{config.listen, config.workers,
+int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const ZoneSet> zones) {
+    net::ServerOptions options{config.listen,
+                               config.workers,
                                {config.edns_udp_size, config.tcp_max_connections, config.tcp_idle_timeout},
-                               config.forward};
+                               config.forward,
+                               config.metrics_listen,
+                               config.user};
     net::Server server{options, zones};
     for (const auto& e : config.listen) log::info("listening on {} (udp, tcp)", e.to_string());
     for (const auto& z : zones->zones())
-        log::info("serving {} serial {} from {}", wire::name_to_text(wire::bytes_of(z->origin())), z->serial(),
-                  z->file());
+        log::info("serving {} serial {} from {}", zone_name(*z), z->serial(), z->file());
     for (const auto& u : config.forward.upstreams) log::info("forwarding other names to {}", u.endpoint.to_string());
-    server.run({});
+    if (config.metrics_listen) log::info("metrics on http://{}/metrics", config.metrics_listen->to_string());
+    auto current = zones;
+    server.run([&] { return reload(cl, config, current); });
     log::info("stopped");
     return 0;
 }
@@ -114,10 +151,12 @@ int serve(const DnsdConfig& config, std::shared_ptr<const ZoneSet> zones) {
 int main(int argc, char** argv) {
     log::set_program("phx-dnsd");
     CommandLine cl;
-    CLI::App app{"phx-dnsd: authoritative DNS server for internal.thinkheads.ai and other zones.\n"
+    CLI::App app{"phx-dnsd: authoritative DNS server for internal.thinkheads.ai and other zones, and the\n"
+                 "forwarding resolver for the hosts allowed to use it.\n"
                  "Answers from RFC 1035 zone files over UDP and TCP, with EDNS(0).",
                  "phx-dnsd"};
-    app.add_option("-c,--config", cl.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+    app.add_option("-c,--config", cl.config_file, "TOML configuration file (e.g. /etc/phoenix/phx-dnsd.toml)")
+        ->check(CLI::ExistingFile);
     app.add_option("-l,--listen", cl.listen, "ADDR:PORT to serve on, repeatable; replaces the config's list");
     app.add_option("-z,--zone", cl.zones,
                    "zone file [ORIGIN=]FILE, repeatable; the origin defaults to the file name "
@@ -128,16 +167,21 @@ int main(int argc, char** argv) {
     app.add_option("--allow-recursion", cl.allow_recursion,
                    "CIDR allowed to use forwarding and the cache, repeatable (default: loopback); "
                    "replaces the config's list");
+    app.add_option("--metrics-listen", cl.metrics_listen, "ADDR:PORT for the Prometheus endpoint /metrics");
+    app.add_option("-u,--user", cl.user, "after binding, give up root and run as this user");
     app.add_option("-w,--workers", cl.workers, "worker threads (default: one per CPU)")->check(CLI::Range(1, 64));
     app.add_flag("--check", cl.check, "load and validate the configuration and zones, print a summary, exit 0 or 1");
     app.set_version_flag("-V,--version", std::string{"phx-dnsd "} + PHX_VERSION);
-    app.footer("Signals: SIGTERM/SIGINT stop gracefully.\n"
+    app.footer("Signals: SIGHUP re-reads the configuration and zones and swaps them in only if all are\n"
+               "valid (else the old ones keep serving); SIGTERM/SIGINT stop gracefully.\n"
+               "Under systemd (Type=notify) it reports READY, RELOADING and STOPPING.\n"
+               "Exit status: 0 on a clean stop or a passing --check, 1 on any error.\n"
                "Example: phx-dnsd --listen 127.0.0.1:5353 --zone zones/internal.thinkheads.ai.zone");
     CLI11_PARSE(app, argc, argv);
 
     Diagnostics diag;
     auto config = build_config(cl, diag);
-    std::shared_ptr<const ZoneSet> zones = config ? load_zones(*config, diag) : nullptr;
+    std::shared_ptr<const ZoneSet> zones = config ? load_zone_set(config->zones, diag) : nullptr;
     diag.print(stderr);
     if (!config || !zones) {
         std::fprintf(stderr, "phx-dnsd: %zu error(s); nothing is served\n", diag.error_count());
@@ -148,7 +192,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        return serve(*config, std::move(zones));
+        return serve(cl, *config, std::move(zones));
     } catch (const std::exception& e) {
         log::error("{}", e.what());
         return 1;

@@ -1,21 +1,26 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Server start-up and signal handling. Signals are handled on the calling
-// thread's own io_context, never inside a worker.
+// Server start-up, signals, reload and shutdown.
 #include "dnsd/net/server.hpp"
 
 #include <csignal>
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
 
 #include "common/log.hpp"
+#include "dnsd/net/metrics_http.hpp"
 #include "dnsd/net/socket_setup.hpp"
+#include "dnsd/net/system.hpp"
+#include "dnsd/wire/name.hpp"
 
 namespace phx::dns::net {
 
 namespace asio = boost::asio;
 
-Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zones) {
+Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zones)
+    : options_{options}, zones_{std::move(zones)} {
     if (options.forward.enabled())
         resolver_ = std::make_unique<resolver::Resolver>(options.forward, options.limits.edns_udp_size);
     for (const auto& endpoint : options.listen) {
@@ -23,13 +28,18 @@ Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zone
         ensure_port_free(endpoint, SocketKind::tcp);
     }
     for (unsigned i = 0; i < std::max(1u, options.workers); ++i) {
-        auto worker = std::make_unique<Worker>(options.limits, tcp_connections_, zones, resolver_.get());
+        auto worker = std::make_unique<Worker>(options.limits, tcp_connections_, zones_, resolver_.get());
         for (const auto& endpoint : options.listen) {
             const bool v6 = endpoint.address.family == IpFamily::v6;
             worker->add_udp(open_listener(endpoint, SocketKind::udp), v6, endpoint.address.is_unspecified());
             worker->add_tcp(open_listener(endpoint, SocketKind::tcp), v6);
         }
         workers_.push_back(std::move(worker));
+    }
+    if (options.metrics_listen) {
+        const auto& e = *options.metrics_listen;
+        metrics_acceptor_.emplace(control_, e.address.family == IpFamily::v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(),
+                                  open_listener(e, SocketKind::tcp));
     }
 }
 
@@ -40,29 +50,59 @@ Server::~Server() {
 }
 
 void Server::set_zones(const std::shared_ptr<const ZoneSet>& zones) {
+    zones_ = zones;
     for (auto& w : workers_) w->set_zones(zones);
 }
 
-void Server::run(const ReloadFunction& reload) {
-    asio::io_context signals_context{1};
-    asio::signal_set stop_signals{signals_context, SIGINT, SIGTERM};
-    asio::signal_set reload_signal{signals_context, SIGHUP};
+void Server::reload(const ReloadFunction& reload_function) {
+    notify_reloading();
+    auto zones = reload_function ? reload_function() : nullptr;
+    if (zones) {
+        set_zones(zones);
+        ++reloads_ok_;
+    } else {
+        ++reloads_failed_;
+    }
+    notify_ready(zones ? "serving (reloaded)" : "serving (reload failed: previous zones kept)");
+}
+
+std::string Server::metrics() const {
+    std::vector<const QueryCounters*> counters;
+    for (const auto& w : workers_) counters.push_back(&w->counters());
+    if (resolver_) counters.push_back(&resolver_->counters());
+    std::string serials;
+    for (const auto& z : zones_->zones())
+        serials += fmt::format("phx_dnsd_zone_serial{{zone=\"{}\"}} {}\n", wire::name_to_text(wire::bytes_of(z->origin())),
+                               z->serial());
+    return render_metrics({counters, tcp_connections_.load(), reloads_ok_, reloads_failed_, serials,
+                           resolver_ ? resolver_->metrics() : std::string{}});
+}
+
+void Server::run(const ReloadFunction& reload_function) {
+    drop_privileges(options_.user);
+    asio::signal_set stop_signals{control_, SIGINT, SIGTERM};
+    asio::signal_set reload_signal{control_, SIGHUP};
     std::function<void()> wait_for_reload = [&] {
         reload_signal.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;
-            if (auto zones = reload ? reload() : nullptr) set_zones(zones);
+            reload(reload_function);
             wait_for_reload();
         });
     };
     stop_signals.async_wait([&](boost::system::error_code ec, int signal) {
         if (ec) return;
         log::info("signal {}: stopping", signal);
+        notify_stopping();
         reload_signal.cancel();
+        if (metrics_acceptor_) metrics_acceptor_->close();
     });
     wait_for_reload();
+    if (metrics_acceptor_)
+        asio::co_spawn(control_, serve_metrics(*metrics_acceptor_, [this] { return metrics(); }), asio::detached);
     if (resolver_) resolver_->start();
     for (auto& w : workers_) w->start();
-    signals_context.run();
+    notify_ready("serving");
+    control_.run();
     if (resolver_) resolver_->stop();
     for (auto& w : workers_) w->stop();
     for (auto& w : workers_) w->join();

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The running server: binds every listen address for every worker, runs the
-// workers, and handles SIGINT/SIGTERM (graceful stop) and SIGHUP (reload).
+// The running server: binds every listen address for every worker (and the
+// metrics endpoint), gives up root, runs the workers, and handles signals on
+// its own control thread: SIGINT/SIGTERM stop gracefully, SIGHUP reloads.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "common/net.hpp"
 #include "dnsd/net/worker.hpp"
@@ -16,11 +21,13 @@ struct ServerOptions {
     std::vector<Endpoint> listen;
     unsigned workers = 1;
     TransportLimits limits;
-    ForwardConfig forward;  // forwarding is off without upstreams
+    ForwardConfig forward;                  // forwarding is off without upstreams
+    std::optional<Endpoint> metrics_listen;  // Prometheus endpoint, off if unset
+    std::string user;                        // drop to this user after binding; empty: stay
 };
 
-// Produces a new zone snapshot on SIGHUP, or nullptr to keep the current
-// one (it has already logged why).
+// Produces a new zone snapshot on SIGHUP, or nullptr to keep serving the
+// current one (it has already logged why).
 using ReloadFunction = std::function<std::shared_ptr<const ZoneSet>()>;
 
 class Server {
@@ -31,12 +38,21 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    // Runs until SIGINT or SIGTERM, then stops gracefully and returns.
+    // Drops privileges, runs until SIGINT or SIGTERM, then stops gracefully:
+    // listeners close, TCP answers in progress are written, then it returns.
     void run(const ReloadFunction& reload);
 
-    void set_zones(const std::shared_ptr<const ZoneSet>& zones);
-
 private:
+    void reload(const ReloadFunction& reload_function);
+    void set_zones(const std::shared_ptr<const ZoneSet>& zones);
+    [[nodiscard]] std::string metrics() const;
+
+    ServerOptions options_;
+    boost::asio::io_context control_{1};  // signals, reloads, metrics: the main thread
+    std::optional<boost::asio::ip::tcp::acceptor> metrics_acceptor_;
+    std::shared_ptr<const ZoneSet> zones_;  // the snapshot being served; control thread only
+    std::uint64_t reloads_ok_ = 0;
+    std::uint64_t reloads_failed_ = 0;
     std::atomic<std::size_t> tcp_connections_{0};
     std::vector<std::unique_ptr<Worker>> workers_;
     // Declared after the workers so it is destroyed first: requests it still

@@ -115,14 +115,16 @@ asio::awaitable<bool> TcpSession::answer_and_write() {
     const std::span<std::uint8_t> scratch = worker_.tcp_scratch();
     const AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size, may_recurse_};
     const AnswerResult result = answer(query_, worker_.zones(), options, scratch.subspan(2));
+    const bool forwarded = result.disposition == Disposition::not_ours && may_recurse_;
+    if (!forwarded) worker_.count(Transport::tcp, result);  // the resolver counts its own replies
     if (result.disposition == Disposition::drop) co_return true;
-    if (result.disposition == Disposition::not_ours && may_recurse_) {
-        auto forwarded = co_await async_forward(*worker_.resolver(), query_, client_, asio::use_awaitable);
-        if (forwarded.empty()) co_return false;
-        reply_.resize(2 + forwarded.size());
-        reply_[0] = static_cast<std::uint8_t>(forwarded.size() >> 8);
-        reply_[1] = static_cast<std::uint8_t>(forwarded.size());
-        std::copy(forwarded.begin(), forwarded.end(), reply_.begin() + 2);
+    if (forwarded) {
+        auto late = co_await async_forward(*worker_.resolver(), query_, client_, asio::use_awaitable);
+        if (late.empty()) co_return false;
+        reply_.resize(2 + late.size());
+        reply_[0] = static_cast<std::uint8_t>(late.size() >> 8);
+        reply_[1] = static_cast<std::uint8_t>(late.size());
+        std::copy(late.begin(), late.end(), reply_.begin() + 2);
     } else {
         scratch[0] = static_cast<std::uint8_t>(result.size >> 8);
         scratch[1] = static_cast<std::uint8_t>(result.size);

@@ -149,17 +149,21 @@ std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::
     std::size_t replies = 0;
     for (std::size_t i = 0; i < received; ++i) {
         msghdr& in = b.in[i].msg_hdr;
-        if ((in.msg_flags & MSG_TRUNC) != 0) continue;  // oversized: not a query
+        if ((in.msg_flags & MSG_TRUNC) != 0) {  // oversized: not a query
+            worker.counters().dropped(DropReason::oversized);
+            continue;
+        }
         const std::span<const std::uint8_t> query{b.in_bytes.data() + i * kMaxQuery, b.in[i].msg_len};
         const std::span<std::uint8_t> reply{b.out_bytes.data() + replies * b.reply_size, b.reply_size};
         const IpAddress client = forwarding ? address_of(b.peer[i]) : IpAddress{};
         options.recursion_available = forwarding && worker.may_recurse(client);
         const AnswerResult result = answer(query, zones, options, reply);
-        if (result.disposition == Disposition::drop) continue;
         if (result.disposition == Disposition::not_ours && options.recursion_available) {
-            forward(worker, socket, b, i, client, query);
+            forward(worker, socket, b, i, client, query);  // the resolver counts its replies
             continue;
         }
+        worker.count(Transport::udp, result);
+        if (result.disposition == Disposition::drop) continue;
         b.out_iov[replies] = {reply.data(), result.size};
         msghdr& out = b.out[replies].msg_hdr;
         out = {};
@@ -177,7 +181,7 @@ std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::
     return replies;
 }
 
-asio::awaitable<void> send_all(udp::socket& socket, UdpBatch& b, std::size_t count) {
+asio::awaitable<void> send_all(Worker& worker, udp::socket& socket, UdpBatch& b, std::size_t count) {
     std::size_t sent = 0;
     while (sent < count) {
         const int n = ::sendmmsg(socket.native_handle(), b.out.data() + sent, static_cast<unsigned>(count - sent),
@@ -189,6 +193,7 @@ asio::awaitable<void> send_all(udp::socket& socket, UdpBatch& b, std::size_t cou
             if (ec) co_return;
         } else if (errno != EINTR) {
             ++sent;  // this one cannot be sent (e.g. refused by a firewall); the rest still go
+            worker.counters().dropped(DropReason::send_failed);
         }
     }
 }
@@ -204,7 +209,7 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
             const int received = receive(socket.native_handle(), *batch, wants_pktinfo);
             if (received <= 0) break;
             const std::size_t replies = answer_batch(worker, socket, *batch, static_cast<std::size_t>(received));
-            co_await send_all(socket, *batch, replies);
+            co_await send_all(worker, socket, *batch, replies);
             if (static_cast<std::size_t>(received) < kBatch || !socket.is_open()) break;
         }
     }

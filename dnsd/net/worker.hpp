@@ -17,6 +17,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "dnsd/answer.hpp"
+#include "dnsd/metrics.hpp"
 #include "dnsd/resolver/resolver.hpp"
 #include "dnsd/zone/zone.hpp"
 
@@ -58,6 +59,15 @@ public:
     [[nodiscard]] bool stopping() const noexcept { return stopping_; }
     [[nodiscard]] std::atomic<std::size_t>& tcp_connections() noexcept { return tcp_connections_; }
     [[nodiscard]] resolver::Resolver* resolver() const noexcept { return resolver_; }
+    // Written by this worker's thread only; read by the metrics endpoint.
+    [[nodiscard]] QueryCounters& counters() noexcept { return counters_; }
+    // Counts what answer() decided, for replies sent now and for drops.
+    void count(Transport transport, const AnswerResult& result) noexcept {
+        if (result.disposition == Disposition::drop)
+            counters_.dropped(result.too_short ? DropReason::runt : DropReason::response);
+        else
+            counters_.replied(transport, result.qtype, result.rcode);
+    }
     // Whether this client gets RA and may use the forwarder.
     [[nodiscard]] bool may_recurse(const IpAddress& client) const noexcept {
         return resolver_ != nullptr && resolver_->allows(client);
@@ -82,6 +92,7 @@ private:
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
     std::unordered_set<TcpSession*> sessions_;
     std::vector<std::uint8_t> tcp_scratch_;
+    QueryCounters counters_;
     bool stopping_ = false;
     std::thread thread_;
 };

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include <boost/asio/co_spawn.hpp>
+#include <fmt/format.h>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
@@ -57,6 +58,24 @@ bool Resolver::allows(const IpAddress& client) const noexcept {
     return std::any_of(config_.allow.begin(), config_.allow.end(), [&](const Cidr& c) { return c.contains(client); });
 }
 
+std::string Resolver::metrics() const {
+    return fmt::format(
+        "# HELP phx_dnsd_cache_lookups_total Forwarding cache lookups, by result.\n"
+        "# TYPE phx_dnsd_cache_lookups_total counter\n"
+        "phx_dnsd_cache_lookups_total{{result=\"hit\"}} {}\n"
+        "phx_dnsd_cache_lookups_total{{result=\"miss\"}} {}\n"
+        "phx_dnsd_cache_lookups_total{{result=\"stale\"}} {}\n"
+        "# HELP phx_dnsd_upstream_queries_total Queries sent to upstream resolvers, and those that failed.\n"
+        "# TYPE phx_dnsd_upstream_queries_total counter\n"
+        "phx_dnsd_upstream_queries_total {}\n"
+        "phx_dnsd_upstream_failures_total {}\n"
+        "# HELP phx_dnsd_forwarding_loops_total Queries that came back to us through a forwarding loop.\n"
+        "# TYPE phx_dnsd_forwarding_loops_total counter\n"
+        "phx_dnsd_forwarding_loops_total {}\n",
+        cache_hits_.get(), cache_misses_.get(), stale_served_.get(), upstream_queries_.get(),
+        upstream_failures_.get(), loops_detected_.get());
+}
+
 void Resolver::submit(Request request) {
     asio::post(context_, [this, r = std::move(request)]() mutable {
         asio::co_spawn(context_, handle(std::move(r)), asio::detached);
@@ -64,13 +83,14 @@ void Resolver::submit(Request request) {
 }
 
 void Resolver::reply(const Waiter& w, const StoredMessage* message, Rcode rcode, std::uint32_t age,
-                     std::optional<std::uint32_t> fixed_ttl) const {
+                     std::optional<std::uint32_t> fixed_ttl) {
     const StoredReplyShape shape{reply_size_limit(w.query, w.request.transport, our_udp_size_), our_udp_size_, true,
                                  age, fixed_ttl};
     std::vector<std::uint8_t> out(kMaxMessageSize);
     const std::size_t size = message ? write_stored_reply(*message, w.query, shape, out)
                                      : write_empty_reply(w.query, rcode, shape, out);
     out.resize(size);
+    counters_.replied(w.request.transport, w.query.qtype, message ? message->rcode : rcode);
     w.request.done(std::move(out));
 }
 
@@ -78,6 +98,7 @@ bool Resolver::is_loop(const Waiter& w, const std::vector<std::uint64_t>& marks)
     const bool ours = std::find(marks.begin(), marks.end(), mark_) != marks.end();
     const auto loop = loops_.check(w.query, w.request.client, ours);
     if (!loop && marks.size() < kMaxLoopMarks) return false;
+    loops_detected_.add();
     const std::string via = loop && loop->via ? loop->via->to_string() : "an upstream";
     const auto now = Clock::now();
     auto& last = loop_logged_[via];
@@ -100,9 +121,11 @@ asio::awaitable<void> Resolver::handle(Request request) {
     }
     const std::string key = cache_key(w.query);
     if (auto hit = cache_.find(key, Clock::now(), false)) {
+        cache_hits_.add();
         reply(w, hit->message.get(), Rcode::noerror, hit->age, std::nullopt);
         co_return;
     }
+    cache_misses_.add();
     if ((w.query.flags & flag::rd) == 0) {  // no recursion asked for: the cache or nothing
         reply(w, nullptr, Rcode::refused, 0, std::nullopt);
         co_return;
@@ -132,7 +155,10 @@ void Resolver::finish_pending(const std::string& key, const std::shared_ptr<cons
     if (!answer && config_.serve_stale) stale = cache_.find(key, Clock::now(), true);
     for (const Waiter& w : node.mapped()) {
         if (answer) reply(w, answer.get(), Rcode::noerror, 0, std::nullopt);
-        else if (stale) reply(w, stale->message.get(), Rcode::noerror, 0, kStaleTtl);
+        else if (stale) {
+            stale_served_.add();
+            reply(w, stale->message.get(), Rcode::noerror, 0, kStaleTtl);
+        }
         else reply(w, nullptr, Rcode::servfail, 0, std::nullopt);
     }
 }
@@ -142,6 +168,7 @@ asio::awaitable<std::shared_ptr<const StoredMessage>> Resolver::ask_upstreams(co
     for (const std::size_t i : upstreams_.usable(Clock::now())) {
         auto reply = co_await ask_one(i, query, marks);
         if (!reply) {
+            upstream_failures_.add();
             if (upstreams_.failed(i, Clock::now()))
                 log::warning("upstream {} did not answer usably; skipping it for {}s", upstreams_.endpoint(i).to_string(),
                              Upstreams::kFirstBackoff.count());
@@ -163,6 +190,7 @@ asio::awaitable<std::optional<StoredMessage>> Resolver::ask_one(std::size_t i, c
     const UpstreamQuery upstream_query = make_upstream_query(query, with_ours, our_udp_size_, rng_);
     const Endpoint upstream = upstreams_.endpoint(i);
     loops_.sent(upstream_query, query, upstream);
+    upstream_queries_.add();
     auto bytes = co_await exchange_udp(upstream, upstream_query, query, config_.timeout);
     if (bytes && is_truncated(*bytes)) bytes = co_await exchange_tcp(upstream, upstream_query, query, config_.timeout);
     loops_.finished(upstream_query, query, upstream);

@@ -21,6 +21,7 @@
 
 #include "dnsd/answer.hpp"
 #include "dnsd/config.hpp"
+#include "dnsd/metrics.hpp"
 #include "dnsd/resolver/cache.hpp"
 #include "dnsd/resolver/loop_guard.hpp"
 #include "dnsd/resolver/upstreams.hpp"
@@ -49,6 +50,11 @@ public:
     // Whether `client` may use forwarding and the cache. Immutable: any thread.
     [[nodiscard]] bool allows(const IpAddress& client) const noexcept;
 
+    // Counters, written by the resolver's thread only; any thread may read.
+    [[nodiscard]] const QueryCounters& counters() const noexcept { return counters_; }
+    // The resolver's own Prometheus lines (cache, upstreams, loops).
+    [[nodiscard]] std::string metrics() const;
+
 private:
     struct Waiter {
         Request request;
@@ -61,7 +67,7 @@ private:
     boost::asio::awaitable<std::optional<StoredMessage>> ask_one(std::size_t upstream, const ParsedQuery& query,
                                                                  const std::vector<std::uint64_t>& marks);
     void reply(const Waiter& w, const StoredMessage* message, Rcode rcode, std::uint32_t age,
-               std::optional<std::uint32_t> fixed_ttl) const;
+               std::optional<std::uint32_t> fixed_ttl);
     bool is_loop(const Waiter& w, const std::vector<std::uint64_t>& marks);
     void finish_pending(const std::string& key, const std::shared_ptr<const StoredMessage>& answer);
 
@@ -77,6 +83,8 @@ private:
     std::uint64_t mark_;  // this process's loop mark
     std::unordered_map<std::string, std::vector<Waiter>> pending_;  // questions waiting upstream
     std::map<std::string, Clock::time_point> loop_logged_;           // log each loop once a minute
+    QueryCounters counters_;
+    Counter cache_hits_, cache_misses_, stale_served_, upstream_queries_, upstream_failures_, loops_detected_;
 };
 
 }  // namespace phx::dns::resolver

@@ -56,7 +56,7 @@ class Dnsd:
     Use as a context manager; on exit it is stopped with SIGTERM and must
     exit 0 within five seconds."""
 
-    def __init__(self, *extra_args, zones=(MAIN_ZONE, TEST_ZONE), config=None, listen=True):
+    def __init__(self, *extra_args, zones=(MAIN_ZONE, TEST_ZONE), config=None, listen=True, env=None):
         self.port = free_port()
         self.args = [DNSD]
         if config:
@@ -68,17 +68,22 @@ class Dnsd:
         self.args += list(extra_args)
         self.proc = None
         self.stderr_path = None
+        self.env = env
+        # A name to ask for the SOA of, to know the server is up: the first zone's origin.
+        first = os.path.basename(zones[0]) if zones else "internal.thinkheads.ai.zone"
+        self.probe_name = first.split("=")[0] if "=" in first else first.removesuffix(".zone")
 
     def __enter__(self):
         fd, self.stderr_path = tempfile.mkstemp(prefix="phx-dnsd-", suffix=".log")
         self.stderr = os.fdopen(fd, "w")
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=self.stderr)
+        env = dict(os.environ, **self.env) if self.env else None
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=self.stderr, env=env)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"phx-dnsd exited with {self.proc.returncode}: {self.log()}")
             try:
-                self.query("internal.thinkheads.ai", "SOA", timeout=0.2)
+                self.query(self.probe_name, "SOA", timeout=0.2)
                 return self
             except (dns.exception.Timeout, ConnectionRefusedError, OSError):
                 time.sleep(0.05)
