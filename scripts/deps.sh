@@ -20,7 +20,10 @@ test_pkgs=(
     dnsutils knot-dnsutils        # dig, kdig as real clients
     nsd knot bind9                # peers for the differential test
     nftables iproute2 procps      # nft to read back rules; ip netns for the lab
-    curl
+    curl                          # scrapes the metrics endpoint
+    systemd                       # systemd-analyze verify for the units
+    dpkg-dev help2man             # the .deb: shlibdeps, man pages from --help
+    graphviz                      # renders phx-fw graph
 )
 bench_pkgs=(dnsperf)
 

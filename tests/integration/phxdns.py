@@ -19,8 +19,10 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
-BUILD_DIR = os.environ["PHX_BUILD_DIR"]
-SOURCE_DIR = os.environ["PHX_SOURCE_DIR"]
+# ctest sets both; scripts run by hand get the release build of this checkout.
+SOURCE_DIR = os.environ.get("PHX_SOURCE_DIR",
+                            os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BUILD_DIR = os.environ.get("PHX_BUILD_DIR", os.path.join(SOURCE_DIR, "build", "release"))
 DNSD = os.path.join(BUILD_DIR, "dnsd", "phx-dnsd")
 MAIN_ZONE = os.path.join(SOURCE_DIR, "zones", "internal.thinkheads.ai.zone")
 TEST_ZONE = os.path.join(SOURCE_DIR, "tests", "zones", "phx.test.zone")

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""DNS benchmark: phx-dnsd against Knot and NSD (and the do-nothing floor),
+serving the project's own zone on loopback, driven by dnsperf at the same
+offered load, servers alternating over several rounds.
+
+Reported per server (median over rounds): QPS, average and p99 latency, lost
+queries, server CPU per query (all its threads, from /proc/PID/task/*/schedstat,
+nanosecond resolution), peak RSS (VmHWM), and ratios to Knot.
+
+On a 2-core machine dnsperf itself needs several microseconds per query, so
+the query rate is bounded by the load generator: CPU per query at the same
+offered load is the honest figure. Every server gets one worker thread."""
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
+from phxdns import free_port  # noqa: E402
+
+ZONE = os.path.join(SOURCE, "zones", "internal.thinkheads.ai.zone")
+HOSTS = ["nginx", "traefik", "ca", "portainer", "portainer-agent", "granite-embedding", "granite-3b",
+         "ollama", "llamacpp"]
+
+
+def query_file(path, count=100000):
+    """70 % A hits in random case, 10 % AAAA NODATA, 10 % NXDOMAIN in the
+    zone, 5 % SOA/NS at the apex, 5 % names outside the zone."""
+    rng = random.Random(20261125)
+    with open(path, "w") as f:
+        for i in range(count):
+            pick = rng.random()
+            host = f"{rng.choice(HOSTS)}.internal.thinkheads.ai"
+            if pick < 0.70:
+                name = "".join(c.upper() if c.isalpha() and rng.random() < 0.5 else c for c in host)
+                f.write(f"{name} A\n")
+            elif pick < 0.80:
+                f.write(f"{host} AAAA\n")
+            elif pick < 0.90:
+                f.write(f"nosuch{rng.randrange(10**6)}.internal.thinkheads.ai A\n")
+            elif pick < 0.95:
+                f.write(f"internal.thinkheads.ai {rng.choice(['SOA', 'NS'])}\n")
+            else:
+                f.write(f"www{rng.randrange(10**6)}.example.com A\n")
+
+
+class Server:
+    def __init__(self, name, build_dir, workdir):
+        self.name = name
+        self.port = free_port()
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir)
+        shutil.copy(ZONE, self.dir)
+        zone = os.path.join(self.dir, os.path.basename(ZONE))
+        if name == "phx-dnsd":
+            cmd = [os.path.join(build_dir, "dnsd", "phx-dnsd"), "--listen", f"127.0.0.1:{self.port}",
+                   "--zone", zone, "--workers", "1"]
+        elif name == "floor":
+            cmd = [os.path.join(build_dir, "tests", "bench", "floor_responder"), "127.0.0.1", str(self.port), "1"]
+        elif name == "knot":
+            conf = os.path.join(self.dir, "knot.conf")
+            with open(conf, "w") as f:
+                f.write(f"""server:
+    rundir: "{self.dir}"
+    listen: 127.0.0.1@{self.port}
+    user: root:root
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "{self.dir}"
+log:
+  - target: stderr
+    any: error
+template:
+  - id: default
+    storage: "{self.dir}"
+    zonefile-sync: -1
+    journal-content: none
+zone:
+  - domain: internal.thinkheads.ai
+    file: {zone}
+""")
+            cmd = ["knotd", "-c", conf]
+        elif name == "nsd":
+            conf = os.path.join(self.dir, "nsd.conf")
+            with open(conf, "w") as f:
+                # NSD's response rate limiting would drop a benchmark's queries.
+                f.write(f"""server:
+    ip-address: 127.0.0.1@{self.port}
+    port: {self.port}
+    zonesdir: "{self.dir}"
+    database: ""
+    pidfile: "{self.dir}/nsd.pid"
+    username: ""
+    chroot: ""
+    zonelistfile: "{self.dir}/zone.list"
+    xfrdfile: "{self.dir}/xfrd.state"
+    xfrdir: "{self.dir}"
+    server-count: 1
+    verbosity: 0
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+remote-control:
+    control-enable: no
+zone:
+    name: internal.thinkheads.ai
+    zonefile: {zone}
+""")
+            cmd = ["nsd", "-d", "-c", conf]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"{name} did not start")
+
+    def pids(self):
+        """The server's processes and all their descendants (NSD answers
+        from a grandchild of the process we started)."""
+        out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
+        children = {}
+        for line in out.splitlines():
+            pid, ppid = (int(x) for x in line.split())
+            children.setdefault(ppid, []).append(pid)
+        pids, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            todo.extend(children.get(pid, []))
+        return pids
+
+    def cpu_ns(self):
+        total = 0
+        for pid in self.pids():
+            task_dir = f"/proc/{pid}/task"
+            for tid in os.listdir(task_dir):
+                with open(f"{task_dir}/{tid}/schedstat") as f:
+                    total += int(f.read().split()[0])
+        return total
+
+    def peak_rss_kib(self):
+        peak = 0
+        for pid in self.pids():
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak += int(line.split()[1])
+        return peak
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def run_dnsperf(server, queries, seconds, qps):
+    cpu_before = server.cpu_ns()
+    proc = subprocess.Popen(["dnsperf", "-s", "127.0.0.1", "-p", str(server.port), "-d", queries, "-l", str(seconds),
+                             "-Q", str(qps), "-c", "4", "-v"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    latencies, stats = [], {}
+    for line in proc.stdout:
+        if line.startswith("> "):
+            latencies.append(float(line.rsplit(" ", 1)[1]))
+        elif "Queries sent:" in line:
+            stats["sent"] = int(line.split()[2])
+        elif "Queries completed:" in line:
+            stats["completed"] = int(line.split()[2])
+        elif "Queries lost:" in line:
+            stats["lost"] = int(line.split()[2])
+        elif "Queries per second:" in line:
+            stats["qps"] = float(line.split()[3])
+    proc.wait()
+    cpu = server.cpu_ns() - cpu_before
+    latencies.sort()
+    return {
+        "qps": stats["qps"], "lost": stats["lost"],
+        "cpu_us": cpu / 1000 / max(1, stats["completed"]),
+        "avg_ms": 1000 * statistics.fmean(latencies) if latencies else float("nan"),
+        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else float("nan"),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", default=os.path.join(SOURCE, "build", "release"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--qps", type=int, default=30000, help="offered load for every server")
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="phx-dns-bench-")
+    queries = os.path.join(workdir, "queries.txt")
+    query_file(queries)
+    names = ["phx-dnsd", "knot", "nsd", "floor"]
+    servers = {}
+    try:
+        for n in names:
+            servers[n] = Server(n, args.build_dir, workdir)
+        results = {n: [] for n in names}
+        for r in range(args.rounds):
+            order = names[r % len(names):] + names[:r % len(names)]  # alternate who goes first
+            for n in order:
+                results[n].append(run_dnsperf(servers[n], queries, args.seconds, args.qps))
+                print(f"round {r + 1}: {n:9} {results[n][-1]['qps']:9.0f} qps  "
+                      f"{results[n][-1]['cpu_us']:5.2f} us/query", file=sys.stderr)
+        rss = {n: servers[n].peak_rss_kib() for n in names}
+    finally:
+        for s in servers.values():
+            s.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    def med(n, key):
+        return statistics.median(x[key] for x in results[n])
+
+    print(f"\nDNS benchmark: {args.rounds} rounds x {args.seconds} s per server at {args.qps} offered qps, "
+          f"1 worker thread each, dnsperf -c 4, {os.cpu_count()} CPUs\n")
+    print(f"| server | QPS | avg latency ms | p99 latency ms | lost | CPU us/query | peak RSS MiB | CPU vs Knot | "
+          f"QPS vs Knot |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n in names:
+        print(f"| {n} | {med(n, 'qps'):.0f} | {med(n, 'avg_ms'):.3f} | {med(n, 'p99_ms'):.3f} | "
+              f"{sum(x['lost'] for x in results[n])} | {med(n, 'cpu_us'):.2f} | {rss[n] / 1024:.1f} | "
+              f"{med(n, 'cpu_us') / med('knot', 'cpu_us'):.2f}x | {med(n, 'qps') / med('knot', 'qps'):.2f}x |")
+    phx, knot, floor = (med(n, "cpu_us") for n in ("phx-dnsd", "knot", "floor"))
+    checks = [
+        ("phx-dnsd CPU per query <= 0.7x Knot", phx <= 0.7 * knot, f"{phx / knot:.2f}x"),
+        ("phx-dnsd CPU per query within 1.3x of the floor", phx <= 1.3 * floor, f"{phx / floor:.2f}x"),
+        ("phx-dnsd QPS >= Knot", med("phx-dnsd", "qps") >= 0.995 * med("knot", "qps"),
+         f"{med('phx-dnsd', 'qps') / med('knot', 'qps'):.3f}x"),
+        ("phx-dnsd lost no query", sum(x["lost"] for x in results["phx-dnsd"]) == 0,
+         str(sum(x["lost"] for x in results["phx-dnsd"]))),
+        ("phx-dnsd peak RSS < 16 MiB", rss["phx-dnsd"] < 16 * 1024, f"{rss['phx-dnsd'] / 1024:.1f} MiB"),
+    ]
+    print()
+    for what, ok, value in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {what}: {value}")
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
