@@ -21,7 +21,7 @@ struct WalkResult {
 };
 
 WalkResult walk(const Zone& zone, std::string_view name, RrType qtype) noexcept {
-    std::array<std::uint8_t, 128> starts{};  // label offsets, leftmost first
+    std::array<std::uint8_t, 128> starts;  // label offsets, leftmost first
     std::size_t labels = 0;
     for (std::size_t i = 0; i + zone.origin().size() < name.size(); i += static_cast<std::uint8_t>(name[i]) + 1u)
         starts[labels++] = static_cast<std::uint8_t>(i);
@@ -42,7 +42,7 @@ WalkResult walk(const Zone& zone, std::string_view name, RrType qtype) noexcept 
     if (labels == 0) return {Found::exact, encloser, {}};  // the apex itself
 
     // RFC 4592 §3.3.1: the source of synthesis is "*." + closest encloser.
-    std::array<char, kMaxNameLength + 2> wildcard{};
+    std::array<char, kMaxNameLength + 2> wildcard;
     if (encloser_name.size() + 2 <= kMaxNameLength) {
         wildcard[0] = 1;
         wildcard[1] = '*';

@@ -29,19 +29,21 @@ public:
     [[nodiscard]] const T* end() const noexcept { return items_.data() + size_; }
 
 private:
-    std::array<T, N> items_{};
+    std::array<T, N> items_;  // not value-initialised: a plan lives on the stack of every query
     std::size_t size_ = 0;
 };
 
 // One RRset to write. The owner is either the question name (written as a
 // pointer to it, so the answer keeps the query's case) or a wire name that
 // lives in the zone.
+// An aggregate without default member initialisers, so that the fixed
+// lists holding it cost nothing until used.
 struct PlannedRrset {
-    const RrSet* rrset = nullptr;
-    std::string_view owner;          // ignored when owner_is_qname
-    bool owner_is_qname = false;
-    std::uint32_t ttl = 0;
-    bool required = true;            // if it does not fit: TC (else it is just left out)
+    const RrSet* rrset;
+    std::string_view owner;  // ignored when owner_is_qname
+    bool owner_is_qname;
+    std::uint32_t ttl;
+    bool required;           // if it does not fit: TC (else it is just left out)
 };
 
 struct Plan {

@@ -41,7 +41,7 @@ public:
     friend bool operator==(const Name& a, const Name& b) noexcept { return a.view() == b.view(); }
 
 private:
-    std::array<std::uint8_t, kMaxNameLength> bytes_{};
+    std::array<std::uint8_t, kMaxNameLength> bytes_;  // only [0, size_) is meaningful
     std::size_t size_ = 1;
 };
 
@@ -65,7 +65,7 @@ inline std::span<const std::uint8_t> bytes_of(std::string_view s) noexcept {
 
 // ASCII lower case, the only case folding DNS knows (RFC 4343).
 constexpr std::uint8_t lower(std::uint8_t c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<std::uint8_t>(c + 32) : c;
+    return static_cast<std::uint8_t>(c | (static_cast<unsigned>(c - 'A') < 26u ? 0x20u : 0u));
 }
 
 // Whether `name` equals `parent` or lies below it; both lower-case wire form.

@@ -86,7 +86,7 @@ std::uint16_t WireWriter::find_suffix(std::span<const std::uint8_t> suffix) cons
 void WireWriter::write_labels(std::span<const std::uint8_t> wire_name, bool compress) noexcept {
     // Offsets become pointer targets only once the whole name is written:
     // a half-written name must never match a later suffix.
-    std::array<std::uint16_t, kMaxNameLength / 2> written{};
+    std::array<std::uint16_t, kMaxNameLength / 2> written;
     std::size_t count = 0;
     std::size_t i = 0;
     bool ended_with_pointer = false;

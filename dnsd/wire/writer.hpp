@@ -56,7 +56,7 @@ private:
     std::size_t limit_;
     std::size_t pos_ = 0;
     bool ok_ = true;
-    std::array<std::uint16_t, kMaxRemembered> labels_{};  // offsets of labels written so far
+    std::array<std::uint16_t, kMaxRemembered> labels_;  // offsets of labels written so far: [0, label_count_)
     std::size_t label_count_ = 0;
 };
 
