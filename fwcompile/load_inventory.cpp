@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Loading the inventory: the hypervisor with its bridge and network, and the
+// guests with Proxmox id, kind, name and address. Names, ids and addresses
+// must be unique, because rows and the command line refer to hosts by any of them.
+#include "common/suggest.hpp"
+#include "fwcompile/load_detail.hpp"
+
+#include <cctype>
+#include <fmt/format.h>
+
+namespace phx::fw::detail {
+namespace {
+
+// Proxmox VE allocates guest ids from 100 up to 999999999.
+constexpr std::int64_t kMinGuestId = 100;
+constexpr std::int64_t kMaxGuestId = 999'999'999;
+
+bool valid_host_name(std::string_view name) {
+    if (name.empty() || name.size() > 63 || !std::islower(static_cast<unsigned char>(name.front())))
+        return false;
+    for (char c : name)
+        if (!std::islower(static_cast<unsigned char>(c)) &&
+            !std::isdigit(static_cast<unsigned char>(c)) && c != '-')
+            return false;
+    return true;
+}
+
+// Linux interface names: 1 to 15 bytes, no '/', ':' or whitespace.
+bool valid_interface_name(std::string_view name) {
+    if (name.empty() || name.size() > 15) return false;
+    for (char c : name)
+        if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c))) return false;
+    return true;
+}
+
+std::optional<std::string> read_name(const TomlSection& s, bool required) {
+    auto name = s.string("name", required);
+    if (!name) return std::nullopt;
+    if (!valid_host_name(name->value) || name->value == "any" || name->value == "global") {
+        s.diag().error(name->at,
+                       fmt::format("host name '{}' must start with a letter and hold only "
+                                   "a-z, 0-9 and '-' (and not be \"any\" or \"global\")",
+                                   name->value));
+        return std::nullopt;
+    }
+    return name->value;
+}
+
+std::optional<IpAddress> read_address(const TomlSection& s) {
+    auto text = s.string("address", true);
+    if (!text) return std::nullopt;
+    auto address = IpAddress::parse(text->value);
+    if (!address) s.diag().error(text->at, fmt::format("'{}' is not an IP address", text->value));
+    return address;
+}
+
+std::optional<HostKind> read_kind(const TomlSection& s) {
+    auto text = s.string("kind", true);
+    if (!text) return std::nullopt;
+    const std::string kind = lower(text->value);
+    if (kind == "lxc") return HostKind::lxc;
+    if (kind == "vm") return HostKind::vm;
+    static constexpr std::string_view kKinds[] = {"lxc", "vm"};
+    s.diag().error(text->at, fmt::format("kind must be \"lxc\" or \"vm\", not '{}'{}", text->value,
+                                         did_you_mean(kind, kKinds)));
+    return std::nullopt;
+}
+
+bool load_hypervisor(const TomlSection& s, Inventory& inventory) {
+    s.allow_only({"name", "address", "network", "bridge"});
+    Host host{"hypervisor", std::nullopt, HostKind::hypervisor, {}, s.pos()};
+    if (s.has("name")) {
+        auto name = read_name(s, false);
+        if (!name) return false;
+        host.name = *name;
+    }
+    auto address = read_address(s);
+    auto network = s.string("network", true);
+    auto bridge = s.string("bridge", true);
+    if (!address || !network || !bridge) return false;
+    host.address = *address;
+    auto cidr = Cidr::parse(network->value);
+    if (!cidr || cidr->is_host() || !cidr->contains(host.address)) {
+        s.diag().error(network->at,
+                       fmt::format("network '{}' must be a prefix such as 10.0.0.0/24 that "
+                                   "holds the hypervisor's address {}",
+                                   network->value, host.address.to_string()));
+        return false;
+    }
+    if (!valid_interface_name(bridge->value)) {
+        s.diag().error(bridge->at, fmt::format("'{}' is not an interface name", bridge->value));
+        return false;
+    }
+    inventory.network = *cidr;
+    inventory.bridge = bridge->value;
+    inventory.hosts.push_back(std::move(host));
+    return true;
+}
+
+std::optional<Host> load_guest(const TomlSection& s) {
+    s.allow_only({"id", "kind", "name", "address"});
+    auto id = s.integer("id", kMinGuestId, kMaxGuestId);
+    if (!s.has("id")) s.diag().error(s.pos(), fmt::format("{} needs 'id'", s.name()));
+    auto kind = read_kind(s);
+    auto name = read_name(s, true);
+    auto address = read_address(s);
+    if (!id || !kind || !name || !address) return std::nullopt;
+    return Host{*name, static_cast<std::uint32_t>(*id), *kind, *address, s.pos()};
+}
+
+struct Clash {
+    std::string what;     // "name 'nginx'"
+    std::string_view key; // where to point the error
+};
+
+std::optional<Clash> clash(const Host& guest, const Host& other) {
+    if (other.name == guest.name) return Clash{fmt::format("name '{}'", guest.name), "name"};
+    if (other.id && other.id == guest.id) return Clash{fmt::format("id {}", *guest.id), "id"};
+    if (other.address == guest.address)
+        return Clash{fmt::format("address {}", guest.address.to_string()), "address"};
+    return std::nullopt;
+}
+
+// A guest whose name, id or address another host already has.
+bool check_unique(const TomlSection& s, const Host& guest, const Inventory& inventory) {
+    for (const auto& other : inventory.hosts) {
+        auto c = clash(guest, other);
+        if (!c) continue;
+        s.diag().error(s.pos_of(c->key), fmt::format("{} is already used by the host at {}",
+                                                     c->what, other.at.to_string()));
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool load_inventory(const toml::table& root, const std::string& file, Inventory& inventory,
+                    Diagnostics& diag) {
+    TomlSection top{root, "the top level", file, diag};
+    const auto* hypervisor = top.table("hypervisor");
+    if (!hypervisor) {
+        if (!top.has("hypervisor")) diag.error({file}, "the rules file needs a [hypervisor] table");
+        return false;
+    }
+    if (!load_hypervisor({*hypervisor, "[hypervisor]", file, diag}, inventory)) return false;
+    const auto* guests = top.array("guest");
+    bool ok = top.has("guest") == (guests != nullptr);
+    for (std::size_t i = 0; guests && i < guests->size(); ++i) {
+        const auto* table = (*guests)[i].as_table();
+        if (!table) {
+            diag.error(position(file, (*guests)[i].source()), "each [[guest]] must be a table");
+            ok = false;
+            continue;
+        }
+        TomlSection s{*table, fmt::format("[[guest]] #{}", i + 1), file, diag};
+        auto guest = load_guest(s);
+        if (!guest || !check_unique(s, *guest, inventory)) {
+            ok = false;
+            continue;
+        }
+        inventory.hosts.push_back(std::move(*guest));
+    }
+    return ok;
+}
+
+} // namespace phx::fw::detail

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// What a row's scope means (see POLICY.md, "Scopes"):
+//   global  in   the flow as written, network-wide;
+//   global  out  traffic the hypervisor sends: the source is the hypervisor;
+//   host X  in   traffic to X: the destination is X;
+//   host X  out  traffic from X: the source is X.
+// "Is X" means the written list intersected with X: an omitted or "any"
+// side becomes X, a list holding X becomes X, a list without X can never match.
+#pragma once
+
+#include "fwcompile/model.hpp"
+
+#include <optional>
+#include <string>
+
+namespace phx::fw {
+
+// The flow the row describes once its scope is applied; nullopt when no
+// packet can ever match it.
+[[nodiscard]] std::optional<Flow> effective_flow(const Row& row, const Inventory& inventory);
+
+// Why effective_flow() is empty, in words for a warning.
+[[nodiscard]] std::string never_matches_reason(const Row& row, const Inventory& inventory);
+
+// The host the scope pins one side of the flow to: the scope's host, or the
+// hypervisor for a global "out" row; nullopt for a global "in" row.
+[[nodiscard]] std::optional<HostIndex> pinned_host(const Row& row);
+
+} // namespace phx::fw
