@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// IR vocabulary: type and field tables, values from addresses and ports.
+#include "fwcompile/ir.hpp"
+
+#include <cassert>
+
+namespace phx::fw::ir {
+
+std::string_view to_string(Hook hook) {
+    switch (hook) {
+    case Hook::input:
+        return "input";
+    case Hook::forward:
+        return "forward";
+    case Hook::output:
+        return "output";
+    }
+    return "input";
+}
+
+// Datatype numbers from nftables' enum datatypes (src/datatype.h); the kernel
+// stores them opaquely and nft reads them back to print `type ...`.
+const TypeInfo& info(Type type) {
+    static constexpr TypeInfo kTypes[] = {
+        {"ipv4_addr", 7, 4},     {"ipv6_addr", 8, 16},   {"inet_proto", 12, 1},
+        {"inet_service", 13, 2}, {"icmpv6_type", 29, 1},
+    };
+    return kTypes[static_cast<std::size_t>(type)];
+}
+
+const FieldInfo& info(Field field) {
+    static constexpr FieldInfo kFields[] = {
+        {"ip saddr", Type::ipv4_addr},      {"ip daddr", Type::ipv4_addr},
+        {"ip6 saddr", Type::ipv6_addr},     {"ip6 daddr", Type::ipv6_addr},
+        {"meta l4proto", Type::inet_proto}, {"th dport", Type::inet_service},
+        {"icmpv6 type", Type::icmpv6_type},
+    };
+    return kFields[static_cast<std::size_t>(field)];
+}
+
+Interval interval_of(const Cidr& cidr) {
+    Interval out;
+    const IpAddress lo = cidr.network();
+    const IpAddress hi = cidr.broadcast();
+    for (std::size_t i = 0; i < lo.size(); ++i) {
+        out.lo.bytes[i] = lo.bytes[i];
+        out.hi.bytes[i] = hi.bytes[i];
+    }
+    return out;
+}
+
+Interval interval_of(const PortRange& ports) {
+    Interval out;
+    out.lo.bytes = {static_cast<std::uint8_t>(ports.first >> 8),
+                    static_cast<std::uint8_t>(ports.first & 0xff)};
+    out.hi.bytes = {static_cast<std::uint8_t>(ports.last >> 8),
+                    static_cast<std::uint8_t>(ports.last & 0xff)};
+    return out;
+}
+
+Interval interval_of_byte(std::uint8_t value) {
+    Interval out;
+    out.lo.bytes[0] = value;
+    out.hi.bytes[0] = value;
+    return out;
+}
+
+namespace {
+
+bool bit(const Value& v, unsigned i) {
+    return (v.bytes[i / 8] >> (7 - i % 8)) & 1u;
+}
+
+} // namespace
+
+int prefix_length(const Interval& interval, unsigned bits) {
+    assert(bits <= 128);
+    unsigned common = 0;
+    while (common < bits && bit(interval.lo, common) == bit(interval.hi, common)) ++common;
+    for (unsigned i = common; i < bits; ++i)
+        if (bit(interval.lo, i) || !bit(interval.hi, i)) return -1;
+    return static_cast<int>(common);
+}
+
+const Set* Table::find_set(std::string_view set_name) const {
+    for (const auto& set : sets)
+        if (set.name == set_name) return &set;
+    return nullptr;
+}
+
+const SourcePos* Table::origin(OriginId id) const {
+    if (id == kNoOrigin || id >= origins.size()) return nullptr;
+    return &origins[id];
+}
+
+} // namespace phx::fw::ir

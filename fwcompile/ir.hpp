@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The compiler's intermediate representation: table inet phx with its sets,
+// chains and rules, in nftables' own terms but independent of libnftnl. The
+// lowering produces it, the text printer and the netlink encoder consume it,
+// and the netlink decoder rebuilds it from what the kernel reports, so `show`,
+// `list` and `diff` all speak the same language.
+#pragma once
+
+#include "common/diag.hpp"
+#include "common/net.hpp"
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace phx::fw::ir {
+
+enum class Hook : std::uint8_t { input, forward, output };
+[[nodiscard]] std::string_view to_string(Hook hook);
+
+// Data types of set keys and compared values, with nftables' names and ids.
+enum class Type : std::uint8_t { ipv4_addr, ipv6_addr, inet_proto, inet_service, icmpv6_type };
+struct TypeInfo {
+    std::string_view name; // "ipv4_addr"
+    std::uint32_t id;      // nftables' datatype number, as the kernel stores it
+    std::uint8_t length;   // bytes
+};
+[[nodiscard]] const TypeInfo& info(Type type);
+
+// The packet fields phx-fw matches on.
+enum class Field : std::uint8_t {
+    ip_saddr,
+    ip_daddr,
+    ip6_saddr,
+    ip6_daddr,
+    l4proto,
+    th_dport,
+    icmpv6_type
+};
+struct FieldInfo {
+    std::string_view text; // "ip saddr", as nft prints it
+    Type type;
+};
+[[nodiscard]] const FieldInfo& info(Field field);
+
+// A value of some Type in network byte order; bytes past the type's length are zero.
+struct Value {
+    std::array<std::uint8_t, 16> bytes{};
+    friend auto operator<=>(const Value&, const Value&) = default;
+};
+
+// An inclusive range of values; a single value has lo == hi.
+struct Interval {
+    Value lo;
+    Value hi;
+    [[nodiscard]] bool point() const { return lo == hi; }
+    friend auto operator<=>(const Interval&, const Interval&) = default;
+};
+
+[[nodiscard]] Interval interval_of(const Cidr& cidr);
+[[nodiscard]] Interval interval_of(const PortRange& ports);
+[[nodiscard]] Interval interval_of_byte(std::uint8_t value);
+// The prefix length when [lo, hi] is exactly one prefix of `bits` bits; -1 otherwise.
+[[nodiscard]] int prefix_length(const Interval& interval, unsigned bits);
+
+struct Counter {
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
+};
+
+// Where a rule, set or element came from: an index into Table::origins.
+using OriginId = std::uint32_t;
+inline constexpr OriginId kNoOrigin = 0xffffffff;
+
+struct Element {
+    std::vector<Interval> key; // one interval per key type
+    std::string comment;
+    Counter counter;
+    OriginId origin = kNoOrigin;
+};
+
+struct Set {
+    std::string name;
+    std::vector<Type> key;
+    bool interval = false;  // ranges and prefixes allowed (pipapo for concatenations)
+    bool anonymous = false; // constant, bound to one rule, printed inline
+    bool counter = false;   // every element counts its packets
+    std::vector<Element> elements;
+    OriginId origin = kNoOrigin;
+};
+
+// ct state bits, as the kernel defines them (NF_CT_STATE_*).
+inline constexpr std::uint32_t kCtInvalid = 1, kCtEstablished = 2, kCtRelated = 4, kCtNew = 8,
+                               kCtUntracked = 64;
+
+struct CtStateMatch {
+    std::uint32_t states = 0; // matches when the packet's state is one of these
+};
+struct InterfaceMatch {
+    bool input = true; // iif, else oif
+    std::uint32_t index = 0;
+    std::string name;
+};
+struct FieldMatch {
+    Field field;
+    Interval value;
+};
+struct SetMatch {
+    std::vector<Field> key; // concatenated, in this order
+    std::string set;
+};
+using Match = std::variant<CtStateMatch, InterfaceMatch, FieldMatch, SetMatch>;
+
+enum class Verdict : std::uint8_t {
+    accept,
+    drop,
+    reject_tcp_reset,
+    reject_icmp,
+    reject_icmpv6,
+    reject_icmpx
+};
+
+struct Rule {
+    std::vector<Match> matches; // all must hold
+    Verdict verdict = Verdict::drop;
+    bool counter = true;
+    Counter counts;
+    std::string comment;
+    OriginId origin = kNoOrigin;
+    std::string undecoded; // read back only: the kernel's rule when phx-fw cannot decode it
+};
+
+struct Chain {
+    std::string name;
+    Hook hook = Hook::input;
+    std::int32_t priority = 0; // filter
+    bool policy_drop = true;
+    std::vector<Rule> rules;
+};
+
+struct Table {
+    std::string name = "phx"; // always family inet
+    std::vector<Set> sets;
+    std::vector<Chain> chains;
+    std::vector<SourcePos> origins;
+    // Read back only: objects inside the table that phx-fw did not make.
+    std::vector<std::string> undecoded;
+
+    [[nodiscard]] const Set* find_set(std::string_view set_name) const;
+    [[nodiscard]] const SourcePos* origin(OriginId id) const;
+};
+
+inline constexpr std::string_view kTableName = "phx";
+
+} // namespace phx::fw::ir

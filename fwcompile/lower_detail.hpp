@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Pieces of the lowering stage shared between its files; not an interface.
+#pragma once
+
+#include "fwcompile/ir.hpp"
+#include "fwcompile/model.hpp"
+
+#include <string>
+#include <vector>
+
+namespace phx::fw::detail {
+
+struct LowerContext {
+    const RuleSet& rules;
+    ir::Table& table;
+    ir::Hook hook;
+    HostIndex self;    // whose input and output chains these are
+    std::string chain; // the chain being built; its sets are named chain_1, chain_2, ...
+    unsigned sets_made = 0;
+};
+
+// The row's flow as this chain matches it: a side the scope pinned to the
+// chain's own host (see Address::from_scope) is implied by the hook.
+[[nodiscard]] Flow flow_at(const Row& row, const LowerContext& ctx);
+
+[[nodiscard]] ir::OriginId origin_of(const Row& row, const RuleSet& rules);
+
+// The rules of one chain from the rows placed on it.
+void lower_rows(const std::vector<const Row*>& rows, ir::Chain& chain, LowerContext& ctx);
+
+// The concatenated key a flow's set elements use: addresses when the flow
+// has a family, then the protocol when it has one, then the port.
+[[nodiscard]] std::vector<ir::Field> key_fields(const Flow& flow);
+
+// One element per combination of the flow's sources, destinations and ports.
+void add_elements(const Flow& flow, const std::vector<ir::Field>& key, const std::string& comment,
+                  ir::OriginId origin, std::vector<ir::Element>& out);
+
+// Elements split into what the kernel can hold: single values go to one
+// hash set (duplicates dropped); ranges go to interval sets, a new one
+// whenever an element would overlap one already there, because the kernel
+// refuses overlapping elements in a concatenated interval set. A range that
+// lies wholly inside an earlier one adds nothing and is dropped.
+struct ElementGroups {
+    std::vector<ir::Element> points;
+    std::vector<std::vector<ir::Element>> layers;
+};
+[[nodiscard]] ElementGroups group_elements(std::vector<ir::Element> elements);
+
+} // namespace phx::fw::detail

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Rows -> rules: a row with one address per side and one port range is one
+// rule; a run of accept rows, or a row with lists, becomes set lookups.
+#include "fwcompile/lower_detail.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <set>
+
+namespace phx::fw::detail {
+namespace {
+
+ir::Field address_field(IpFamily family, bool source) {
+    if (family == IpFamily::v4) return source ? ir::Field::ip_saddr : ir::Field::ip_daddr;
+    return source ? ir::Field::ip6_saddr : ir::Field::ip6_daddr;
+}
+
+bool single_valued(const Flow& flow) {
+    return flow.source.items.size() <= 1 && flow.destination.items.size() <= 1 &&
+           flow.ports.ranges.size() <= 1;
+}
+
+ir::Verdict verdict_for(Action action, const Flow& flow) {
+    if (action == Action::accept) return ir::Verdict::accept;
+    if (action == Action::drop) return ir::Verdict::drop;
+    if (flow.protocol == Protocol::tcp) return ir::Verdict::reject_tcp_reset;
+    const auto family = flow.family();
+    if (!family) return ir::Verdict::reject_icmpx;
+    return family == IpFamily::v4 ? ir::Verdict::reject_icmp : ir::Verdict::reject_icmpv6;
+}
+
+// One match per written value: ip saddr, ip daddr, meta l4proto, th dport.
+ir::Rule plain_rule(const Row& row, const Flow& flow, const LowerContext& ctx) {
+    ir::Rule rule;
+    if (const auto family = flow.family()) {
+        if (!flow.source.any())
+            rule.matches.push_back(ir::FieldMatch{address_field(*family, true),
+                                                  ir::interval_of(flow.source.items[0].cidr)});
+        if (!flow.destination.any())
+            rule.matches.push_back(ir::FieldMatch{address_field(*family, false),
+                                                  ir::interval_of(flow.destination.items[0].cidr)});
+    }
+    if (flow.protocol != Protocol::any)
+        rule.matches.push_back(ir::FieldMatch{
+            ir::Field::l4proto, ir::interval_of_byte(ip_protocol_number(flow.protocol))});
+    if (!flow.ports.any())
+        rule.matches.push_back(
+            ir::FieldMatch{ir::Field::th_dport, ir::interval_of(flow.ports.ranges[0])});
+    rule.verdict = verdict_for(row.action, flow);
+    rule.comment = row.comment;
+    rule.origin = origin_of(row, ctx.rules);
+    return rule;
+}
+
+std::string file_name(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The comment of a set lookup: the row's own when it holds one row's
+// elements, else which rows it gathers (each element keeps its row's comment).
+std::string set_rule_comment(const std::vector<ir::Element>& elements, const LowerContext& ctx) {
+    std::set<ir::OriginId> origins;
+    for (const auto& e : elements) origins.insert(e.origin);
+    const Row& first = ctx.rules.rows[*origins.begin() - 1];
+    if (origins.size() == 1) return first.comment;
+    const Row& last = ctx.rules.rows[*origins.rbegin() - 1];
+    std::string comment = fmt::format("{} accept rows, {}:{}-{}", origins.size(),
+                                      file_name(ctx.rules.file), first.at.line, last.at.line);
+    if (comment.size() > kMaxCommentBytes)
+        comment =
+            fmt::format("{} accept rows, lines {}-{}", origins.size(), first.at.line, last.at.line);
+    return comment;
+}
+
+// A set holding `elements` and the rule that looks packets up in it.
+void add_set_rule(const std::vector<ir::Field>& key, std::vector<ir::Element> elements,
+                  bool interval, const std::vector<ir::Match>& prefix, ir::Verdict verdict,
+                  ir::Chain& chain, LowerContext& ctx) {
+    ir::Set set;
+    set.name = fmt::format("{}_{}", ctx.chain, ++ctx.sets_made);
+    for (const auto field : key) set.key.push_back(ir::info(field).type);
+    set.interval = interval;
+    set.counter = true;
+    set.origin = elements.front().origin;
+    ir::Rule rule{prefix, verdict, true, {}, set_rule_comment(elements, ctx), set.origin, {}};
+    rule.matches.push_back(ir::SetMatch{key, set.name});
+    set.elements = std::move(elements);
+    ctx.table.sets.push_back(std::move(set));
+    chain.rules.push_back(std::move(rule));
+}
+
+void add_set_rules(const std::vector<ir::Field>& key, std::vector<ir::Element> elements,
+                   const std::vector<ir::Match>& prefix, ir::Verdict verdict, ir::Chain& chain,
+                   LowerContext& ctx) {
+    ElementGroups groups = group_elements(std::move(elements));
+    if (!groups.points.empty())
+        add_set_rule(key, std::move(groups.points), false, prefix, verdict, chain, ctx);
+    for (auto& layer : groups.layers)
+        add_set_rule(key, std::move(layer), true, prefix, verdict, chain, ctx);
+}
+
+// A drop or reject row with lists: its own sets. "reject with tcp reset"
+// needs the protocol established before the lookup, as nft requires.
+void lower_row_with_lists(const Row& row, const Flow& flow, ir::Chain& chain, LowerContext& ctx) {
+    const auto key = key_fields(flow);
+    std::vector<ir::Element> elements;
+    add_elements(flow, key, row.comment, origin_of(row, ctx.rules), elements);
+    const ir::Verdict verdict = verdict_for(row.action, flow);
+    std::vector<ir::Match> prefix;
+    if (verdict == ir::Verdict::reject_tcp_reset)
+        prefix.push_back(ir::FieldMatch{ir::Field::l4proto,
+                                        ir::interval_of_byte(ip_protocol_number(Protocol::tcp))});
+    add_set_rules(key, std::move(elements), prefix, verdict, chain, ctx);
+}
+
+// Consecutive accept rows commute, so they are gathered into one set per key
+// shape. Rows whose key would have fewer than two fields (no addresses, no
+// port) stay plain rules; the kernel only concatenates two or more.
+void lower_accept_run(const std::vector<const Row*>& run, ir::Chain& chain, LowerContext& ctx) {
+    std::vector<std::pair<std::vector<ir::Field>, std::vector<ir::Element>>> shapes;
+    std::vector<ir::Rule> plain;
+    for (const Row* row : run) {
+        const Flow flow = flow_at(*row, ctx);
+        auto key = key_fields(flow);
+        if (key.size() < 2) {
+            plain.push_back(plain_rule(*row, flow, ctx));
+            continue;
+        }
+        auto shape = std::find_if(shapes.begin(), shapes.end(),
+                                  [&](const auto& s) { return s.first == key; });
+        if (shape == shapes.end()) shape = shapes.insert(shapes.end(), {key, {}});
+        add_elements(flow, key, row->comment, origin_of(*row, ctx.rules), shape->second);
+    }
+    for (auto& [key, elements] : shapes)
+        add_set_rules(key, std::move(elements), {}, ir::Verdict::accept, chain, ctx);
+    for (auto& rule : plain) chain.rules.push_back(std::move(rule));
+}
+
+} // namespace
+
+void lower_rows(const std::vector<const Row*>& rows, ir::Chain& chain, LowerContext& ctx) {
+    std::size_t i = 0;
+    while (i < rows.size()) {
+        const Row& row = *rows[i];
+        const Flow flow = flow_at(row, ctx);
+        if (row.action != Action::accept) {
+            if (single_valued(flow))
+                chain.rules.push_back(plain_rule(row, flow, ctx));
+            else
+                lower_row_with_lists(row, flow, chain, ctx);
+            ++i;
+            continue;
+        }
+        std::size_t end = i;
+        while (end < rows.size() && rows[end]->action == Action::accept) ++end;
+        if (end - i == 1 && single_valued(flow))
+            chain.rules.push_back(plain_rule(row, flow, ctx));
+        else
+            lower_accept_run({rows.begin() + static_cast<std::ptrdiff_t>(i),
+                              rows.begin() + static_cast<std::ptrdiff_t>(end)},
+                             chain, ctx);
+        i = end;
+    }
+}
+
+} // namespace phx::fw::detail

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Placement of rows onto enforcement points; see place.hpp.
+#include "fwcompile/place.hpp"
+
+#include "fwcompile/flow.hpp"
+
+namespace phx::fw {
+
+std::vector<ir::Hook> Target::hooks() const {
+    if (host) return {ir::Hook::input, ir::Hook::output};
+    return {ir::Hook::input, ir::Hook::forward, ir::Hook::output};
+}
+
+bool crosses(const Flow& flow, ir::Hook hook, const Target& target, const Inventory& inventory) {
+    const IpAddress& self = inventory.hosts.at(target.self()).address;
+    switch (hook) {
+    case ir::Hook::input:
+        return contains(flow.destination, self) && !is_only(flow.source, self);
+    case ir::Hook::output:
+        return contains(flow.source, self) && !is_only(flow.destination, self);
+    case ir::Hook::forward:
+        // Everything that neither starts nor ends at the hypervisor itself.
+        return !target.host && !is_only(flow.source, self) && !is_only(flow.destination, self);
+    }
+    return false;
+}
+
+std::vector<ChainPlan> place(const RuleSet& rules, const Target& target) {
+    std::vector<ChainPlan> plans;
+    for (const ir::Hook hook : target.hooks()) {
+        ChainPlan plan{hook, {}};
+        for (const auto& row : rules.rows)
+            if (row.effective && crosses(*row.effective, hook, target, rules.inventory))
+                plan.rows.push_back(&row);
+        plans.push_back(std::move(plan));
+    }
+    return plans;
+}
+
+} // namespace phx::fw
