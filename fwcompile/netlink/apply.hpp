@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Stage 6: one transaction to the kernel, and what to tell the admin about
+// it. Any error means the kernel applied nothing; the report says which
+// row (file:line) produced the message the kernel refused.
+#pragma once
+
+#include "fwcompile/ir.hpp"
+#include "fwcompile/netlink/batch.hpp"
+#include "fwcompile/netlink/socket.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace phx::fw::netlink {
+
+struct Outcome {
+    bool ok = false;
+    std::string report; // one or more lines for the terminal
+    std::size_t messages = 0;
+    std::size_t bytes = 0;
+    std::size_t pages = 0;
+    double build_ms = 0;  // building the batch
+    double kernel_ms = 0; // sendmsg() and the answers
+};
+
+// Replaces table inet phx with `table`. The ruleset generation is read first
+// and passed in the batch, so a concurrent change makes the kernel refuse it.
+// A dry run sends everything but BATCH_END: the kernel checks each message
+// and then discards the transaction.
+[[nodiscard]] Outcome apply_table(const ir::Table& table, bool dry_run);
+
+// Removes table inet phx, if there is one; no other table is touched.
+[[nodiscard]] Outcome flush_table();
+
+// Sends a prepared batch and words the result. `table` supplies the
+// origins of the messages (may be nullptr). Exposed for tests that need a
+// batch the kernel must refuse.
+[[nodiscard]] Outcome send_batch(Socket& socket, Batch& batch, const ir::Table* table,
+                                 bool dry_run);
+
+// "rules.toml:12: the kernel refused elements of set forward_1: File exists"
+[[nodiscard]] std::string describe(const KernelError& error, const Batch& batch,
+                                   const ir::Table* table);
+
+} // namespace phx::fw::netlink

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Tables, chains, sets, elements and rules as nf_tables messages.
+#include "fwcompile/netlink/encode.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+namespace phx::fw::netlink {
+namespace {
+
+constexpr std::uint32_t kTypeBits = 6;      // nft packs concatenated datatypes 6 bits each
+constexpr std::uint32_t kConcatTypeId = 13; // nft's EXPR_CONCAT, recorded for `nft list`
+constexpr std::uint32_t kBigEndian = 2;     // nft's BYTEORDER_BIG_ENDIAN
+
+std::uint32_t register_bytes(std::uint32_t length) {
+    return (length + 3) / 4 * 4;
+}
+
+bool concatenated(const ir::Set& set) {
+    return set.key.size() > 1;
+}
+
+std::uint32_t key_length(const ir::Set& set) {
+    if (!concatenated(set)) return ir::info(set.key.front()).length;
+    std::uint32_t total = 0;
+    for (const auto type : set.key) total += register_bytes(ir::info(type).length);
+    return total;
+}
+
+std::uint32_t key_type(const ir::Set& set) {
+    std::uint32_t id = 0;
+    for (const auto type : set.key) id = id << kTypeBits | ir::info(type).id;
+    return id;
+}
+
+void put_table_message(Batch& batch, std::uint16_t type, std::uint16_t flags, std::string what) {
+    TablePtr table{checked(nftnl_table_alloc())};
+    nftnl_table_set_str(table.get(), NFTNL_TABLE_NAME, std::string{ir::kTableName}.c_str());
+    nftnl_table_set_u32(table.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
+    nftnl_table_nlmsg_build_payload(batch.start(type, NFPROTO_INET, flags), table.get());
+    batch.finish({0, std::move(what), {}});
+}
+
+std::uint32_t hook_number(ir::Hook hook) {
+    switch (hook) {
+    case ir::Hook::input:
+        return NF_INET_LOCAL_IN;
+    case ir::Hook::forward:
+        return NF_INET_FORWARD;
+    case ir::Hook::output:
+        return NF_INET_LOCAL_OUT;
+    }
+    return NF_INET_LOCAL_IN;
+}
+
+void put_chain(const ir::Chain& chain, Batch& batch) {
+    ChainPtr c{checked(nftnl_chain_alloc())};
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, std::string{ir::kTableName}.c_str());
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, chain.name.c_str());
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hook_number(chain.hook));
+    nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, chain.priority);
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, chain.policy_drop ? NF_DROP : NF_ACCEPT);
+    nftnl_chain_nlmsg_build_payload(batch.start(NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE),
+                                    c.get());
+    batch.finish({0, fmt::format("chain {}", chain.name), {}});
+}
+
+// What nft records in a set's user data so `nft list` prints its type:
+// the key's byte order and, for concatenations, a typeof marker.
+UdataPtr set_user_data(const ir::Set& set) {
+    UdataPtr data{checked(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN))};
+    nftnl_udata_put_u32(data.get(), NFTNL_UDATA_SET_KEYBYTEORDER,
+                        concatenated(set) ? 0 : kBigEndian);
+    if (concatenated(set)) {
+        auto* typeof_key = nftnl_udata_nest_start(data.get(), NFTNL_UDATA_SET_KEY_TYPEOF);
+        nftnl_udata_put_u32(data.get(), NFTNL_UDATA_SET_TYPEOF_EXPR, kConcatTypeId);
+        nftnl_udata_nest_end(data.get(),
+                             nftnl_udata_nest_start(data.get(), NFTNL_UDATA_SET_TYPEOF_DATA));
+        nftnl_udata_nest_end(data.get(), typeof_key);
+    }
+    return data;
+}
+
+std::uint32_t set_flags(const ir::Set& set) {
+    std::uint32_t flags = 0;
+    if (set.anonymous) flags |= NFT_SET_ANONYMOUS | NFT_SET_CONSTANT;
+    if (set.interval) flags |= NFT_SET_INTERVAL;
+    if (set.interval && concatenated(set)) flags |= NFT_SET_CONCAT;
+    return flags;
+}
+
+void put_set(const ir::Set& set, std::uint32_t id, Batch& batch) {
+    SetPtr s{checked(nftnl_set_alloc())};
+    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, std::string{ir::kTableName}.c_str());
+    nftnl_set_set_str(s.get(), NFTNL_SET_NAME, wire_set_name(set).c_str());
+    nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+    nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, set_flags(set));
+    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, key_type(set));
+    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, key_length(set));
+    nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
+    if (set.anonymous)
+        nftnl_set_set_u32(s.get(), NFTNL_SET_DESC_SIZE,
+                          static_cast<std::uint32_t>(set.elements.size()));
+    if (set.interval && concatenated(set)) {
+        // pipapo needs each field's length to split the key.
+        std::vector<std::uint8_t> lengths;
+        for (const auto type : set.key) lengths.push_back(ir::info(type).length);
+        nftnl_set_set_data(s.get(), NFTNL_SET_DESC_CONCAT, lengths.data(),
+                           static_cast<std::uint32_t>(lengths.size()));
+    }
+    const UdataPtr data = set_user_data(set);
+    nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(data.get()),
+                       nftnl_udata_buf_len(data.get()));
+    if (set.counter)
+        nftnl_set_set_data(s.get(), NFTNL_SET_EXPR, checked(nftnl_expr_alloc("counter")),
+                           0); // set owns it
+    nftnl_set_nlmsg_build_payload(batch.start(NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE), s.get());
+    batch.finish({set.origin, fmt::format("set {}", set.name), {}});
+}
+
+bool put_data(nlmsghdr* nlh, std::uint16_t type, const std::string& bytes) {
+    nlattr* nest = mnl_attr_nest_start_check(nlh, Batch::kMaxMessage, type);
+    if (!nest) return false;
+    if (!mnl_attr_put_check(nlh, Batch::kMaxMessage, NFTA_DATA_VALUE, bytes.size(), bytes.data())) {
+        mnl_attr_nest_cancel(nlh, nest);
+        return false;
+    }
+    mnl_attr_nest_end(nlh, nest);
+    return true;
+}
+
+// The comment as nft stores it: one TLV, type NFTNL_UDATA_*_COMMENT (0), NUL-terminated.
+std::string comment_tlv(const std::string& comment) {
+    std::string tlv{char{0}, static_cast<char>(comment.size() + 1)};
+    return tlv + comment + '\0';
+}
+
+// One NFTA_LIST_ELEM; false (and nothing written) when the message is full.
+bool put_element(nlmsghdr* nlh, const ir::Set& set, const ir::Element& e) {
+    nlattr* nest = mnl_attr_nest_start_check(nlh, Batch::kMaxMessage, NFTA_LIST_ELEM);
+    if (!nest) return false;
+    bool ok = put_data(nlh, NFTA_SET_ELEM_KEY, key_bytes(set, e, false));
+    if (ok && set.interval && concatenated(set))
+        ok = put_data(nlh, NFTA_SET_ELEM_KEY_END, key_bytes(set, e, true));
+    if (ok && !e.comment.empty()) {
+        const std::string tlv = comment_tlv(e.comment);
+        ok = mnl_attr_put_check(nlh, Batch::kMaxMessage, NFTA_SET_ELEM_USERDATA, tlv.size(),
+                                tlv.data());
+    }
+    if (!ok) {
+        mnl_attr_nest_cancel(nlh, nest);
+        return false;
+    }
+    mnl_attr_nest_end(nlh, nest);
+    return true;
+}
+
+// As many elements as fit into one message, from `next`; returns the next
+// element still to send.
+std::size_t put_element_message(const ir::Set& set, std::uint32_t id, std::size_t next,
+                                Batch& batch) {
+    nlmsghdr* nlh = batch.start(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE);
+    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, std::string{ir::kTableName}.c_str());
+    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, wire_set_name(set).c_str());
+    mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
+    MessageOrigin origin{set.origin, fmt::format("elements of set {}", set.name), {}};
+    nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+    for (; next < set.elements.size(); ++next) {
+        const auto offset = nlh->nlmsg_len;
+        if (!put_element(nlh, set, set.elements[next])) break;
+        origin.parts.emplace_back(offset, set.elements[next].origin);
+    }
+    if (origin.parts.empty())
+        throw std::length_error("a set element does not fit into a netlink message");
+    mnl_attr_nest_end(nlh, list);
+    batch.finish(std::move(origin));
+    return next;
+}
+
+void put_rule(const ir::Rule& rule, const ir::Chain& chain, const ir::Table& table,
+              const SetIds& ids, Batch& batch) {
+    RulePtr r{checked(nftnl_rule_alloc())};
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, std::string{ir::kTableName}.c_str());
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.name.c_str());
+    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+    encode_expressions(rule, table, ids, r.get());
+    if (!rule.comment.empty()) {
+        const std::string tlv = comment_tlv(rule.comment);
+        nftnl_rule_set_data(r.get(), NFTNL_RULE_USERDATA, tlv.data(),
+                            static_cast<std::uint32_t>(tlv.size()));
+    }
+    // NLM_F_APPEND: without it the kernel inserts at the head of the chain.
+    nlmsghdr* nlh = batch.start(NFT_MSG_NEWRULE, NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND);
+    nftnl_rule_nlmsg_build_payload(nlh, r.get());
+    batch.finish({rule.origin, fmt::format("rule in chain {}", chain.name), {}});
+}
+
+} // namespace
+
+std::string wire_set_name(const ir::Set& set) {
+    return set.anonymous ? "__set%d" : set.name;
+}
+
+std::string key_bytes(const ir::Set& set, const ir::Element& element, bool end) {
+    std::string out;
+    for (std::size_t i = 0; i < set.key.size(); ++i) {
+        const ir::Value& v = end ? element.key[i].hi : element.key[i].lo;
+        const std::uint32_t length = ir::info(set.key[i]).length;
+        out.append(reinterpret_cast<const char*>(v.bytes.data()), length);
+        if (concatenated(set)) out.append(register_bytes(length) - length, '\0');
+    }
+    return out;
+}
+
+void encode_replace(const ir::Table& table, Batch& batch) {
+    encode_flush(batch);
+    put_table_message(batch, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table inet phx");
+    for (const auto& chain : table.chains) put_chain(chain, batch);
+    SetIds ids;
+    for (const auto& set : table.sets) {
+        const auto id = static_cast<std::uint32_t>(ids.size() + 1);
+        ids.emplace(set.name, id);
+        put_set(set, id, batch);
+        for (std::size_t next = 0; next < set.elements.size();)
+            next = put_element_message(set, id, next, batch);
+    }
+    for (const auto& chain : table.chains)
+        for (const auto& rule : chain.rules) put_rule(rule, chain, table, ids, batch);
+}
+
+void encode_flush(Batch& batch) {
+    // Creating the table first makes the delete valid whether or not it
+    // existed; both happen in the same transaction.
+    put_table_message(batch, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table inet phx");
+    put_table_message(batch, NFT_MSG_DELTABLE, 0, "table inet phx");
+}
+
+} // namespace phx::fw::netlink

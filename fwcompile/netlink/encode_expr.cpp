@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// IR matches -> nf_tables expressions, mirroring nft 1.0's linearisation so
+// that `nft list` prints phx-fw's rules exactly as `phx-fw show` does, and a
+// table loaded with `nft -f` from that text decodes the same way.
+#include "fwcompile/netlink/encode.hpp"
+#include "fwcompile/netlink/handles.hpp"
+#include "fwcompile/netlink/registers.hpp"
+
+#include <array>
+#include <cstring>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <optional>
+
+namespace phx::fw::netlink {
+namespace {
+
+class Expressions {
+public:
+    explicit Expressions(nftnl_rule* rule) : rule_{rule} {}
+
+    void meta(std::uint32_t key, std::uint32_t dreg) {
+        ExprPtr e = make("meta");
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, key);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_DREG, dreg);
+        add(std::move(e));
+    }
+    void payload(const PayloadField& f, std::uint32_t length, std::uint32_t dreg) {
+        ExprPtr e = make("payload");
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_BASE, f.base);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_OFFSET, f.offset);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_LEN, length);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_DREG, dreg);
+        add(std::move(e));
+    }
+    void cmp(std::uint32_t op, const void* data, std::uint32_t length) {
+        ExprPtr e = make("cmp");
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, op);
+        nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, data, length);
+        add(std::move(e));
+    }
+    void bitwise(const void* mask, std::uint32_t length) {
+        const std::array<std::uint8_t, 16> zero{};
+        ExprPtr e = make("bitwise");
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_LEN, length);
+        nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_MASK, mask, length);
+        nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), length);
+        add(std::move(e));
+    }
+    // nft converts host-order fields of an interval key to network order; for
+    // the one-byte protocol that changes no bit, but nft emits it and so do we.
+    void hton(std::uint32_t reg) {
+        ExprPtr e = make("byteorder");
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BYTEORDER_SREG, reg);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BYTEORDER_DREG, reg);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BYTEORDER_LEN, 1);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BYTEORDER_SIZE, 2);
+        add(std::move(e));
+    }
+    void ct_state() {
+        ExprPtr e = make("ct");
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_DREG, NFT_REG_1);
+        add(std::move(e));
+    }
+    void lookup(const std::string& set, std::uint32_t id) {
+        ExprPtr e = make("lookup");
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+        nftnl_expr_set_str(e.get(), NFTNL_EXPR_LOOKUP_SET, set.c_str());
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SET_ID, id);
+        add(std::move(e));
+    }
+    void counter() { add(make("counter")); }
+    void verdict(std::int32_t code) {
+        ExprPtr e = make("immediate");
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_VERDICT, static_cast<std::uint32_t>(code));
+        add(std::move(e));
+    }
+    void reject(std::uint32_t type, std::uint8_t code) {
+        ExprPtr e = make("reject");
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_REJECT_TYPE, type);
+        nftnl_expr_set_u8(e.get(), NFTNL_EXPR_REJECT_CODE, code);
+        add(std::move(e));
+    }
+
+private:
+    static ExprPtr make(const char* name) { return ExprPtr{checked(nftnl_expr_alloc(name))}; }
+    void add(ExprPtr e) { nftnl_rule_add_expr(rule_, e.release()); } // the rule owns it now
+    nftnl_rule* rule_;
+};
+
+// The nfproto a rule's matches depend on, if any (ip ... needs IPv4 packets).
+std::optional<std::uint8_t> family_of(const ir::Rule& rule) {
+    for (const auto& match : rule.matches) {
+        std::vector<ir::Field> fields;
+        if (const auto* f = std::get_if<ir::FieldMatch>(&match)) fields.push_back(f->field);
+        if (const auto* s = std::get_if<ir::SetMatch>(&match)) fields = s->key;
+        for (const auto field : fields) {
+            if (field == ir::Field::ip_saddr || field == ir::Field::ip_daddr) return NFPROTO_IPV4;
+            if (field == ir::Field::ip6_saddr || field == ir::Field::ip6_daddr ||
+                field == ir::Field::icmpv6_type)
+                return NFPROTO_IPV6;
+        }
+    }
+    return std::nullopt;
+}
+
+// A payload comparison: a point, a prefix, or a range.
+void field_match(const ir::FieldMatch& m, Expressions& x) {
+    const std::uint32_t length = ir::info(ir::info(m.field).type).length;
+    if (m.field == ir::Field::l4proto) {
+        x.meta(NFT_META_L4PROTO, NFT_REG_1);
+        x.cmp(NFT_CMP_EQ, m.value.lo.bytes.data(), 1);
+        return;
+    }
+    const PayloadField& where = payload_field(m.field);
+    const int prefix = m.value.point() ? -1 : ir::prefix_length(m.value, length * 8);
+    if (prefix > 0 && prefix % 8 == 0) {
+        // Byte-aligned prefixes load and compare only the leading bytes.
+        const auto bytes = static_cast<std::uint32_t>(prefix / 8);
+        x.payload(where, bytes, NFT_REG_1);
+        x.cmp(NFT_CMP_EQ, m.value.lo.bytes.data(), bytes);
+    } else if (prefix > 0) {
+        ir::Value mask;
+        for (int bit = 0; bit < prefix; ++bit)
+            mask.bytes[static_cast<std::size_t>(bit / 8)] |=
+                static_cast<std::uint8_t>(0x80u >> (bit % 8));
+        x.payload(where, length, NFT_REG_1);
+        x.bitwise(mask.bytes.data(), length);
+        x.cmp(NFT_CMP_EQ, m.value.lo.bytes.data(), length);
+    } else {
+        x.payload(where, length, NFT_REG_1);
+        x.cmp(m.value.point() ? NFT_CMP_EQ : NFT_CMP_GTE, m.value.lo.bytes.data(), length);
+        if (!m.value.point()) x.cmp(NFT_CMP_LTE, m.value.hi.bytes.data(), length);
+    }
+}
+
+// The key fields loaded into consecutive 32-bit registers, then one lookup.
+void set_match(const ir::SetMatch& m, const ir::Table& table, const SetIds& ids, Expressions& x) {
+    const ir::Set* set = table.find_set(m.set);
+    if (!set) throw std::logic_error("rule refers to a set the table does not have: " + m.set);
+    std::uint32_t slot = 0;
+    for (const auto field : m.key) {
+        const std::uint32_t length = ir::info(ir::info(field).type).length;
+        const std::uint32_t reg = register_for_slot(slot);
+        if (field == ir::Field::l4proto) {
+            x.meta(NFT_META_L4PROTO, reg);
+            if (set->interval && m.key.size() > 1) x.hton(reg);
+        } else {
+            x.payload(payload_field(field), length, reg);
+        }
+        slot += (length + 3) / 4;
+    }
+    x.lookup(wire_set_name(*set), ids.at(m.set));
+}
+
+void verdict(ir::Verdict v, Expressions& x) {
+    switch (v) {
+    case ir::Verdict::accept:
+        x.verdict(NF_ACCEPT);
+        break;
+    case ir::Verdict::drop:
+        x.verdict(NF_DROP);
+        break;
+    case ir::Verdict::reject_tcp_reset:
+        x.reject(NFT_REJECT_TCP_RST, 0);
+        break;
+    case ir::Verdict::reject_icmp:
+        x.reject(NFT_REJECT_ICMP_UNREACH, kIcmpPortUnreachable);
+        break;
+    case ir::Verdict::reject_icmpv6:
+        x.reject(NFT_REJECT_ICMP_UNREACH, kIcmpv6PortUnreachable);
+        break;
+    case ir::Verdict::reject_icmpx:
+        x.reject(NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_PORT_UNREACH);
+        break;
+    }
+}
+
+} // namespace
+
+void encode_expressions(const ir::Rule& rule, const ir::Table& table, const SetIds& ids,
+                        nftnl_rule* out) {
+    Expressions x{out};
+    if (const auto family = family_of(rule)) {
+        x.meta(NFT_META_NFPROTO, NFT_REG_1);
+        x.cmp(NFT_CMP_EQ, &*family, 1);
+    }
+    for (const auto& match : rule.matches) {
+        if (const auto* ct = std::get_if<ir::CtStateMatch>(&match)) {
+            const std::uint32_t zero = 0;
+            x.ct_state();
+            x.bitwise(&ct->states, 4);
+            x.cmp(NFT_CMP_NEQ, &zero, 4);
+        } else if (const auto* i = std::get_if<ir::InterfaceMatch>(&match)) {
+            x.meta(i->input ? NFT_META_IIF : NFT_META_OIF, NFT_REG_1);
+            x.cmp(NFT_CMP_EQ, &i->index, 4);
+        } else if (const auto* f = std::get_if<ir::FieldMatch>(&match)) {
+            field_match(*f, x);
+        } else {
+            set_match(std::get<ir::SetMatch>(match), table, ids, x);
+        }
+    }
+    if (rule.counter) x.counter();
+    verdict(rule.verdict, x);
+}
+
+} // namespace phx::fw::netlink
