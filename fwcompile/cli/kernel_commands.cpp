@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The subcommands that talk to nf_tables: diff, apply, list, flush. They
+// touch table inet phx and nothing else.
+#include "fwcompile/cli/commands.hpp"
+#include "fwcompile/cli/load_target.hpp"
+#include "fwcompile/lower.hpp"
+#include "fwcompile/netlink/apply.hpp"
+#include "fwcompile/netlink/readback.hpp"
+#include "fwcompile/netlink/sysctl.hpp"
+#include "fwcompile/nft_text.hpp"
+#include "fwcompile/text_diff.hpp"
+
+#include <cstdio>
+#include <fmt/format.h>
+
+namespace phx::fw::cli {
+namespace {
+
+int report(const netlink::Outcome& outcome) {
+    std::fputs(outcome.report.c_str(), outcome.ok ? stdout : stderr);
+    return outcome.ok ? 0 : 1;
+}
+
+} // namespace
+
+int diff(const Options& o) {
+    const auto loaded = load_for(o);
+    if (!loaded) return 2;
+    const ir::Table wanted = lower(loaded->rules, loaded->target);
+    netlink::Socket socket;
+    const auto live = netlink::read_live_table(socket);
+    const TextStyle canonical{false, true};
+    const std::string from = live ? to_nft_text(*live, canonical) : std::string{};
+    const std::string to = to_nft_text(wanted, canonical);
+    const std::string changes =
+        unified_diff(from, to, live ? "live table inet phx" : "no table inet phx loaded",
+                     fmt::format("{} ({})", o.rules, loaded->target_name()));
+    if (changes.empty()) {
+        fmt::print("no changes: the live table inet phx is what {} compiles to for {}\n", o.rules,
+                   loaded->target_name());
+        return 0;
+    }
+    std::fputs(changes.c_str(), stdout);
+    return 1;
+}
+
+int apply(const Options& o) {
+    const auto loaded = load_for(o);
+    if (!loaded) return 1;
+    if (!loaded->target.host) {
+        const std::string problem = netlink::bridge_netfilter_problem();
+        if (!problem.empty()) {
+            std::fprintf(stderr, "phx-fw: %s\nnothing was applied\n", problem.c_str());
+            return 1;
+        }
+    }
+    const ir::Table table = lower(loaded->rules, loaded->target);
+    return report(netlink::apply_table(table, o.dry_run));
+}
+
+int list(const Options&) {
+    netlink::Socket socket;
+    const auto live = netlink::read_live_table(socket);
+    if (!live) {
+        std::fputs("phx-fw: table inet phx is not loaded\n", stderr);
+        return 1;
+    }
+    std::fputs(to_nft_text(*live).c_str(), stdout);
+    return 0;
+}
+
+int flush(const Options&) {
+    return report(netlink::flush_table());
+}
+
+} // namespace phx::fw::cli

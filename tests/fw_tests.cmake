@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# phx-fw's tests: doctest units (no kernel needed) and Python tests under
+# tests/lab that build network namespaces, apply real batches and probe the
+# spec's network. The Python tests need root and fail, never skip, without it.
+
+phx_unit_test(unit_fw
+    SOURCES unit/fw/load_test.cpp unit/fw/check_test.cpp unit/fw/place_test.cpp unit/fw/explain_test.cpp
+            unit/fw/lower_test.cpp unit/fw/golden_test.cpp unit/fw/netlink_test.cpp unit/fw/text_diff_test.cpp
+    LIBS phx_fw_netlink)
+
+# Sends batches the kernel must refuse, through phx-fw's own netlink code.
+add_executable(fw_fault_probe lab/fw_fault_probe.cpp)
+target_link_libraries(fw_fault_probe PRIVATE phx_fw_netlink phx_warnings)
+
+# Kernel tests: one network namespace per test, created and removed by the test.
+phx_python_test(fw_kernel lab test_fw_kernel.py TIMEOUT 120)
+
+# The offline commands through the binary; no privileges needed.
+phx_python_test(fw_cli lab test_fw_cli.py TIMEOUT 60)
+
+# The lab: the spec's network in namespaces, phx-dnsd on 10.0.0.13:53, both
+# enforcement targets probed flow by flow. Needs phx-dnsd from this build.
+phx_python_test(fw_lab lab test_fw_lab.py TIMEOUT 300)

@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""phx-fw's offline commands through the real binary: check, explain, show
+and --help. No kernel and no privileges needed."""
+
+import os
+import tempfile
+import unittest
+
+from fwtool import PHX_FW, SPEC_RULES, phx_fw, require_binaries, rule_line
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        require_binaries(PHX_FW)
+
+    def broken_copy(self, replacements):
+        with open(SPEC_RULES, encoding="utf-8") as f:
+            text = f.read()
+        for old, new in replacements:
+            self.assertIn(old, text)
+            text = text.replace(old, new, 1)
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as broken:
+            broken.write(text)
+        self.addCleanup(os.remove, broken.name)
+        return broken.name, text
+
+    def test_check_passes_on_the_spec(self):
+        result = phx_fw(None, "check", "--rules", SPEC_RULES)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, f"{SPEC_RULES}: 10 hosts, 16 rows: 0 error(s), 1 warning(s)\n")
+        self.assertNotIn("error", result.stderr)
+
+    def test_check_reports_every_error_of_a_broken_copy_at_file_line_col(self):
+        path, text = self.broken_copy([('destination = "traefik"', 'destination = "traefk"'),
+                                       ('ports = 9000', 'ports = 90000'),
+                                       ('protocol = "udp"', 'protocal = "udp"')])
+        lines = text.splitlines()
+
+        def where(fragment):
+            number = next(i for i, line in enumerate(lines, start=1) if fragment in line)
+            return f"{path}:{number}:{lines[number - 1].index(fragment.split(' = ')[-1]) + 1}"
+
+        result = phx_fw(None, "check", "--rules", path)
+        self.assertEqual(result.returncode, 1)
+        unknown_key_line = next(i for i, line in enumerate(lines, start=1) if line.startswith("protocal"))
+        traefk = where('destination = "traefk"')
+        self.assertEqual(result.stderr.splitlines(), [
+            f"{path}:{unknown_key_line}:1: error: unknown key 'protocal' in [[rule]] #3 (did you mean 'protocol'?)",
+            f"{traefk}: error: unknown host 'traefk' (did you mean 'traefik'?)",
+            f"{where('ports = 90000')}: error: '90000' is not a port or port range (e.g. 80 or 8000-8100)",
+        ])
+
+    def test_explain_names_the_nginx_to_traefik_row(self):
+        result = phx_fw(None, "explain", "--rules", SPEC_RULES, "10.0.0.153", "10.0.0.12", "tcp", "80")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        row = f'{SPEC_RULES}:{rule_line(SPEC_RULES, "Allow Nginx to proxy to Traefik")} ' \
+              '"Allow Nginx to proxy to Traefik"'
+        self.assertIn(f"  forward: accept by {row}\n", result.stdout)
+        self.assertIn(f"  nginx output: accept by {row}\n", result.stdout)
+        self.assertIn(f"  traefik input: accept by {row}\n", result.stdout)
+        self.assertTrue(result.stdout.endswith("verdict: accept\n"))
+
+    def test_explain_says_granite_to_ollama_is_dropped_by_policy(self):
+        result = phx_fw(None, "explain", "--rules", SPEC_RULES, "10.0.0.141", "10.0.0.155", "tcp", "11434")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("  forward: drop by policy (no row matches)\n", result.stdout)
+        self.assertTrue(result.stdout.endswith("verdict: drop by policy\n"))
+
+    def test_hosts_are_found_by_id_and_unknown_ones_get_a_suggestion(self):
+        by_id = phx_fw(None, "show", "--rules", SPEC_RULES, "--host", "101")
+        by_name = phx_fw(None, "show", "--rules", SPEC_RULES, "--host", "nginx")
+        self.assertEqual(by_id.returncode, 0, by_id.stderr)
+        self.assertEqual(by_id.stdout, by_name.stdout)
+        wrong = phx_fw(None, "show", "--rules", SPEC_RULES, "--host", "ngnix")
+        self.assertEqual(wrong.returncode, 1)
+        self.assertIn("(did you mean 'nginx'?)", wrong.stderr)
+
+    def test_every_command_has_help_and_takes_rules(self):
+        for command in ("check", "show", "diff", "apply", "explain", "list", "flush"):
+            with self.subTest(command=command):
+                result = phx_fw(None, command, "--help")
+                self.assertEqual(result.returncode, 0)
+                self.assertIn("--rules", result.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

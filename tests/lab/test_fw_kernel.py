@@ -1,0 +1,188 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""phx-fw against a real kernel, each test in a network namespace of its own:
+apply and read back, dry run, refused batches, concurrent changes, flush."""
+
+import os
+import tempfile
+import unittest
+
+import netns
+from fwtool import (FAULT_PROBE, GOLDEN, SPEC_RULES, normalise, nft, phx_fw, require_binaries, rule_line,
+                    ruleset)
+
+MIXED = os.path.join(GOLDEN, "mixed.toml")
+SCOPES = os.path.join(GOLDEN, "scopes.toml")
+# Three datagrams through the loopback interface.
+LOOPBACK_TRAFFIC = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                    "[s.sendto(b'x', ('127.0.0.1', 9)) for _ in range(3)]")
+OTHER_TABLE = """table ip other {
+    chain keep {
+        type filter hook input priority 0; policy accept;
+        counter
+    }
+}
+"""
+
+
+class KernelTest(unittest.TestCase):
+    def setUp(self):
+        netns.require_root()
+        require_binaries()
+        self.ns = netns.create(self.id().rsplit(".", 1)[-1][-20:])
+        self.addCleanup(netns.delete, self.ns)
+
+    def apply(self, *args):
+        result = phx_fw(self.ns, "apply", *args)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        return result
+
+    def assert_live_table_is_show(self, rules, *host):
+        """nft list, phx-fw list and phx-fw show agree on table inet phx."""
+        shown = phx_fw(None, "show", "--rules", rules, *host, check=True).stdout
+        listed_by_nft = nft(self.ns, "list", "table", "inet", "phx").stdout
+        listed_by_phx = phx_fw(self.ns, "list", check=True).stdout
+        self.assertEqual(normalise(listed_by_nft), normalise(shown))
+        self.assertEqual(normalise(listed_by_phx), normalise(shown))
+        diff = phx_fw(self.ns, "diff", "--rules", rules, *host)
+        self.assertEqual(diff.returncode, 0, diff.stdout + diff.stderr)
+        self.assertIn("no changes", diff.stdout)
+
+    def test_the_spec_applies_and_reads_back_as_shown(self):
+        self.apply("--rules", SPEC_RULES)
+        self.assert_live_table_is_show(SPEC_RULES)
+        live = ruleset(self.ns)
+        for expected in ("table inet phx", "policy drop;", "ct state established,related", "ct state invalid",
+                         'comment "Allow Nginx to proxy to Traefik"', 'comment "Allow all outbound traffic from the '
+                         'hypervisor"'):
+            self.assertIn(expected, live)
+
+    def test_every_host_target_applies_and_reads_back_as_shown(self):
+        for host in ("hypervisor", "101", "10.0.0.12", "step-ca", "portainer", "1002", "granite-embedding",
+                     "granite-3b", "ollama", "llamacpp"):
+            with self.subTest(host=host):
+                self.apply("--rules", SPEC_RULES, "--host", host)
+                self.assert_live_table_is_show(SPEC_RULES, "--host", host)
+
+    def test_drop_reject_ipv6_and_lists_apply_and_read_back_as_shown(self):
+        for rules in (MIXED, SCOPES, os.path.join(GOLDEN, "sets.toml")):
+            with self.subTest(rules=os.path.basename(rules)):
+                self.apply("--rules", rules)
+                self.assert_live_table_is_show(rules)
+
+    def test_every_golden_host_target_applies_and_reads_back_as_shown(self):
+        cases = [name for name in sorted(os.listdir(GOLDEN)) if ".host-" in name and not name.startswith("phoenix")]
+        self.assertGreaterEqual(len(cases), 4)
+        for name in cases:
+            case, host = name[:-len(".nft")].split(".host-")
+            with self.subTest(case=case, host=host):
+                rules = os.path.join(GOLDEN, case + ".toml")
+                self.apply("--rules", rules, "--host", host)
+                self.assert_live_table_is_show(rules, "--host", host)
+
+    def test_nft_accepts_show_and_reads_it_as_phx_fw_does(self):
+        for rules in (SPEC_RULES, MIXED):
+            with self.subTest(rules=os.path.basename(rules)):
+                shown = phx_fw(None, "show", "--rules", rules, check=True).stdout
+                nft(self.ns, "flush", "ruleset")  # nft -f adds to a table that exists
+                nft(self.ns, "-c", "-f", "-", input=shown)
+                nft(self.ns, "-f", "-", input=shown)
+                self.assertEqual(normalise(phx_fw(self.ns, "list", check=True).stdout), normalise(shown))
+                self.assertEqual(phx_fw(self.ns, "diff", "--rules", rules).returncode, 0)
+
+    def test_dry_run_applies_nothing(self):
+        nft(self.ns, "-f", "-", input=OTHER_TABLE)
+        before = ruleset(self.ns)
+        result = self.apply("--rules", SPEC_RULES, "--dry-run")
+        self.assertIn("dry run: the kernel accepted every message and changed nothing", result.stdout)
+        self.assertEqual(ruleset(self.ns), before)
+
+    def test_a_rules_file_with_an_error_leaves_the_ruleset_byte_identical(self):
+        self.apply("--rules", SCOPES)
+        nft(self.ns, "-f", "-", input=OTHER_TABLE)
+        before = ruleset(self.ns)
+        with open(SPEC_RULES, encoding="utf-8") as f:
+            broken_text = f.read().replace('destination = "traefik"', 'destination = "traefk"', 1)
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as broken:
+            broken.write(broken_text)
+        self.addCleanup(os.remove, broken.name)
+        result = phx_fw(self.ns, "apply", "--rules", broken.name)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{broken.name}:", result.stderr)
+        self.assertIn("error: unknown host 'traefk' (did you mean 'traefik'?)", result.stderr)
+        self.assertIn("nothing was done", result.stderr)
+        self.assertEqual(ruleset(self.ns), before)
+
+    def test_a_batch_the_kernel_refuses_changes_nothing_and_names_the_row(self):
+        require_binaries(FAULT_PROBE)
+        self.apply("--rules", SCOPES)
+        nft(self.ns, "-f", "-", input=OTHER_TABLE)
+        before = ruleset(self.ns)
+        result = netns.exec_in(self.ns, FAULT_PROBE, "conflict", SPEC_RULES, check=False)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        line = rule_line(SPEC_RULES, "Allow internal guests to access NFS on Host")
+        self.assertIn(f"{SPEC_RULES}:{line}:1: the kernel refused elements of set input_1: File exists",
+                      result.stdout)
+        self.assertIn("nothing was applied: the live ruleset is unchanged", result.stdout)
+        self.assertEqual(ruleset(self.ns), before)
+
+    def test_a_concurrent_change_makes_apply_fail_clearly(self):
+        require_binaries(FAULT_PROBE)
+        self.apply("--rules", SCOPES)
+        phx_before = nft(self.ns, "list", "table", "inet", "phx").stdout
+        result = netns.exec_in(self.ns, FAULT_PROBE, "stale", SPEC_RULES, check=False)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("the ruleset changed after phx-fw read its generation", result.stdout)
+        self.assertIn("nothing was applied", result.stdout)
+        self.assertEqual(nft(self.ns, "list", "table", "inet", "phx").stdout, phx_before)
+        nft(self.ns, "list", "table", "inet", "phx_concurrent")  # the other program's change stands
+
+    def test_flush_removes_table_inet_phx_and_nothing_else(self):
+        nft(self.ns, "-f", "-", input=OTHER_TABLE)
+        before = ruleset(self.ns)
+        self.apply("--rules", SPEC_RULES)
+        self.assertNotEqual(ruleset(self.ns), before)
+        result = phx_fw(self.ns, "flush", check=True)
+        self.assertIn("removed table inet phx", result.stdout)
+        self.assertEqual(ruleset(self.ns), before)
+        again = phx_fw(self.ns, "flush", check=True)  # nothing to remove is fine
+        self.assertIn("table inet phx was not loaded; nothing was removed", again.stdout)
+        self.assertEqual(ruleset(self.ns), before)
+
+    def test_the_hypervisor_target_refuses_without_br_netfilter_and_says_what_to_run(self):
+        netns.exec_in(self.ns, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0")
+        before = ruleset(self.ns)
+        result = phx_fw(self.ns, "apply", "--rules", SPEC_RULES)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("sysctl -w net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1",
+                      result.stderr)
+        self.assertIn("nothing was applied", result.stderr)
+        self.assertEqual(ruleset(self.ns), before)
+        self.apply("--rules", SPEC_RULES, "--host", "nginx")  # a host's own chains do not need it
+
+    def test_diff_shows_what_apply_would_change(self):
+        self.assertEqual(phx_fw(self.ns, "list").returncode, 1)
+        self.apply("--rules", SCOPES)
+        result = phx_fw(self.ns, "diff", "--rules", SPEC_RULES)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[0], "--- live table inet phx")
+        added = [line for line in lines if line.startswith("+")]
+        removed = [line for line in lines if line.startswith("-")]
+        self.assertTrue(any('10.0.0.12 . 10.0.0.141 . tcp . 8000 counter comment "Allow Traefik to route to '
+                            'granite-embedding"' in line for line in added), result.stdout)
+        self.assertIn('-\t\tip saddr 10.0.0.20 ip daddr 10.0.0.21 tcp dport 6379 counter accept comment "app uses '
+                      'the cache"', removed)
+        self.apply("--rules", SPEC_RULES)
+        self.assertEqual(phx_fw(self.ns, "diff", "--rules", SPEC_RULES).returncode, 0)
+
+    def test_list_shows_live_counters(self):
+        self.apply("--rules", SPEC_RULES)
+        netns.exec_in(self.ns, "/usr/bin/python3", "-c", LOOPBACK_TRAFFIC)
+        listed = phx_fw(self.ns, "list", check=True).stdout
+        loopback = [line for line in listed.splitlines() if 'iif "lo"' in line]
+        self.assertEqual(len(loopback), 1)
+        self.assertNotIn("packets 0 bytes 0", loopback[0])
+
+
+if __name__ == "__main__":
+    unittest.main()
