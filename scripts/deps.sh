@@ -32,7 +32,7 @@ wanted=()
 for group in "$@"; do
     case "$group" in
         build) wanted+=("${build_pkgs[@]}") ;;
-        run)   wanted+=("${build_pkgs[@]}" dnsutils) ;;
+        run)   wanted+=("${build_pkgs[@]}" python3 python3-dnspython dnsutils iproute2 nftables) ;;
         test)  wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
         bench) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
         *) echo "deps.sh: unknown group '$group' (build, run, test, bench)" >&2; exit 2 ;;

@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Phoenix network, for real, in network namespaces.
+
+Builds the spec's network (hypervisor 10.0.0.13 with bridge vmbr0, every
+guest at its spec address, a LAN client at 10.0.0.50), runs phx-dnsd in the
+hypervisor's namespace on 10.0.0.13:53 with the bundled zone, applies phx-fw
+from rules/phoenix.toml, then prints what each guest's resolver answers, the
+connectivity matrix (expected against seen), and how to poke at it by hand.
+It stays up until Ctrl-C, then removes everything it created. Nothing in the
+root namespace (addresses, routes, ruleset) is touched; only the files
+/etc/netns/phxlab-*/resolv.conf are written, so that `ip netns exec` gives
+each guest 10.0.0.13 as its nameserver, and they go with the lab.
+
+usage: phoenix_lab.py [--host-targets] [--once] [--down]
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "lab"))
+os.environ.setdefault("PHX_SOURCE_DIR", SOURCE)
+os.environ.setdefault("PHX_BUILD_DIR", os.path.join(SOURCE, "build", "release"))
+
+import netns  # noqa: E402
+from lab import Lab  # noqa: E402
+from spec_flows import GUESTS, HYPERVISOR, LAN_CLIENT  # noqa: E402
+
+PREFIX = "phxlab-"
+netns.PREFIX = PREFIX  # fixed names, so that --down finds them after a crash
+BUILD = os.environ["PHX_BUILD_DIR"]
+PHX_FW = os.path.join(BUILD, "fwcompile", "phx-fw")
+RULES = os.path.join(SOURCE, "rules", "phoenix.toml")
+SERVICE_NAMES = ["nginx", "traefik", "ca", "portainer", "portainer-agent", "granite-embedding", "granite-3b",
+                 "ollama", "llamacpp"]
+DOMAIN = "internal.thinkheads.ai"
+SHORT = {"hypervisor": "hv", "portainer": "portnr", "portainer-agent": "agent", "granite-embedding": "g-embed",
+         "granite-3b": "g-3b", "llamacpp": "llama", "lan-client": "lan"}  # column headings
+
+
+def short(name):
+    return SHORT.get(name, name)
+
+
+def leftovers():
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.startswith(PREFIX)]
+
+
+def down():
+    """Removes whatever a lab left behind: its processes, namespaces and resolv.conf files."""
+    for ns in leftovers():
+        pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split()
+        for pid in pids:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        subprocess.run(["ip", "netns", "delete", ns], check=False)
+    for entry in os.listdir("/etc/netns") if os.path.isdir("/etc/netns") else []:
+        if entry.startswith(PREFIX):
+            shutil.rmtree(os.path.join("/etc/netns", entry), ignore_errors=True)
+
+
+def set_resolvers(lab):
+    """Every host's resolv.conf, as `ip netns exec` shows it: 10.0.0.13."""
+    for ns in lab.ns.values():
+        os.makedirs(f"/etc/netns/{ns}", exist_ok=True)
+        with open(f"/etc/netns/{ns}/resolv.conf", "w") as f:
+            f.write(f"# the Phoenix lab: every guest asks the hypervisor\nnameserver {HYPERVISOR}\n"
+                    f"search {DOMAIN}\n")
+
+
+def apply_firewall(lab, host_targets):
+    """phx-fw on the hypervisor (the default), or on every host for itself."""
+    targets = [(lab.hypervisor, [])]
+    if host_targets:
+        targets = [(ns, ["--host", address]) for address, ns in lab.ns.items() if address != LAN_CLIENT]
+    for ns, extra in targets:
+        result = netns.exec_in(ns, PHX_FW, "apply", "--rules", RULES, *extra, check=False)
+        if result.returncode != 0:
+            raise SystemExit(f"phx-fw apply failed in {ns}:\n{result.stdout}{result.stderr}")
+    return len(targets)
+
+
+def resolver_table(lab):
+    """dig through each guest's own resolver (its resolv.conf), every spec name."""
+    hosts = [a for a in lab.ns if a != HYPERVISOR]
+    print("\n(a) What each host's resolver (nameserver 10.0.0.13, via its resolv.conf) answers:\n")
+    header = f"{'name':<42}" + "".join(f"{short(lab.names[a]):>11}" for a in hosts)
+    print(header)
+    problems = 0
+    for name in SERVICE_NAMES + ["ns1", "nosuch"]:
+        fqdn = f"{name}.{DOMAIN}"
+        cells = []
+        for address in hosts:
+            out = netns.exec_in(lab.ns[address], "dig", "+short", "+time=2", "+tries=1", fqdn, check=False).stdout
+            answer = out.strip().replace("\n", ",") or "NXDOMAIN"
+            expected = {"ns1": "10.0.0.13", "nosuch": "NXDOMAIN"}.get(name, "10.0.0.153")
+            problems += answer != expected
+            cells.append(answer if answer == expected else f"!{answer}")
+        print(f"{fqdn:<42}" + "".join(f"{c:>11}" for c in cells))
+    return problems
+
+
+def connectivity(lab, seed):
+    """Every flow the spec allows and a sample of 300 others, probed for real."""
+    results = lab.probe_all(lab.plan(seed))
+    order = list(lab.ns)
+    cells = {}
+    for (src, dst, proto, port, expected), seen in results:
+        ok = seen == "ok"
+        cell = cells.setdefault((src, dst), {"allowed": 0, "through": 0, "wrong": []})
+        cell["allowed"] += expected
+        cell["through"] += ok and expected
+        if ok != expected:
+            cell["wrong"].append(f"{proto}/{port} expected {'accept' if expected else 'drop'}, seen {seen}")
+    print("\n(b) Connectivity, expected against seen (rows: from, columns: to). A cell is\n"
+          "    flows that got through / flows the spec allows; '-' nothing allowed and nothing\n"
+          "    got through; '!' something unexpected (listed below).\n")
+    width = max(len(lab.names[a]) for a in order)
+    print(" " * (width + 2) + "".join(f"{short(lab.names[a]):>8}" for a in order))
+    unexpected = []
+    for src in order:
+        row = []
+        for dst in order:
+            c = cells.get((src, dst))
+            if src == dst or c is None:
+                row.append("")
+            elif c["wrong"]:
+                row.append("!")
+                unexpected += [f"{lab.names[src]} -> {lab.names[dst]}: {w}" for w in c["wrong"]]
+            else:
+                row.append(f"{c['through']}/{c['allowed']}" if c["allowed"] else "-")
+        print(f"{lab.names[src]:>{width}}  " + "".join(f"{r:>8}" for r in row))
+    allowed = sum(1 for (p, seen) in results if p[4])
+    print(f"\n    {len(results)} probes: {allowed} allowed flows, {len(results) - allowed} others (seed {seed}); "
+          f"{len(unexpected)} unexpected")
+    for u in unexpected:
+        print("    ! " + u)
+    return len(unexpected)
+
+
+def poke_help(lab):
+    ns = lab.ns
+    print(f"""
+(c) Poke at it by hand (as root, in another shell):
+    ip netns exec {ns[GUESTS['nginx']]} dig @{HYPERVISOR} traefik.internal.thinkheads.ai
+    ip netns exec {ns[GUESTS['traefik']]} dig TrAeFiK.internal.thinkheads.ai      # through its resolv.conf
+    ip netns exec {ns[GUESTS['nginx']]} timeout 1 bash -c '</dev/tcp/{GUESTS['traefik']}/80' && echo open   # allowed
+    ip netns exec {ns[GUESTS['granite-embedding']]} timeout 1 bash -c '</dev/tcp/{GUESTS['ollama']}/11434' || echo dropped
+    ip netns exec {lab.hypervisor} {PHX_FW} list --rules {RULES}
+    ip netns exec {lab.hypervisor} {PHX_FW} explain 10.0.0.153 10.0.0.12 tcp 80 --rules {RULES}
+    ip netns exec {lab.hypervisor} nft list table inet phx
+    ip netns list | grep {PREFIX}
+""")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="The Phoenix network in network namespaces.")
+    parser.add_argument("--host-targets", action="store_true",
+                        help="every host applies its own policy (phx-fw apply --host) instead of the hypervisor")
+    parser.add_argument("--once", action="store_true", help="print everything, then tear down and exit "
+                        "(exit status 1 if anything was unexpected)")
+    parser.add_argument("--down", action="store_true", help="remove what a crashed lab left behind, and exit")
+    parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
+    args = parser.parse_args()
+    netns.require_root()
+    if args.down:
+        down()
+        print("phoenix lab: nothing left behind")
+        return 0
+    if leftovers():
+        raise SystemExit(f"phoenix lab: namespaces {', '.join(leftovers())} exist; is a lab running? "
+                         f"If it crashed: {sys.argv[0]} --down")
+
+    lab = Lab()
+
+    def on_term(*_):
+        raise KeyboardInterrupt  # SIGTERM takes the lab down like Ctrl-C
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        print("phoenix lab: building namespaces (hypervisor, 9 guests, LAN client)...", flush=True)
+        lab.build()
+        set_resolvers(lab)
+        lab.start_services()
+        applied = apply_firewall(lab, args.host_targets)
+        print(f"phoenix lab: phx-dnsd on {HYPERVISOR}:53; phx-fw applied on "
+              f"{'every host (--host)' if args.host_targets else 'the hypervisor'} ({applied} table(s))", flush=True)
+        problems = resolver_table(lab) + connectivity(lab, args.seed)
+        poke_help(lab)
+        if args.once:
+            return 1 if problems else 0
+        print("phoenix lab: up. Press Ctrl-C to take it down.", flush=True)
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("\nphoenix lab: taking it down...", flush=True)
+        lab.stop()
+        down()
+        print("phoenix lab: all namespaces, veths and processes removed.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

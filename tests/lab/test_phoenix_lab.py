@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""README command (1): the lab brings the whole network up with nothing
+unexpected, and Ctrl-C leaves no namespace, veth or process behind."""
+
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+import netns
+
+SOURCE = os.environ["PHX_SOURCE_DIR"]
+LAB = os.path.join(SOURCE, "scripts", "phoenix_lab.py")
+
+
+def lab_namespaces():
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.startswith("phxlab-")]
+
+
+def lab_processes():
+    out = subprocess.run(["pgrep", "-af", "phx-dnsd --listen 10.0.0.13:53"], capture_output=True, text=True).stdout
+    return out.strip()
+
+
+class PhoenixLabTest(unittest.TestCase):
+    def setUp(self):
+        netns.require_root()
+        self.assertEqual(lab_namespaces(), [], "a lab is already running: ./run.sh --down")
+
+    def test_ctrl_c_after_a_clean_bring_up_leaves_nothing_behind(self):
+        proc = subprocess.Popen([LAB, "--seed", "7"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=dict(os.environ))
+        output = []
+        try:
+            deadline = time.monotonic() + 120
+            for line in proc.stdout:
+                output.append(line)
+                if "Press Ctrl-C" in line:
+                    break
+                self.assertLess(time.monotonic(), deadline)
+            text = "".join(output)
+            self.assertIn("Press Ctrl-C", text, text)
+            self.assertIn("0 unexpected", text)
+            self.assertNotIn("!", text.split("(b) Connectivity")[1].split("(c) Poke")[0].replace("'!'", ""))
+            answers = text.split("(a) What")[1].split("(b) Connectivity")[0]
+            self.assertEqual(answers.count("10.0.0.153"), 9 * 10, "every host resolves every service name")
+            self.assertEqual(answers.count("NXDOMAIN"), 10)
+            self.assertEqual(len(lab_namespaces()), 11)
+            self.assertTrue(lab_processes(), "phx-dnsd should be running while the lab is up")
+            proc.send_signal(signal.SIGINT)
+            rest = proc.communicate(timeout=60)[0]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                subprocess.run([LAB, "--down"], check=False)
+        self.assertEqual(proc.returncode, 0, rest)
+        self.assertIn("all namespaces, veths and processes removed", rest)
+        self.assertEqual(lab_namespaces(), [])
+        self.assertEqual(lab_processes(), "")
+        self.assertFalse([e for e in os.listdir("/etc/netns") if e.startswith("phxlab-")]
+                         if os.path.isdir("/etc/netns") else [])
+
+    def test_down_removes_what_a_killed_lab_left(self):
+        proc = subprocess.Popen([LAB, "--seed", "8", "--host-targets"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            if "Press Ctrl-C" in line:
+                break
+        proc.kill()  # no clean-up at all
+        proc.wait()
+        self.assertEqual(len(lab_namespaces()), 11)
+        out = subprocess.run([LAB, "--down"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(lab_namespaces(), [])
+        self.assertEqual(lab_processes(), "")
+
+
+if __name__ == "__main__":
+    unittest.main()
