@@ -11,6 +11,7 @@ import struct
 import subprocess
 import tempfile
 import time
+import unittest
 
 import dns.exception
 import dns.flags
@@ -148,6 +149,18 @@ class Dnsd:
         with self.connect_tcp(timeout) as s:
             s.sendall(struct.pack("!H", len(data)) + data)
             return read_framed(s)
+
+
+class SharedServerTest(unittest.TestCase):
+    """One phx-dnsd (bundled and test zones) for all the tests of a class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Dnsd().__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
 
 
 def read_exactly(sock, n):

@@ -8,20 +8,12 @@ import dns.flags
 import dns.rcode
 import dns.rdatatype
 
-from phxdns import Dnsd, parse, raw_query, rrsets
+from phxdns import SharedServerTest, parse, raw_query, rrsets
 
 TRANSPORTS = ("udp", "tcp")
 
 
-class AnswerTests(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Dnsd().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-
+class AnswerTests(SharedServerTest):
     def ask(self, name, rdtype, transport, **kw):
         return self.server.query(name, rdtype, tcp=(transport == "tcp"), **kw)
 

@@ -6,7 +6,7 @@ import re
 import subprocess
 import unittest
 
-from phxdns import Dnsd, LOCALHOST
+from phxdns import LOCALHOST, SharedServerTest
 
 
 def run(client, server, *args):
@@ -38,15 +38,7 @@ def section(output, name):
     return rows
 
 
-class ClientTests(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Dnsd().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-
+class ClientTests(SharedServerTest):
     def each_client(self):
         for client in ("dig", "kdig"):
             for transport in ([], ["+tcp"]):

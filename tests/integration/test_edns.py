@@ -8,20 +8,12 @@ import unittest
 import dns.flags
 import dns.rcode
 
-from phxdns import Dnsd, opt_record, parse, raw_query
+from phxdns import SharedServerTest, opt_record, parse, raw_query
 
 DO = 0x8000
 
 
-class EdnsTests(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Dnsd().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-
+class EdnsTests(SharedServerTest):
     def both(self, query):
         """The UDP and TCP replies to the same bytes."""
         replies = [self.server.raw_udp(query), self.server.raw_tcp(query)]

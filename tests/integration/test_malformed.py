@@ -12,20 +12,12 @@ import unittest
 import dns.opcode
 import dns.rcode
 
-from phxdns import Dnsd, LOCALHOST, opt_record, raw_query, read_framed
+from phxdns import LOCALHOST, SharedServerTest, opt_record, raw_query, read_framed
 
 OPCODE_SHIFT = 11
 
 
-class MalformedTests(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Dnsd().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-
+class MalformedTests(SharedServerTest):
     def reply_rcodes(self, query):
         """The rcode over UDP and over TCP (which must agree)."""
         codes = []

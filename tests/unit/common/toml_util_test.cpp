@@ -2,36 +2,25 @@
 // TOML reading reports every problem at its file:line:col.
 #include <doctest/doctest.h>
 
-#include <cstdio>
+#include "../temp_file.hpp"
+
 #include <fstream>
 
 #include "common/toml_util.hpp"
 
 using namespace phx;
+using phx::test::TempFile;
 
-namespace {
-
-std::string write_temp(const std::string& text) {
-    char name[] = "/tmp/phx-toml-XXXXXX";
-    const int fd = mkstemp(name);
-    REQUIRE(fd >= 0);
-    std::FILE* f = fdopen(fd, "w");
-    std::fputs(text.c_str(), f);
-    std::fclose(f);
-    return name;
-}
-
-}  // namespace
 
 TEST_CASE("load_toml_file: a syntax error is reported at its line and column") {
-    const auto path = write_temp("[server]\nlisten = [\"a\",\n  oops\n");
+    const TempFile file("[server]\nlisten = [\"a\",\n  oops\n");
+    const std::string& path = file.path();
     Diagnostics d;
     CHECK_FALSE(load_toml_file(path, d));
     REQUIRE(d.all().size() == 1);
     CHECK(d.all()[0].at.file == path);
     CHECK(d.all()[0].at.line == 3);
     CHECK(d.all()[0].at.column > 0);
-    std::remove(path.c_str());
 }
 
 TEST_CASE("load_toml_file: a missing file is an error naming it") {
@@ -42,7 +31,8 @@ TEST_CASE("load_toml_file: a missing file is an error naming it") {
 }
 
 TEST_CASE("TomlSection: unknown keys, wrong types and ranges carry positions") {
-    const auto path = write_temp("workers = \"two\"\nlisen = 1\nsize = 70000\nnames = [\"a\", 2]\n");
+    const TempFile file("workers = \"two\"\nlisen = 1\nsize = 70000\nnames = [\"a\", 2]\n");
+    const std::string& path = file.path();
     Diagnostics d;
     auto table = load_toml_file(path, d);
     REQUIRE(table);
@@ -56,5 +46,4 @@ TEST_CASE("TomlSection: unknown keys, wrong types and ranges carry positions") {
           path + ":1:11: error: 'workers' in [server] must be an integer\n" +
           path + ":3:8: error: 'size' in [server] must be between 512 and 4096, not 70000\n" +
           path + ":4:15: error: 'names' in [server] must hold only strings\n");
-    std::remove(path.c_str());
 }

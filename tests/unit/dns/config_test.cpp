@@ -3,26 +3,15 @@
 // at their position with a suggestion.
 #include <doctest/doctest.h>
 
-#include <cstdio>
+#include "../temp_file.hpp"
+
 
 #include "dnsd/config.hpp"
 
 using namespace phx;
+using phx::test::TempFile;
 using namespace phx::dns;
 
-namespace {
-
-std::string write_temp(const std::string& text) {
-    char name[] = "/tmp/phx-dnsd-config-XXXXXX";
-    const int fd = mkstemp(name);
-    REQUIRE(fd >= 0);
-    std::FILE* f = fdopen(fd, "w");
-    std::fputs(text.c_str(), f);
-    std::fclose(f);
-    return name;
-}
-
-}  // namespace
 
 TEST_CASE("config: the shipped production example loads as documented") {
     Diagnostics d;
@@ -43,10 +32,11 @@ TEST_CASE("config: the shipped production example loads as documented") {
 }
 
 TEST_CASE("config: all keys are read; relative zone paths follow the config file") {
-    const auto path = write_temp(
+    const TempFile file(
         "[server]\nlisten = [\"127.0.0.1:5353\", \"[::1]:5353\"]\nworkers = 3\nedns_udp_size = 1400\n"
         "[tcp]\nmax_connections = 5\nidle_timeout_seconds = 2\n"
         "[[zone]]\nfile = \"a.zone\"\norigin = \"example.\"\n");
+    const std::string& path = file.path();
     Diagnostics d;
     auto config = load_dnsd_config(path, d);
     REQUIRE(config);
@@ -57,12 +47,12 @@ TEST_CASE("config: all keys are read; relative zone paths follow the config file
     CHECK(config->tcp_idle_timeout.count() == 2);
     CHECK(config->zones[0].file == "/tmp/a.zone");
     CHECK(config->zones[0].origin == "example.");
-    std::remove(path.c_str());
 }
 
 TEST_CASE("config: unknown keys and bad values are errors at file:line:col") {
-    const auto path = write_temp("[server]\nlisen = [\"127.0.0.1:53\"]\nlisten = [\"127.0.0.1\"]\n"
+    const TempFile file("[server]\nlisen = [\"127.0.0.1:53\"]\nlisten = [\"127.0.0.1\"]\n"
                                  "[tpc]\n[[zone]]\norigin = \"x.\"\n");
+    const std::string& path = file.path();
     Diagnostics d;
     CHECK_FALSE(load_dnsd_config(path, d));
     CHECK(d.to_string() ==
@@ -70,12 +60,12 @@ TEST_CASE("config: unknown keys and bad values are errors at file:line:col") {
           path + ":2:1: error: unknown key 'lisen' in [server] (did you mean 'listen'?)\n" +
           path + ":3:11: error: '127.0.0.1' is not an address:port (e.g. 127.0.0.1:53 or [::1]:53)\n" +
           path + ":5:1: error: [[zone]] #1 needs 'file'\n");
-    std::remove(path.c_str());
 }
 
 TEST_CASE("config: [forward] keys are read and checked") {
-    const auto path = write_temp("[forward]\nupstreams = [\"192.0.2.1:53\", \"bad\"]\nallow = [\"10.0.0.0/33\"]\n"
+    const TempFile file("[forward]\nupstreams = [\"192.0.2.1:53\", \"bad\"]\nallow = [\"10.0.0.0/33\"]\n"
                                  "timeout_ms = 10\nserve_stale = false\ncache = 5\n");
+    const std::string& path = file.path();
     Diagnostics d;
     CHECK_FALSE(load_dnsd_config(path, d));
     CHECK(d.to_string() ==
@@ -83,7 +73,6 @@ TEST_CASE("config: [forward] keys are read and checked") {
           path + ":2:30: error: upstream 'bad' is not an address:port (e.g. 1.1.1.1:53)\n" +
           path + ":3:10: error: '10.0.0.0/33' is not an address or prefix (e.g. 10.0.0.0/24)\n" +
           path + ":4:14: error: 'timeout_ms' in [forward] must be between 50 and 30000, not 10\n");
-    std::remove(path.c_str());
 }
 
 TEST_CASE("check_dnsd_config: an upstream that is this server is an error at its position") {
