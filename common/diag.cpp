@@ -35,6 +35,8 @@ std::string Diagnostics::to_string() const {
     return out;
 }
 
-void Diagnostics::print(std::FILE* out) const { std::fputs(to_string().c_str(), out); }
+void Diagnostics::print(std::FILE* out) const {
+    std::fputs(to_string().c_str(), out);
+}
 
-}  // namespace phx
+} // namespace phx

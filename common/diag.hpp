@@ -17,7 +17,7 @@ struct SourcePos {
     std::uint32_t line = 0;
     std::uint32_t column = 0;
 
-    [[nodiscard]] std::string to_string() const;  // "file:line:col", "file:line" or "file"
+    [[nodiscard]] std::string to_string() const; // "file:line:col", "file:line" or "file"
     friend bool operator==(const SourcePos&, const SourcePos&) = default;
 };
 
@@ -28,7 +28,7 @@ struct Diagnostic {
     SourcePos at;
     std::string message;
 
-    [[nodiscard]] std::string to_string() const;  // "file:line:col: error: message"
+    [[nodiscard]] std::string to_string() const; // "file:line:col: error: message"
 };
 
 // Collects problems; never throws. Callers check failed() before using
@@ -52,4 +52,4 @@ private:
     std::size_t errors_ = 0;
 };
 
-}  // namespace phx
+} // namespace phx

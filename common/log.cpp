@@ -14,24 +14,29 @@ std::string program = "phx";
 
 std::string_view level_name(Level level) {
     switch (level) {
-    case Level::error: return "error";
-    case Level::warning: return "warning";
-    case Level::info: return "info";
-    case Level::debug: return "debug";
+    case Level::error:
+        return "error";
+    case Level::warning:
+        return "warning";
+    case Level::info:
+        return "info";
+    case Level::debug:
+        return "debug";
     }
     return "info";
 }
 
-}  // namespace
+} // namespace
 
-void set_program(std::string_view name) { program = name; }
+void set_program(std::string_view name) {
+    program = name;
+}
 
 void write(Level level, std::string_view message) {
     static const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
-    std::string line = journal
-        ? fmt::format("<{}>{}\n", static_cast<int>(level), message)
-        : fmt::format("{}: {}: {}\n", program, level_name(level), message);
+    std::string line = journal ? fmt::format("<{}>{}\n", static_cast<int>(level), message)
+                               : fmt::format("{}: {}: {}\n", program, level_name(level), message);
     std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-}  // namespace phx::log
+} // namespace phx::log

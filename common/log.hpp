@@ -3,15 +3,14 @@
 // carries a syslog priority prefix, so journald records the right level.
 #pragma once
 
-#include <string_view>
-
 #include <fmt/format.h>
+#include <string_view>
 
 namespace phx::log {
 
 enum class Level { error = 3, warning = 4, info = 6, debug = 7 };
 
-void set_program(std::string_view name);  // shown before each line on a terminal
+void set_program(std::string_view name); // shown before each line on a terminal
 void write(Level level, std::string_view message);
 
 template <typename... Args>
@@ -27,4 +26,4 @@ void info(fmt::format_string<Args...> f, Args&&... args) {
     write(Level::info, fmt::format(f, std::forward<Args>(args)...));
 }
 
-}  // namespace phx::log
+} // namespace phx::log

@@ -4,10 +4,8 @@
 #include "common/net.hpp"
 
 #include <arpa/inet.h>
-
 #include <charconv>
 #include <cstring>
-
 #include <fmt/format.h>
 
 namespace phx {
@@ -73,7 +71,7 @@ std::uint8_t mask_byte(unsigned prefix, std::size_t i) {
     return static_cast<std::uint8_t>(0xff00u >> (prefix - bits_before));
 }
 
-}  // namespace
+} // namespace
 
 std::optional<Cidr> Cidr::parse(std::string_view text) {
     const auto slash = text.find('/');
@@ -95,12 +93,17 @@ bool Cidr::contains(const IpAddress& a) const noexcept {
 }
 
 bool Cidr::contains(const Cidr& other) const noexcept {
-    return other.address.family == address.family && other.prefix >= prefix && contains(other.address);
+    return other.address.family == address.family && other.prefix >= prefix &&
+           contains(other.address);
 }
 
-bool Cidr::overlaps(const Cidr& other) const noexcept { return contains(other) || other.contains(*this); }
+bool Cidr::overlaps(const Cidr& other) const noexcept {
+    return contains(other) || other.contains(*this);
+}
 
-bool Cidr::host_bits_set() const noexcept { return network() != address; }
+bool Cidr::host_bits_set() const noexcept {
+    return network() != address;
+}
 
 IpAddress Cidr::network() const noexcept {
     IpAddress n = address;
@@ -111,7 +114,8 @@ IpAddress Cidr::network() const noexcept {
 IpAddress Cidr::broadcast() const noexcept {
     IpAddress b = address;
     for (std::size_t i = 0; i < b.size(); ++i)
-        b.bytes[i] = static_cast<std::uint8_t>(b.bytes[i] | static_cast<std::uint8_t>(~mask_byte(prefix, i)));
+        b.bytes[i] = static_cast<std::uint8_t>(b.bytes[i] |
+                                               static_cast<std::uint8_t>(~mask_byte(prefix, i)));
     return b;
 }
 
@@ -134,7 +138,7 @@ std::optional<Endpoint> Endpoint::parse(std::string_view text) {
         if (colon == std::string_view::npos) return std::nullopt;
         host = text.substr(0, colon);
         port = text.substr(colon + 1);
-        if (host.find(':') != std::string_view::npos) return std::nullopt;  // IPv6 needs brackets
+        if (host.find(':') != std::string_view::npos) return std::nullopt; // IPv6 needs brackets
     }
     auto address = IpAddress::parse(host);
     auto number = parse_uint(port, 65535);
@@ -161,4 +165,4 @@ std::string PortRange::to_string() const {
     return fmt::format("{}-{}", first, last);
 }
 
-}  // namespace phx
+} // namespace phx

@@ -20,7 +20,8 @@ struct IpAddress {
     std::array<std::uint8_t, 16> bytes{};
 
     [[nodiscard]] static std::optional<IpAddress> parse(std::string_view text);
-    [[nodiscard]] static IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d);
+    [[nodiscard]] static IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c,
+                                      std::uint8_t d);
     [[nodiscard]] std::size_t size() const noexcept { return family == IpFamily::v4 ? 4 : 16; }
     [[nodiscard]] unsigned max_prefix() const noexcept { return family == IpFamily::v4 ? 32 : 128; }
     [[nodiscard]] bool is_loopback() const noexcept;
@@ -43,9 +44,9 @@ struct Cidr {
     [[nodiscard]] bool overlaps(const Cidr& other) const noexcept;
     [[nodiscard]] bool is_host() const noexcept { return prefix == address.max_prefix(); }
     [[nodiscard]] bool host_bits_set() const noexcept;
-    [[nodiscard]] IpAddress network() const noexcept;    // host bits cleared
-    [[nodiscard]] IpAddress broadcast() const noexcept;  // host bits set (last address)
-    [[nodiscard]] std::string to_string() const;         // "a.b.c.d/n", or the address for a host
+    [[nodiscard]] IpAddress network() const noexcept;   // host bits cleared
+    [[nodiscard]] IpAddress broadcast() const noexcept; // host bits set (last address)
+    [[nodiscard]] std::string to_string() const;        // "a.b.c.d/n", or the address for a host
 
     friend auto operator<=>(const Cidr&, const Cidr&) = default;
 };
@@ -66,7 +67,7 @@ struct PortRange {
     std::uint16_t first = 0;
     std::uint16_t last = 0;
 
-    [[nodiscard]] static std::optional<PortRange> parse(std::string_view text);  // "80", "8000-8100"
+    [[nodiscard]] static std::optional<PortRange> parse(std::string_view text); // "80", "8000-8100"
     [[nodiscard]] bool single() const noexcept { return first == last; }
     [[nodiscard]] bool contains(std::uint16_t p) const noexcept { return first <= p && p <= last; }
     [[nodiscard]] std::string to_string() const;
@@ -77,4 +78,4 @@ struct PortRange {
 // Parses a decimal integer filling the whole text, within [0, max].
 [[nodiscard]] std::optional<std::uint32_t> parse_uint(std::string_view text, std::uint32_t max);
 
-}  // namespace phx
+} // namespace phx

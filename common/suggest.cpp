@@ -5,9 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <vector>
-
 #include <fmt/format.h>
+#include <vector>
 
 namespace phx {
 namespace {
@@ -23,14 +22,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
         for (std::size_t j = 1; j <= b.size(); ++j) {
             const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
             d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1]))
                 d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
         }
     }
     return d[a.size()][b.size()];
 }
 
-}  // namespace
+} // namespace
 
 std::optional<std::string_view> closest_match(std::string_view word,
                                               std::span<const std::string_view> candidates) {
@@ -48,8 +48,9 @@ std::optional<std::string_view> closest_match(std::string_view word,
 }
 
 std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates) {
-    if (auto match = closest_match(word, candidates)) return fmt::format(" (did you mean '{}'?)", *match);
+    if (auto match = closest_match(word, candidates))
+        return fmt::format(" (did you mean '{}'?)", *match);
     return {};
 }
 
-}  // namespace phx
+} // namespace phx

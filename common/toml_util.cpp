@@ -2,11 +2,10 @@
 // TOML helpers; see toml_util.hpp for the contract.
 #include "common/toml_util.hpp"
 
-#include <vector>
+#include "common/suggest.hpp"
 
 #include <fmt/format.h>
-
-#include "common/suggest.hpp"
+#include <vector>
 
 namespace phx {
 
@@ -20,7 +19,7 @@ std::optional<toml::table> load_toml_file(const std::string& path, Diagnostics& 
         return toml::parse_file(path);
     } catch (const toml::parse_error& e) {
         SourcePos at = position(path, e.source());
-        if (at.line == 0) at = {path, 0, 0};  // e.g. the file cannot be opened
+        if (at.line == 0) at = {path, 0, 0}; // e.g. the file cannot be opened
         diag.error(at, std::string(e.description()));
         return std::nullopt;
     }
@@ -37,7 +36,8 @@ void TomlSection::allow_only(std::initializer_list<std::string_view> keys) const
         for (auto k : allowed) known = known || k == key.str();
         if (known) continue;
         diag_.error(position(file_, key.source()),
-                    fmt::format("unknown key '{}' in {}{}", key.str(), name_, did_you_mean(key.str(), allowed)));
+                    fmt::format("unknown key '{}' in {}{}", key.str(), name_,
+                                did_you_mean(key.str(), allowed)));
     }
 }
 
@@ -124,4 +124,4 @@ const toml::array* TomlSection::array(std::string_view key) const {
     return nullptr;
 }
 
-}  // namespace phx
+} // namespace phx

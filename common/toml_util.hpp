@@ -3,16 +3,15 @@
 // types all become Diagnostics with file:line:col, never exceptions.
 #pragma once
 
+#include "common/diag.hpp"
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <toml++/toml.h>
-
-#include "common/diag.hpp"
+#include <vector>
 
 namespace phx {
 
@@ -31,14 +30,15 @@ struct Located {
 // key or a value of the wrong type as an error and return nullopt.
 class TomlSection {
 public:
-    TomlSection(const toml::table& table, std::string name, const std::string& file, Diagnostics& diag);
+    TomlSection(const toml::table& table, std::string name, const std::string& file,
+                Diagnostics& diag);
 
     // Every key not listed is an error at the key, with a suggestion.
     void allow_only(std::initializer_list<std::string_view> keys) const;
 
     [[nodiscard]] bool has(std::string_view key) const { return table_.contains(key); }
     [[nodiscard]] SourcePos pos() const { return position(file_, table_.source()); }
-    [[nodiscard]] SourcePos pos_of(std::string_view key) const;  // the value's position
+    [[nodiscard]] SourcePos pos_of(std::string_view key) const; // the value's position
 
     [[nodiscard]] std::optional<Located> string(std::string_view key, bool required = false) const;
     [[nodiscard]] std::optional<std::int64_t> integer(std::string_view key, std::int64_t min,
@@ -57,9 +57,9 @@ private:
     void wrong_type(std::string_view key, std::string_view expected) const;
 
     const toml::table& table_;
-    std::string name_;  // for messages: "[server]", "rule #3"
+    std::string name_; // for messages: "[server]", "rule #3"
     const std::string& file_;
     Diagnostics& diag_;
 };
 
-}  // namespace phx
+} // namespace phx

@@ -3,26 +3,30 @@
 // order NSD, Knot and BIND check them, and how large the reply may be.
 #include "dnsd/answer.hpp"
 
-#include <algorithm>
-
 #include "dnsd/lookup.hpp"
 #include "dnsd/query.hpp"
 #include "dnsd/response.hpp"
+
+#include <algorithm>
 
 namespace phx::dns {
 namespace {
 
 // The rcode for a well-formed query that will not get a lookup, if any.
 std::optional<Rcode> refusal(const ParsedQuery& q) {
-    if (q.edns.present && q.edns.version > 0) return Rcode::badvers;  // RFC 6891 §6.1.3
+    if (q.edns.present && q.edns.version > 0) return Rcode::badvers; // RFC 6891 §6.1.3
     if (q.qclass != to_u16(RrClass::in)) return Rcode::refused;
     switch (q.qtype) {
     case RrType::axfr:
-    case RrType::ixfr: return Rcode::refused;  // zone transfers are not offered
+    case RrType::ixfr:
+        return Rcode::refused; // zone transfers are not offered
     case RrType::maila:
-    case RrType::mailb: return Rcode::notimp;
-    case RrType::opt: return Rcode::formerr;  // a pseudo-type, never a question
-    default: return std::nullopt;
+    case RrType::mailb:
+        return Rcode::notimp;
+    case RrType::opt:
+        return Rcode::formerr; // a pseudo-type, never a question
+    default:
+        return std::nullopt;
     }
 }
 
@@ -31,18 +35,19 @@ AnswerResult finish(std::size_t size, Disposition disposition, Rcode rcode, cons
     return {size, disposition, rcode, q.qtype};
 }
 
-}  // namespace
+} // namespace
 
-std::size_t reply_size_limit(const ParsedQuery& q, Transport transport, std::uint16_t our_udp_size) noexcept {
+std::size_t reply_size_limit(const ParsedQuery& q, Transport transport,
+                             std::uint16_t our_udp_size) noexcept {
     if (transport == Transport::tcp) return kMaxMessageSize;
-    if (!q.edns.present) return kMinUdpSize;  // RFC 1035 §4.2.1
+    if (!q.edns.present) return kMinUdpSize; // RFC 1035 §4.2.1
     const std::size_t client = std::max<std::size_t>(q.edns.udp_size, kMinUdpSize);
     const std::size_t ours = std::max<std::size_t>(our_udp_size, kMinUdpSize);
     return std::min(client, ours);
 }
 
-AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones, const AnswerOptions& options,
-                    std::span<std::uint8_t> out) noexcept {
+AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones,
+                    const AnswerOptions& options, std::span<std::uint8_t> out) noexcept {
     ParsedQuery q;
     const QueryVerdict verdict = parse_query(query, q);
     if (verdict == QueryVerdict::drop) {
@@ -50,7 +55,8 @@ AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones, c
         dropped.too_short = query.size() < kHeaderSize;
         return dropped;
     }
-    ReplyShape shape{Rcode::noerror, false, reply_size_limit(q, options.transport, options.edns_udp_size),
+    ReplyShape shape{Rcode::noerror, false,
+                     reply_size_limit(q, options.transport, options.edns_udp_size),
                      options.edns_udp_size, options.recursion_available};
 
     if (verdict != QueryVerdict::ok) {
@@ -73,4 +79,4 @@ AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones, c
     return finish(write_reply(q, shape, &plan, out), Disposition::reply, shape.rcode, q);
 }
 
-}  // namespace phx::dns
+} // namespace phx::dns

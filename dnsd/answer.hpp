@@ -5,11 +5,11 @@
 // it directly.
 #pragma once
 
-#include <cstdint>
-#include <span>
-
 #include "dnsd/wire/types.hpp"
 #include "dnsd/zone/zone.hpp"
+
+#include <cstdint>
+#include <span>
 
 namespace phx::dns {
 
@@ -17,14 +17,14 @@ enum class Transport : std::uint8_t { udp, tcp };
 
 struct AnswerOptions {
     Transport transport = Transport::udp;
-    std::uint16_t edns_udp_size = 1232;  // our own limit, advertised in OPT
-    bool recursion_available = false;    // RA: this client may use the forwarder
+    std::uint16_t edns_udp_size = 1232; // our own limit, advertised in OPT
+    bool recursion_available = false;   // RA: this client may use the forwarder
 };
 
 enum class Disposition : std::uint8_t {
-    reply,     // send the `size` bytes written
-    drop,      // send nothing (not a query)
-    not_ours,  // the reply is REFUSED: no served zone holds the name (a forwarder may take it)
+    reply,    // send the `size` bytes written
+    drop,     // send nothing (not a query)
+    not_ours, // the reply is REFUSED: no served zone holds the name (a forwarder may take it)
 };
 
 struct AnswerResult {
@@ -32,7 +32,7 @@ struct AnswerResult {
     Disposition disposition = Disposition::drop;
     Rcode rcode = Rcode::noerror;
     RrType qtype{};
-    bool too_short = false;  // dropped as shorter than a header, not as a response
+    bool too_short = false; // dropped as shorter than a header, not as a response
 };
 
 struct ParsedQuery;
@@ -45,7 +45,7 @@ struct ParsedQuery;
 
 // `out` must hold 65535 bytes for TCP; for UDP at least the configured EDNS
 // size (a smaller buffer only makes replies truncate sooner).
-AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones, const AnswerOptions& options,
-                    std::span<std::uint8_t> out) noexcept;
+AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones,
+                    const AnswerOptions& options, std::span<std::uint8_t> out) noexcept;
 
-}  // namespace phx::dns
+} // namespace phx::dns

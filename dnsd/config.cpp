@@ -2,15 +2,13 @@
 // Config file reading on top of common/toml_util.
 #include "dnsd/config.hpp"
 
-#include <ifaddrs.h>
-#include <netinet/in.h>
+#include "common/toml_util.hpp"
 
 #include <algorithm>
 #include <cstring>
-
 #include <fmt/format.h>
-
-#include "common/toml_util.hpp"
+#include <ifaddrs.h>
+#include <netinet/in.h>
 
 namespace phx::dns {
 namespace {
@@ -27,21 +25,27 @@ void read_server(const TomlSection& s, DnsdConfig& config) {
         for (const auto& item : *listen) {
             auto endpoint = Endpoint::parse(item.value);
             if (!endpoint) {
-                s.diag().error(item.at, fmt::format("'{}' is not an address:port (e.g. 127.0.0.1:53 or [::1]:53)",
-                                                    item.value));
+                s.diag().error(
+                    item.at,
+                    fmt::format("'{}' is not an address:port (e.g. 127.0.0.1:53 or [::1]:53)",
+                                item.value));
                 continue;
             }
             config.listen.push_back(*endpoint);
         }
     }
-    if (auto workers = s.integer("workers", 0, 64)) config.workers = static_cast<unsigned>(*workers);
-    if (auto size = s.integer("edns_udp_size", 512, 4096)) config.edns_udp_size = static_cast<std::uint16_t>(*size);
+    if (auto workers = s.integer("workers", 0, 64))
+        config.workers = static_cast<unsigned>(*workers);
+    if (auto size = s.integer("edns_udp_size", 512, 4096))
+        config.edns_udp_size = static_cast<std::uint16_t>(*size);
 }
 
 void read_tcp(const TomlSection& s, DnsdConfig& config) {
     s.allow_only({"max_connections", "idle_timeout_seconds"});
-    if (auto n = s.integer("max_connections", 1, 65535)) config.tcp_max_connections = static_cast<std::size_t>(*n);
-    if (auto t = s.integer("idle_timeout_seconds", 1, 3600)) config.tcp_idle_timeout = std::chrono::seconds{*t};
+    if (auto n = s.integer("max_connections", 1, 65535))
+        config.tcp_max_connections = static_cast<std::size_t>(*n);
+    if (auto t = s.integer("idle_timeout_seconds", 1, 3600))
+        config.tcp_idle_timeout = std::chrono::seconds{*t};
 }
 
 void read_forward(const TomlSection& s, ForwardConfig& forward) {
@@ -51,7 +55,9 @@ void read_forward(const TomlSection& s, ForwardConfig& forward) {
         for (const auto& item : *upstreams) {
             auto endpoint = Endpoint::parse(item.value);
             if (!endpoint) {
-                s.diag().error(item.at, fmt::format("upstream '{}' is not an address:port (e.g. 1.1.1.1:53)", item.value));
+                s.diag().error(item.at,
+                               fmt::format("upstream '{}' is not an address:port (e.g. 1.1.1.1:53)",
+                                           item.value));
                 continue;
             }
             forward.upstreams.push_back({*endpoint, item.at});
@@ -60,19 +66,28 @@ void read_forward(const TomlSection& s, ForwardConfig& forward) {
     if (auto allow = s.strings("allow")) {
         for (const auto& item : *allow) {
             auto cidr = Cidr::parse(item.value);
-            if (!cidr) s.diag().error(item.at, fmt::format("'{}' is not an address or prefix (e.g. 10.0.0.0/24)", item.value));
-            else forward.allow.push_back(*cidr);
+            if (!cidr)
+                s.diag().error(
+                    item.at,
+                    fmt::format("'{}' is not an address or prefix (e.g. 10.0.0.0/24)", item.value));
+            else
+                forward.allow.push_back(*cidr);
         }
     }
-    if (auto t = s.integer("timeout_ms", 50, 30000)) forward.timeout = std::chrono::milliseconds{*t};
-    if (auto n = s.integer("max_outstanding", 1, 1000000)) forward.max_outstanding = static_cast<std::size_t>(*n);
-    if (auto n = s.integer("cache_entries", 0, 10000000)) forward.cache_entries = static_cast<std::size_t>(*n);
+    if (auto t = s.integer("timeout_ms", 50, 30000))
+        forward.timeout = std::chrono::milliseconds{*t};
+    if (auto n = s.integer("max_outstanding", 1, 1000000))
+        forward.max_outstanding = static_cast<std::size_t>(*n);
+    if (auto n = s.integer("cache_entries", 0, 10000000))
+        forward.cache_entries = static_cast<std::size_t>(*n);
     if (auto t = s.integer("max_ttl", 0, 604800)) forward.max_ttl = static_cast<std::uint32_t>(*t);
-    if (auto t = s.integer("max_negative_ttl", 0, 86400)) forward.max_negative_ttl = static_cast<std::uint32_t>(*t);
+    if (auto t = s.integer("max_negative_ttl", 0, 86400))
+        forward.max_negative_ttl = static_cast<std::uint32_t>(*t);
     if (auto b = s.boolean("serve_stale")) forward.serve_stale = *b;
 }
 
-void read_zones(const toml::array& zones, const std::string& file, DnsdConfig& config, Diagnostics& diag) {
+void read_zones(const toml::array& zones, const std::string& file, DnsdConfig& config,
+                Diagnostics& diag) {
     const std::string base = directory_of(file);
     for (std::size_t i = 0; i < zones.size(); ++i) {
         const auto* table = zones[i].as_table();
@@ -85,7 +100,8 @@ void read_zones(const toml::array& zones, const std::string& file, DnsdConfig& c
         auto path = s.string("file", true);
         if (!path) continue;
         ZoneSource source;
-        source.file = (!path->value.empty() && path->value.front() == '/') ? path->value : base + path->value;
+        source.file =
+            (!path->value.empty() && path->value.front() == '/') ? path->value : base + path->value;
         source.declared_at = path->at;
         if (auto origin = s.string("origin")) {
             source.origin = origin->value;
@@ -95,7 +111,7 @@ void read_zones(const toml::array& zones, const std::string& file, DnsdConfig& c
     }
 }
 
-}  // namespace
+} // namespace
 
 std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics& diag) {
     auto root = load_toml_file(path, diag);
@@ -104,16 +120,22 @@ std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics&
     DnsdConfig config;
     TomlSection top{*root, "the top level", path, diag};
     top.allow_only({"server", "tcp", "zone", "forward", "metrics"});
-    if (const auto* server = top.table("server")) read_server({*server, "[server]", path, diag}, config);
+    if (const auto* server = top.table("server"))
+        read_server({*server, "[server]", path, diag}, config);
     if (const auto* tcp = top.table("tcp")) read_tcp({*tcp, "[tcp]", path, diag}, config);
     if (const auto* zones = top.array("zone")) read_zones(*zones, path, config, diag);
-    if (const auto* forward = top.table("forward")) read_forward({*forward, "[forward]", path, diag}, config.forward);
+    if (const auto* forward = top.table("forward"))
+        read_forward({*forward, "[forward]", path, diag}, config.forward);
     if (const auto* metrics = top.table("metrics")) {
         TomlSection s{*metrics, "[metrics]", path, diag};
         s.allow_only({"listen"});
         if (auto listen = s.string("listen")) {
-            if (auto endpoint = Endpoint::parse(listen->value)) config.metrics_listen = endpoint;
-            else diag.error(listen->at, fmt::format("'{}' is not an address:port (e.g. 127.0.0.1:9153)", listen->value));
+            if (auto endpoint = Endpoint::parse(listen->value))
+                config.metrics_listen = endpoint;
+            else
+                diag.error(listen->at,
+                           fmt::format("'{}' is not an address:port (e.g. 127.0.0.1:9153)",
+                                       listen->value));
         }
     }
     if (diag.error_count() > errors_before) return std::nullopt;
@@ -131,10 +153,12 @@ std::vector<IpAddress> local_addresses() {
         if (!i->ifa_addr) continue;
         IpAddress a;
         if (i->ifa_addr->sa_family == AF_INET) {
-            std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr, 4);
+            std::memcpy(a.bytes.data(),
+                        &reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr, 4);
         } else if (i->ifa_addr->sa_family == AF_INET6) {
             a.family = IpFamily::v6;
-            std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr, 16);
+            std::memcpy(a.bytes.data(),
+                        &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr, 16);
         } else {
             continue;
         }
@@ -145,40 +169,49 @@ std::vector<IpAddress> local_addresses() {
 }
 
 // Why forwarding to `upstream` would send queries back to ourselves, if it would.
-std::optional<std::string> self_reference(const Endpoint& upstream, const std::vector<Endpoint>& listen) {
+std::optional<std::string> self_reference(const Endpoint& upstream,
+                                          const std::vector<Endpoint>& listen) {
     for (const auto& l : listen) {
         if (l.port != upstream.port) continue;
         if (l.address == upstream.address)
-            return fmt::format("{} is one of phx-dnsd's own listen addresses", upstream.to_string());
+            return fmt::format("{} is one of phx-dnsd's own listen addresses",
+                               upstream.to_string());
         if (upstream.address.is_loopback())
-            return fmt::format("{} is port {} on this host's loopback, where phx-dnsd listens", upstream.to_string(),
-                               upstream.port);
+            return fmt::format("{} is port {} on this host's loopback, where phx-dnsd listens",
+                               upstream.to_string(), upstream.port);
         if (l.address.is_unspecified()) {
             const auto locals = local_addresses();
             if (std::find(locals.begin(), locals.end(), upstream.address) != locals.end())
-                return fmt::format("{} is an address of this host, and phx-dnsd listens on {}", upstream.to_string(),
-                                   l.to_string());
+                return fmt::format("{} is an address of this host, and phx-dnsd listens on {}",
+                                   upstream.to_string(), l.to_string());
         }
     }
     return std::nullopt;
 }
 
-}  // namespace
+} // namespace
 
-std::vector<Cidr> ForwardConfig::default_allow() { return {*Cidr::parse("127.0.0.0/8"), *Cidr::parse("::1/128")}; }
+std::vector<Cidr> ForwardConfig::default_allow() {
+    return {*Cidr::parse("127.0.0.0/8"), *Cidr::parse("::1/128")};
+}
 
-void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label, Diagnostics& diag) {
+void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label,
+                       Diagnostics& diag) {
     if (config.listen.empty())
-        diag.error({origin_label}, "no listen address: set [server] listen or pass --listen ADDR:PORT");
-    if (config.zones.empty()) diag.error({origin_label}, "no zone: add a [[zone]] or pass --zone FILE");
+        diag.error({origin_label},
+                   "no listen address: set [server] listen or pass --listen ADDR:PORT");
+    if (config.zones.empty())
+        diag.error({origin_label}, "no zone: add a [[zone]] or pass --zone FILE");
     for (std::size_t i = 0; i < config.listen.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
             if (config.listen[i] == config.listen[j])
-                diag.error({origin_label}, fmt::format("listen address {} is given twice", config.listen[i].to_string()));
+                diag.error({origin_label}, fmt::format("listen address {} is given twice",
+                                                       config.listen[i].to_string()));
     for (const auto& upstream : config.forward.upstreams)
         if (auto why = self_reference(upstream.endpoint, config.listen))
-            diag.error(upstream.at.file.empty() ? SourcePos{origin_label} : upstream.at,
-                       fmt::format("upstream {}: forwarding to it would loop back to this server", *why));
+            diag.error(
+                upstream.at.file.empty() ? SourcePos{origin_label} : upstream.at,
+                fmt::format("upstream {}: forwarding to it would loop back to this server", *why));
 }
 
-}  // namespace phx::dns
+} // namespace phx::dns

@@ -3,15 +3,15 @@
 // by main(). Unknown keys and bad values are errors with file:line:col.
 #pragma once
 
+#include "common/diag.hpp"
+#include "common/net.hpp"
+#include "dnsd/zone/loader.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "common/diag.hpp"
-#include "common/net.hpp"
-#include "dnsd/zone/loader.hpp"
 
 namespace phx::dns {
 
@@ -19,16 +19,16 @@ namespace phx::dns {
 struct ForwardConfig {
     struct Upstream {
         Endpoint endpoint;
-        SourcePos at;  // where it was configured, for errors
+        SourcePos at; // where it was configured, for errors
     };
     std::vector<Upstream> upstreams;
-    std::vector<Cidr> allow;                    // who may use forwarding and the cache
-    std::chrono::milliseconds timeout{1000};    // per upstream attempt
-    std::size_t max_outstanding = 1024;         // distinct questions waiting upstream
+    std::vector<Cidr> allow;                 // who may use forwarding and the cache
+    std::chrono::milliseconds timeout{1000}; // per upstream attempt
+    std::size_t max_outstanding = 1024;      // distinct questions waiting upstream
     std::size_t cache_entries = 10000;
-    std::uint32_t max_ttl = 86400;              // cap for positive answers
-    std::uint32_t max_negative_ttl = 3600;      // cap for NXDOMAIN/NODATA (RFC 2308)
-    bool serve_stale = true;                    // RFC 8767, with TTL 30
+    std::uint32_t max_ttl = 86400;         // cap for positive answers
+    std::uint32_t max_negative_ttl = 3600; // cap for NXDOMAIN/NODATA (RFC 2308)
+    bool serve_stale = true;               // RFC 8767, with TTL 30
 
     [[nodiscard]] bool enabled() const noexcept { return !upstreams.empty(); }
     // When no allow list is given only this host's own loopback may recurse.
@@ -38,22 +38,24 @@ struct ForwardConfig {
 struct DnsdConfig {
     std::vector<Endpoint> listen;
     std::vector<ZoneSource> zones;
-    unsigned workers = 0;                      // 0: one per CPU
-    std::uint16_t edns_udp_size = 1232;        // DNS flag day 2020: no IP fragmentation
+    unsigned workers = 0;               // 0: one per CPU
+    std::uint16_t edns_udp_size = 1232; // DNS flag day 2020: no IP fragmentation
     std::size_t tcp_max_connections = 256;
-    std::chrono::seconds tcp_idle_timeout{10};  // RFC 7766 §6.2.3: seconds, not minutes
+    std::chrono::seconds tcp_idle_timeout{10}; // RFC 7766 §6.2.3: seconds, not minutes
     ForwardConfig forward;
-    std::string user;                           // drop root for this user after binding
-    std::optional<Endpoint> metrics_listen;     // Prometheus endpoint; keep it on loopback
+    std::string user;                       // drop root for this user after binding
+    std::optional<Endpoint> metrics_listen; // Prometheus endpoint; keep it on loopback
 };
 
 // Reads `path`. Relative zone file names are taken relative to the config
 // file's directory, so a config and its zones can move together.
-[[nodiscard]] std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics& diag);
+[[nodiscard]] std::optional<DnsdConfig> load_dnsd_config(const std::string& path,
+                                                         Diagnostics& diag);
 
 // Checks what both the file and the command line can get wrong: no listen
 // address, no zone, a listen address given twice, and an upstream that is
 // this server itself (forwarding to it would loop).
-void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label, Diagnostics& diag);
+void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label,
+                       Diagnostics& diag);
 
-}  // namespace phx::dns
+} // namespace phx::dns

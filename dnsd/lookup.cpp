@@ -16,14 +16,15 @@ enum class Found { exact, wildcard, empty_non_terminal, nxdomain, referral };
 
 struct WalkResult {
     Found found = Found::nxdomain;
-    const Node* node = nullptr;  // exact/wildcard match, or the cut for a referral
-    std::string_view cut;        // referral: the delegated name (lower case)
+    const Node* node = nullptr; // exact/wildcard match, or the cut for a referral
+    std::string_view cut;       // referral: the delegated name (lower case)
 };
 
 WalkResult walk(const Zone& zone, std::string_view name, RrType qtype) noexcept {
-    std::array<std::uint8_t, 128> starts;  // label offsets, leftmost first
+    std::array<std::uint8_t, 128> starts; // label offsets, leftmost first
     std::size_t labels = 0;
-    for (std::size_t i = 0; i + zone.origin().size() < name.size(); i += static_cast<std::uint8_t>(name[i]) + 1u)
+    for (std::size_t i = 0; i + zone.origin().size() < name.size();
+         i += static_cast<std::uint8_t>(name[i]) + 1u)
         starts[labels++] = static_cast<std::uint8_t>(i);
 
     const Node* encloser = &zone.apex();
@@ -37,9 +38,11 @@ WalkResult walk(const Zone& zone, std::string_view name, RrType qtype) noexcept 
             return {Found::referral, node, suffix};
         encloser = node;
         encloser_name = suffix;
-        if (k == 0) return {node->empty_non_terminal() ? Found::empty_non_terminal : Found::exact, node, {}};
+        if (k == 0)
+            return {
+                node->empty_non_terminal() ? Found::empty_non_terminal : Found::exact, node, {}};
     }
-    if (labels == 0) return {Found::exact, encloser, {}};  // the apex itself
+    if (labels == 0) return {Found::exact, encloser, {}}; // the apex itself
 
     // RFC 4592 §3.3.1: the source of synthesis is "*." + closest encloser.
     std::array<char, kMaxNameLength + 2> wildcard;
@@ -98,8 +101,8 @@ void add_referral(const Zone& zone, const WalkResult& cut, Plan& plan) noexcept 
 }
 
 // Positive answer or NODATA at a node that exists and holds data.
-void answer_from_node(const Zone& zone, const Node& node, std::string_view owner, bool owner_is_qname,
-                      RrType qtype, bool all_of_any, Plan& plan) noexcept {
+void answer_from_node(const Zone& zone, const Node& node, std::string_view owner,
+                      bool owner_is_qname, RrType qtype, bool all_of_any, Plan& plan) noexcept {
     if (qtype == RrType::any) {
         for (const auto& set : node.rrsets) {
             plan.answer.push({&set, owner, owner_is_qname, set.ttl, true});
@@ -114,20 +117,21 @@ void answer_from_node(const Zone& zone, const Node& node, std::string_view owner
     }
     plan.answer.push({set, owner, owner_is_qname, set->ttl, true});
     if (qtype == RrType::ns || qtype == RrType::mx || qtype == RrType::srv)
-        for (const auto& rdata : set->rdata) add_addresses(zone, target_of(*set, rdata), false, plan);
+        for (const auto& rdata : set->rdata)
+            add_addresses(zone, target_of(*set, rdata), false, plan);
 }
 
-}  // namespace
+} // namespace
 
 void plan_answer(const Zone& zone, const wire::Name& qname_lower, RrType qtype, bool all_of_any,
                  Plan& plan) noexcept {
     wire::Name name = qname_lower;
-    std::string_view owner;  // empty while the owner is the question name
+    std::string_view owner; // empty while the owner is the question name
     for (int hop = 0;; ++hop) {
         const WalkResult result = walk(zone, name.view(), qtype);
         switch (result.found) {
         case Found::nxdomain:
-            plan.rcode = Rcode::nxdomain;  // after a CNAME too (RFC 6604 §2.1)
+            plan.rcode = Rcode::nxdomain; // after a CNAME too (RFC 6604 §2.1)
             add_negative_soa(zone, plan);
             return;
         case Found::empty_non_terminal:
@@ -138,7 +142,8 @@ void plan_answer(const Zone& zone, const wire::Name& qname_lower, RrType qtype, 
             add_referral(zone, result, plan);
             return;
         case Found::exact:
-        case Found::wildcard: break;
+        case Found::wildcard:
+            break;
         }
         const Node& node = *result.node;
         const bool owner_is_qname = owner.empty();
@@ -163,4 +168,4 @@ void plan_answer(const Zone& zone, const wire::Name& qname_lower, RrType qtype, 
     }
 }
 
-}  // namespace phx::dns
+} // namespace phx::dns

@@ -4,12 +4,12 @@
 // no bytes; response.cpp turns the plan into a message.
 #pragma once
 
+#include "dnsd/wire/name.hpp"
+#include "dnsd/zone/zone.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string_view>
-
-#include "dnsd/wire/name.hpp"
-#include "dnsd/zone/zone.hpp"
 
 namespace phx::dns {
 
@@ -29,7 +29,7 @@ public:
     [[nodiscard]] const T* end() const noexcept { return items_.data() + size_; }
 
 private:
-    std::array<T, N> items_;  // not value-initialised: a plan lives on the stack of every query
+    std::array<T, N> items_; // not value-initialised: a plan lives on the stack of every query
     std::size_t size_ = 0;
 };
 
@@ -40,10 +40,10 @@ private:
 // lists holding it cost nothing until used.
 struct PlannedRrset {
     const RrSet* rrset;
-    std::string_view owner;  // ignored when owner_is_qname
+    std::string_view owner; // ignored when owner_is_qname
     bool owner_is_qname;
     std::uint32_t ttl;
-    bool required;           // if it does not fit: TC (else it is just left out)
+    bool required; // if it does not fit: TC (else it is just left out)
 };
 
 struct Plan {
@@ -60,4 +60,4 @@ struct Plan {
 void plan_answer(const Zone& zone, const wire::Name& qname_lower, RrType qtype, bool all_of_any,
                  Plan& plan) noexcept;
 
-}  // namespace phx::dns
+} // namespace phx::dns

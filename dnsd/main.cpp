@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // phx-dnsd: authoritative DNS server for the Phoenix network.
-#include <cstdio>
-#include <exception>
-#include <thread>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include "common/log.hpp"
 #include "dnsd/config.hpp"
 #include "dnsd/net/server.hpp"
 #include "dnsd/wire/name.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <fmt/format.h>
+#include <thread>
 
 namespace {
 
@@ -37,11 +36,13 @@ ZoneSource zone_from_argument(const std::string& argument) {
 }
 
 template <typename T, typename Add>
-void parse_each(const std::vector<std::string>& texts, const char* option, const char* example, Diagnostics& diag,
-                Add add) {
+void parse_each(const std::vector<std::string>& texts, const char* option, const char* example,
+                Diagnostics& diag, Add add) {
     for (const auto& text : texts) {
-        if (auto value = T::parse(text)) add(*value);
-        else diag.error({option}, fmt::format("'{}' is not valid here (e.g. {})", text, example));
+        if (auto value = T::parse(text))
+            add(*value);
+        else
+            diag.error({option}, fmt::format("'{}' is not valid here (e.g. {})", text, example));
     }
 }
 
@@ -60,8 +61,9 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
                          [&](const Endpoint& e) { config.listen.push_back(e); });
     for (const auto& z : cl.zones) config.zones.push_back(zone_from_argument(z));
     if (!cl.forward.empty()) config.forward.upstreams.clear();
-    parse_each<Endpoint>(cl.forward, "--forward", "1.1.1.1:53", diag,
-                         [&](const Endpoint& e) { config.forward.upstreams.push_back({e, {"--forward"}}); });
+    parse_each<Endpoint>(cl.forward, "--forward", "1.1.1.1:53", diag, [&](const Endpoint& e) {
+        config.forward.upstreams.push_back({e, {"--forward"}});
+    });
     if (!cl.allow_recursion.empty()) config.forward.allow.clear();
     parse_each<Cidr>(cl.allow_recursion, "--allow-recursion", "10.0.0.0/24", diag,
                      [&](const Cidr& c) { config.forward.allow.push_back(c); });
@@ -70,13 +72,16 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
                              [&](const Endpoint& e) { config.metrics_listen = e; });
     if (!cl.user.empty()) config.user = cl.user;
     if (cl.workers > 0) config.workers = cl.workers;
-    if (config.workers == 0) config.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 64u);
+    if (config.workers == 0)
+        config.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 64u);
     check_dnsd_config(config, cl.config_file.empty() ? "command line" : cl.config_file, diag);
     if (diag.failed()) return std::nullopt;
     return config;
 }
 
-std::string zone_name(const Zone& z) { return wire::name_to_text(wire::bytes_of(z.origin())); }
+std::string zone_name(const Zone& z) {
+    return wire::name_to_text(wire::bytes_of(z.origin()));
+}
 
 void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     for (const auto& zone : zones.zones())
@@ -84,18 +89,22 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
                     zone->record_count(), zone->node_count(), zone->serial(), zone->file().c_str());
     std::string listen;
     for (const auto& e : config.listen) listen += (listen.empty() ? "" : ", ") + e.to_string();
-    std::printf("listen %s; %u workers; EDNS UDP size %u; TCP max %zu connections, idle timeout %llds\n",
-                listen.c_str(), config.workers, config.edns_udp_size, config.tcp_max_connections,
-                static_cast<long long>(config.tcp_idle_timeout.count()));
+    std::printf(
+        "listen %s; %u workers; EDNS UDP size %u; TCP max %zu connections, idle timeout %llds\n",
+        listen.c_str(), config.workers, config.edns_udp_size, config.tcp_max_connections,
+        static_cast<long long>(config.tcp_idle_timeout.count()));
     if (config.forward.enabled()) {
         std::string upstreams, allow;
-        for (const auto& u : config.forward.upstreams) upstreams += (upstreams.empty() ? "" : ", ") + u.endpoint.to_string();
-        const auto allowed = config.forward.allow.empty() ? ForwardConfig::default_allow() : config.forward.allow;
+        for (const auto& u : config.forward.upstreams)
+            upstreams += (upstreams.empty() ? "" : ", ") + u.endpoint.to_string();
+        const auto allowed =
+            config.forward.allow.empty() ? ForwardConfig::default_allow() : config.forward.allow;
         for (const auto& c : allowed) allow += (allow.empty() ? "" : ", ") + c.to_string();
-        std::printf("forward other names to %s for %s; cache %zu entries\n", upstreams.c_str(), allow.c_str(),
-                    config.forward.cache_entries);
+        std::printf("forward other names to %s for %s; cache %zu entries\n", upstreams.c_str(),
+                    allow.c_str(), config.forward.cache_entries);
     }
-    if (config.metrics_listen) std::printf("metrics on http://%s/metrics\n", config.metrics_listen->to_string().c_str());
+    if (config.metrics_listen)
+        std::printf("metrics on http://%s/metrics\n", config.metrics_listen->to_string().c_str());
 }
 
 // SIGHUP: config and zones are read and checked again; only a complete,
@@ -107,76 +116,94 @@ std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& r
     auto config = build_config(cl, diag);
     auto zones = config ? load_zone_set(config->zones, diag) : nullptr;
     for (const auto& d : diag.all()) {
-        if (d.severity == Severity::error) log::error("reload: {}", d.to_string());
-        else log::warning("reload: {}", d.to_string());
+        if (d.severity == Severity::error)
+            log::error("reload: {}", d.to_string());
+        else
+            log::warning("reload: {}", d.to_string());
     }
     if (!zones) {
-        log::error("reload failed with {} error(s); still serving the zones loaded before", diag.error_count());
+        log::error("reload failed with {} error(s); still serving the zones loaded before",
+                   diag.error_count());
         return nullptr;
     }
     for (const auto& z : zones->zones()) {
         std::string before = "new";
         for (const auto& old : current->zones())
             if (old->origin() == z->origin()) before = fmt::format("serial {}", old->serial());
-        log::info("reload: zone {} {} -> serial {} from {}", zone_name(*z), before, z->serial(), z->file());
+        log::info("reload: zone {} {} -> serial {} from {}", zone_name(*z), before, z->serial(),
+                  z->file());
     }
-    if (config->listen != running.listen || config->workers != running.workers || config->user != running.user ||
-        config->forward.upstreams.size() != running.forward.upstreams.size() || config->metrics_listen != running.metrics_listen)
-        log::warning("reload: changes to listen addresses, workers, user, forwarding or metrics take effect at restart");
+    if (config->listen != running.listen || config->workers != running.workers ||
+        config->user != running.user ||
+        config->forward.upstreams.size() != running.forward.upstreams.size() ||
+        config->metrics_listen != running.metrics_listen)
+        log::warning("reload: changes to listen addresses, workers, user, forwarding or metrics "
+                     "take effect at restart");
     current = zones;
     return zones;
 }
 
 int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const ZoneSet> zones) {
-    net::ServerOptions options{config.listen,
-                               config.workers,
-                               {config.edns_udp_size, config.tcp_max_connections, config.tcp_idle_timeout},
-                               config.forward,
-                               config.metrics_listen,
-                               config.user};
+    net::ServerOptions options{
+        config.listen,
+        config.workers,
+        {config.edns_udp_size, config.tcp_max_connections, config.tcp_idle_timeout},
+        config.forward,
+        config.metrics_listen,
+        config.user};
     net::Server server{options, zones};
     for (const auto& e : config.listen) log::info("listening on {} (udp, tcp)", e.to_string());
     for (const auto& z : zones->zones())
         log::info("serving {} serial {} from {}", zone_name(*z), z->serial(), z->file());
-    for (const auto& u : config.forward.upstreams) log::info("forwarding other names to {}", u.endpoint.to_string());
-    if (config.metrics_listen) log::info("metrics on http://{}/metrics", config.metrics_listen->to_string());
+    for (const auto& u : config.forward.upstreams)
+        log::info("forwarding other names to {}", u.endpoint.to_string());
+    if (config.metrics_listen)
+        log::info("metrics on http://{}/metrics", config.metrics_listen->to_string());
     auto current = zones;
     server.run([&] { return reload(cl, config, current); });
     log::info("stopped");
     return 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     log::set_program("phx-dnsd");
     CommandLine cl;
-    CLI::App app{"phx-dnsd: authoritative DNS server for internal.thinkheads.ai and other zones, and the\n"
-                 "forwarding resolver for the hosts allowed to use it.\n"
-                 "Answers from RFC 1035 zone files over UDP and TCP, with EDNS(0).",
-                 "phx-dnsd"};
-    app.add_option("-c,--config", cl.config_file, "TOML configuration file (e.g. /etc/phoenix/phx-dnsd.toml)")
+    CLI::App app{
+        "phx-dnsd: authoritative DNS server for internal.thinkheads.ai and other zones, and the\n"
+        "forwarding resolver for the hosts allowed to use it.\n"
+        "Answers from RFC 1035 zone files over UDP and TCP, with EDNS(0).",
+        "phx-dnsd"};
+    app.add_option("-c,--config", cl.config_file,
+                   "TOML configuration file (e.g. /etc/phoenix/phx-dnsd.toml)")
         ->check(CLI::ExistingFile);
-    app.add_option("-l,--listen", cl.listen, "ADDR:PORT to serve on, repeatable; replaces the config's list");
+    app.add_option("-l,--listen", cl.listen,
+                   "ADDR:PORT to serve on, repeatable; replaces the config's list");
     app.add_option("-z,--zone", cl.zones,
                    "zone file [ORIGIN=]FILE, repeatable; the origin defaults to the file name "
                    "without .zone; adds to the config's zones");
-    app.add_option("-f,--forward", cl.forward,
-                   "upstream resolver ADDR:PORT for names outside our zones, repeatable, tried in order; "
-                   "replaces the config's list");
+    app.add_option(
+        "-f,--forward", cl.forward,
+        "upstream resolver ADDR:PORT for names outside our zones, repeatable, tried in order; "
+        "replaces the config's list");
     app.add_option("--allow-recursion", cl.allow_recursion,
                    "CIDR allowed to use forwarding and the cache, repeatable (default: loopback); "
                    "replaces the config's list");
-    app.add_option("--metrics-listen", cl.metrics_listen, "ADDR:PORT for the Prometheus endpoint /metrics");
+    app.add_option("--metrics-listen", cl.metrics_listen,
+                   "ADDR:PORT for the Prometheus endpoint /metrics");
     app.add_option("-u,--user", cl.user, "after binding, give up root and run as this user");
-    app.add_option("-w,--workers", cl.workers, "worker threads (default: one per CPU)")->check(CLI::Range(1, 64));
-    app.add_flag("--check", cl.check, "load and validate the configuration and zones, print a summary, exit 0 or 1");
+    app.add_option("-w,--workers", cl.workers, "worker threads (default: one per CPU)")
+        ->check(CLI::Range(1, 64));
+    app.add_flag("--check", cl.check,
+                 "load and validate the configuration and zones, print a summary, exit 0 or 1");
     app.set_version_flag("-V,--version", std::string{"phx-dnsd "} + PHX_VERSION);
-    app.footer("Signals: SIGHUP re-reads the configuration and zones and swaps them in only if all are\n"
-               "valid (else the old ones keep serving); SIGTERM/SIGINT stop gracefully.\n"
-               "Under systemd (Type=notify) it reports READY, RELOADING and STOPPING.\n"
-               "Exit status: 0 on a clean stop or a passing --check, 1 on any error.\n"
-               "Example: phx-dnsd --listen 127.0.0.1:5353 --zone zones/internal.thinkheads.ai.zone");
+    app.footer(
+        "Signals: SIGHUP re-reads the configuration and zones and swaps them in only if all are\n"
+        "valid (else the old ones keep serving); SIGTERM/SIGINT stop gracefully.\n"
+        "Under systemd (Type=notify) it reports READY, RELOADING and STOPPING.\n"
+        "Exit status: 0 on a clean stop or a passing --check, 1 on any error.\n"
+        "Example: phx-dnsd --listen 127.0.0.1:5353 --zone zones/internal.thinkheads.ai.zone");
     CLI11_PARSE(app, argc, argv);
 
     Diagnostics diag;

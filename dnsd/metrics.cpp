@@ -4,7 +4,6 @@
 #include "dnsd/metrics.hpp"
 
 #include <algorithm>
-
 #include <fmt/format.h>
 
 namespace phx::dns {
@@ -13,7 +12,7 @@ namespace {
 std::size_t type_index(RrType type) noexcept {
     const auto& types = QueryCounters::kTypes;
     const auto it = std::find(types.begin(), types.end() - 1, type);
-    return static_cast<std::size_t>(it - types.begin());  // the last slot is "other"
+    return static_cast<std::size_t>(it - types.begin()); // the last slot is "other"
 }
 
 std::size_t rcode_index(Rcode rcode) noexcept {
@@ -24,7 +23,7 @@ std::size_t rcode_index(Rcode rcode) noexcept {
 
 std::string rcode_name(std::size_t i) {
     constexpr std::array<const char*, 8> names{"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-                                               "NOTIMP", "REFUSED", "BADVERS", "other"};
+                                               "NOTIMP",  "REFUSED", "BADVERS",  "other"};
     return names[i];
 }
 
@@ -32,7 +31,7 @@ std::string type_label(std::size_t i) {
     return i + 1 == QueryCounters::kTypes.size() ? "other" : type_name(QueryCounters::kTypes[i]);
 }
 
-}  // namespace
+} // namespace
 
 void QueryCounters::replied(Transport transport, RrType qtype, Rcode rcode) noexcept {
     replies_[transport == Transport::tcp ? 1 : 0][type_index(qtype)][rcode_index(rcode)].add();
@@ -50,8 +49,9 @@ std::string render_metrics(const MetricsSnapshot& s) {
                 for (const auto* c : s.counters) n += c->replies(t, q, r);
                 if (r == 1) malformed[t] += n;
                 if (n == 0) continue;
-                out += fmt::format("phx_dnsd_queries_total{{transport=\"{}\",qtype=\"{}\",rcode=\"{}\"}} {}\n",
-                                   t == 0 ? "udp" : "tcp", type_label(q), rcode_name(r), n);
+                out += fmt::format(
+                    "phx_dnsd_queries_total{{transport=\"{}\",qtype=\"{}\",rcode=\"{}\"}} {}\n",
+                    t == 0 ? "udp" : "tcp", type_label(q), rcode_name(r), n);
             }
     std::uint64_t runts = 0;
     for (const auto* c : s.counters) runts += c->drops(DropReason::runt);
@@ -84,4 +84,4 @@ std::string render_metrics(const MetricsSnapshot& s) {
     return out;
 }
 
-}  // namespace phx::dns
+} // namespace phx::dns

@@ -5,20 +5,24 @@
 // reads. Rendering sums the sets.
 #pragma once
 
+#include "dnsd/answer.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
 
-#include "dnsd/answer.hpp"
-
 namespace phx::dns {
 
 class Counter {
 public:
-    void add(std::uint64_t n = 1) noexcept { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-    [[nodiscard]] std::uint64_t get() const noexcept { return value_.load(std::memory_order_relaxed); }
+    void add(std::uint64_t n = 1) noexcept {
+        value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+    [[nodiscard]] std::uint64_t get() const noexcept {
+        return value_.load(std::memory_order_relaxed);
+    }
 
 private:
     std::atomic<std::uint64_t> value_{0};
@@ -28,18 +32,21 @@ enum class DropReason : std::uint8_t { response, runt, oversized, send_failed, c
 
 class QueryCounters {
 public:
-    static constexpr std::array<RrType, 14> kTypes{RrType::a, RrType::ns, RrType::cname, RrType::soa, RrType::ptr,
-                                                   RrType::mx, RrType::txt, RrType::aaaa, RrType::srv, RrType::ds,
-                                                   RrType::any, RrType::axfr, RrType::ixfr, RrType{0}};
-    static constexpr std::array<Rcode, 8> kRcodes{Rcode::noerror, Rcode::formerr, Rcode::servfail, Rcode::nxdomain,
-                                                  Rcode::notimp, Rcode::refused, Rcode::badvers, Rcode{0xffff}};
+    static constexpr std::array<RrType, 14> kTypes{
+        RrType::a,   RrType::ns,   RrType::cname, RrType::soa, RrType::ptr,
+        RrType::mx,  RrType::txt,  RrType::aaaa,  RrType::srv, RrType::ds,
+        RrType::any, RrType::axfr, RrType::ixfr,  RrType{0}};
+    static constexpr std::array<Rcode, 8> kRcodes{Rcode::noerror,  Rcode::formerr, Rcode::servfail,
+                                                  Rcode::nxdomain, Rcode::notimp,  Rcode::refused,
+                                                  Rcode::badvers,  Rcode{0xffff}};
 
     // One reply sent.
     void replied(Transport transport, RrType qtype, Rcode rcode) noexcept;
     // A datagram or message that got no reply.
     void dropped(DropReason reason) noexcept { dropped_[static_cast<std::size_t>(reason)].add(); }
 
-    [[nodiscard]] std::uint64_t replies(std::size_t transport, std::size_t type, std::size_t rcode) const noexcept {
+    [[nodiscard]] std::uint64_t replies(std::size_t transport, std::size_t type,
+                                        std::size_t rcode) const noexcept {
         return replies_[transport][type][rcode].get();
     }
     [[nodiscard]] std::uint64_t drops(DropReason reason) const noexcept {
@@ -57,11 +64,11 @@ struct MetricsSnapshot {
     std::uint64_t tcp_connections = 0;
     std::uint64_t reloads_ok = 0;
     std::uint64_t reloads_failed = 0;
-    std::string zone_serials;  // pre-rendered gauge lines, one per zone
-    std::string resolver;      // pre-rendered resolver lines, if forwarding
+    std::string zone_serials; // pre-rendered gauge lines, one per zone
+    std::string resolver;     // pre-rendered resolver lines, if forwarding
 };
 
 // The Prometheus text exposition format (version 0.0.4).
 [[nodiscard]] std::string render_metrics(const MetricsSnapshot& snapshot);
 
-}  // namespace phx::dns
+} // namespace phx::dns

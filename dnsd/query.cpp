@@ -20,7 +20,7 @@ bool read_record(WireReader& r, bool additional, EdnsInfo& edns) {
     auto rdata = r.bytes(rdlength);
     if (!r.ok()) return false;
     if (type != RrType::opt) return true;
-    if (!additional || edns.present || !owner.is_root()) return false;  // RFC 6891 6.1.1
+    if (!additional || edns.present || !owner.is_root()) return false; // RFC 6891 6.1.1
     // The options must exactly fill the rdata.
     WireReader options{rdata};
     while (options.remaining() > 0) {
@@ -37,7 +37,7 @@ bool read_record(WireReader& r, bool additional, EdnsInfo& edns) {
     return true;
 }
 
-}  // namespace
+} // namespace
 
 QueryVerdict parse_query(std::span<const std::uint8_t> message, ParsedQuery& out) noexcept {
     WireReader r{message};
@@ -67,4 +67,4 @@ QueryVerdict parse_query(std::span<const std::uint8_t> message, ParsedQuery& out
     return well_formed ? QueryVerdict::ok : QueryVerdict::formerr;
 }
 
-}  // namespace phx::dns
+} // namespace phx::dns

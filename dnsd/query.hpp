@@ -3,30 +3,30 @@
 // Never throws, never allocates, never reads outside the message.
 #pragma once
 
-#include <cstdint>
-#include <span>
-
 #include "dnsd/wire/name.hpp"
 #include "dnsd/wire/types.hpp"
+
+#include <cstdint>
+#include <span>
 
 namespace phx::dns {
 
 struct EdnsInfo {
     bool present = false;
-    std::uint16_t udp_size = 0;  // as the client sent it
+    std::uint16_t udp_size = 0; // as the client sent it
     std::uint8_t version = 0;
     bool dnssec_ok = false;
-    std::size_t options_offset = 0;    // the OPT rdata (its options) within the message
+    std::size_t options_offset = 0; // the OPT rdata (its options) within the message
     std::uint16_t options_length = 0;
 };
 
 struct ParsedQuery {
     std::uint16_t id = 0;
-    std::uint16_t flags = 0;  // header flags word as received
+    std::uint16_t flags = 0; // header flags word as received
     Opcode opcode = Opcode::query;
     bool has_question = false;
-    wire::Name qname;        // as written: echoed back byte for byte
-    wire::Name qname_lower;  // the lookup key
+    wire::Name qname;       // as written: echoed back byte for byte
+    wire::Name qname_lower; // the lookup key
     RrType qtype{};
     std::uint16_t qclass = 0;
     EdnsInfo edns;
@@ -34,13 +34,13 @@ struct ParsedQuery {
 
 enum class QueryVerdict {
     ok,
-    drop,     // not a query at all (too short, or a response): no reply (RFC 1035 4.1.1)
-    formerr,  // a query we cannot parse
-    notimp,   // an opcode other than QUERY
+    drop,    // not a query at all (too short, or a response): no reply (RFC 1035 4.1.1)
+    formerr, // a query we cannot parse
+    notimp,  // an opcode other than QUERY
 };
 
 // Fills `out` as far as the message allows, so that even a FORMERR reply can
 // echo the ID and, when it parsed, the question and the EDNS state.
 QueryVerdict parse_query(std::span<const std::uint8_t> message, ParsedQuery& out) noexcept;
 
-}  // namespace phx::dns
+} // namespace phx::dns

@@ -3,17 +3,17 @@
 // written, so truncation never costs the client its EDNS state.
 #include "dnsd/response.hpp"
 
-#include <algorithm>
-
 #include "dnsd/wire/rdata.hpp"
 #include "dnsd/wire/writer.hpp"
+
+#include <algorithm>
 
 namespace phx::dns {
 namespace {
 
 using wire::WireWriter;
 
-constexpr std::size_t kOptSize = 11;  // root name, type, class, TTL, rdlength
+constexpr std::size_t kOptSize = 11; // root name, type, class, TTL, rdlength
 constexpr std::size_t kQuestionNameOffset = kHeaderSize;
 
 // Writes every record of one RRset; false (and the writer rewound) if the
@@ -21,8 +21,10 @@ constexpr std::size_t kQuestionNameOffset = kHeaderSize;
 bool write_rrset(WireWriter& w, const PlannedRrset& p) {
     const std::size_t mark = w.pos();
     for (const auto& rdata : p.rrset->rdata) {
-        if (p.owner_is_qname) w.pointer(kQuestionNameOffset);
-        else w.name(wire::bytes_of(p.owner));
+        if (p.owner_is_qname)
+            w.pointer(kQuestionNameOffset);
+        else
+            w.name(wire::bytes_of(p.owner));
         w.u16(to_u16(p.rrset->type));
         w.u16(to_u16(RrClass::in));
         w.u32(p.ttl);
@@ -48,17 +50,18 @@ void write_section(WireWriter& w, const List& list, int index, SectionCounts& co
     for (const auto& p : list) {
         if (counts.truncated) return;
         if (write_rrset(w, p)) {
-            counts.records[index] = static_cast<std::uint16_t>(counts.records[index] + p.rrset->rdata.size());
+            counts.records[index] =
+                static_cast<std::uint16_t>(counts.records[index] + p.rrset->rdata.size());
             continue;
         }
         if (p.required) counts.truncated = true;
-        return;  // later optional RRsets are no more likely to fit
+        return; // later optional RRsets are no more likely to fit
     }
 }
 
 void write_opt(WireWriter& w, const ParsedQuery& query, const ReplyShape& shape) {
     const auto extended = static_cast<std::uint32_t>(to_u16(shape.rcode) >> 4);
-    w.u8(0);  // root owner
+    w.u8(0); // root owner
     w.u16(to_u16(RrType::opt));
     w.u16(std::max<std::uint16_t>(shape.our_udp_size, kMinUdpSize));
     // Only DO is echoed; other flag bits are cleared (RFC 6891 §6.1.4).
@@ -66,26 +69,27 @@ void write_opt(WireWriter& w, const ParsedQuery& query, const ReplyShape& shape)
     w.u16(0);
 }
 
-}  // namespace
+} // namespace
 
 std::size_t write_reply(const ParsedQuery& query, const ReplyShape& shape, const Plan* plan,
                         std::span<std::uint8_t> out) noexcept {
     WireWriter w{out.first(std::min(out.size(), shape.max_size))};
     const std::uint16_t copied = query.flags & (flag::rd | flag::cd | 0x7800 /* opcode */);
-    std::uint16_t flags = static_cast<std::uint16_t>(flag::qr | copied | (to_u16(shape.rcode) & 0xf));
+    std::uint16_t flags =
+        static_cast<std::uint16_t>(flag::qr | copied | (to_u16(shape.rcode) & 0xf));
     if (shape.authoritative) flags |= flag::aa;
     if (shape.recursion_available) flags |= flag::ra;
     w.u16(query.id);
     w.u16(flags);
     w.u16(query.has_question ? 1 : 0);
-    w.u32(0);  // ANCOUNT, NSCOUNT: patched below
-    w.u16(0);  // ARCOUNT
+    w.u32(0); // ANCOUNT, NSCOUNT: patched below
+    w.u16(0); // ARCOUNT
     if (!w.ok()) return 0;
     if (query.has_question) {
         w.name_uncompressed(query.qname.wire());
         w.u16(to_u16(query.qtype));
         w.u16(query.qclass);
-        if (!w.ok()) return 0;  // cannot happen: the question came in a message this size
+        if (!w.ok()) return 0; // cannot happen: the question came in a message this size
     }
 
     const std::size_t opt_room = query.edns.present ? kOptSize : 0;
@@ -107,4 +111,4 @@ std::size_t write_reply(const ParsedQuery& query, const ReplyShape& shape, const
     return w.pos();
 }
 
-}  // namespace phx::dns
+} // namespace phx::dns

@@ -3,20 +3,20 @@
 // OPT record, fitting everything into the size the transport allows.
 #pragma once
 
-#include <cstdint>
-#include <span>
-
 #include "dnsd/lookup.hpp"
 #include "dnsd/query.hpp"
+
+#include <cstdint>
+#include <span>
 
 namespace phx::dns {
 
 struct ReplyShape {
     Rcode rcode = Rcode::noerror;
     bool authoritative = false;
-    std::size_t max_size = kMinUdpSize;  // what the client can take over this transport
-    std::uint16_t our_udp_size = 1232;   // advertised in our OPT
-    bool recursion_available = false;    // RA
+    std::size_t max_size = kMinUdpSize; // what the client can take over this transport
+    std::uint16_t our_udp_size = 1232;  // advertised in our OPT
+    bool recursion_available = false;   // RA
 };
 
 // Writes the reply into `out` and returns its size (0 if `out` is too small
@@ -26,4 +26,4 @@ struct ReplyShape {
 std::size_t write_reply(const ParsedQuery& query, const ReplyShape& shape, const Plan* plan,
                         std::span<std::uint8_t> out) noexcept;
 
-}  // namespace phx::dns
+} // namespace phx::dns

@@ -4,15 +4,14 @@
 // deadline, requests capped at 8 KiB: it cannot be held open or flooded.
 #pragma once
 
-#include <functional>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <string>
 
 namespace phx::dns::net {
 
 boost::asio::awaitable<void> serve_metrics(boost::asio::ip::tcp::acceptor& acceptor,
                                            std::function<std::string()> render);
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

@@ -2,18 +2,17 @@
 // Server start-up, signals, reload and shutdown.
 #include "dnsd/net/server.hpp"
 
-#include <csignal>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <fmt/format.h>
-
 #include "common/log.hpp"
 #include "dnsd/net/metrics_http.hpp"
 #include "dnsd/net/socket_setup.hpp"
 #include "dnsd/net/system.hpp"
 #include "dnsd/wire/name.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <fmt/format.h>
 
 namespace phx::dns::net {
 
@@ -22,24 +21,28 @@ namespace asio = boost::asio;
 Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zones)
     : options_{options}, zones_{std::move(zones)} {
     if (options.forward.enabled())
-        resolver_ = std::make_unique<resolver::Resolver>(options.forward, options.limits.edns_udp_size);
+        resolver_ =
+            std::make_unique<resolver::Resolver>(options.forward, options.limits.edns_udp_size);
     for (const auto& endpoint : options.listen) {
         ensure_port_free(endpoint, SocketKind::udp);
         ensure_port_free(endpoint, SocketKind::tcp);
     }
     for (unsigned i = 0; i < std::max(1u, options.workers); ++i) {
-        auto worker = std::make_unique<Worker>(options.limits, tcp_connections_, zones_, resolver_.get());
+        auto worker =
+            std::make_unique<Worker>(options.limits, tcp_connections_, zones_, resolver_.get());
         for (const auto& endpoint : options.listen) {
             const bool v6 = endpoint.address.family == IpFamily::v6;
-            worker->add_udp(open_listener(endpoint, SocketKind::udp), v6, endpoint.address.is_unspecified());
+            worker->add_udp(open_listener(endpoint, SocketKind::udp), v6,
+                            endpoint.address.is_unspecified());
             worker->add_tcp(open_listener(endpoint, SocketKind::tcp), v6);
         }
         workers_.push_back(std::move(worker));
     }
     if (options.metrics_listen) {
         const auto& e = *options.metrics_listen;
-        metrics_acceptor_.emplace(control_, e.address.family == IpFamily::v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(),
-                                  open_listener(e, SocketKind::tcp));
+        metrics_acceptor_.emplace(
+            control_, e.address.family == IpFamily::v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(),
+            open_listener(e, SocketKind::tcp));
     }
 }
 
@@ -72,8 +75,8 @@ std::string Server::metrics() const {
     if (resolver_) counters.push_back(&resolver_->counters());
     std::string serials;
     for (const auto& z : zones_->zones())
-        serials += fmt::format("phx_dnsd_zone_serial{{zone=\"{}\"}} {}\n", wire::name_to_text(wire::bytes_of(z->origin())),
-                               z->serial());
+        serials += fmt::format("phx_dnsd_zone_serial{{zone=\"{}\"}} {}\n",
+                               wire::name_to_text(wire::bytes_of(z->origin())), z->serial());
     return render_metrics({counters, tcp_connections_.load(), reloads_ok_, reloads_failed_, serials,
                            resolver_ ? resolver_->metrics() : std::string{}});
 }
@@ -98,7 +101,8 @@ void Server::run(const ReloadFunction& reload_function) {
     });
     wait_for_reload();
     if (metrics_acceptor_)
-        asio::co_spawn(control_, serve_metrics(*metrics_acceptor_, [this] { return metrics(); }), asio::detached);
+        asio::co_spawn(control_, serve_metrics(*metrics_acceptor_, [this] { return metrics(); }),
+                       asio::detached);
     if (resolver_) resolver_->start();
     for (auto& w : workers_) w->start();
     notify_ready("serving");
@@ -108,4 +112,4 @@ void Server::run(const ReloadFunction& reload_function) {
     for (auto& w : workers_) w->join();
 }
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

@@ -4,16 +4,15 @@
 // its own control thread: SIGINT/SIGTERM stop gracefully, SIGHUP reloads.
 #pragma once
 
+#include "common/net.hpp"
+#include "dnsd/net/worker.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-
-#include "common/net.hpp"
-#include "dnsd/net/worker.hpp"
 
 namespace phx::dns::net {
 
@@ -22,8 +21,8 @@ struct ServerOptions {
     unsigned workers = 1;
     TransportLimits limits;
     ForwardConfig forward;                  // forwarding is off without upstreams
-    std::optional<Endpoint> metrics_listen;  // Prometheus endpoint, off if unset
-    std::string user;                        // drop to this user after binding; empty: stay
+    std::optional<Endpoint> metrics_listen; // Prometheus endpoint, off if unset
+    std::string user;                       // drop to this user after binding; empty: stay
 };
 
 // Produces a new zone snapshot on SIGHUP, or nullptr to keep serving the
@@ -48,9 +47,9 @@ private:
     [[nodiscard]] std::string metrics() const;
 
     ServerOptions options_;
-    boost::asio::io_context control_{1};  // signals, reloads, metrics: the main thread
+    boost::asio::io_context control_{1}; // signals, reloads, metrics: the main thread
     std::optional<boost::asio::ip::tcp::acceptor> metrics_acceptor_;
-    std::shared_ptr<const ZoneSet> zones_;  // the snapshot being served; control thread only
+    std::shared_ptr<const ZoneSet> zones_; // the snapshot being served; control thread only
     std::uint64_t reloads_ok_ = 0;
     std::uint64_t reloads_failed_ = 0;
     std::atomic<std::size_t> tcp_connections_{0};
@@ -60,4 +59,4 @@ private:
     std::unique_ptr<resolver::Resolver> resolver_;
 };
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

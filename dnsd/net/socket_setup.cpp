@@ -3,16 +3,14 @@
 // bind, IPV6_V6ONLY, packet info) done directly with the socket API.
 #include "dnsd/net/socket_setup.hpp"
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
-#include <system_error>
-#include <utility>
-
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <system_error>
+#include <unistd.h>
+#include <utility>
 
 namespace phx::dns::net {
 namespace {
@@ -23,12 +21,16 @@ namespace {
                                         kind == SocketKind::udp ? "udp" : "tcp"));
 }
 
-void set_int(int fd, int level, int option, int value) { setsockopt(fd, level, option, &value, sizeof value); }
+void set_int(int fd, int level, int option, int value) {
+    setsockopt(fd, level, option, &value, sizeof value);
+}
 
 class OwnedFd {
 public:
     explicit OwnedFd(int fd) : fd_{fd} {}
-    ~OwnedFd() { if (fd_ >= 0) ::close(fd_); }
+    ~OwnedFd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
     OwnedFd(const OwnedFd&) = delete;
     OwnedFd& operator=(const OwnedFd&) = delete;
     [[nodiscard]] int get() const { return fd_; }
@@ -40,7 +42,8 @@ private:
 
 int new_socket(const Endpoint& endpoint, SocketKind kind) {
     const int domain = endpoint.address.family == IpFamily::v4 ? AF_INET : AF_INET6;
-    const int type = (kind == SocketKind::udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
+    const int type =
+        (kind == SocketKind::udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
     const int fd = ::socket(domain, type, 0);
     if (fd < 0) fail(endpoint, kind, "open a socket for");
     // [::]:53 must not also take 0.0.0.0:53, which may be listed separately.
@@ -48,7 +51,7 @@ int new_socket(const Endpoint& endpoint, SocketKind kind) {
     return fd;
 }
 
-}  // namespace
+} // namespace
 
 socklen_t to_sockaddr(const Endpoint& endpoint, sockaddr_storage& out) noexcept {
     std::memset(&out, 0, sizeof out);
@@ -79,10 +82,12 @@ IpAddress address_of(const sockaddr_storage& addr) noexcept {
 
 void ensure_port_free(const Endpoint& endpoint, SocketKind kind) {
     OwnedFd fd{new_socket(endpoint, kind)};
-    if (kind == SocketKind::tcp) set_int(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);  // TIME_WAIT is not "in use"
+    if (kind == SocketKind::tcp)
+        set_int(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1); // TIME_WAIT is not "in use"
     sockaddr_storage addr{};
     const socklen_t len = to_sockaddr(endpoint, addr);
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0) fail(endpoint, kind, "listen on");
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0)
+        fail(endpoint, kind, "listen on");
 }
 
 int open_listener(const Endpoint& endpoint, SocketKind kind) {
@@ -90,14 +95,18 @@ int open_listener(const Endpoint& endpoint, SocketKind kind) {
     set_int(fd.get(), SOL_SOCKET, SO_REUSEPORT, 1);
     if (kind == SocketKind::tcp) set_int(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);
     if (kind == SocketKind::udp && endpoint.address.is_unspecified()) {
-        if (endpoint.address.family == IpFamily::v4) set_int(fd.get(), IPPROTO_IP, IP_PKTINFO, 1);
-        else set_int(fd.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+        if (endpoint.address.family == IpFamily::v4)
+            set_int(fd.get(), IPPROTO_IP, IP_PKTINFO, 1);
+        else
+            set_int(fd.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
     }
     sockaddr_storage addr{};
     const socklen_t len = to_sockaddr(endpoint, addr);
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0) fail(endpoint, kind, "listen on");
-    if (kind == SocketKind::tcp && ::listen(fd.get(), SOMAXCONN) != 0) fail(endpoint, kind, "listen on");
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0)
+        fail(endpoint, kind, "listen on");
+    if (kind == SocketKind::tcp && ::listen(fd.get(), SOMAXCONN) != 0)
+        fail(endpoint, kind, "listen on");
     return fd.release();
 }
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

@@ -4,9 +4,9 @@
 // no shared queue and no lock.
 #pragma once
 
-#include <sys/socket.h>
-
 #include "common/net.hpp"
+
+#include <sys/socket.h>
 
 namespace phx::dns::net {
 
@@ -28,4 +28,4 @@ void ensure_port_free(const Endpoint& endpoint, SocketKind kind);
 // Throws std::system_error naming the address on failure.
 int open_listener(const Endpoint& endpoint, SocketKind kind);
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

@@ -2,16 +2,14 @@
 // systemd notification through libsystemd, and the privilege drop.
 #include "dnsd/net/system.hpp"
 
-#include <grp.h>
-#include <pwd.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
-
 #include <fmt/format.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdexcept>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 namespace phx::dns::net {
 
@@ -19,22 +17,30 @@ void notify_ready(std::string_view status) {
     sd_notify(0, fmt::format("READY=1\nSTATUS={}", status).c_str());
 }
 
-void notify_reloading() { sd_notify(0, "RELOADING=1\nSTATUS=reloading"); }
+void notify_reloading() {
+    sd_notify(0, "RELOADING=1\nSTATUS=reloading");
+}
 
-void notify_stopping() { sd_notify(0, "STOPPING=1\nSTATUS=stopping"); }
+void notify_stopping() {
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+}
 
 void drop_privileges(const std::string& user) {
     if (user.empty()) return;
     errno = 0;
     const passwd* pw = getpwnam(user.c_str());
-    if (pw == nullptr) throw std::runtime_error(fmt::format("cannot run as user '{}': no such user", user));
+    if (pw == nullptr)
+        throw std::runtime_error(fmt::format("cannot run as user '{}': no such user", user));
     if (geteuid() == pw->pw_uid && getegid() == pw->pw_gid) return;
     if (geteuid() != 0)
-        throw std::runtime_error(fmt::format("cannot switch to user '{}': not running as root", user));
+        throw std::runtime_error(
+            fmt::format("cannot switch to user '{}': not running as root", user));
     // Supplementary groups first, while we still may; then the group, then the user.
     if (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
-        throw std::runtime_error(fmt::format("cannot switch to user '{}': {}", user, std::strerror(errno)));
-    if (setuid(0) == 0) throw std::runtime_error("privileges were not dropped: root could be regained");
+        throw std::runtime_error(
+            fmt::format("cannot switch to user '{}': {}", user, std::strerror(errno)));
+    if (setuid(0) == 0)
+        throw std::runtime_error("privileges were not dropped: root could be regained");
 }
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

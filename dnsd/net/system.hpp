@@ -18,4 +18,4 @@ void notify_stopping();
 // Throws std::runtime_error with the reason when it cannot.
 void drop_privileges(const std::string& user);
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

@@ -4,10 +4,9 @@
 // also bounds how long a half-sent query can hold a connection slot.
 #include "dnsd/net/tcp_transport.hpp"
 
-#include <array>
-#include <memory>
-#include <vector>
+#include "dnsd/net/worker.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,8 +15,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-
-#include "dnsd/net/worker.hpp"
+#include <memory>
+#include <vector>
 
 namespace phx::dns::net {
 
@@ -44,27 +43,29 @@ IpAddress address_of(const tcp::socket& socket) {
 // Hands a query to the resolver and resumes the calling coroutine, on its
 // own executor, with the reply bytes.
 template <typename Token>
-auto async_forward(resolver::Resolver& resolver, std::vector<std::uint8_t> query, IpAddress client, Token&& token) {
+auto async_forward(resolver::Resolver& resolver, std::vector<std::uint8_t> query, IpAddress client,
+                   Token&& token) {
     return asio::async_initiate<Token, void(std::vector<std::uint8_t>)>(
         [&resolver](auto handler, std::vector<std::uint8_t> q, IpAddress c) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            resolver.submit({std::move(q), c, Transport::tcp, [shared](std::vector<std::uint8_t> reply) {
-                                 auto executor = asio::get_associated_executor(*shared);
-                                 asio::post(executor, [shared, r = std::move(reply)]() mutable {
-                                     std::move (*shared)(std::move(r));
-                                 });
-                             }});
+            resolver.submit(
+                {std::move(q), c, Transport::tcp, [shared](std::vector<std::uint8_t> reply) {
+                     auto executor = asio::get_associated_executor(*shared);
+                     asio::post(executor, [shared, r = std::move(reply)]() mutable {
+                         std::move (*shared)(std::move(r));
+                     });
+                 }});
         },
         token, std::move(query), client);
 }
 
-}  // namespace
+} // namespace
 
 class TcpSession : public std::enable_shared_from_this<TcpSession> {
 public:
     TcpSession(Worker& worker, tcp::socket socket)
-        : worker_{worker}, socket_{std::move(socket)}, deadline_{worker.context()}, client_{address_of(socket_)},
-          may_recurse_{worker.may_recurse(client_)} {}
+        : worker_{worker}, socket_{std::move(socket)}, deadline_{worker.context()},
+          client_{address_of(socket_)}, may_recurse_{worker.may_recurse(client_)} {}
 
     asio::awaitable<void> run();
 
@@ -101,11 +102,13 @@ private:
 
 asio::awaitable<bool> TcpSession::read_query() {
     std::array<std::uint8_t, 2> prefix{};
-    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(prefix), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(prefix),
+                                             asio::as_tuple(asio::use_awaitable));
     if (ec) co_return false;
     query_.resize(std::size_t{prefix[0]} << 8 | prefix[1]);
-    if (query_.empty()) co_return false;  // nothing to answer and nothing sensible to expect next
-    auto [ec2, n2] = co_await asio::async_read(socket_, asio::buffer(query_), asio::as_tuple(asio::use_awaitable));
+    if (query_.empty()) co_return false; // nothing to answer and nothing sensible to expect next
+    auto [ec2, n2] = co_await asio::async_read(socket_, asio::buffer(query_),
+                                               asio::as_tuple(asio::use_awaitable));
     co_return !ec2;
 }
 
@@ -116,10 +119,11 @@ asio::awaitable<bool> TcpSession::answer_and_write() {
     const AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size, may_recurse_};
     const AnswerResult result = answer(query_, worker_.zones(), options, scratch.subspan(2));
     const bool forwarded = result.disposition == Disposition::not_ours && may_recurse_;
-    if (!forwarded) worker_.count(Transport::tcp, result);  // the resolver counts its own replies
+    if (!forwarded) worker_.count(Transport::tcp, result); // the resolver counts its own replies
     if (result.disposition == Disposition::drop) co_return true;
     if (forwarded) {
-        auto late = co_await async_forward(*worker_.resolver(), query_, client_, asio::use_awaitable);
+        auto late =
+            co_await async_forward(*worker_.resolver(), query_, client_, asio::use_awaitable);
         if (late.empty()) co_return false;
         reply_.resize(2 + late.size());
         reply_[0] = static_cast<std::uint8_t>(late.size() >> 8);
@@ -128,9 +132,11 @@ asio::awaitable<bool> TcpSession::answer_and_write() {
     } else {
         scratch[0] = static_cast<std::uint8_t>(result.size >> 8);
         scratch[1] = static_cast<std::uint8_t>(result.size);
-        reply_.assign(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(result.size + 2));
+        reply_.assign(scratch.begin(),
+                      scratch.begin() + static_cast<std::ptrdiff_t>(result.size + 2));
     }
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(reply_), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(reply_),
+                                              asio::as_tuple(asio::use_awaitable));
     co_return !ec;
 }
 
@@ -153,9 +159,11 @@ asio::awaitable<void> TcpSession::run() {
 
 namespace {
 
-asio::awaitable<void> run_session(std::shared_ptr<TcpSession> session) { co_await session->run(); }
+asio::awaitable<void> run_session(std::shared_ptr<TcpSession> session) {
+    co_await session->run();
+}
 
-}  // namespace
+} // namespace
 
 asio::awaitable<void> accept_tcp(Worker& worker, tcp::acceptor& acceptor) {
     asio::steady_timer backoff{worker.context()};
@@ -171,15 +179,18 @@ asio::awaitable<void> accept_tcp(Worker& worker, tcp::acceptor& acceptor) {
         if (worker.tcp_connections().fetch_add(1) >= worker.limits().tcp_max_connections) {
             --worker.tcp_connections();
             boost::system::error_code ignored;
-            socket.close(ignored);  // RFC 7766 §6.2.2: refuse rather than starve existing clients
+            socket.close(ignored); // RFC 7766 §6.2.2: refuse rather than starve existing clients
             continue;
         }
         socket.set_option(tcp::no_delay(true));
-        asio::co_spawn(worker.context(), run_session(std::make_shared<TcpSession>(worker, std::move(socket))),
+        asio::co_spawn(worker.context(),
+                       run_session(std::make_shared<TcpSession>(worker, std::move(socket))),
                        asio::detached);
     }
 }
 
-void stop_session(TcpSession& session) { session.stop(); }
+void stop_session(TcpSession& session) {
+    session.stop();
+}
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

@@ -18,4 +18,4 @@ boost::asio::awaitable<void> accept_tcp(Worker& worker, boost::asio::ip::tcp::ac
 // Graceful stop: closes the connection now if idle, else after its answer.
 void stop_session(TcpSession& session);
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

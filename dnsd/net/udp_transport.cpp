@@ -5,20 +5,18 @@
 // query.
 #include "dnsd/net/udp_transport.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "dnsd/net/socket_setup.hpp"
+#include "dnsd/net/worker.hpp"
 
 #include <array>
-#include <cerrno>
-#include <cstring>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include "dnsd/net/socket_setup.hpp"
-#include "dnsd/net/worker.hpp"
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <vector>
 
 namespace phx::dns::net {
 namespace {
@@ -27,8 +25,8 @@ namespace asio = boost::asio;
 using asio::ip::udp;
 
 constexpr std::size_t kBatch = 32;
-constexpr std::size_t kMaxQuery = 4096;  // larger datagrams are not queries we answer
-constexpr int kRoundsPerWakeup = 8;      // then let TCP sessions on this worker run
+constexpr std::size_t kMaxQuery = 4096; // larger datagrams are not queries we answer
+constexpr int kRoundsPerWakeup = 8;     // then let TCP sessions on this worker run
 
 struct alignas(cmsghdr) Control {
     std::array<char, CMSG_SPACE(sizeof(in6_pktinfo))> bytes;
@@ -110,7 +108,8 @@ struct ReplyTarget {
 
 // Sends one late reply (from the resolver) on the worker's thread. A full
 // socket buffer drops it: the client will retry, as with any UDP loss.
-void send_late_reply(udp::socket& socket, const ReplyTarget& to, const std::vector<std::uint8_t>& reply) {
+void send_late_reply(udp::socket& socket, const ReplyTarget& to,
+                     const std::vector<std::uint8_t>& reply) {
     if (!socket.is_open() || reply.empty()) return;
     iovec iov{const_cast<std::uint8_t*>(reply.data()), reply.size()};
     msghdr h{};
@@ -125,14 +124,17 @@ void send_late_reply(udp::socket& socket, const ReplyTarget& to, const std::vect
     ::sendmsg(socket.native_handle(), &h, MSG_DONTWAIT);
 }
 
-void forward(Worker& worker, udp::socket& socket, UdpBatch& b, std::size_t i, const IpAddress& client,
-             std::span<const std::uint8_t> query) {
+void forward(Worker& worker, udp::socket& socket, UdpBatch& b, std::size_t i,
+             const IpAddress& client, std::span<const std::uint8_t> query) {
     auto target = std::make_shared<ReplyTarget>();
     target->peer = b.peer[i];
     target->peer_length = b.in[i].msg_hdr.msg_namelen;
-    if (b.in[i].msg_hdr.msg_controllen > 0) target->control_length = reply_control(b.in[i].msg_hdr, target->control);
+    if (b.in[i].msg_hdr.msg_controllen > 0)
+        target->control_length = reply_control(b.in[i].msg_hdr, target->control);
     auto& context = worker.context();
-    worker.resolver()->submit({{query.begin(), query.end()}, client, Transport::udp,
+    worker.resolver()->submit({{query.begin(), query.end()},
+                               client,
+                               Transport::udp,
                                [&context, &socket, target](std::vector<std::uint8_t> reply) {
                                    asio::post(context, [&socket, target, r = std::move(reply)] {
                                        send_late_reply(socket, *target, r);
@@ -149,17 +151,19 @@ std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::
     std::size_t replies = 0;
     for (std::size_t i = 0; i < received; ++i) {
         msghdr& in = b.in[i].msg_hdr;
-        if ((in.msg_flags & MSG_TRUNC) != 0) {  // oversized: not a query
+        if ((in.msg_flags & MSG_TRUNC) != 0) { // oversized: not a query
             worker.counters().dropped(DropReason::oversized);
             continue;
         }
-        const std::span<const std::uint8_t> query{b.in_bytes.data() + i * kMaxQuery, b.in[i].msg_len};
-        const std::span<std::uint8_t> reply{b.out_bytes.data() + replies * b.reply_size, b.reply_size};
+        const std::span<const std::uint8_t> query{b.in_bytes.data() + i * kMaxQuery,
+                                                  b.in[i].msg_len};
+        const std::span<std::uint8_t> reply{b.out_bytes.data() + replies * b.reply_size,
+                                            b.reply_size};
         const IpAddress client = forwarding ? address_of(b.peer[i]) : IpAddress{};
         options.recursion_available = forwarding && worker.may_recurse(client);
         const AnswerResult result = answer(query, zones, options, reply);
         if (result.disposition == Disposition::not_ours && options.recursion_available) {
-            forward(worker, socket, b, i, client, query);  // the resolver counts its replies
+            forward(worker, socket, b, i, client, query); // the resolver counts its replies
             continue;
         }
         worker.count(Transport::udp, result);
@@ -181,38 +185,43 @@ std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::
     return replies;
 }
 
-asio::awaitable<void> send_all(Worker& worker, udp::socket& socket, UdpBatch& b, std::size_t count) {
+asio::awaitable<void> send_all(Worker& worker, udp::socket& socket, UdpBatch& b,
+                               std::size_t count) {
     std::size_t sent = 0;
     while (sent < count) {
-        const int n = ::sendmmsg(socket.native_handle(), b.out.data() + sent, static_cast<unsigned>(count - sent),
-                                 MSG_DONTWAIT);
+        const int n = ::sendmmsg(socket.native_handle(), b.out.data() + sent,
+                                 static_cast<unsigned>(count - sent), MSG_DONTWAIT);
         if (n > 0) {
             sent += static_cast<std::size_t>(n);
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            auto [ec] = co_await socket.async_wait(udp::socket::wait_write, asio::as_tuple(asio::use_awaitable));
+            auto [ec] = co_await socket.async_wait(udp::socket::wait_write,
+                                                   asio::as_tuple(asio::use_awaitable));
             if (ec) co_return;
         } else if (errno != EINTR) {
-            ++sent;  // this one cannot be sent (e.g. refused by a firewall); the rest still go
+            ++sent; // this one cannot be sent (e.g. refused by a firewall); the rest still go
             worker.counters().dropped(DropReason::send_failed);
         }
     }
 }
 
-}  // namespace
+} // namespace
 
 asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_pktinfo) {
-    auto batch = std::make_unique<UdpBatch>(std::max<std::size_t>(worker.limits().edns_udp_size, kMinUdpSize));
+    auto batch = std::make_unique<UdpBatch>(
+        std::max<std::size_t>(worker.limits().edns_udp_size, kMinUdpSize));
     for (;;) {
-        auto [ec] = co_await socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+        auto [ec] =
+            co_await socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
         if (ec || !socket.is_open()) co_return;
         for (int round = 0; round < kRoundsPerWakeup; ++round) {
             const int received = receive(socket.native_handle(), *batch, wants_pktinfo);
             if (received <= 0) break;
-            const std::size_t replies = answer_batch(worker, socket, *batch, static_cast<std::size_t>(received));
+            const std::size_t replies =
+                answer_batch(worker, socket, *batch, static_cast<std::size_t>(received));
             co_await send_all(worker, socket, *batch, replies);
             if (static_cast<std::size_t>(received) < kBatch || !socket.is_open()) break;
         }
     }
 }
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

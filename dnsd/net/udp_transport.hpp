@@ -11,6 +11,7 @@ namespace phx::dns::net {
 class Worker;
 
 // Runs until the socket is closed.
-boost::asio::awaitable<void> serve_udp(Worker& worker, boost::asio::ip::udp::socket& socket, bool wants_pktinfo);
+boost::asio::awaitable<void> serve_udp(Worker& worker, boost::asio::ip::udp::socket& socket,
+                                       bool wants_pktinfo);
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

@@ -2,12 +2,12 @@
 // Worker lifecycle: adopt sockets, run, stop gracefully.
 #include "dnsd/net/worker.hpp"
 
+#include "dnsd/net/tcp_transport.hpp"
+#include "dnsd/net/udp_transport.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-
-#include "dnsd/net/tcp_transport.hpp"
-#include "dnsd/net/udp_transport.hpp"
 
 namespace phx::dns::net {
 
@@ -15,7 +15,8 @@ namespace asio = boost::asio;
 
 Worker::Worker(const TransportLimits& limits, std::atomic<std::size_t>& tcp_connections,
                std::shared_ptr<const ZoneSet> zones, resolver::Resolver* resolver)
-    : limits_{limits}, tcp_connections_{tcp_connections}, zones_{std::move(zones)}, resolver_{resolver},
+    : limits_{limits},
+      tcp_connections_{tcp_connections}, zones_{std::move(zones)}, resolver_{resolver},
       tcp_scratch_(2 + kMaxMessageSize) {}
 
 Worker::~Worker() {
@@ -24,9 +25,9 @@ Worker::~Worker() {
 }
 
 void Worker::add_udp(int fd, bool ipv6, bool wants_pktinfo) {
-    auto listener = std::make_unique<UdpListener>(
-        UdpListener{asio::ip::udp::socket{context_, ipv6 ? asio::ip::udp::v6() : asio::ip::udp::v4(), fd},
-                    wants_pktinfo});
+    auto listener = std::make_unique<UdpListener>(UdpListener{
+        asio::ip::udp::socket{context_, ipv6 ? asio::ip::udp::v6() : asio::ip::udp::v4(), fd},
+        wants_pktinfo});
     udp_.push_back(std::move(listener));
 }
 
@@ -36,7 +37,8 @@ void Worker::add_tcp(int fd, bool ipv6) {
 }
 
 void Worker::start() {
-    for (auto& u : udp_) asio::co_spawn(context_, serve_udp(*this, u->socket, u->wants_pktinfo), asio::detached);
+    for (auto& u : udp_)
+        asio::co_spawn(context_, serve_udp(*this, u->socket, u->wants_pktinfo), asio::detached);
     for (auto& t : tcp_) asio::co_spawn(context_, accept_tcp(*this, *t), asio::detached);
     thread_ = std::thread{[this] { context_.run(); }};
 }
@@ -64,4 +66,4 @@ void Worker::set_zones(std::shared_ptr<const ZoneSet> zones) {
     asio::post(context_, [this, z = std::move(zones)]() mutable { zones_ = std::move(z); });
 }
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

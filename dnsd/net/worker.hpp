@@ -5,21 +5,20 @@
 // mutably.
 #pragma once
 
+#include "dnsd/answer.hpp"
+#include "dnsd/metrics.hpp"
+#include "dnsd/resolver/resolver.hpp"
+#include "dnsd/zone/zone.hpp"
+
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <chrono>
 #include <memory>
 #include <thread>
 #include <unordered_set>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/udp.hpp>
-
-#include "dnsd/answer.hpp"
-#include "dnsd/metrics.hpp"
-#include "dnsd/resolver/resolver.hpp"
-#include "dnsd/zone/zone.hpp"
 
 namespace phx::dns::net {
 
@@ -44,8 +43,8 @@ public:
     void add_udp(int fd, bool ipv6, bool wants_pktinfo);
     void add_tcp(int fd, bool ipv6);
 
-    void start();  // spawns the transports and the thread
-    void stop();   // closes listeners, lets in-flight TCP answers finish; thread-safe
+    void start(); // spawns the transports and the thread
+    void stop();  // closes listeners, lets in-flight TCP answers finish; thread-safe
     void join();
 
     // Replaces the zone snapshot from any thread; takes effect for the next query.
@@ -97,4 +96,4 @@ private:
     std::thread thread_;
 };
 
-}  // namespace phx::dns::net
+} // namespace phx::dns::net

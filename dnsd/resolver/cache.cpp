@@ -14,7 +14,8 @@ std::string cache_key(const ParsedQuery& query) {
     return key;
 }
 
-std::optional<Cache::Hit> Cache::find(const std::string& key, Clock::time_point now, bool allow_stale) {
+std::optional<Cache::Hit> Cache::find(const std::string& key, Clock::time_point now,
+                                      bool allow_stale) {
     const auto it = index_.find(key);
     if (it == index_.end()) return std::nullopt;
     const Entry& e = *it->second;
@@ -31,8 +32,8 @@ std::optional<Cache::Hit> Cache::find(const std::string& key, Clock::time_point 
     return Hit{e.message, static_cast<std::uint32_t>(age.count()), stale};
 }
 
-void Cache::store(const std::string& key, std::shared_ptr<const StoredMessage> message, std::uint32_t ttl,
-                  Clock::time_point now) {
+void Cache::store(const std::string& key, std::shared_ptr<const StoredMessage> message,
+                  std::uint32_t ttl, Clock::time_point now) {
     if (max_entries_ == 0) return;
     if (const auto it = index_.find(key); it != index_.end()) {
         entries_.erase(it->second);
@@ -46,4 +47,4 @@ void Cache::store(const std::string& key, std::shared_ptr<const StoredMessage> m
     }
 }
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

@@ -5,6 +5,9 @@
 // used entries are evicted beyond the size limit. Used from one thread.
 #pragma once
 
+#include "dnsd/query.hpp"
+#include "dnsd/resolver/stored_message.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <list>
@@ -12,9 +15,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-
-#include "dnsd/query.hpp"
-#include "dnsd/resolver/stored_message.hpp"
 
 namespace phx::dns::resolver {
 
@@ -30,15 +30,15 @@ public:
 
     struct Hit {
         std::shared_ptr<const StoredMessage> message;
-        std::uint32_t age = 0;  // whole seconds since it was stored
+        std::uint32_t age = 0; // whole seconds since it was stored
         bool stale = false;
     };
 
     // A fresh entry, or (with allow_stale) one whose TTL ran out less than
     // the stale window ago. Entries past the window are dropped.
     std::optional<Hit> find(const std::string& key, Clock::time_point now, bool allow_stale);
-    void store(const std::string& key, std::shared_ptr<const StoredMessage> message, std::uint32_t ttl,
-               Clock::time_point now);
+    void store(const std::string& key, std::shared_ptr<const StoredMessage> message,
+               std::uint32_t ttl, Clock::time_point now);
     [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
 
 private:
@@ -52,8 +52,8 @@ private:
 
     std::size_t max_entries_;
     std::chrono::seconds stale_window_;
-    List entries_;  // most recently used first
+    List entries_; // most recently used first
     std::unordered_map<std::string, List::iterator> index_;
 };
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

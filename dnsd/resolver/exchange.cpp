@@ -4,7 +4,6 @@
 #include "dnsd/resolver/exchange.hpp"
 
 #include <array>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -34,9 +33,10 @@ asio::ip::address to_asio(const IpAddress& a) {
     return asio::ip::address_v6{b};
 }
 
-}  // namespace
+} // namespace
 
-asio::awaitable<UpstreamReply> exchange_udp(Endpoint upstream, const UpstreamQuery& query, const ParsedQuery& client,
+asio::awaitable<UpstreamReply> exchange_udp(Endpoint upstream, const UpstreamQuery& query,
+                                            const ParsedQuery& client,
                                             std::chrono::milliseconds timeout) {
     auto executor = co_await asio::this_coro::executor;
     const asio::ip::udp::endpoint remote{to_asio(upstream.address), upstream.port};
@@ -49,17 +49,19 @@ asio::awaitable<UpstreamReply> exchange_udp(Endpoint upstream, const UpstreamQue
     asio::steady_timer deadline{executor, timeout};
     std::vector<std::uint8_t> buffer(kMaxMessageSize);
     for (;;) {
-        auto result = co_await (socket.async_receive(asio::buffer(buffer), kTuple) || deadline.async_wait(kTuple));
-        if (result.index() == 1) co_return std::nullopt;  // timed out
+        auto result = co_await (socket.async_receive(asio::buffer(buffer), kTuple) ||
+                                deadline.async_wait(kTuple));
+        if (result.index() == 1) co_return std::nullopt; // timed out
         auto [receive_ec, n] = std::get<0>(result);
-        if (receive_ec) co_return std::nullopt;  // e.g. connection refused
+        if (receive_ec) co_return std::nullopt; // e.g. connection refused
         buffer.resize(n);
         if (is_reply_to(buffer, query, client)) co_return buffer;
-        buffer.resize(kMaxMessageSize);  // not ours: keep waiting until the deadline
+        buffer.resize(kMaxMessageSize); // not ours: keep waiting until the deadline
     }
 }
 
-asio::awaitable<UpstreamReply> exchange_tcp(Endpoint upstream, const UpstreamQuery& query, const ParsedQuery& client,
+asio::awaitable<UpstreamReply> exchange_tcp(Endpoint upstream, const UpstreamQuery& query,
+                                            const ParsedQuery& client,
                                             std::chrono::milliseconds timeout) {
     auto executor = co_await asio::this_coro::executor;
     const asio::ip::tcp::endpoint remote{to_asio(upstream.address), upstream.port};
@@ -72,17 +74,20 @@ asio::awaitable<UpstreamReply> exchange_tcp(Endpoint upstream, const UpstreamQue
     framed[0] = static_cast<std::uint8_t>(query.bytes.size() >> 8);
     framed[1] = static_cast<std::uint8_t>(query.bytes.size());
     std::copy(query.bytes.begin(), query.bytes.end(), framed.begin() + 2);
-    auto written = co_await (asio::async_write(socket, asio::buffer(framed), kTuple) || deadline.async_wait(kTuple));
+    auto written = co_await (asio::async_write(socket, asio::buffer(framed), kTuple) ||
+                             deadline.async_wait(kTuple));
     if (written.index() == 1 || std::get<0>(std::get<0>(written))) co_return std::nullopt;
 
     std::array<std::uint8_t, 2> prefix{};
-    auto head = co_await (asio::async_read(socket, asio::buffer(prefix), kTuple) || deadline.async_wait(kTuple));
+    auto head = co_await (asio::async_read(socket, asio::buffer(prefix), kTuple) ||
+                          deadline.async_wait(kTuple));
     if (head.index() == 1 || std::get<0>(std::get<0>(head))) co_return std::nullopt;
     std::vector<std::uint8_t> reply(std::size_t{prefix[0]} << 8 | prefix[1]);
-    auto body = co_await (asio::async_read(socket, asio::buffer(reply), kTuple) || deadline.async_wait(kTuple));
+    auto body = co_await (asio::async_read(socket, asio::buffer(reply), kTuple) ||
+                          deadline.async_wait(kTuple));
     if (body.index() == 1 || std::get<0>(std::get<0>(body))) co_return std::nullopt;
     if (!is_reply_to(reply, query, client)) co_return std::nullopt;
     co_return reply;
 }
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

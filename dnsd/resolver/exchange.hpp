@@ -4,15 +4,14 @@
 // ignored, so a forged or stray datagram cannot end the wait.
 #pragma once
 
+#include "common/net.hpp"
+#include "dnsd/resolver/upstream_query.hpp"
+
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-
-#include "common/net.hpp"
-#include "dnsd/resolver/upstream_query.hpp"
 
 namespace phx::dns::resolver {
 
@@ -21,9 +20,11 @@ using UpstreamReply = std::optional<std::vector<std::uint8_t>>;
 // A new socket per exchange, connected to the upstream: the kernel picks a
 // random source port, and an ICMP "port unreachable" ends the wait at once.
 boost::asio::awaitable<UpstreamReply> exchange_udp(Endpoint upstream, const UpstreamQuery& query,
-                                                   const ParsedQuery& client, std::chrono::milliseconds timeout);
+                                                   const ParsedQuery& client,
+                                                   std::chrono::milliseconds timeout);
 
 boost::asio::awaitable<UpstreamReply> exchange_tcp(Endpoint upstream, const UpstreamQuery& query,
-                                                   const ParsedQuery& client, std::chrono::milliseconds timeout);
+                                                   const ParsedQuery& client,
+                                                   std::chrono::milliseconds timeout);
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

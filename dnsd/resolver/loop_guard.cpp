@@ -13,11 +13,13 @@ std::string LoopGuard::key_of(const ParsedQuery& q) {
     return key;
 }
 
-void LoopGuard::sent(const UpstreamQuery& query, const ParsedQuery& client, const Endpoint& upstream) {
+void LoopGuard::sent(const UpstreamQuery& query, const ParsedQuery& client,
+                     const Endpoint& upstream) {
     outstanding_[key_of(client)].push_back({std::string{query.sent_name.view()}, upstream});
 }
 
-void LoopGuard::finished(const UpstreamQuery& query, const ParsedQuery& client, const Endpoint& upstream) {
+void LoopGuard::finished(const UpstreamQuery& query, const ParsedQuery& client,
+                         const Endpoint& upstream) {
     const auto it = outstanding_.find(key_of(client));
     if (it == outstanding_.end()) return;
     auto& list = it->second;
@@ -34,11 +36,12 @@ std::optional<LoopGuard::Loop> LoopGuard::check(const ParsedQuery& incoming, con
     if (it != outstanding_.end()) {
         for (const auto& o : it->second) {
             const bool same_case = o.sent_name == incoming.qname.view();
-            if (carries_our_mark || (same_case && o.upstream.address == from)) return Loop{o.upstream};
+            if (carries_our_mark || (same_case && o.upstream.address == from))
+                return Loop{o.upstream};
         }
     }
     if (carries_our_mark) return Loop{};
     return std::nullopt;
 }
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

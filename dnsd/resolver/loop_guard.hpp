@@ -5,14 +5,14 @@
 // letter case (resolvers that keep the case, as most do). Used from one thread.
 #pragma once
 
+#include "common/net.hpp"
+#include "dnsd/query.hpp"
+#include "dnsd/resolver/upstream_query.hpp"
+
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include "common/net.hpp"
-#include "dnsd/query.hpp"
-#include "dnsd/resolver/upstream_query.hpp"
 
 namespace phx::dns::resolver {
 
@@ -22,7 +22,7 @@ public:
     void finished(const UpstreamQuery& query, const ParsedQuery& client, const Endpoint& upstream);
 
     struct Loop {
-        std::optional<Endpoint> via;  // the upstream it went out to, when known
+        std::optional<Endpoint> via; // the upstream it went out to, when known
     };
     // Whether `incoming`, received from `from`, is one of our forwarded queries.
     [[nodiscard]] std::optional<Loop> check(const ParsedQuery& incoming, const IpAddress& from,
@@ -30,11 +30,11 @@ public:
 
 private:
     struct Outstanding {
-        std::string sent_name;  // exact bytes, letter case included
+        std::string sent_name; // exact bytes, letter case included
         Endpoint upstream;
     };
     static std::string key_of(const ParsedQuery& q);
     std::unordered_map<std::string, std::vector<Outstanding>> outstanding_;
 };
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

@@ -4,16 +4,15 @@
 // questions in flight share one upstream query.
 #include "dnsd/resolver/resolver.hpp"
 
-#include <algorithm>
-
-#include <boost/asio/co_spawn.hpp>
-#include <fmt/format.h>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-
 #include "common/log.hpp"
 #include "dnsd/resolver/exchange.hpp"
 #include "dnsd/wire/name.hpp"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
 
 namespace phx::dns::resolver {
 
@@ -21,7 +20,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::uint32_t kStaleTtl = 30;  // RFC 8767 §4 recommends 30 seconds
+constexpr std::uint32_t kStaleTtl = 30; // RFC 8767 §4 recommends 30 seconds
 constexpr std::chrono::seconds kStaleWindow{86400};
 
 std::uint64_t random_seed() {
@@ -29,11 +28,10 @@ std::uint64_t random_seed() {
     return std::uint64_t{device()} << 32 | device();
 }
 
-}  // namespace
+} // namespace
 
 Resolver::Resolver(const ForwardConfig& config, std::uint16_t our_udp_size)
-    : config_{config}, our_udp_size_{our_udp_size}, work_{context_.get_executor()},
-      upstreams_{[&] {
+    : config_{config}, our_udp_size_{our_udp_size}, work_{context_.get_executor()}, upstreams_{[&] {
           std::vector<Endpoint> endpoints;
           for (const auto& u : config.upstreams) endpoints.push_back(u.endpoint);
           return endpoints;
@@ -42,7 +40,9 @@ Resolver::Resolver(const ForwardConfig& config, std::uint16_t our_udp_size)
     if (config_.allow.empty()) config_.allow = ForwardConfig::default_allow();
 }
 
-Resolver::~Resolver() { stop(); }
+Resolver::~Resolver() {
+    stop();
+}
 
 void Resolver::start() {
     thread_ = std::thread{[this] { context_.run(); }};
@@ -55,25 +55,27 @@ void Resolver::stop() {
 }
 
 bool Resolver::allows(const IpAddress& client) const noexcept {
-    return std::any_of(config_.allow.begin(), config_.allow.end(), [&](const Cidr& c) { return c.contains(client); });
+    return std::any_of(config_.allow.begin(), config_.allow.end(),
+                       [&](const Cidr& c) { return c.contains(client); });
 }
 
 std::string Resolver::metrics() const {
-    return fmt::format(
-        "# HELP phx_dnsd_cache_lookups_total Forwarding cache lookups, by result.\n"
-        "# TYPE phx_dnsd_cache_lookups_total counter\n"
-        "phx_dnsd_cache_lookups_total{{result=\"hit\"}} {}\n"
-        "phx_dnsd_cache_lookups_total{{result=\"miss\"}} {}\n"
-        "phx_dnsd_cache_lookups_total{{result=\"stale\"}} {}\n"
-        "# HELP phx_dnsd_upstream_queries_total Queries sent to upstream resolvers, and those that failed.\n"
-        "# TYPE phx_dnsd_upstream_queries_total counter\n"
-        "phx_dnsd_upstream_queries_total {}\n"
-        "phx_dnsd_upstream_failures_total {}\n"
-        "# HELP phx_dnsd_forwarding_loops_total Queries that came back to us through a forwarding loop.\n"
-        "# TYPE phx_dnsd_forwarding_loops_total counter\n"
-        "phx_dnsd_forwarding_loops_total {}\n",
-        cache_hits_.get(), cache_misses_.get(), stale_served_.get(), upstream_queries_.get(),
-        upstream_failures_.get(), loops_detected_.get());
+    return fmt::format("# HELP phx_dnsd_cache_lookups_total Forwarding cache lookups, by result.\n"
+                       "# TYPE phx_dnsd_cache_lookups_total counter\n"
+                       "phx_dnsd_cache_lookups_total{{result=\"hit\"}} {}\n"
+                       "phx_dnsd_cache_lookups_total{{result=\"miss\"}} {}\n"
+                       "phx_dnsd_cache_lookups_total{{result=\"stale\"}} {}\n"
+                       "# HELP phx_dnsd_upstream_queries_total Queries sent to upstream resolvers, "
+                       "and those that failed.\n"
+                       "# TYPE phx_dnsd_upstream_queries_total counter\n"
+                       "phx_dnsd_upstream_queries_total {}\n"
+                       "phx_dnsd_upstream_failures_total {}\n"
+                       "# HELP phx_dnsd_forwarding_loops_total Queries that came back to us "
+                       "through a forwarding loop.\n"
+                       "# TYPE phx_dnsd_forwarding_loops_total counter\n"
+                       "phx_dnsd_forwarding_loops_total {}\n",
+                       cache_hits_.get(), cache_misses_.get(), stale_served_.get(),
+                       upstream_queries_.get(), upstream_failures_.get(), loops_detected_.get());
 }
 
 void Resolver::submit(Request request) {
@@ -84,8 +86,8 @@ void Resolver::submit(Request request) {
 
 void Resolver::reply(const Waiter& w, const StoredMessage* message, Rcode rcode, std::uint32_t age,
                      std::optional<std::uint32_t> fixed_ttl) {
-    const StoredReplyShape shape{reply_size_limit(w.query, w.request.transport, our_udp_size_), our_udp_size_, true,
-                                 age, fixed_ttl};
+    const StoredReplyShape shape{reply_size_limit(w.query, w.request.transport, our_udp_size_),
+                                 our_udp_size_, true, age, fixed_ttl};
     std::vector<std::uint8_t> out(kMaxMessageSize);
     const std::size_t size = message ? write_stored_reply(*message, w.query, shape, out)
                                      : write_empty_reply(w.query, rcode, shape, out);
@@ -104,9 +106,10 @@ bool Resolver::is_loop(const Waiter& w, const std::vector<std::uint64_t>& marks)
     auto& last = loop_logged_[via];
     if (last == Clock::time_point{} || now - last > std::chrono::minutes{1}) {
         last = now;
-        log::warning("forwarding loop: the query for {} came back from {} after going out through {}; "
-                     "answering SERVFAIL instead of forwarding it again",
-                     w.query.qname_lower.to_text(), w.request.client.to_string(), via);
+        log::warning(
+            "forwarding loop: the query for {} came back from {} after going out through {}; "
+            "answering SERVFAIL instead of forwarding it again",
+            w.query.qname_lower.to_text(), w.request.client.to_string(), via);
     }
     return true;
 }
@@ -126,7 +129,7 @@ asio::awaitable<void> Resolver::handle(Request request) {
         co_return;
     }
     cache_misses_.add();
-    if ((w.query.flags & flag::rd) == 0) {  // no recursion asked for: the cache or nothing
+    if ((w.query.flags & flag::rd) == 0) { // no recursion asked for: the cache or nothing
         reply(w, nullptr, Rcode::refused, 0, std::nullopt);
         co_return;
     }
@@ -148,30 +151,32 @@ asio::awaitable<void> Resolver::handle(Request request) {
     finish_pending(key, answer);
 }
 
-void Resolver::finish_pending(const std::string& key, const std::shared_ptr<const StoredMessage>& answer) {
+void Resolver::finish_pending(const std::string& key,
+                              const std::shared_ptr<const StoredMessage>& answer) {
     auto node = pending_.extract(key);
     if (node.empty()) return;
     std::optional<Cache::Hit> stale;
     if (!answer && config_.serve_stale) stale = cache_.find(key, Clock::now(), true);
     for (const Waiter& w : node.mapped()) {
-        if (answer) reply(w, answer.get(), Rcode::noerror, 0, std::nullopt);
+        if (answer)
+            reply(w, answer.get(), Rcode::noerror, 0, std::nullopt);
         else if (stale) {
             stale_served_.add();
             reply(w, stale->message.get(), Rcode::noerror, 0, kStaleTtl);
-        }
-        else reply(w, nullptr, Rcode::servfail, 0, std::nullopt);
+        } else
+            reply(w, nullptr, Rcode::servfail, 0, std::nullopt);
     }
 }
 
-asio::awaitable<std::shared_ptr<const StoredMessage>> Resolver::ask_upstreams(const ParsedQuery& query,
-                                                                             const std::vector<std::uint64_t>& marks) {
+asio::awaitable<std::shared_ptr<const StoredMessage>>
+Resolver::ask_upstreams(const ParsedQuery& query, const std::vector<std::uint64_t>& marks) {
     for (const std::size_t i : upstreams_.usable(Clock::now())) {
         auto reply = co_await ask_one(i, query, marks);
         if (!reply) {
             upstream_failures_.add();
             if (upstreams_.failed(i, Clock::now()))
-                log::warning("upstream {} did not answer usably; skipping it for {}s", upstreams_.endpoint(i).to_string(),
-                             Upstreams::kFirstBackoff.count());
+                log::warning("upstream {} did not answer usably; skipping it for {}s",
+                             upstreams_.endpoint(i).to_string(), Upstreams::kFirstBackoff.count());
             continue;
         }
         upstreams_.succeeded(i);
@@ -183,8 +188,9 @@ asio::awaitable<std::shared_ptr<const StoredMessage>> Resolver::ask_upstreams(co
     co_return nullptr;
 }
 
-asio::awaitable<std::optional<StoredMessage>> Resolver::ask_one(std::size_t i, const ParsedQuery& query,
-                                                                const std::vector<std::uint64_t>& marks) {
+asio::awaitable<std::optional<StoredMessage>>
+Resolver::ask_one(std::size_t i, const ParsedQuery& query,
+                  const std::vector<std::uint64_t>& marks) {
     std::vector<std::uint64_t> with_ours = marks;
     with_ours.push_back(mark_);
     const UpstreamQuery upstream_query = make_upstream_query(query, with_ours, our_udp_size_, rng_);
@@ -192,10 +198,11 @@ asio::awaitable<std::optional<StoredMessage>> Resolver::ask_one(std::size_t i, c
     loops_.sent(upstream_query, query, upstream);
     upstream_queries_.add();
     auto bytes = co_await exchange_udp(upstream, upstream_query, query, config_.timeout);
-    if (bytes && is_truncated(*bytes)) bytes = co_await exchange_tcp(upstream, upstream_query, query, config_.timeout);
+    if (bytes && is_truncated(*bytes))
+        bytes = co_await exchange_tcp(upstream, upstream_query, query, config_.timeout);
     loops_.finished(upstream_query, query, upstream);
     if (!bytes) co_return std::nullopt;
     co_return parse_reply(*bytes);
 }
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

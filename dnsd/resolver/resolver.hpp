@@ -6,19 +6,6 @@
 // back through the request's callback.
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <random>
-#include <map>
-#include <string>
-#include <thread>
-#include <unordered_map>
-#include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include "dnsd/answer.hpp"
 #include "dnsd/config.hpp"
 #include "dnsd/metrics.hpp"
@@ -26,12 +13,24 @@
 #include "dnsd/resolver/loop_guard.hpp"
 #include "dnsd/resolver/upstreams.hpp"
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
 namespace phx::dns::resolver {
 
 class Resolver {
 public:
     struct Request {
-        std::vector<std::uint8_t> query;  // the client's message, already known well-formed
+        std::vector<std::uint8_t> query; // the client's message, already known well-formed
         IpAddress client;
         Transport transport = Transport::udp;
         // Called on the resolver's thread with the reply (empty: send nothing).
@@ -44,8 +43,8 @@ public:
     Resolver& operator=(const Resolver&) = delete;
 
     void start();
-    void stop();  // thread-safe; requests still pending get no reply
-    void submit(Request request);  // thread-safe
+    void stop();                  // thread-safe; requests still pending get no reply
+    void submit(Request request); // thread-safe
 
     // Whether `client` may use forwarding and the cache. Immutable: any thread.
     [[nodiscard]] bool allows(const IpAddress& client) const noexcept;
@@ -62,10 +61,11 @@ private:
     };
 
     boost::asio::awaitable<void> handle(Request request);
-    boost::asio::awaitable<std::shared_ptr<const StoredMessage>> ask_upstreams(
-        const ParsedQuery& query, const std::vector<std::uint64_t>& marks);
-    boost::asio::awaitable<std::optional<StoredMessage>> ask_one(std::size_t upstream, const ParsedQuery& query,
-                                                                 const std::vector<std::uint64_t>& marks);
+    boost::asio::awaitable<std::shared_ptr<const StoredMessage>>
+    ask_upstreams(const ParsedQuery& query, const std::vector<std::uint64_t>& marks);
+    boost::asio::awaitable<std::optional<StoredMessage>>
+    ask_one(std::size_t upstream, const ParsedQuery& query,
+            const std::vector<std::uint64_t>& marks);
     void reply(const Waiter& w, const StoredMessage* message, Rcode rcode, std::uint32_t age,
                std::optional<std::uint32_t> fixed_ttl);
     bool is_loop(const Waiter& w, const std::vector<std::uint64_t>& marks);
@@ -80,11 +80,12 @@ private:
     Cache cache_;
     LoopGuard loops_;
     std::mt19937_64 rng_;
-    std::uint64_t mark_;  // this process's loop mark
-    std::unordered_map<std::string, std::vector<Waiter>> pending_;  // questions waiting upstream
-    std::map<std::string, Clock::time_point> loop_logged_;           // log each loop once a minute
+    std::uint64_t mark_;                                           // this process's loop mark
+    std::unordered_map<std::string, std::vector<Waiter>> pending_; // questions waiting upstream
+    std::map<std::string, Clock::time_point> loop_logged_;         // log each loop once a minute
     QueryCounters counters_;
-    Counter cache_hits_, cache_misses_, stale_served_, upstream_queries_, upstream_failures_, loops_detected_;
+    Counter cache_hits_, cache_misses_, stale_served_, upstream_queries_, upstream_failures_,
+        loops_detected_;
 };
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

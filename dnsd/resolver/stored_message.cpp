@@ -4,11 +4,11 @@
 // record or truncating can never leave a dangling compression pointer.
 #include "dnsd/resolver/stored_message.hpp"
 
-#include <algorithm>
-
 #include "dnsd/wire/name.hpp"
 #include "dnsd/wire/rdata.hpp"
 #include "dnsd/wire/writer.hpp"
+
+#include <algorithm>
 
 namespace phx::dns::resolver {
 namespace {
@@ -28,7 +28,7 @@ bool read_section(WireReader& r, unsigned count, std::vector<StoredRr>& out, boo
         rr.ttl = r.u32();
         const std::uint16_t rdlength = r.u16();
         if (!r.ok() || !wire::read_rdata(r, rr.type, rdlength, rr.rdata)) return false;
-        if (additional && rr.type == RrType::opt) continue;  // the client gets our own OPT
+        if (additional && rr.type == RrType::opt) continue; // the client gets our own OPT
         rr.owner.assign(owner.view());
         out.push_back(std::move(rr));
     }
@@ -39,7 +39,8 @@ bool read_section(WireReader& r, unsigned count, std::vector<StoredRr>& out, boo
 bool same_rrset(const StoredRr& a, const StoredRr& b) {
     if (a.type != b.type || a.rclass != b.rclass || a.owner.size() != b.owner.size()) return false;
     for (std::size_t i = 0; i < a.owner.size(); ++i)
-        if (wire::lower(static_cast<std::uint8_t>(a.owner[i])) != wire::lower(static_cast<std::uint8_t>(b.owner[i])))
+        if (wire::lower(static_cast<std::uint8_t>(a.owner[i])) !=
+            wire::lower(static_cast<std::uint8_t>(b.owner[i])))
             return false;
     return true;
 }
@@ -55,8 +56,8 @@ struct Written {
 };
 
 // Writes a section RRset by RRset; returns how many records went out.
-Written write_section(WireWriter& w, const std::vector<StoredRr>& rrs, const StoredReplyShape& shape,
-                      bool required) {
+Written write_section(WireWriter& w, const std::vector<StoredRr>& rrs,
+                      const StoredReplyShape& shape, bool required) {
     Written result;
     std::size_t i = 0;
     while (i < rrs.size()) {
@@ -103,14 +104,16 @@ std::uint16_t write_head(WireWriter& w, const ParsedQuery& query, Rcode rcode, b
     return flags;
 }
 
-std::size_t finish(WireWriter& w, const ParsedQuery& query, Rcode rcode, const StoredReplyShape& shape,
-                   std::uint16_t flags, const Written (&sections)[3], std::size_t limit) {
+std::size_t finish(WireWriter& w, const ParsedQuery& query, Rcode rcode,
+                   const StoredReplyShape& shape, std::uint16_t flags, const Written (&sections)[3],
+                   std::size_t limit) {
     w.set_limit(limit);
     if (query.edns.present) {
         w.u8(0);
         w.u16(to_u16(RrType::opt));
         w.u16(std::max<std::uint16_t>(shape.our_udp_size, kMinUdpSize));
-        w.u32(static_cast<std::uint32_t>(to_u16(rcode) >> 4) << 24 | (query.edns.dnssec_ok ? kEdnsDoBit : 0u));
+        w.u32(static_cast<std::uint32_t>(to_u16(rcode) >> 4) << 24 |
+              (query.edns.dnssec_ok ? kEdnsDoBit : 0u));
         w.u16(0);
     }
     if (!w.ok()) return 0;
@@ -122,16 +125,18 @@ std::size_t finish(WireWriter& w, const ParsedQuery& query, Rcode rcode, const S
     return w.pos();
 }
 
-}  // namespace
+} // namespace
 
-std::optional<std::uint32_t> StoredMessage::cache_ttl(std::uint32_t max_positive, std::uint32_t max_negative) const {
+std::optional<std::uint32_t> StoredMessage::cache_ttl(std::uint32_t max_positive,
+                                                      std::uint32_t max_negative) const {
     const bool negative = rcode == Rcode::nxdomain || (rcode == Rcode::noerror && answer.empty());
     if (rcode != Rcode::noerror && rcode != Rcode::nxdomain) return std::nullopt;
     if (negative) {
         // RFC 2308 §5: only with an SOA, for min(its TTL, its MINIMUM).
         for (const auto& rr : authority) {
             if (rr.type != RrType::soa || rr.rdata.size() < 20) continue;
-            const auto* p = reinterpret_cast<const std::uint8_t*>(rr.rdata.data() + rr.rdata.size() - 4);
+            const auto* p =
+                reinterpret_cast<const std::uint8_t*>(rr.rdata.data() + rr.rdata.size() - 4);
             const std::uint32_t minimum = std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 |
                                           std::uint32_t{p[2]} << 8 | p[3];
             return std::min({rr.ttl, minimum, max_negative});
@@ -165,10 +170,12 @@ std::optional<StoredMessage> parse_reply(std::span<const std::uint8_t> message) 
 }
 
 std::size_t write_stored_reply(const StoredMessage& stored, const ParsedQuery& query,
-                               const StoredReplyShape& shape, std::span<std::uint8_t> out) noexcept {
+                               const StoredReplyShape& shape,
+                               std::span<std::uint8_t> out) noexcept {
     const std::size_t limit = std::min(out.size(), shape.max_size);
     WireWriter w{out.first(limit)};
-    const std::uint16_t flags = write_head(w, query, stored.rcode, stored.authenticated_data, shape);
+    const std::uint16_t flags =
+        write_head(w, query, stored.rcode, stored.authenticated_data, shape);
     if (!w.ok()) return 0;
     w.set_limit(limit - std::min(limit, query.edns.present ? kOptSize : 0));
     Written sections[3];
@@ -189,4 +196,4 @@ std::size_t write_empty_reply(const ParsedQuery& query, Rcode rcode, const Store
     return finish(w, query, rcode, shape, flags, none, limit);
 }
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

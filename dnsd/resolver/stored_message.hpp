@@ -4,31 +4,31 @@
 // state, with TTLs that count down, and truncated whole RRsets at a time.
 #pragma once
 
+#include "dnsd/query.hpp"
+#include "dnsd/wire/types.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "dnsd/query.hpp"
-#include "dnsd/wire/types.hpp"
-
 namespace phx::dns::resolver {
 
 struct StoredRr {
-    std::string owner;  // uncompressed wire form, case as received
+    std::string owner; // uncompressed wire form, case as received
     RrType type{};
     std::uint16_t rclass = 0;
     std::uint32_t ttl = 0;
-    std::string rdata;  // uncompressed
+    std::string rdata; // uncompressed
 };
 
 struct StoredMessage {
     Rcode rcode = Rcode::noerror;
-    bool authenticated_data = false;  // AD from the upstream
+    bool authenticated_data = false; // AD from the upstream
     std::vector<StoredRr> answer;
     std::vector<StoredRr> authority;
-    std::vector<StoredRr> additional;  // without OPT
+    std::vector<StoredRr> additional; // without OPT
 
     // The TTL the cache may keep this reply for (RFC 2308 for negative
     // answers: min(SOA TTL, SOA MINIMUM)); nullopt if it must not be cached.
@@ -41,11 +41,11 @@ struct StoredMessage {
 std::optional<StoredMessage> parse_reply(std::span<const std::uint8_t> message);
 
 struct StoredReplyShape {
-    std::size_t max_size = kMinUdpSize;  // the client's transport limit
-    std::uint16_t our_udp_size = 1232;   // advertised in our OPT
+    std::size_t max_size = kMinUdpSize; // the client's transport limit
+    std::uint16_t our_udp_size = 1232;  // advertised in our OPT
     bool recursion_available = true;
-    std::uint32_t age = 0;                // seconds since it was received: lowers every TTL
-    std::optional<std::uint32_t> fixed_ttl;  // serve-stale: every TTL becomes this (RFC 8767)
+    std::uint32_t age = 0;                  // seconds since it was received: lowers every TTL
+    std::optional<std::uint32_t> fixed_ttl; // serve-stale: every TTL becomes this (RFC 8767)
 };
 
 // Writes `stored` as the reply to `query`. The question is the client's own
@@ -59,4 +59,4 @@ std::size_t write_stored_reply(const StoredMessage& stored, const ParsedQuery& q
 std::size_t write_empty_reply(const ParsedQuery& query, Rcode rcode, const StoredReplyShape& shape,
                               std::span<std::uint8_t> out) noexcept;
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

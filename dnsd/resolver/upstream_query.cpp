@@ -42,9 +42,10 @@ wire::Name randomise_case(const wire::Name& name, std::mt19937_64& rng) {
     return out;
 }
 
-}  // namespace
+} // namespace
 
-std::vector<std::uint64_t> loop_marks(std::span<const std::uint8_t> message, const ParsedQuery& query) {
+std::vector<std::uint64_t> loop_marks(std::span<const std::uint8_t> message,
+                                      const ParsedQuery& query) {
     std::vector<std::uint64_t> marks;
     if (!query.edns.present) return marks;
     wire::WireReader options{message.subspan(query.edns.options_offset, query.edns.options_length)};
@@ -59,8 +60,9 @@ std::vector<std::uint64_t> loop_marks(std::span<const std::uint8_t> message, con
     return marks;
 }
 
-UpstreamQuery make_upstream_query(const ParsedQuery& client, const std::vector<std::uint64_t>& marks,
-                                  std::uint16_t udp_size, std::mt19937_64& rng) {
+UpstreamQuery make_upstream_query(const ParsedQuery& client,
+                                  const std::vector<std::uint64_t>& marks, std::uint16_t udp_size,
+                                  std::mt19937_64& rng) {
     UpstreamQuery q;
     q.id = static_cast<std::uint16_t>(rng());
     q.sent_name = randomise_case(client.qname, rng);
@@ -85,11 +87,13 @@ UpstreamQuery make_upstream_query(const ParsedQuery& client, const std::vector<s
     put16(b, kLoopMarkOption);
     put16(b, option_length);
     for (const std::uint64_t mark : marks)
-        for (int shift = 56; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(mark >> shift));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            b.push_back(static_cast<std::uint8_t>(mark >> shift));
     return q;
 }
 
-bool is_reply_to(std::span<const std::uint8_t> reply, const UpstreamQuery& sent, const ParsedQuery& client) noexcept {
+bool is_reply_to(std::span<const std::uint8_t> reply, const UpstreamQuery& sent,
+                 const ParsedQuery& client) noexcept {
     wire::WireReader r{reply};
     const std::uint16_t id = r.u16();
     const std::uint16_t flags = r.u16();
@@ -98,15 +102,16 @@ bool is_reply_to(std::span<const std::uint8_t> reply, const UpstreamQuery& sent,
     const auto name = r.bytes(sent.sent_name.size());
     const std::uint16_t qtype = r.u16();
     const std::uint16_t qclass = r.u16();
-    if (!r.ok() || id != sent.id || (flags & flag::qr) == 0 || ((flags >> 11) & 0xf) != 0 || qdcount != 1)
+    if (!r.ok() || id != sent.id || (flags & flag::qr) == 0 || ((flags >> 11) & 0xf) != 0 ||
+        qdcount != 1)
         return false;
     const auto expected = sent.sent_name.wire();
-    return std::equal(name.begin(), name.end(), expected.begin()) && qtype == to_u16(client.qtype) &&
-           qclass == client.qclass;
+    return std::equal(name.begin(), name.end(), expected.begin()) &&
+           qtype == to_u16(client.qtype) && qclass == client.qclass;
 }
 
 bool is_truncated(std::span<const std::uint8_t> reply) noexcept {
     return reply.size() >= kHeaderSize && (reply[2] & 0x02) != 0;
 }
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

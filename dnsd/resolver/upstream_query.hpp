@@ -8,12 +8,12 @@
 // A query that arrives carrying our own mark has come back to us: a loop.
 #pragma once
 
+#include "dnsd/query.hpp"
+
 #include <cstdint>
 #include <random>
 #include <span>
 #include <vector>
-
-#include "dnsd/query.hpp"
 
 namespace phx::dns::resolver {
 
@@ -29,12 +29,13 @@ constexpr std::size_t kMaxLoopMarks = 8;
 struct UpstreamQuery {
     std::vector<std::uint8_t> bytes;
     std::uint16_t id = 0;
-    wire::Name sent_name;  // the question name with the case we chose
+    wire::Name sent_name; // the question name with the case we chose
 };
 
 // RD=1, CD as the client asked, EDNS with our buffer size and the client's
 // DO, and the marks followed by ours.
-[[nodiscard]] UpstreamQuery make_upstream_query(const ParsedQuery& client, const std::vector<std::uint64_t>& marks,
+[[nodiscard]] UpstreamQuery make_upstream_query(const ParsedQuery& client,
+                                                const std::vector<std::uint64_t>& marks,
                                                 std::uint16_t udp_size, std::mt19937_64& rng);
 
 // Whether `reply` is a response to `sent`: same ID, QR set, opcode QUERY and
@@ -44,4 +45,4 @@ struct UpstreamQuery {
 
 [[nodiscard]] bool is_truncated(std::span<const std::uint8_t> reply) noexcept;
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

@@ -18,10 +18,13 @@ std::vector<std::size_t> Upstreams::usable(Clock::time_point now) const {
 }
 
 bool Upstreams::is_upstream_address(const IpAddress& address) const noexcept {
-    return std::any_of(states_.begin(), states_.end(), [&](const State& s) { return s.endpoint.address == address; });
+    return std::any_of(states_.begin(), states_.end(),
+                       [&](const State& s) { return s.endpoint.address == address; });
 }
 
-void Upstreams::succeeded(std::size_t i) { states_[i].failures = 0; }
+void Upstreams::succeeded(std::size_t i) {
+    states_[i].failures = 0;
+}
 
 bool Upstreams::failed(std::size_t i, Clock::time_point now) {
     State& s = states_[i];
@@ -32,4 +35,4 @@ bool Upstreams::failed(std::size_t i, Clock::time_point now) {
     return was_healthy;
 }
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

@@ -5,10 +5,10 @@
 // one good answer makes it healthy. Used from one thread.
 #pragma once
 
+#include "common/net.hpp"
+
 #include <chrono>
 #include <vector>
-
-#include "common/net.hpp"
 
 namespace phx::dns::resolver {
 
@@ -42,4 +42,4 @@ private:
     std::vector<State> states_;
 };
 
-}  // namespace phx::dns::resolver
+} // namespace phx::dns::resolver

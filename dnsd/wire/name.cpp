@@ -4,7 +4,6 @@
 #include "dnsd/wire/name.hpp"
 
 #include <cstring>
-
 #include <fmt/format.h>
 
 namespace phx::dns::wire {
@@ -24,7 +23,7 @@ void Name::to_lower() noexcept {
 bool Name::append_label(std::span<const std::uint8_t> label) noexcept {
     if (label.empty() || label.size() > kMaxLabelLength) return false;
     if (size_ + 1 + label.size() > kMaxNameLength) return false;
-    const std::size_t at = size_ - 1;  // overwrite the root byte
+    const std::size_t at = size_ - 1; // overwrite the root byte
     bytes_[at] = static_cast<std::uint8_t>(label.size());
     std::memcpy(bytes_.data() + at + 1, label.data(), label.size());
     size_ += 1 + label.size();
@@ -41,7 +40,7 @@ std::optional<Name> Name::from_wire(std::span<const std::uint8_t> wire) {
         if (!n.append_label(wire.subspan(i + 1, len))) return std::nullopt;
         i += 1 + len;
     }
-    if (i + 1 != wire.size()) return std::nullopt;  // missing root, or bytes after it
+    if (i + 1 != wire.size()) return std::nullopt; // missing root, or bytes after it
     return n;
 }
 
@@ -60,7 +59,7 @@ std::optional<std::uint8_t> unescape(std::string_view text, std::size_t& i) {
     return static_cast<std::uint8_t>(value);
 }
 
-}  // namespace
+} // namespace
 
 std::optional<Name> Name::from_text(std::string_view text) {
     Name n;
@@ -71,7 +70,7 @@ std::optional<Name> Name::from_text(std::string_view text) {
     while (i < text.size()) {
         const char c = text[i++];
         if (c == '.') {
-            if (!n.append_label({label.data(), label_size})) return std::nullopt;  // empty or long
+            if (!n.append_label({label.data(), label_size})) return std::nullopt; // empty or long
             label_size = 0;
             continue;
         }
@@ -93,7 +92,7 @@ bool read_name(WireReader& reader, Name& out) noexcept {
     if (!reader.ok()) return false;
     const auto message = reader.message();
     std::size_t pos = reader.pos();
-    std::size_t resume = 0;  // where the reader continues after the first pointer
+    std::size_t resume = 0; // where the reader continues after the first pointer
     bool jumped = false;
     for (;;) {
         if (pos >= message.size()) break;
@@ -106,13 +105,13 @@ bool read_name(WireReader& reader, Name& out) noexcept {
         if ((len & 0xc0) == 0xc0) {
             if (message.size() - pos < 2) break;
             const std::size_t target = (std::size_t{len & 0x3fu} << 8) | message[pos + 1];
-            if (target >= pos) break;  // forward or self pointers could loop
+            if (target >= pos) break; // forward or self pointers could loop
             if (!jumped) resume = pos + 2;
             jumped = true;
             pos = target;
             continue;
         }
-        if ((len & 0xc0) != 0) break;  // 01 and 10 label types are not defined for us
+        if ((len & 0xc0) != 0) break; // 01 and 10 label types are not defined for us
         if (len >= message.size() - pos) break;
         if (!out.append_label(message.subspan(pos + 1, len))) break;
         pos += 1 + len;
@@ -127,7 +126,8 @@ std::string name_to_text(std::span<const std::uint8_t> wire) {
     for (std::size_t i = 0; i < wire.size() && wire[i] != 0; i += wire[i] + 1u) {
         for (std::size_t j = i + 1; j <= i + wire[i] && j < wire.size(); ++j) {
             const std::uint8_t c = wire[j];
-            if (c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' || c == ';' || c == '$' || c == '@') {
+            if (c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' || c == ';' || c == '$' ||
+                c == '@') {
                 out += '\\';
                 out += static_cast<char>(c);
             } else if (c <= 0x20 || c >= 0x7f) {
@@ -141,7 +141,9 @@ std::string name_to_text(std::span<const std::uint8_t> wire) {
     return out;
 }
 
-std::string Name::to_text() const { return name_to_text(wire()); }
+std::string Name::to_text() const {
+    return name_to_text(wire());
+}
 
 std::size_t name_length(std::span<const std::uint8_t> wire) noexcept {
     std::size_t i = 0;
@@ -157,7 +159,8 @@ bool is_subdomain(std::string_view name, std::string_view parent) noexcept {
     if (parent.size() > name.size()) return false;
     // Walk name's label boundaries until the remaining suffix is as long as parent.
     std::size_t i = 0;
-    while (i < name.size() && name.size() - i > parent.size()) i += static_cast<std::uint8_t>(name[i]) + 1u;
+    while (i < name.size() && name.size() - i > parent.size())
+        i += static_cast<std::uint8_t>(name[i]) + 1u;
     return i <= name.size() && name.size() - i == parent.size() && name.substr(i) == parent;
 }
 
@@ -166,4 +169,4 @@ std::string_view parent_of(std::string_view name) noexcept {
     return name.substr(static_cast<std::uint8_t>(name[0]) + 1u);
 }
 
-}  // namespace phx::dns::wire
+} // namespace phx::dns::wire

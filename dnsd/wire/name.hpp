@@ -3,6 +3,9 @@
 // 255-byte buffer so that reading one from a packet never allocates.
 #pragma once
 
+#include "dnsd/wire/reader.hpp"
+#include "dnsd/wire/types.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -10,27 +13,26 @@
 #include <string>
 #include <string_view>
 
-#include "dnsd/wire/reader.hpp"
-#include "dnsd/wire/types.hpp"
-
 namespace phx::dns::wire {
 
 class Name {
 public:
-    Name() noexcept { bytes_[0] = 0; }  // the root
+    Name() noexcept { bytes_[0] = 0; } // the root
 
     // Presentation format ("www.example.", "\046", "\."); always absolute.
     [[nodiscard]] static std::optional<Name> from_text(std::string_view text);
     // A copy of an uncompressed wire name; nullopt if it is not one.
     [[nodiscard]] static std::optional<Name> from_wire(std::span<const std::uint8_t> wire);
 
-    [[nodiscard]] std::span<const std::uint8_t> wire() const noexcept { return {bytes_.data(), size_}; }
+    [[nodiscard]] std::span<const std::uint8_t> wire() const noexcept {
+        return {bytes_.data(), size_};
+    }
     [[nodiscard]] std::string_view view() const noexcept {
         return {reinterpret_cast<const char*>(bytes_.data()), size_};
     }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     [[nodiscard]] bool is_root() const noexcept { return size_ == 1; }
-    [[nodiscard]] unsigned label_count() const noexcept;  // the root label not counted
+    [[nodiscard]] unsigned label_count() const noexcept; // the root label not counted
     [[nodiscard]] std::string to_text() const;
     void to_lower() noexcept;
 
@@ -41,7 +43,7 @@ public:
     friend bool operator==(const Name& a, const Name& b) noexcept { return a.view() == b.view(); }
 
 private:
-    std::array<std::uint8_t, kMaxNameLength> bytes_;  // only [0, size_) is meaningful
+    std::array<std::uint8_t, kMaxNameLength> bytes_; // only [0, size_) is meaningful
     std::size_t size_ = 1;
 };
 
@@ -74,4 +76,4 @@ constexpr std::uint8_t lower(std::uint8_t c) noexcept {
 // The name with its first label removed; the root stays the root.
 [[nodiscard]] std::string_view parent_of(std::string_view name) noexcept;
 
-}  // namespace phx::dns::wire
+} // namespace phx::dns::wire

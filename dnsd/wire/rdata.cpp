@@ -2,9 +2,9 @@
 // Rdata layouts as a short list of fields: a name, or a run of fixed bytes.
 #include "dnsd/wire/rdata.hpp"
 
-#include <array>
-
 #include "dnsd/wire/name.hpp"
+
+#include <array>
 
 namespace phx::dns::wire {
 namespace {
@@ -18,36 +18,45 @@ using Layout = std::array<int, 4>;
 
 struct TypeLayout {
     bool has_names;
-    bool compress_on_write;  // RFC 1035 types only
+    bool compress_on_write; // RFC 1035 types only
     Layout fields;
 };
 
 TypeLayout layout_of(RrType type) {
     switch (static_cast<std::uint16_t>(type)) {
-    case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12:  // NS MD MF CNAME MB MG MR PTR
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 7:
+    case 8:
+    case 9:
+    case 12: // NS MD MF CNAME MB MG MR PTR
         return {true, true, {kName, kEnd}};
-    case 6:  // SOA
+    case 6: // SOA
         return {true, true, {kName, kName, 20, kEnd}};
-    case 14:  // MINFO
+    case 14: // MINFO
         return {true, true, {kName, kName, kEnd}};
-    case 15:  // MX
+    case 15: // MX
         return {true, true, {2, kName, kEnd}};
-    case 17:  // RP
+    case 17: // RP
         return {true, false, {kName, kName, kEnd}};
-    case 18: case 21: case 36:  // AFSDB RT KX
+    case 18:
+    case 21:
+    case 36: // AFSDB RT KX
         return {true, false, {2, kName, kEnd}};
-    case 26:  // PX
+    case 26: // PX
         return {true, false, {2, kName, kName, kEnd}};
-    case 33:  // SRV
+    case 33: // SRV
         return {true, false, {6, kName, kEnd}};
-    case 39:  // DNAME
+    case 39: // DNAME
         return {true, false, {kName, kEnd}};
     default:
         return {false, false, {kRest, kEnd}};
     }
 }
 
-}  // namespace
+} // namespace
 
 bool read_rdata(WireReader& reader, RrType type, std::uint16_t rdlength, std::string& out) {
     out.clear();
@@ -69,7 +78,7 @@ bool read_rdata(WireReader& reader, RrType type, std::uint16_t rdlength, std::st
             out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
         }
     }
-    if (reader.ok() && reader.pos() != end) reader.fail();  // the rdlength must match the fields
+    if (reader.ok() && reader.pos() != end) reader.fail(); // the rdlength must match the fields
     return reader.ok();
 }
 
@@ -84,7 +93,7 @@ void write_rdata(WireWriter& writer, RrType type, std::span<const std::uint8_t> 
         if (field == kEnd) break;
         if (field == kName) {
             const std::size_t len = name_length(rdata.subspan(at));
-            if (len == 0) break;  // not a name: copy the rest as it is
+            if (len == 0) break; // not a name: copy the rest as it is
             writer.name(rdata.subspan(at, len));
             at += len;
         } else {
@@ -96,4 +105,4 @@ void write_rdata(WireWriter& writer, RrType type, std::span<const std::uint8_t> 
     writer.bytes(rdata.subspan(at));
 }
 
-}  // namespace phx::dns::wire
+} // namespace phx::dns::wire

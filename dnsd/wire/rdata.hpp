@@ -4,12 +4,12 @@
 // with compression where RFC 3597 §4 allows it.
 #pragma once
 
-#include <cstdint>
-#include <string>
-
 #include "dnsd/wire/reader.hpp"
 #include "dnsd/wire/types.hpp"
 #include "dnsd/wire/writer.hpp"
+
+#include <cstdint>
+#include <string>
 
 namespace phx::dns::wire {
 
@@ -24,4 +24,4 @@ bool read_rdata(WireReader& reader, RrType type, std::uint16_t rdlength, std::st
 // (RFC 3597 §4: compression is allowed only for those).
 void write_rdata(WireWriter& writer, RrType type, std::span<const std::uint8_t> rdata) noexcept;
 
-}  // namespace phx::dns::wire
+} // namespace phx::dns::wire

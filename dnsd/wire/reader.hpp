@@ -13,7 +13,8 @@ namespace phx::dns::wire {
 class WireReader {
 public:
     explicit WireReader(std::span<const std::uint8_t> bytes, std::size_t start = 0) noexcept
-        : bytes_{bytes}, pos_{start <= bytes.size() ? start : bytes.size()}, ok_{start <= bytes.size()} {}
+        : bytes_{bytes}, pos_{start <= bytes.size() ? start : bytes.size()}, ok_{start <=
+                                                                                 bytes.size()} {}
 
     std::uint8_t u8() noexcept {
         if (!take(1)) return 0;
@@ -27,8 +28,9 @@ public:
     }
     std::uint32_t u32() noexcept {
         if (!take(4)) return 0;
-        const std::uint32_t v = std::uint32_t{bytes_[pos_]} << 24 | std::uint32_t{bytes_[pos_ + 1]} << 16 |
-                                std::uint32_t{bytes_[pos_ + 2]} << 8 | std::uint32_t{bytes_[pos_ + 3]};
+        const std::uint32_t v =
+            std::uint32_t{bytes_[pos_]} << 24 | std::uint32_t{bytes_[pos_ + 1]} << 16 |
+            std::uint32_t{bytes_[pos_ + 2]} << 8 | std::uint32_t{bytes_[pos_ + 3]};
         pos_ += 4;
         return v;
     }
@@ -62,4 +64,4 @@ private:
     bool ok_;
 };
 
-}  // namespace phx::dns::wire
+} // namespace phx::dns::wire

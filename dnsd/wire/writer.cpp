@@ -4,9 +4,9 @@
 // reading the output itself, so there is no second copy of the names.
 #include "dnsd/wire/writer.hpp"
 
-#include <cstring>
-
 #include "dnsd/wire/name.hpp"
+
+#include <cstring>
 
 namespace phx::dns::wire {
 
@@ -38,7 +38,9 @@ void WireWriter::bytes(std::span<const std::uint8_t> b) noexcept {
     pos_ += b.size();
 }
 
-void WireWriter::pointer(std::uint16_t offset) noexcept { u16(static_cast<std::uint16_t>(0xc000u | offset)); }
+void WireWriter::pointer(std::uint16_t offset) noexcept {
+    u16(static_cast<std::uint16_t>(0xc000u | offset));
+}
 
 void WireWriter::put_u16_at(std::size_t at, std::uint16_t v) noexcept {
     if (at + 2 > pos_) return;
@@ -57,7 +59,8 @@ void WireWriter::remember(std::uint16_t offset) noexcept {
     if (label_count_ < kMaxRemembered) labels_[label_count_++] = offset;
 }
 
-bool WireWriter::suffix_equals(std::size_t at, std::span<const std::uint8_t> suffix) const noexcept {
+bool WireWriter::suffix_equals(std::size_t at,
+                               std::span<const std::uint8_t> suffix) const noexcept {
     std::size_t i = 0;
     // Pointers in our own output always point backwards; the hop limit is a
     // second guard, not a requirement.
@@ -108,10 +111,12 @@ void WireWriter::write_labels(std::span<const std::uint8_t> wire_name, bool comp
     for (std::size_t k = 0; k < count; ++k) remember(written[k]);
 }
 
-void WireWriter::name(std::span<const std::uint8_t> wire_name) noexcept { write_labels(wire_name, true); }
+void WireWriter::name(std::span<const std::uint8_t> wire_name) noexcept {
+    write_labels(wire_name, true);
+}
 
 void WireWriter::name_uncompressed(std::span<const std::uint8_t> wire_name) noexcept {
     write_labels(wire_name, false);
 }
 
-}  // namespace phx::dns::wire
+} // namespace phx::dns::wire

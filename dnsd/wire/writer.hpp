@@ -4,11 +4,11 @@
 // writer, and the caller rewinds to a mark to drop a whole RRset.
 #pragma once
 
+#include "dnsd/wire/types.hpp"
+
 #include <array>
 #include <cstdint>
 #include <span>
-
-#include "dnsd/wire/types.hpp"
 
 namespace phx::dns::wire {
 
@@ -31,7 +31,9 @@ public:
     void put_u16_at(std::size_t at, std::uint16_t v) noexcept;
 
     // Writes beyond `limit` fail; used to keep room for the OPT record.
-    void set_limit(std::size_t limit) noexcept { limit_ = limit < out_.size() ? limit : out_.size(); }
+    void set_limit(std::size_t limit) noexcept {
+        limit_ = limit < out_.size() ? limit : out_.size();
+    }
     [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
 
     // Drops everything written after `mark` and clears a failure.
@@ -39,7 +41,9 @@ public:
 
     [[nodiscard]] bool ok() const noexcept { return ok_; }
     [[nodiscard]] std::size_t pos() const noexcept { return pos_; }
-    [[nodiscard]] std::span<const std::uint8_t> written() const noexcept { return out_.first(pos_); }
+    [[nodiscard]] std::span<const std::uint8_t> written() const noexcept {
+        return out_.first(pos_);
+    }
 
 private:
     bool room(std::size_t n) noexcept;
@@ -56,8 +60,9 @@ private:
     std::size_t limit_;
     std::size_t pos_ = 0;
     bool ok_ = true;
-    std::array<std::uint16_t, kMaxRemembered> labels_;  // offsets of labels written so far: [0, label_count_)
+    std::array<std::uint16_t, kMaxRemembered>
+        labels_; // offsets of labels written so far: [0, label_count_)
     std::size_t label_count_ = 0;
 };
 
-}  // namespace phx::dns::wire
+} // namespace phx::dns::wire

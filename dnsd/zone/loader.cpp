@@ -2,17 +2,18 @@
 // Zone loading: scan (libzscanner), then build and validate (zone_build).
 #include "dnsd/zone/loader.hpp"
 
-#include <fmt/format.h>
-
 #include "dnsd/wire/name.hpp"
 #include "dnsd/zone/zone_build.hpp"
 #include "dnsd/zone/zone_scan.hpp"
+
+#include <fmt/format.h>
 
 namespace phx::dns {
 namespace {
 
 // Lower-case wire form of a presentation-form origin; reports a bad one.
-std::optional<std::string> origin_wire(std::string_view text, const SourcePos& at, Diagnostics& diag) {
+std::optional<std::string> origin_wire(std::string_view text, const SourcePos& at,
+                                       Diagnostics& diag) {
     auto name = wire::Name::from_text(text);
     if (!name) {
         diag.error(at, fmt::format("'{}' is not a valid zone name", text));
@@ -23,18 +24,19 @@ std::optional<std::string> origin_wire(std::string_view text, const SourcePos& a
 }
 
 std::shared_ptr<const Zone> load(std::string_view input, bool is_file, std::string_view origin,
-                                 const std::string& file_label, const SourcePos& origin_pos, Diagnostics& diag) {
+                                 const std::string& file_label, const SourcePos& origin_pos,
+                                 Diagnostics& diag) {
     auto wire_origin = origin_wire(origin, origin_pos, diag);
     if (!wire_origin) return nullptr;
     std::string origin_text{origin};
     if (origin_text.empty() || origin_text.back() != '.') origin_text += '.';
     const std::size_t errors_before = diag.error_count();
     auto records = scan_zone(input, is_file, origin_text, file_label, diag);
-    if (diag.error_count() > errors_before) return nullptr;  // never serve a partly parsed zone
+    if (diag.error_count() > errors_before) return nullptr; // never serve a partly parsed zone
     return build_zone(*wire_origin, file_label, std::move(records), diag);
 }
 
-}  // namespace
+} // namespace
 
 std::string origin_from_file_name(std::string_view path) {
     auto base = path.substr(path.find_last_of('/') + 1);
@@ -50,8 +52,10 @@ std::string origin_from_file_name(std::string_view path) {
 }
 
 std::shared_ptr<const Zone> load_zone_file(const ZoneSource& source, Diagnostics& diag) {
-    const std::string origin = source.origin.empty() ? origin_from_file_name(source.file) : source.origin;
-    const SourcePos origin_pos = source.origin.empty() ? SourcePos{source.file} : source.declared_at;
+    const std::string origin =
+        source.origin.empty() ? origin_from_file_name(source.file) : source.origin;
+    const SourcePos origin_pos =
+        source.origin.empty() ? SourcePos{source.file} : source.declared_at;
     return load(source.file, true, origin, source.file, origin_pos, diag);
 }
 
@@ -60,7 +64,8 @@ std::shared_ptr<const Zone> load_zone_text(std::string_view text, std::string_vi
     return load(text, false, origin, file_label, SourcePos{file_label}, diag);
 }
 
-std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources, Diagnostics& diag) {
+std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources,
+                                             Diagnostics& diag) {
     std::vector<std::shared_ptr<const Zone>> zones;
     bool complete = true;
     for (const auto& source : sources) {
@@ -71,10 +76,10 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
         }
         for (const auto& other : zones) {
             if (other->origin() != zone->origin()) continue;
-            diag.error(source.declared_at.file.empty() ? SourcePos{source.file} : source.declared_at,
-                       fmt::format("zone {} is already loaded from {}",
-                                   wire::name_to_text(wire::bytes_of(zone->origin())),
-                                   other->file()));
+            diag.error(
+                source.declared_at.file.empty() ? SourcePos{source.file} : source.declared_at,
+                fmt::format("zone {} is already loaded from {}",
+                            wire::name_to_text(wire::bytes_of(zone->origin())), other->file()));
             complete = false;
         }
         zones.push_back(std::move(zone));
@@ -83,4 +88,4 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
     return std::make_shared<const ZoneSet>(std::move(zones));
 }
 
-}  // namespace phx::dns
+} // namespace phx::dns

@@ -4,36 +4,39 @@
 // with any error is not returned, so it is never served.
 #pragma once
 
+#include "common/diag.hpp"
+#include "dnsd/zone/zone.hpp"
+
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
-#include "common/diag.hpp"
-#include "dnsd/zone/zone.hpp"
-
 namespace phx::dns {
 
 struct ZoneSource {
     std::string file;
-    std::string origin;      // presentation form; empty: taken from the file name
-    SourcePos declared_at;   // where the config named this zone, for origin errors
+    std::string origin;    // presentation form; empty: taken from the file name
+    SourcePos declared_at; // where the config named this zone, for origin errors
 };
 
 // "zones/internal.thinkheads.ai.zone" -> "internal.thinkheads.ai." (a trailing
 // ".zone", ".db" or ".txt" is dropped).
 [[nodiscard]] std::string origin_from_file_name(std::string_view path);
 
-[[nodiscard]] std::shared_ptr<const Zone> load_zone_file(const ZoneSource& source, Diagnostics& diag);
+[[nodiscard]] std::shared_ptr<const Zone> load_zone_file(const ZoneSource& source,
+                                                         Diagnostics& diag);
 
 // The same from text in memory; `file_label` is the name used in messages.
-[[nodiscard]] std::shared_ptr<const Zone> load_zone_text(std::string_view text, std::string_view origin,
-                                                         const std::string& file_label, Diagnostics& diag);
+[[nodiscard]] std::shared_ptr<const Zone> load_zone_text(std::string_view text,
+                                                         std::string_view origin,
+                                                         const std::string& file_label,
+                                                         Diagnostics& diag);
 
 // All zones or nothing: nullptr if any zone has an error or two zones share
 // an origin.
 [[nodiscard]] std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources,
                                                            Diagnostics& diag);
 
-}  // namespace phx::dns
+} // namespace phx::dns

@@ -3,10 +3,10 @@
 // constructor relies on (an apex with exactly one SOA).
 #include "dnsd/zone/zone.hpp"
 
+#include "dnsd/wire/name.hpp"
+
 #include <algorithm>
 #include <cassert>
-
-#include "dnsd/wire/name.hpp"
 
 namespace phx::dns {
 
@@ -25,8 +25,10 @@ Zone::Zone(std::string origin, std::string file, NodeMap nodes)
     // SOA rdata ends with SERIAL REFRESH RETRY EXPIRE MINIMUM, 4 bytes each.
     const std::string& rdata = soa_->rdata.front();
     const auto u32_at = [&](std::size_t from_end) {
-        const auto* p = reinterpret_cast<const std::uint8_t*>(rdata.data() + rdata.size() - from_end);
-        return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+        const auto* p =
+            reinterpret_cast<const std::uint8_t*>(rdata.data() + rdata.size() - from_end);
+        return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 |
+               p[3];
     };
     serial_ = u32_at(20);
     negative_ttl_ = std::min(soa_->ttl, u32_at(4));
@@ -53,4 +55,4 @@ const Zone* ZoneSet::find(std::string_view name) const noexcept {
     return best;
 }
 
-}  // namespace phx::dns
+} // namespace phx::dns

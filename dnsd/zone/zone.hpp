@@ -4,14 +4,14 @@
 // shared_ptr<const ZoneSet>, so a reload swaps a pointer and nothing else.
 #pragma once
 
+#include "dnsd/wire/types.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include "dnsd/wire/types.hpp"
 
 namespace phx::dns {
 
@@ -21,14 +21,14 @@ struct RrSet {
     RrType type{};
     std::uint32_t ttl = 0;
     std::vector<std::string> rdata;
-    std::uint32_t line = 0;  // where the first record was written
+    std::uint32_t line = 0; // where the first record was written
 };
 
 // The records at one owner name. A node with no RRsets is an empty
 // non-terminal: it exists (so NODATA, not NXDOMAIN) but holds nothing.
 struct Node {
-    std::string owner;           // wire form, case as first written
-    std::vector<RrSet> rrsets;   // sorted by type
+    std::string owner;         // wire form, case as first written
+    std::vector<RrSet> rrsets; // sorted by type
 
     [[nodiscard]] const RrSet* find(RrType type) const noexcept;
     [[nodiscard]] bool empty_non_terminal() const noexcept { return rrsets.empty(); }
@@ -37,7 +37,9 @@ struct Node {
 // Hashing over string_view so lookups with a stack buffer never allocate.
 struct NameHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
 };
 
 class Zone {
@@ -77,10 +79,12 @@ public:
 
     // The most specific zone containing a lower-case wire name, or nullptr.
     [[nodiscard]] const Zone* find(std::string_view name) const noexcept;
-    [[nodiscard]] const std::vector<std::shared_ptr<const Zone>>& zones() const noexcept { return zones_; }
+    [[nodiscard]] const std::vector<std::shared_ptr<const Zone>>& zones() const noexcept {
+        return zones_;
+    }
 
 private:
     std::vector<std::shared_ptr<const Zone>> zones_;
 };
 
-}  // namespace phx::dns
+} // namespace phx::dns

@@ -5,11 +5,10 @@
 // TTLs (RFC 2181 §5.2), and data hidden below a delegation.
 #include "dnsd/zone/zone_build.hpp"
 
-#include <algorithm>
-
-#include <fmt/format.h>
-
 #include "dnsd/wire/name.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
 
 namespace phx::dns {
 namespace {
@@ -35,7 +34,7 @@ private:
     void add_empty_non_terminals();
     // Nodes in the order their first record appears, so messages come out
     // in file order rather than hash order.
-    using NamedNode = std::pair<std::string_view, const Node*>;  // lower-case name, node
+    using NamedNode = std::pair<std::string_view, const Node*>; // lower-case name, node
     std::vector<NamedNode> nodes_in_file_order() const;
 
     const std::string& origin_;
@@ -56,8 +55,8 @@ bool ZoneBuilder::accepts(const ScannedRecord& r) {
         return false;
     }
     if (r.type == RrType::soa && r.owner_lower != origin_) {
-        diag_.error(r.at, fmt::format("SOA record at {}: the SOA belongs at the zone apex {}", owner,
-                                      text_of(origin_)));
+        diag_.error(r.at, fmt::format("SOA record at {}: the SOA belongs at the zone apex {}",
+                                      owner, text_of(origin_)));
         return false;
     }
     if (r.type == RrType::dname) {
@@ -69,7 +68,8 @@ bool ZoneBuilder::accepts(const ScannedRecord& r) {
 
 void ZoneBuilder::add_to_rrset(Node& node, ScannedRecord&& r) {
     const std::string owner = text_of(r.owner);
-    auto it = std::find_if(node.rrsets.begin(), node.rrsets.end(), [&](const RrSet& s) { return s.type == r.type; });
+    auto it = std::find_if(node.rrsets.begin(), node.rrsets.end(),
+                           [&](const RrSet& s) { return s.type == r.type; });
     if (it == node.rrsets.end()) {
         node.rrsets.push_back(RrSet{r.type, r.ttl, {std::move(r.rdata)}, r.at.line});
         return;
@@ -80,17 +80,20 @@ void ZoneBuilder::add_to_rrset(Node& node, ScannedRecord&& r) {
         return;
     }
     if (r.type == RrType::cname) {
-        diag_.error(r.at, fmt::format("a second CNAME at {}: a name has at most one ({})", owner, first));
+        diag_.error(r.at,
+                    fmt::format("a second CNAME at {}: a name has at most one ({})", owner, first));
         return;
     }
     if (std::find(it->rdata.begin(), it->rdata.end(), r.rdata) != it->rdata.end()) {
-        diag_.warning(r.at, fmt::format("duplicate {} record at {} ignored ({})", type_name(r.type), owner, first));
+        diag_.warning(r.at, fmt::format("duplicate {} record at {} ignored ({})", type_name(r.type),
+                                        owner, first));
         return;
     }
     if (r.ttl != it->ttl) {
-        diag_.warning(r.at, fmt::format("TTL {} differs from the other {} records at {} (TTL {}, line {}); "
-                                        "the RRset uses the lowest (RFC 2181 5.2)",
-                                        r.ttl, type_name(r.type), owner, it->ttl, it->line));
+        diag_.warning(
+            r.at, fmt::format("TTL {} differs from the other {} records at {} (TTL {}, line {}); "
+                              "the RRset uses the lowest (RFC 2181 5.2)",
+                              r.ttl, type_name(r.type), owner, it->ttl, it->line));
         it->ttl = std::min(it->ttl, r.ttl);
     }
     it->rdata.push_back(std::move(r.rdata));
@@ -133,13 +136,15 @@ void ZoneBuilder::check_cname_exclusivity() {
         const RrSet* cname = node->find(RrType::cname);
         if (!cname) continue;
         for (const auto& set : node->rrsets) {
-            if (set.type == RrType::cname || set.type == RrType::rrsig || set.type == RrType::nsec) continue;
+            if (set.type == RrType::cname || set.type == RrType::rrsig || set.type == RrType::nsec)
+                continue;
             const std::uint32_t later = std::max(set.line, cname->line);
             const std::uint32_t earlier = std::min(set.line, cname->line);
-            diag_.error({file_, later, 0},
-                        fmt::format("{} has a CNAME and {} data (line {}): a CNAME must be the only "
-                                    "data at its name (RFC 1034 3.6.2)",
-                                    text_of(node->owner), type_name(set.type), earlier));
+            diag_.error(
+                {file_, later, 0},
+                fmt::format("{} has a CNAME and {} data (line {}): a CNAME must be the only "
+                            "data at its name (RFC 1034 3.6.2)",
+                            text_of(node->owner), type_name(set.type), earlier));
         }
     }
 }
@@ -153,7 +158,7 @@ void ZoneBuilder::check_delegations() {
         for (auto cut : cuts) {
             if (name == cut || !wire::is_subdomain(name, cut)) continue;
             for (const auto& set : node->rrsets) {
-                if (set.type == RrType::a || set.type == RrType::aaaa) continue;  // glue
+                if (set.type == RrType::a || set.type == RrType::aaaa) continue; // glue
                 diag_.warning({file_, set.line, 0},
                               fmt::format("{} {} is below the delegation at {} and is never served "
                                           "(only glue A/AAAA belongs there)",
@@ -171,10 +176,12 @@ void ZoneBuilder::check_delegations() {
             lowered->to_lower();
             if (!wire::is_subdomain(lowered->view(), origin_)) continue;
             const auto it = nodes_.find(lowered->view());
-            if (it == nodes_.end() || (!it->second.find(RrType::a) && !it->second.find(RrType::aaaa)))
-                diag_.warning({file_, ns->line, 0},
-                              fmt::format("name server {} of {} has no A or AAAA record in the zone",
-                                          lowered->to_text(), text_of(node->owner)));
+            if (it == nodes_.end() ||
+                (!it->second.find(RrType::a) && !it->second.find(RrType::aaaa)))
+                diag_.warning(
+                    {file_, ns->line, 0},
+                    fmt::format("name server {} of {} has no A or AAAA record in the zone",
+                                lowered->to_text(), text_of(node->owner)));
         }
     }
 }
@@ -203,7 +210,7 @@ std::shared_ptr<const Zone> ZoneBuilder::finish() {
     return std::make_shared<const Zone>(origin_, file_, std::move(nodes_));
 }
 
-}  // namespace
+} // namespace
 
 std::shared_ptr<const Zone> build_zone(const std::string& origin, const std::string& file,
                                        std::vector<ScannedRecord> records, Diagnostics& diag) {
@@ -212,4 +219,4 @@ std::shared_ptr<const Zone> build_zone(const std::string& origin, const std::str
     return builder.finish();
 }
 
-}  // namespace phx::dns
+} // namespace phx::dns

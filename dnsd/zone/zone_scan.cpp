@@ -3,15 +3,14 @@
 // buffer), so it lives on the heap, owned by a unique_ptr that deinits it.
 #include "dnsd/zone/zone_scan.hpp"
 
-extern "C" {  // libzscanner's headers declare C functions without extern "C"
+extern "C" { // libzscanner's headers declare C functions without extern "C"
 #include <libzscanner/scanner.h>
 }
 
-#include <memory>
+#include "dnsd/wire/name.hpp"
 
 #include <fmt/format.h>
-
-#include "dnsd/wire/name.hpp"
+#include <memory>
 
 namespace phx::dns {
 namespace {
@@ -42,7 +41,7 @@ void on_record(zs_scanner_t* s) {
     ScannedRecord r;
     r.owner = as_string(s->r_owner, s->r_owner_length);
     auto lowered = wire::Name::from_wire({s->r_owner, s->r_owner_length});
-    if (!lowered) return;  // the scanner only hands over valid names
+    if (!lowered) return; // the scanner only hands over valid names
     lowered->to_lower();
     r.owner_lower = std::string{lowered->view()};
     r.type = RrType{s->r_type};
@@ -67,10 +66,11 @@ struct ScannerDeleter {
     }
 };
 
-}  // namespace
+} // namespace
 
-std::vector<ScannedRecord> scan_zone(std::string_view input, bool input_is_file, const std::string& origin_text,
-                                     const std::string& file_label, Diagnostics& diag) {
+std::vector<ScannedRecord> scan_zone(std::string_view input, bool input_is_file,
+                                     const std::string& origin_text, const std::string& file_label,
+                                     Diagnostics& diag) {
     ScanState state{file_label, {}, &diag, 0};
     std::unique_ptr<zs_scanner_t, ScannerDeleter> scanner{new zs_scanner_t{}};
     if (zs_init(scanner.get(), origin_text.c_str(), to_u16(RrClass::in), kDefaultTtl) != 0) {
@@ -79,13 +79,16 @@ std::vector<ScannedRecord> scan_zone(std::string_view input, bool input_is_file,
         return {};
     }
     const std::string input_copy{input};
-    const int set = input_is_file ? zs_set_input_file(scanner.get(), input_copy.c_str())
-                                  : zs_set_input_string(scanner.get(), input_copy.data(), input_copy.size());
+    const int set = input_is_file
+                        ? zs_set_input_file(scanner.get(), input_copy.c_str())
+                        : zs_set_input_string(scanner.get(), input_copy.data(), input_copy.size());
     if (set != 0) {
-        diag.error({file_label}, fmt::format("cannot read zone file: {}", zs_strerror(scanner->error.code)));
+        diag.error({file_label},
+                   fmt::format("cannot read zone file: {}", zs_strerror(scanner->error.code)));
         return {};
     }
-    if (zs_set_processing(scanner.get(), on_record, on_error, &state) != 0 || zs_parse_all(scanner.get()) != 0) {
+    if (zs_set_processing(scanner.get(), on_record, on_error, &state) != 0 ||
+        zs_parse_all(scanner.get()) != 0) {
         if (state.errors == 0)
             diag.error({file_label, static_cast<std::uint32_t>(scanner->line_counter), 0},
                        zs_strerror(scanner->error.code));
@@ -93,4 +96,4 @@ std::vector<ScannedRecord> scan_zone(std::string_view input, bool input_is_file,
     return std::move(state.records);
 }
 
-}  // namespace phx::dns
+} // namespace phx::dns

@@ -6,14 +6,13 @@
 //
 // usage: floor_responder ADDR PORT [THREADS]
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -60,7 +59,7 @@ void serve(int fd) {
     }
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     if (argc < 3) {
@@ -69,6 +68,7 @@ int main(int argc, char** argv) {
     }
     const int threads = argc > 3 ? std::atoi(argv[3]) : 1;
     std::vector<std::thread> pool;
-    for (int i = 0; i < threads; ++i) pool.emplace_back(serve, open_socket(argv[1], std::atoi(argv[2])));
+    for (int i = 0; i < threads; ++i)
+        pool.emplace_back(serve, open_socket(argv[1], std::atoi(argv[2])));
     for (auto& t : pool) t.join();
 }

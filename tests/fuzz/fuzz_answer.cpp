@@ -6,6 +6,11 @@
 // plain program (the default, and under ctest) it replays the corpus and
 // then a fixed-seed run of mutations of it, so every build checks the same
 // inputs deterministically, under ASan+UBSan in the sanitizer preset.
+#include "dnsd/answer.hpp"
+#include "dnsd/wire/name.hpp"
+#include "dnsd/wire/reader.hpp"
+#include "dnsd/zone/loader.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,11 +19,6 @@
 #include <random>
 #include <vector>
 
-#include "dnsd/answer.hpp"
-#include "dnsd/wire/name.hpp"
-#include "dnsd/wire/reader.hpp"
-#include "dnsd/zone/loader.hpp"
-
 namespace {
 
 using namespace phx::dns;
@@ -26,8 +26,9 @@ using namespace phx::dns;
 const ZoneSet& zones() {
     static const auto set = [] {
         phx::Diagnostics d;
-        std::vector<ZoneSource> sources{{std::string{PHX_SOURCE_DIR} + "/zones/internal.thinkheads.ai.zone", {}, {}},
-                                        {std::string{PHX_SOURCE_DIR} + "/tests/zones/phx.test.zone", {}, {}}};
+        std::vector<ZoneSource> sources{
+            {std::string{PHX_SOURCE_DIR} + "/zones/internal.thinkheads.ai.zone", {}, {}},
+            {std::string{PHX_SOURCE_DIR} + "/tests/zones/phx.test.zone", {}, {}}};
         auto loaded = load_zone_set(sources, d);
         if (!loaded) std::abort();
         return loaded;
@@ -62,11 +63,12 @@ void one_input(const std::uint8_t* data, std::size_t size) {
     const std::span<const std::uint8_t> query{data, size};
     for (auto transport : {Transport::udp, Transport::tcp}) {
         const auto result = answer(query, zones(), {transport, 1232}, out);
-        check_reply({out.data(), result.size}, transport == Transport::udp ? 1232 : kMaxMessageSize);
+        check_reply({out.data(), result.size},
+                    transport == Transport::udp ? 1232 : kMaxMessageSize);
     }
 }
 
-}  // namespace
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     one_input(data, size);
@@ -79,7 +81,8 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i)
         for (const auto& entry : std::filesystem::directory_iterator(argv[i])) {
             std::ifstream in{entry.path(), std::ios::binary};
-            corpus.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            corpus.emplace_back(std::istreambuf_iterator<char>(in),
+                                std::istreambuf_iterator<char>());
         }
     if (corpus.empty()) {
         std::fprintf(stderr, "usage: fuzz_answer CORPUS_DIR...\n");
@@ -92,9 +95,12 @@ int main(int argc, char** argv) {
         std::vector<std::uint8_t> input = corpus[rng() % corpus.size()];
         for (auto n = rng() % 6 + 1; n > 0; --n) {
             const auto action = rng() % 10;
-            if (action < 6 && !input.empty()) input[rng() % input.size()] = static_cast<std::uint8_t>(rng());
-            else if (action < 8) input.resize(input.empty() ? 0 : rng() % (input.size() + 1));
-            else input.push_back(static_cast<std::uint8_t>(rng()));
+            if (action < 6 && !input.empty())
+                input[rng() % input.size()] = static_cast<std::uint8_t>(rng());
+            else if (action < 8)
+                input.resize(input.empty() ? 0 : rng() % (input.size() + 1));
+            else
+                input.push_back(static_cast<std::uint8_t>(rng()));
         }
         one_input(input.data(), input.size());
     }

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
 #include <unistd.h>
 
 namespace phx::test {
@@ -32,4 +31,4 @@ private:
     std::string path_;
 };
 
-}  // namespace phx::test
+} // namespace phx::test

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Diagnostics print in the file:line:col form editors jump to.
-#include <doctest/doctest.h>
-
 #include "common/diag.hpp"
 #include "common/suggest.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace phx;
 
@@ -15,10 +15,9 @@ TEST_CASE("Diagnostics: errors and warnings print with their position, in order"
     CHECK(d.failed());
     CHECK(d.error_count() == 2);
     CHECK(d.warning_count() == 1);
-    CHECK(d.to_string() ==
-          "rules.toml:3:7: warning: shadowed\n"
-          "zone.db:12: error: bad record\n"
-          "cfg.toml: error: no zone\n");
+    CHECK(d.to_string() == "rules.toml:3:7: warning: shadowed\n"
+                           "zone.db:12: error: bad record\n"
+                           "cfg.toml: error: no zone\n");
 }
 
 TEST_CASE("Diagnostics: warnings alone do not fail") {

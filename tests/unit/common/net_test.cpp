@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Address, prefix, endpoint and port-range parsing.
-#include <doctest/doctest.h>
-
 #include "common/net.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace phx;
 

@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // TOML reading reports every problem at its file:line:col.
-#include <doctest/doctest.h>
-
 #include "../temp_file.hpp"
-
-#include <fstream>
-
 #include "common/toml_util.hpp"
+
+#include <doctest/doctest.h>
+#include <fstream>
 
 using namespace phx;
 using phx::test::TempFile;
-
 
 TEST_CASE("load_toml_file: a syntax error is reported at its line and column") {
     const TempFile file("[server]\nlisten = [\"a\",\n  oops\n");
@@ -42,8 +39,8 @@ TEST_CASE("TomlSection: unknown keys, wrong types and ranges carry positions") {
     CHECK_FALSE(s.integer("size", 512, 4096));
     CHECK_FALSE(s.strings("names"));
     CHECK(d.to_string() ==
-          path + ":2:1: error: unknown key 'lisen' in [server] (did you mean 'listen'?)\n" +
-          path + ":1:11: error: 'workers' in [server] must be an integer\n" +
-          path + ":3:8: error: 'size' in [server] must be between 512 and 4096, not 70000\n" +
-          path + ":4:15: error: 'names' in [server] must hold only strings\n");
+          path + ":2:1: error: unknown key 'lisen' in [server] (did you mean 'listen'?)\n" + path +
+              ":1:11: error: 'workers' in [server] must be an integer\n" + path +
+              ":3:8: error: 'size' in [server] must be between 512 and 4096, not 70000\n" + path +
+              ":4:15: error: 'names' in [server] must hold only strings\n");
 }

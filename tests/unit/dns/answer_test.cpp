@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // answer() on the test zone: the RFC 1034 algorithm, negative answers, EDNS,
 // truncation and the error replies, checked on the decoded reply.
-#include <doctest/doctest.h>
-
-#include <vector>
-
 #include "dnsd/answer.hpp"
 #include "dnsd/wire/types.hpp"
 #include "dnsd/zone/loader.hpp"
 #include "message_util.hpp"
+
+#include <doctest/doctest.h>
+#include <vector>
 
 using namespace phx;
 using namespace phx::dns;
@@ -22,7 +21,8 @@ namespace {
 const ZoneSet& test_zones() {
     static const std::shared_ptr<const ZoneSet> zones = [] {
         Diagnostics d;
-        std::vector<ZoneSource> sources{{std::string{PHX_SOURCE_DIR} + "/tests/zones/phx.test.zone", {}, {}}};
+        std::vector<ZoneSource> sources{
+            {std::string{PHX_SOURCE_DIR} + "/tests/zones/phx.test.zone", {}, {}}};
         auto set = load_zone_set(sources, d);
         REQUIRE(set);
         return set;
@@ -45,13 +45,14 @@ Exchange ask(const std::vector<std::uint8_t>& query, Transport transport = Trans
     return e;
 }
 
-Exchange ask(std::string_view name, RrType type, QueryOptions o = {}, Transport t = Transport::udp) {
+Exchange ask(std::string_view name, RrType type, QueryOptions o = {},
+             Transport t = Transport::udp) {
     return ask(make_query(name, to_u16(type), o), t);
 }
 
 constexpr auto A = RrType::a;
 
-}  // namespace
+} // namespace
 
 TEST_CASE("answer: an A record is authoritative and keeps the query's case") {
     auto e = ask("WwW.PhX.TeSt", A);
@@ -108,14 +109,14 @@ TEST_CASE("answer: CNAME chains are followed inside the zone") {
     CHECK(e.reply.flag(flag::aa));
 
     auto cname = ask("chain.phx.test", RrType::cname);
-    REQUIRE(cname.reply.answer.size() == 1);  // asking for the CNAME itself does not follow it
+    REQUIRE(cname.reply.answer.size() == 1); // asking for the CNAME itself does not follow it
 
     auto out = ask("outside.phx.test", A);
     REQUIRE(out.reply.answer.size() == 1);
     CHECK(out.reply.rcode == 0);
 
     auto dangling = ask("dangling.phx.test", A);
-    CHECK(dangling.reply.rcode == 3);  // RFC 6604: the rcode of the last name
+    CHECK(dangling.reply.rcode == 3); // RFC 6604: the rcode of the last name
     CHECK(dangling.reply.answer.size() == 1);
     CHECK(dangling.reply.authority.size() == 1);
 
@@ -130,7 +131,7 @@ TEST_CASE("answer: wildcards synthesise for missing names only") {
     CHECK(w.reply.answer[0].owner == "Anything.Wild.phx.test.");
     CHECK(w.reply.answer[0].data == "192.0.2.30");
     CHECK(ask("explicit.wild.phx.test", A).reply.answer[0].data == "192.0.2.31");
-    auto nodata = ask("explicit.wild.phx.test", RrType::txt);  // exists: no wildcard
+    auto nodata = ask("explicit.wild.phx.test", RrType::txt); // exists: no wildcard
     CHECK(nodata.reply.answer.empty());
     CHECK(nodata.reply.rcode == 0);
     auto via = ask("x.wildalias.phx.test", A);
@@ -155,7 +156,7 @@ TEST_CASE("answer: a delegation is a referral with glue and AA clear") {
         CHECK(e.reply.additional[0].owner == "ns1.sub.phx.test.");
         CHECK(e.reply.additional[0].data == "192.0.2.40");
     }
-    auto ds = ask("sub.phx.test", RrType::ds);  // the parent answers DS at the cut
+    auto ds = ask("sub.phx.test", RrType::ds); // the parent answers DS at the cut
     CHECK(ds.reply.flag(flag::aa));
     CHECK(ds.reply.authority.at(0).type == to_u16(RrType::soa));
 }
@@ -163,7 +164,7 @@ TEST_CASE("answer: a delegation is a referral with glue and AA clear") {
 TEST_CASE("answer: NS, MX and SRV answers carry in-zone addresses as additional data") {
     auto ns = ask("phx.test", RrType::ns);
     CHECK(ns.reply.answer.size() == 2);
-    CHECK(ns.reply.additional.size() == 3);  // ns1 A, ns2 A, ns2 AAAA
+    CHECK(ns.reply.additional.size() == 3); // ns1 A, ns2 A, ns2 AAAA
     auto mx = ask("phx.test", RrType::mx);
     REQUIRE(mx.reply.additional.size() == 1);
     CHECK(mx.reply.additional[0].owner == "mx1.phx.test.");
@@ -192,11 +193,11 @@ TEST_CASE("answer: EDNS is answered exactly when asked, with our size and DO ech
     CHECK_FALSE(ask("www.phx.test", A).reply.has_opt);
     QueryOptions o;
     o.edns_size = 4096;
-    o.edns_flags = 0x8000 | 0x0001;  // DO and an unknown flag
+    o.edns_flags = 0x8000 | 0x0001; // DO and an unknown flag
     auto e = ask("www.phx.test", A, o);
     REQUIRE(e.reply.has_opt);
     CHECK(e.reply.opt_udp_size == 1232);
-    CHECK(e.reply.opt_ttl == 0x8000);  // DO kept, the unknown flag dropped, version 0
+    CHECK(e.reply.opt_ttl == 0x8000); // DO kept, the unknown flag dropped, version 0
 }
 
 TEST_CASE("answer: EDNS version 1 gets BADVERS, two OPT records FORMERR") {
@@ -213,7 +214,7 @@ TEST_CASE("answer: EDNS version 1 gets BADVERS, two OPT records FORMERR") {
 }
 
 TEST_CASE("answer: a large RRset is truncated whole over UDP and complete over TCP") {
-    auto plain = ask("big.phx.test", A);  // no EDNS: 512 bytes
+    auto plain = ask("big.phx.test", A); // no EDNS: 512 bytes
     CHECK(plain.reply.flag(flag::tc));
     CHECK(plain.reply.answer.empty());
     CHECK(plain.bytes.size() <= 512);
@@ -222,7 +223,7 @@ TEST_CASE("answer: a large RRset is truncated whole over UDP and complete over T
     auto edns = ask("big.phx.test", A, o);
     CHECK_FALSE(edns.reply.flag(flag::tc));
     CHECK(edns.reply.answer.size() == 60);
-    o.edns_size = 100;  // below 512 counts as 512
+    o.edns_size = 100; // below 512 counts as 512
     CHECK(ask("big.phx.test", A, o).reply.flag(flag::tc));
     auto huge = ask("huge.phx.test", RrType::txt, {.edns_size = 4096});
     CHECK(huge.reply.flag(flag::tc));
@@ -234,12 +235,12 @@ TEST_CASE("answer: a large RRset is truncated whole over UDP and complete over T
 }
 
 TEST_CASE("answer: opcodes, counts, classes and transfer types get the right error") {
-    CHECK(ask("www.phx.test", A, {.flags = 2 << 11}).reply.rcode == 4);  // STATUS: NOTIMP
-    CHECK(ask("www.phx.test", A, {.qclass = 3}).reply.rcode == 5);       // CH: REFUSED
+    CHECK(ask("www.phx.test", A, {.flags = 2 << 11}).reply.rcode == 4); // STATUS: NOTIMP
+    CHECK(ask("www.phx.test", A, {.qclass = 3}).reply.rcode == 5);      // CH: REFUSED
     CHECK(ask("phx.test", RrType::axfr).reply.rcode == 5);
     CHECK(ask("phx.test", RrType::ixfr).reply.rcode == 5);
     auto q = make_query("www.phx.test", 1);
-    q[5] = 2;  // QDCOUNT 2 with one question
+    q[5] = 2; // QDCOUNT 2 with one question
     auto e = ask(q);
     CHECK(e.reply.rcode == 1);
     CHECK(e.reply.qname.empty());
@@ -256,14 +257,14 @@ TEST_CASE("answer: responses and runts get no reply at all") {
 
 TEST_CASE("answer: bad labels and pointers in the question are FORMERR") {
     auto q = make_query("www.phx.test", 1);
-    q[12] = 0xc0;  // pointer ...
-    q[13] = 0x20;  // ... forward, past the question
+    q[12] = 0xc0; // pointer ...
+    q[13] = 0x20; // ... forward, past the question
     auto e = ask(q);
     CHECK(e.reply.rcode == 1);
     CHECK(e.reply.id == 0x1234);
-    q[12] = 0x80;  // reserved label type
+    q[12] = 0x80; // reserved label type
     CHECK(ask(q).reply.rcode == 1);
     auto cut = make_query("www.phx.test", 1);
-    cut.resize(cut.size() - 3);  // question runs off the end
+    cut.resize(cut.size() - 3); // question runs off the end
     CHECK(ask(cut).reply.rcode == 1);
 }

@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // phx-dnsd config files: the shipped examples load, mistakes are reported
 // at their position with a suggestion.
-#include <doctest/doctest.h>
-
 #include "../temp_file.hpp"
-
-
 #include "dnsd/config.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace phx;
 using phx::test::TempFile;
 using namespace phx::dns;
-
 
 TEST_CASE("config: the shipped production example loads as documented") {
     Diagnostics d;
@@ -32,10 +29,10 @@ TEST_CASE("config: the shipped production example loads as documented") {
 }
 
 TEST_CASE("config: all keys are read; relative zone paths follow the config file") {
-    const TempFile file(
-        "[server]\nlisten = [\"127.0.0.1:5353\", \"[::1]:5353\"]\nworkers = 3\nedns_udp_size = 1400\n"
-        "[tcp]\nmax_connections = 5\nidle_timeout_seconds = 2\n"
-        "[[zone]]\nfile = \"a.zone\"\norigin = \"example.\"\n");
+    const TempFile file("[server]\nlisten = [\"127.0.0.1:5353\", \"[::1]:5353\"]\nworkers = "
+                        "3\nedns_udp_size = 1400\n"
+                        "[tcp]\nmax_connections = 5\nidle_timeout_seconds = 2\n"
+                        "[[zone]]\nfile = \"a.zone\"\norigin = \"example.\"\n");
     const std::string& path = file.path();
     Diagnostics d;
     auto config = load_dnsd_config(path, d);
@@ -51,28 +48,30 @@ TEST_CASE("config: all keys are read; relative zone paths follow the config file
 
 TEST_CASE("config: unknown keys and bad values are errors at file:line:col") {
     const TempFile file("[server]\nlisen = [\"127.0.0.1:53\"]\nlisten = [\"127.0.0.1\"]\n"
-                                 "[tpc]\n[[zone]]\norigin = \"x.\"\n");
+                        "[tpc]\n[[zone]]\norigin = \"x.\"\n");
     const std::string& path = file.path();
     Diagnostics d;
     CHECK_FALSE(load_dnsd_config(path, d));
     CHECK(d.to_string() ==
-          path + ":4:2: error: unknown key 'tpc' in the top level (did you mean 'tcp'?)\n" +
-          path + ":2:1: error: unknown key 'lisen' in [server] (did you mean 'listen'?)\n" +
-          path + ":3:11: error: '127.0.0.1' is not an address:port (e.g. 127.0.0.1:53 or [::1]:53)\n" +
-          path + ":5:1: error: [[zone]] #1 needs 'file'\n");
+          path + ":4:2: error: unknown key 'tpc' in the top level (did you mean 'tcp'?)\n" + path +
+              ":2:1: error: unknown key 'lisen' in [server] (did you mean 'listen'?)\n" + path +
+              ":3:11: error: '127.0.0.1' is not an address:port (e.g. 127.0.0.1:53 or [::1]:53)\n" +
+              path + ":5:1: error: [[zone]] #1 needs 'file'\n");
 }
 
 TEST_CASE("config: [forward] keys are read and checked") {
-    const TempFile file("[forward]\nupstreams = [\"192.0.2.1:53\", \"bad\"]\nallow = [\"10.0.0.0/33\"]\n"
-                                 "timeout_ms = 10\nserve_stale = false\ncache = 5\n");
+    const TempFile file(
+        "[forward]\nupstreams = [\"192.0.2.1:53\", \"bad\"]\nallow = [\"10.0.0.0/33\"]\n"
+        "timeout_ms = 10\nserve_stale = false\ncache = 5\n");
     const std::string& path = file.path();
     Diagnostics d;
     CHECK_FALSE(load_dnsd_config(path, d));
     CHECK(d.to_string() ==
-          path + ":6:1: error: unknown key 'cache' in [forward]\n" +
-          path + ":2:30: error: upstream 'bad' is not an address:port (e.g. 1.1.1.1:53)\n" +
-          path + ":3:10: error: '10.0.0.0/33' is not an address or prefix (e.g. 10.0.0.0/24)\n" +
-          path + ":4:14: error: 'timeout_ms' in [forward] must be between 50 and 30000, not 10\n");
+          path + ":6:1: error: unknown key 'cache' in [forward]\n" + path +
+              ":2:30: error: upstream 'bad' is not an address:port (e.g. 1.1.1.1:53)\n" + path +
+              ":3:10: error: '10.0.0.0/33' is not an address or prefix (e.g. 10.0.0.0/24)\n" +
+              path +
+              ":4:14: error: 'timeout_ms' in [forward] must be between 50 and 30000, not 10\n");
 }
 
 TEST_CASE("check_dnsd_config: an upstream that is this server is an error at its position") {
@@ -84,8 +83,9 @@ TEST_CASE("check_dnsd_config: an upstream that is this server is an error at its
                                 {*Endpoint::parse("192.0.2.1:53"), {"cfg.toml", 7, 48}}};
     Diagnostics d;
     check_dnsd_config(config, "cfg.toml", d);
-    CHECK(d.to_string() == "cfg.toml:7:14: error: upstream 127.0.0.1:53 is one of phx-dnsd's own listen addresses: "
-                           "forwarding to it would loop back to this server\n");
+    CHECK(d.to_string() ==
+          "cfg.toml:7:14: error: upstream 127.0.0.1:53 is one of phx-dnsd's own listen addresses: "
+          "forwarding to it would loop back to this server\n");
 }
 
 TEST_CASE("check_dnsd_config: no listen address, no zone and duplicates are errors") {

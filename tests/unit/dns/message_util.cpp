@@ -2,12 +2,11 @@
 // Test message builder and decoder (see message_util.hpp).
 #include "message_util.hpp"
 
-#include <arpa/inet.h>
-
-#include <fmt/format.h>
-
 #include "dnsd/wire/name.hpp"
 #include "dnsd/wire/reader.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
 
 namespace phx::test {
 
@@ -26,7 +25,8 @@ std::string read_name_text(wire::WireReader& r) {
     return n.to_text();
 }
 
-std::string rdata_text(std::span<const std::uint8_t> msg, std::size_t start, std::uint16_t type, std::uint16_t len) {
+std::string rdata_text(std::span<const std::uint8_t> msg, std::size_t start, std::uint16_t type,
+                       std::uint16_t len) {
     wire::WireReader r{msg.first(start + len), start};
     switch (RrType{type}) {
     case RrType::a:
@@ -38,7 +38,8 @@ std::string rdata_text(std::span<const std::uint8_t> msg, std::size_t start, std
     }
     case RrType::ns:
     case RrType::cname:
-    case RrType::ptr: return read_name_text(r);
+    case RrType::ptr:
+        return read_name_text(r);
     case RrType::mx: {
         const auto pref = r.u16();
         return fmt::format("{} {}", pref, read_name_text(r));
@@ -58,9 +59,10 @@ std::string rdata_text(std::span<const std::uint8_t> msg, std::size_t start, std
     }
 }
 
-}  // namespace
+} // namespace
 
-std::vector<std::uint8_t> make_query(std::string_view name, std::uint16_t type, const QueryOptions& o) {
+std::vector<std::uint8_t> make_query(std::string_view name, std::uint16_t type,
+                                     const QueryOptions& o) {
     std::vector<std::uint8_t> q;
     put16(q, o.id);
     put16(q, o.flags);
@@ -121,4 +123,4 @@ Reply decode(std::span<const std::uint8_t> message) {
     return out;
 }
 
-}  // namespace phx::test
+} // namespace phx::test

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Name parsing from text and from (compressed) wire data.
-#include <doctest/doctest.h>
-
-#include <vector>
-
 #include "dnsd/wire/name.hpp"
+
+#include <doctest/doctest.h>
+#include <vector>
 
 using namespace phx::dns::wire;
 
@@ -16,7 +15,7 @@ std::vector<std::uint8_t> bytes(std::initializer_list<int> list) {
     return v;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("Name::from_text: presentation form with escapes round-trips") {
     auto n = Name::from_text("Www.Example.");
@@ -36,7 +35,7 @@ TEST_CASE("Name::from_text: rejects empty labels, long labels and long names") {
     CHECK_FALSE(Name::from_text(std::string(64, 'x') + ".com"));
     CHECK(Name::from_text(std::string(63, 'x') + ".com"));
     std::string long_name;
-    for (int i = 0; i < 64; ++i) long_name += "abc.";  // 256 bytes of wire form
+    for (int i = 0; i < 64; ++i) long_name += "abc."; // 256 bytes of wire form
     CHECK_FALSE(Name::from_text(long_name));
     CHECK_FALSE(Name::from_text("bad\\99"));
     CHECK_FALSE(Name::from_text("bad\\300x"));
@@ -56,7 +55,7 @@ TEST_CASE("read_name: follows a backward compression pointer") {
     Name n;
     REQUIRE(read_name(r, n));
     CHECK(n.to_text() == "www.example.");
-    CHECK(r.pos() == 15);  // continues after the pointer, not after the target
+    CHECK(r.pos() == 15); // continues after the pointer, not after the target
 }
 
 TEST_CASE("read_name: rejects loops, forward pointers, reserved labels and truncation") {
@@ -70,7 +69,7 @@ TEST_CASE("read_name: rejects loops, forward pointers, reserved labels and trunc
     WireReader r2{forward};
     CHECK_FALSE(read_name(r2, n));
 
-    auto loop = bytes({1, 'a', 0xc0, 4, 1, 'b', 0xc0, 0});  // b -> a -> (ptr 4) -> b ...
+    auto loop = bytes({1, 'a', 0xc0, 4, 1, 'b', 0xc0, 0}); // b -> a -> (ptr 4) -> b ...
     WireReader r3{loop, 4};
     CHECK_FALSE(read_name(r3, n));
 
@@ -95,7 +94,8 @@ TEST_CASE("read_name: a name longer than 255 bytes through pointers is rejected"
         const std::size_t start = msg.size();
         msg.push_back(63);
         msg.insert(msg.end(), 63, 'x');
-        if (i == 0) msg.push_back(0);
+        if (i == 0)
+            msg.push_back(0);
         else {
             msg.push_back(static_cast<std::uint8_t>(0xc0 | (previous >> 8)));
             msg.push_back(static_cast<std::uint8_t>(previous));

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The resolver's pure parts: reply storage and rewriting, the cache, the
 // upstream query (random case, loop marks) and the loop guard.
-#include <doctest/doctest.h>
-
-#include <random>
-
 #include "dnsd/resolver/cache.hpp"
 #include "dnsd/resolver/loop_guard.hpp"
 #include "dnsd/resolver/stored_message.hpp"
 #include "dnsd/resolver/upstream_query.hpp"
 #include "dnsd/resolver/upstreams.hpp"
 #include "message_util.hpp"
+
+#include <doctest/doctest.h>
+#include <random>
 
 using namespace phx;
 using namespace phx::dns;
@@ -29,36 +28,40 @@ ParsedQuery parsed(const std::vector<std::uint8_t>& bytes) {
 // An upstream reply: www.example. A 192.0.2.1 (TTL 300) x `count`, with the
 // question compressed into, and an OPT record in the middle of additional.
 std::vector<std::uint8_t> upstream_reply(int count, std::uint16_t rcode = 0) {
-    std::vector<std::uint8_t> m{0x12, 0x34, 0x81, static_cast<std::uint8_t>(0x80 | rcode), 0, 1,
-                                0, static_cast<std::uint8_t>(count), 0, 0, 0, 2};
+    std::vector<std::uint8_t> m{0x12, 0x34, 0x81, static_cast<std::uint8_t>(0x80 | rcode),
+                                0,    1,    0,    static_cast<std::uint8_t>(count),
+                                0,    0,    0,    2};
     const auto name = *wire::Name::from_text("WwW.example");
     m.insert(m.end(), name.wire().begin(), name.wire().end());
     m.insert(m.end(), {0, 1, 0, 1});
     for (int i = 0; i < count; ++i)
-        m.insert(m.end(), {0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 192, 0, 2, static_cast<std::uint8_t>(i)});
-    m.insert(m.end(), {0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0});                              // OPT
-    m.insert(m.end(), {0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 60, 0, 3, 2, 'h', 'i'});            // TXT after it
+        m.insert(m.end(), {0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 192, 0, 2,
+                           static_cast<std::uint8_t>(i)});
+    m.insert(m.end(), {0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0});                   // OPT
+    m.insert(m.end(), {0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 60, 0, 3, 2, 'h', 'i'}); // TXT after it
     return m;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("stored reply: written back with the client's ID, case and EDNS, AA clear, RA set") {
     auto stored = parse_reply(upstream_reply(2));
     REQUIRE(stored);
     CHECK(stored->answer.size() == 2);
-    CHECK(stored->additional.size() == 1);  // the upstream's OPT is dropped
-    const auto client_bytes = make_query("wWw.EXAMPLE", 1, {.id = 0x9999, .flags = 0x0100, .edns_size = 4096});
+    CHECK(stored->additional.size() == 1); // the upstream's OPT is dropped
+    const auto client_bytes =
+        make_query("wWw.EXAMPLE", 1, {.id = 0x9999, .flags = 0x0100, .edns_size = 4096});
     std::vector<std::uint8_t> out(4096);
-    const auto size = write_stored_reply(*stored, parsed(client_bytes), {1232, 1232, true, 100, {}}, out);
+    const auto size =
+        write_stored_reply(*stored, parsed(client_bytes), {1232, 1232, true, 100, {}}, out);
     out.resize(size);
     auto reply = decode(out);
     REQUIRE(reply.parsed);
     CHECK(reply.id == 0x9999);
     CHECK(reply.qname == "wWw.EXAMPLE.");
     CHECK(reply.answer.at(0).owner == "wWw.EXAMPLE.");
-    CHECK(reply.answer[0].ttl == 200);  // 300 less 100 seconds of age
-    CHECK(reply.additional.at(0).ttl == 0);  // 60 less 100, never negative
+    CHECK(reply.answer[0].ttl == 200);      // 300 less 100 seconds of age
+    CHECK(reply.additional.at(0).ttl == 0); // 60 less 100, never negative
     CHECK(reply.has_opt);
     CHECK(reply.opt_udp_size == 1232);
     CHECK(reply.flag(flag::ra));
@@ -74,7 +77,7 @@ TEST_CASE("stored reply: truncation drops whole RRsets and sets TC; stale TTL is
     out.resize(write_stored_reply(*stored, client, {512, 1232, true, 0, {}}, out));
     auto reply = decode(out);
     CHECK(reply.flag(flag::tc));
-    CHECK(reply.answer.empty());  // 40 records do not fit in 512 bytes, and are never split
+    CHECK(reply.answer.empty()); // 40 records do not fit in 512 bytes, and are never split
     CHECK(out.size() <= 512);
     std::vector<std::uint8_t> stale(4096);
     stale.resize(write_stored_reply(*stored, client, {4096, 1232, true, 999999, 30}, stale));
@@ -98,9 +101,9 @@ TEST_CASE("cache_ttl: positive answers use the lowest TTL, negative ones the SOA
     CHECK(m.cache_ttl(50, 3600) == 50u);
     StoredMessage nx;
     nx.rcode = Rcode::nxdomain;
-    CHECK_FALSE(nx.cache_ttl(86400, 3600));  // no SOA: RFC 2308 says do not cache
+    CHECK_FALSE(nx.cache_ttl(86400, 3600)); // no SOA: RFC 2308 says do not cache
     std::string soa(20, '\0');
-    soa[19] = 60;  // MINIMUM 60
+    soa[19] = 60; // MINIMUM 60
     nx.authority.push_back({"", RrType::soa, 1, 900, soa});
     CHECK(nx.cache_ttl(86400, 3600) == 60u);
     CHECK(nx.cache_ttl(86400, 10) == 10u);
@@ -123,7 +126,7 @@ TEST_CASE("cache: fresh, then stale within the window, then gone; LRU eviction")
     CHECK(cache.size() == 0);
     cache.store("x", message, 60, t0);
     cache.store("y", message, 60, t0);
-    CHECK(cache.find("x", t0, false));  // x is now the most recently used
+    CHECK(cache.find("x", t0, false)); // x is now the most recently used
     cache.store("z", message, 60, t0);
     CHECK(cache.find("x", t0, false));
     CHECK_FALSE(cache.find("y", t0, false));
@@ -134,7 +137,8 @@ TEST_CASE("cache_key separates type, class and DO but not name case") {
     const auto a = parsed(make_query("WWW.example", 1));
     CHECK(cache_key(a) == cache_key(parsed(make_query("www.EXAMPLE", 1))));
     CHECK(cache_key(a) != cache_key(parsed(make_query("www.example", 28))));
-    CHECK(cache_key(a) != cache_key(parsed(make_query("www.example", 1, {.edns_size = 1232, .edns_flags = 0x8000}))));
+    CHECK(cache_key(a) != cache_key(parsed(make_query("www.example", 1,
+                                                      {.edns_size = 1232, .edns_flags = 0x8000}))));
 }
 
 TEST_CASE("upstream query: random case and ID, our marks, and only an exact reply matches") {
@@ -158,7 +162,7 @@ TEST_CASE("upstream query: random case and ID, our marks, and only an exact repl
     wrong_id[1] ^= 1;
     CHECK_FALSE(is_reply_to(wrong_id, q, client));
     auto wrong_case = reply;
-    wrong_case[13] ^= 0x20;  // flip the case of the first letter
+    wrong_case[13] ^= 0x20; // flip the case of the first letter
     CHECK_FALSE(is_reply_to(wrong_case, q, client));
 }
 
@@ -173,9 +177,10 @@ TEST_CASE("loop guard: our mark, or our exact case back from the upstream, is a 
     const auto loop = guard.check(back, upstream.address, false);
     REQUIRE(loop);
     CHECK(loop->via == upstream);
-    CHECK_FALSE(guard.check(back, *IpAddress::parse("10.0.0.5"), false));  // a client that happens to ask too
-    CHECK_FALSE(guard.check(client, upstream.address, false));              // lower case: not our query
-    CHECK(guard.check(client, *IpAddress::parse("10.0.0.5"), true));         // our mark is proof enough
+    CHECK_FALSE(guard.check(back, *IpAddress::parse("10.0.0.5"),
+                            false));                           // a client that happens to ask too
+    CHECK_FALSE(guard.check(client, upstream.address, false)); // lower case: not our query
+    CHECK(guard.check(client, *IpAddress::parse("10.0.0.5"), true)); // our mark is proof enough
     guard.finished(q, client, upstream);
     CHECK_FALSE(guard.check(back, upstream.address, false));
 }
@@ -187,7 +192,7 @@ TEST_CASE("upstreams: a failure starts a back-off that doubles; success ends it"
     CHECK(u.failed(0, t0));
     CHECK(u.usable(t0) == std::vector<std::size_t>{1});
     CHECK(u.usable(t0 + std::chrono::seconds{1}).size() == 2);
-    CHECK_FALSE(u.failed(0, t0));  // already failing: no new log line
+    CHECK_FALSE(u.failed(0, t0)); // already failing: no new log line
     CHECK(u.usable(t0 + std::chrono::seconds{1}) == std::vector<std::size_t>{1});
     CHECK(u.usable(t0 + std::chrono::seconds{2}).size() == 2);
     u.succeeded(0);

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The wire reader never reads past its span and its errors are sticky.
-#include <doctest/doctest.h>
+#include "dnsd/wire/reader.hpp"
 
 #include <array>
-
-#include "dnsd/wire/reader.hpp"
+#include <doctest/doctest.h>
 
 using phx::dns::wire::WireReader;
 
@@ -14,7 +13,7 @@ TEST_CASE("WireReader: a short read fails and stays failed") {
     CHECK(r.u16() == 0x2a);
     CHECK(r.u16() == 0);
     CHECK_FALSE(r.ok());
-    CHECK(r.u8() == 0);  // even though one byte is left
+    CHECK(r.u8() == 0); // even though one byte is left
     CHECK(r.remaining() == 0);
 }
 

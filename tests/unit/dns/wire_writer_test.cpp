@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The writer compresses names, respects its limit and rewinds cleanly.
-#include <doctest/doctest.h>
-
-#include <array>
-
 #include "dnsd/wire/name.hpp"
 #include "dnsd/wire/writer.hpp"
+
+#include <array>
+#include <doctest/doctest.h>
 
 using namespace phx::dns::wire;
 
@@ -39,7 +38,7 @@ TEST_CASE("WireWriter: a name never points into itself while half written") {
     WireWriter w{out};
     w.name(Name::from_text("a.a.a")->wire());
     REQUIRE(w.ok());
-    CHECK(w.pos() == 7);  // written in full, no pointer
+    CHECK(w.pos() == 7); // written in full, no pointer
     WireReader r{w.written()};
     Name n;
     REQUIRE(read_name(r, n));
@@ -72,7 +71,7 @@ TEST_CASE("WireWriter: put_u16_at patches only written bytes") {
     WireWriter w{out};
     w.u16(0);
     w.put_u16_at(0, 0x1234);
-    w.put_u16_at(1, 0xffff);  // would reach past pos: ignored
+    w.put_u16_at(1, 0xffff); // would reach past pos: ignored
     CHECK(out[0] == 0x12);
     CHECK(out[1] == 0x34);
     CHECK(out[2] == 0);

@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Zone loading: valid zones load with empty non-terminals; every invalid
 // construct is reported at its line, and a zone with an error is not built.
-#include <doctest/doctest.h>
-
 #include "dnsd/wire/name.hpp"
 #include "dnsd/zone/loader.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace phx;
 using namespace phx::dns;
 
 namespace {
 
-const std::string kHead =
-    "$TTL 300\n"
-    "@ SOA ns1 hostmaster 7 3600 900 1209600 60\n"
-    "@ NS ns1\n"
-    "ns1 A 192.0.2.1\n";  // lines 1-4
+const std::string kHead = "$TTL 300\n"
+                          "@ SOA ns1 hostmaster 7 3600 900 1209600 60\n"
+                          "@ NS ns1\n"
+                          "ns1 A 192.0.2.1\n"; // lines 1-4
 
 std::string key(std::string_view text) {
     auto n = wire::Name::from_text(text);
@@ -31,21 +30,23 @@ std::string errors_of(const std::string& body) {
     return d.to_string();
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("zone: a valid zone loads with SOA facts and empty non-terminals") {
     Diagnostics d;
-    auto zone = load_zone_text(kHead + "a.b.c A 192.0.2.9\nWWW A 192.0.2.10\n", "Example", "test.zone", d);
+    auto zone =
+        load_zone_text(kHead + "a.b.c A 192.0.2.9\nWWW A 192.0.2.10\n", "Example", "test.zone", d);
     REQUIRE(zone);
     CHECK_FALSE(d.failed());
     CHECK(zone->serial() == 7);
-    CHECK(zone->negative_ttl() == 60);  // min(SOA TTL 300, MINIMUM 60)
+    CHECK(zone->negative_ttl() == 60); // min(SOA TTL 300, MINIMUM 60)
     CHECK(zone->record_count() == 5);
     REQUIRE(zone->find(key("b.c.example")));
     CHECK(zone->find(key("b.c.example"))->empty_non_terminal());
     CHECK(zone->find(key("c.example"))->empty_non_terminal());
     REQUIRE(zone->find(key("www.example")));
-    CHECK(wire::name_to_text(wire::bytes_of(zone->find(key("www.example"))->owner)) == "WWW.Example.");  // the origin as given
+    CHECK(wire::name_to_text(wire::bytes_of(zone->find(key("www.example"))->owner)) ==
+          "WWW.Example."); // the origin as given
     CHECK(zone->find(key("nope.example")) == nullptr);
 }
 
@@ -59,7 +60,8 @@ TEST_CASE("zone: a missing SOA or apex NS is an error") {
     CHECK_FALSE(load_zone_text("$TTL 60\n@ NS ns1\nns1 A 192.0.2.1\n", "example.", "test.zone", d));
     CHECK(d.to_string() == "test.zone: error: no SOA record at the zone apex example.\n");
     Diagnostics d2;
-    CHECK_FALSE(load_zone_text("@ 60 SOA ns1 h 1 2 3 4 5\nns1 A 192.0.2.1\n", "example.", "test.zone", d2));
+    CHECK_FALSE(
+        load_zone_text("@ 60 SOA ns1 h 1 2 3 4 5\nns1 A 192.0.2.1\n", "example.", "test.zone", d2));
     CHECK(d2.to_string() == "test.zone: error: no NS records at the zone apex example.\n");
 }
 
@@ -67,42 +69,50 @@ TEST_CASE("zone: a second SOA and an SOA below the apex are errors") {
     CHECK(errors_of("@ SOA ns2 hostmaster 8 3600 900 1209600 60\n") ==
           "test.zone:5: error: a second SOA record at example. (the first is at line 2)\n");
     CHECK(errors_of("sub SOA ns1 hostmaster 8 3600 900 1209600 60\n") ==
-          "test.zone:5: error: SOA record at sub.example.: the SOA belongs at the zone apex example.\n");
+          "test.zone:5: error: SOA record at sub.example.: the SOA belongs at the zone apex "
+          "example.\n");
 }
 
 TEST_CASE("zone: a CNAME beside other data, or two CNAMEs, is an error") {
     CHECK(errors_of("www CNAME ns1\nwww A 192.0.2.5\n") ==
-          "test.zone:6: error: www.example. has a CNAME and A data (line 5): a CNAME must be the only "
+          "test.zone:6: error: www.example. has a CNAME and A data (line 5): a CNAME must be the "
+          "only "
           "data at its name (RFC 1034 3.6.2)\n");
     CHECK(errors_of("www CNAME ns1\nwww CNAME other\n") ==
-          "test.zone:6: error: a second CNAME at www.example.: a name has at most one (the first is at line 5)\n");
-    CHECK(errors_of("@ CNAME ns1\n") ==
-          "test.zone:5: error: example. has a CNAME and SOA data (line 2): a CNAME must be the only data "
-          "at its name (RFC 1034 3.6.2)\n"
-          "test.zone:5: error: example. has a CNAME and NS data (line 3): a CNAME must be the only data "
-          "at its name (RFC 1034 3.6.2)\n");
+          "test.zone:6: error: a second CNAME at www.example.: a name has at most one (the first "
+          "is at line 5)\n");
+    CHECK(errors_of("@ CNAME ns1\n") == "test.zone:5: error: example. has a CNAME and SOA data "
+                                        "(line 2): a CNAME must be the only data "
+                                        "at its name (RFC 1034 3.6.2)\n"
+                                        "test.zone:5: error: example. has a CNAME and NS data "
+                                        "(line 3): a CNAME must be the only data "
+                                        "at its name (RFC 1034 3.6.2)\n");
 }
 
 TEST_CASE("zone: syntax errors from the scanner carry their line; nothing is served") {
-    const std::string out = errors_of("www A 192.0.2.300\nok A 192.0.2.3\nbad TXT \"unterminated\n");
+    const std::string out =
+        errors_of("www A 192.0.2.300\nok A 192.0.2.3\nbad TXT \"unterminated\n");
     CHECK(out.find("test.zone:5: error: ") == 0);
     CHECK(out.find("test.zone:7: error: ") != std::string::npos);
 }
 
 TEST_CASE("zone: non-IN classes and DNAME are rejected") {
     CHECK(errors_of("txt CH TXT \"x\"\n").find("test.zone:5: error: ") == 0);
-    CHECK(errors_of("old DNAME new.example.\n") == "test.zone:5: error: old.example.: DNAME records are not supported\n");
+    CHECK(errors_of("old DNAME new.example.\n") ==
+          "test.zone:5: error: old.example.: DNAME records are not supported\n");
 }
 
 TEST_CASE("zone: duplicates and TTL conflicts are warnings, resolved predictably") {
     Diagnostics d;
-    auto zone = load_zone_text(kHead + "www 300 A 192.0.2.5\nwww 300 A 192.0.2.5\nwww 100 A 192.0.2.6\n",
-                               "example.", "test.zone", d);
+    auto zone =
+        load_zone_text(kHead + "www 300 A 192.0.2.5\nwww 300 A 192.0.2.5\nwww 100 A 192.0.2.6\n",
+                       "example.", "test.zone", d);
     REQUIRE(zone);
-    CHECK(d.to_string() ==
-          "test.zone:6: warning: duplicate A record at www.example. ignored (the first is at line 5)\n"
-          "test.zone:7: warning: TTL 100 differs from the other A records at www.example. (TTL 300, line 5); "
-          "the RRset uses the lowest (RFC 2181 5.2)\n");
+    CHECK(d.to_string() == "test.zone:6: warning: duplicate A record at www.example. ignored (the "
+                           "first is at line 5)\n"
+                           "test.zone:7: warning: TTL 100 differs from the other A records at "
+                           "www.example. (TTL 300, line 5); "
+                           "the RRset uses the lowest (RFC 2181 5.2)\n");
     const RrSet* a = zone->find(key("www.example"))->find(RrType::a);
     REQUIRE(a);
     CHECK(a->rdata.size() == 2);
@@ -111,19 +121,21 @@ TEST_CASE("zone: duplicates and TTL conflicts are warnings, resolved predictably
 
 TEST_CASE("zone: data below a delegation is flagged, glue is not") {
     Diagnostics d;
-    auto zone = load_zone_text(kHead + "sub NS ns.sub\nns.sub A 192.0.2.7\nwww.sub TXT \"hidden\"\n",
-                               "example.", "test.zone", d);
+    auto zone =
+        load_zone_text(kHead + "sub NS ns.sub\nns.sub A 192.0.2.7\nwww.sub TXT \"hidden\"\n",
+                       "example.", "test.zone", d);
     REQUIRE(zone);
-    CHECK(d.to_string() ==
-          "test.zone:7: warning: www.sub.example. TXT is below the delegation at sub.example. and is never "
-          "served (only glue A/AAAA belongs there)\n");
+    CHECK(d.to_string() == "test.zone:7: warning: www.sub.example. TXT is below the delegation at "
+                           "sub.example. and is never "
+                           "served (only glue A/AAAA belongs there)\n");
 }
 
 TEST_CASE("zone: an in-zone name server without an address is flagged") {
     Diagnostics d;
     auto zone = load_zone_text(kHead + "@ NS ns9\n", "example.", "test.zone", d);
     REQUIRE(zone);
-    CHECK(d.to_string() == "test.zone:3: warning: name server ns9.example. of example. has no A or AAAA record in the zone\n");
+    CHECK(d.to_string() == "test.zone:3: warning: name server ns9.example. of example. has no A or "
+                           "AAAA record in the zone\n");
 }
 
 TEST_CASE("origin_from_file_name strips directories and the .zone suffix") {
@@ -140,7 +152,7 @@ TEST_CASE("load_zone_set: the bundled zone loads; an unreadable file fails the w
     REQUIRE(set);
     CHECK(d.all().empty());
     REQUIRE(set->zones().size() == 1);
-    CHECK(set->zones()[0]->record_count() == 12);  // SOA, NS, ns1 and the nine service names
+    CHECK(set->zones()[0]->record_count() == 12); // SOA, NS, ns1 and the nine service names
     CHECK(set->find(key("traefik.internal.thinkheads.ai")) == set->zones()[0].get());
     CHECK(set->find(key("thinkheads.ai")) == nullptr);
 
@@ -155,5 +167,7 @@ TEST_CASE("load_zone_set: the same origin twice is an error") {
     std::vector<ZoneSource> sources{{file, {}, {}}, {file, {}, {"cfg.toml", 9, 8}}};
     Diagnostics d;
     CHECK(load_zone_set(sources, d) == nullptr);
-    CHECK(d.to_string() == "cfg.toml:9:8: error: zone internal.thinkheads.ai. is already loaded from " + file + "\n");
+    CHECK(d.to_string() ==
+          "cfg.toml:9:8: error: zone internal.thinkheads.ai. is already loaded from " + file +
+              "\n");
 }
