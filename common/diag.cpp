@@ -3,13 +3,44 @@
 #include "common/diag.hpp"
 
 #include <fmt/format.h>
+#include <mutex>
+#include <unordered_set>
 
 namespace phx {
 
+namespace {
+
+struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+
+const std::string* intern(std::string_view name) {
+    if (name.empty()) return nullptr;
+    static std::mutex mutex;
+    // Never destroyed, so a position stays valid even in a static destructor.
+    static auto* names = new std::unordered_set<std::string, NameHash, std::equal_to<>>;
+    const std::lock_guard lock{mutex};
+    auto it = names->find(name);
+    if (it == names->end()) it = names->emplace(name).first;
+    return &*it; // nodes of an unordered_set never move
+}
+
+} // namespace
+
+FileName::FileName(std::string_view name) : name_{intern(name)} {}
+
+const std::string& FileName::str() const noexcept {
+    static const std::string kNone;
+    return name_ ? *name_ : kNone;
+}
+
 std::string SourcePos::to_string() const {
-    if (line == 0) return file;
-    if (column == 0) return fmt::format("{}:{}", file, line);
-    return fmt::format("{}:{}:{}", file, line, column);
+    if (line == 0) return file.str();
+    if (column == 0) return fmt::format("{}:{}", file.str(), line);
+    return fmt::format("{}:{}:{}", file.str(), line, column);
 }
 
 std::string Diagnostic::to_string() const {

@@ -6,14 +6,37 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace phx {
 
+// The name of a file the user wrote, interned: every position in that file
+// shares one copy of the name, so copying a position (a large rules file
+// yields hundreds of thousands) copies a pointer. Names are kept for the
+// life of the process; a program reads a handful of files.
+class FileName {
+public:
+    FileName() = default;
+    // Implicit, so positions are still written {"rules.toml", 3, 7}.
+    FileName(std::string_view name);
+    FileName(const std::string& name) : FileName(std::string_view{name}) {}
+    FileName(const char* name) : FileName(std::string_view{name}) {}
+
+    [[nodiscard]] const std::string& str() const noexcept;
+    [[nodiscard]] bool empty() const noexcept { return name_ == nullptr; }
+
+    // Interned: equal names are the same pointer.
+    friend bool operator==(const FileName&, const FileName&) = default;
+
+private:
+    const std::string* name_ = nullptr; // null: no name
+};
+
 // A position in a file the user wrote. line and column count from 1; 0 means
 // "unknown" and is left out when printed.
 struct SourcePos {
-    std::string file;
+    FileName file;
     std::uint32_t line = 0;
     std::uint32_t column = 0;
 

@@ -7,7 +7,12 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <functional>
+#include <optional>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
+#include <vector>
 
 namespace phx::fw {
 namespace {
@@ -60,18 +65,91 @@ std::string shadow_message(const Row& earlier, const Row& later) {
                        to_string(earlier.action));
 }
 
+// Earlier rows, found by what they match. A row can only be covered by one
+// whose destination holds all of its destination, so also the first entry;
+// and likewise for the source. Each row is filed under its own source and
+// destination entries (or as "any"); a later row looks up every prefix that
+// holds its first entry (at most 33 for IPv4, 129 for IPv6) and is compared
+// only with the rows filed there, on whichever side finds fewer, instead of
+// with every row before it.
+class RowIndex {
+public:
+    void add(std::uint32_t row, const Flow& flow) {
+        source_.add(row, flow.source);
+        destination_.add(row, flow.destination);
+    }
+
+    // Calls visit(row) for every filed row that may cover `flow` (some twice).
+    template <typename Visit>
+    void for_each_candidate(const Flow& flow, Visit visit) const {
+        const auto by_source = source_.holding(flow.source);
+        const auto by_destination = destination_.holding(flow.destination);
+        const auto& fewer = count(by_source) <= count(by_destination) ? by_source : by_destination;
+        for (const auto* rows : fewer)
+            for (const auto row : *rows) visit(row);
+    }
+
+private:
+    using Rows = std::vector<std::uint32_t>;
+
+    struct PrefixHash {
+        std::size_t operator()(const Cidr& c) const noexcept {
+            const std::string_view bytes{reinterpret_cast<const char*>(c.address.bytes.data()),
+                                         c.address.size()};
+            return std::hash<std::string_view>{}(bytes) ^ (c.prefix << 1) ^
+                   static_cast<std::size_t>(c.address.family);
+        }
+    };
+
+    static Cidr normal(const Cidr& c) { return {c.network(), c.prefix}; }
+
+    static std::size_t count(const std::vector<const Rows*>& groups) {
+        std::size_t n = 0;
+        for (const auto* rows : groups) n += rows->size();
+        return n;
+    }
+
+    struct Side {
+        std::unordered_map<Cidr, Rows, PrefixHash> by_prefix;
+        Rows any;
+
+        void add(std::uint32_t row, const AddressList& list) {
+            if (list.any()) any.push_back(row);
+            for (const auto& a : list.items) by_prefix[normal(a.cidr)].push_back(row);
+        }
+
+        // The rows whose side may hold all of `list`: only "any" holds "any".
+        [[nodiscard]] std::vector<const Rows*> holding(const AddressList& list) const {
+            std::vector<const Rows*> out{&any};
+            if (list.any()) return out;
+            const Cidr& first = list.items.front().cidr;
+            for (unsigned prefix = 1; prefix <= first.prefix; ++prefix) {
+                const auto it = by_prefix.find(normal({first.address, prefix}));
+                if (it != by_prefix.end()) out.push_back(&it->second);
+            }
+            return out;
+        }
+    };
+
+    Side source_;
+    Side destination_;
+};
+
 // A later row that an earlier one covers never decides anything: in every
-// chain both are placed in, the earlier one is met first.
+// chain both are placed in, the earlier one is met first. The first such
+// earlier row is named.
 void lint_shadowing(const RuleSet& rules, Diagnostics& diag) {
-    for (std::size_t i = 0; i < rules.rows.size(); ++i) {
+    RowIndex earlier_rows;
+    for (std::uint32_t i = 0; i < rules.rows.size(); ++i) {
         const Row& later = rules.rows[i];
         if (!later.effective) continue;
-        for (std::size_t j = 0; j < i; ++j) {
-            const Row& earlier = rules.rows[j];
-            if (!earlier.effective || !covers(*earlier.effective, *later.effective)) continue;
-            diag.warning(later.at, shadow_message(earlier, later));
-            break;
-        }
+        std::optional<std::uint32_t> first;
+        earlier_rows.for_each_candidate(*later.effective, [&](std::uint32_t j) {
+            if ((!first || j < *first) && covers(*rules.rows[j].effective, *later.effective))
+                first = j;
+        });
+        if (first) diag.warning(later.at, shadow_message(rules.rows[*first], later));
+        earlier_rows.add(i, *later.effective);
     }
 }
 

@@ -13,7 +13,9 @@ namespace phx::fw {
 //  - duplicate rows and rows shadowed by an earlier row that matches all their traffic;
 //  - entries of one address or port list that overlap each other;
 //  - addresses inside the inventory's network that belong to no host.
-// Shadowing compares every pair of rows: fine for hand-written files.
+// Shadowing compares each row only with the earlier rows that match its
+// addresses (an index by prefix), so it stays fast for generated policies
+// of tens of thousands of rows.
 void lint(const RuleSet& rules, Diagnostics& diag);
 
 } // namespace phx::fw

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <span>
 
 namespace phx::fw {
 
@@ -37,8 +38,9 @@ bool contains(const PortList& list, std::uint16_t port) {
 
 bool contains(const PortList& outer, const PortList& inner) {
     if (outer.any()) return true;
-    const std::vector<PortRange> everything{{0, 65535}};
-    const auto& ranges = inner.any() ? everything : inner.ranges;
+    static constexpr PortRange kEverything{0, 65535};
+    const std::span<const PortRange> ranges =
+        inner.any() ? std::span<const PortRange>{&kEverything, 1} : inner.ranges;
     return std::all_of(ranges.begin(), ranges.end(), [&](const PortRange& in) {
         return std::any_of(outer.ranges.begin(), outer.ranges.end(), [&](const PortRange& out) {
             return out.first <= in.first && in.last <= out.last;

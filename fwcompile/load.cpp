@@ -7,64 +7,67 @@
 #include "fwcompile/scope.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <fmt/format.h>
 
 namespace phx::fw {
 namespace detail {
 namespace {
 
-std::optional<Located> item_text(const toml::node& node, std::string_view key,
-                                 const TomlSection& s) {
-    const SourcePos at = position(s.file(), node.source());
-    if (const auto* text = node.as_string()) return Located{text->get(), at};
-    if (const auto* number = node.as_integer()) return Located{std::to_string(number->get()), at};
-    s.diag().error(at, fmt::format("'{}' in {} must be a string or a number", key, s.name()));
-    return std::nullopt;
+bool is_scalar(const Node& node, std::string_view key, const Section& s) {
+    if (node.kind == NodeKind::string || node.kind == NodeKind::integer) return true;
+    s.diag().error(s.at(node),
+                   fmt::format("'{}' in {} must be a string or a number", key, s.name()));
+    return false;
 }
 
 } // namespace
 
-std::optional<std::vector<Located>> scalar_list(const toml::table& table, std::string_view key,
-                                                const TomlSection& s) {
-    std::vector<Located> out;
-    const auto* node = table.get(key);
-    if (!node) return out; // not written: the caller's default applies
-    const auto* array = node->as_array();
-    if (!array) {
-        auto item = item_text(*node, key, s);
-        if (!item) return std::nullopt;
-        out.push_back(std::move(*item));
-        return out;
+std::optional<std::span<const Node>> scalar_list(const Section& s, std::string_view key) {
+    const Node* node = s.get(key);
+    if (!node) return std::span<const Node>{};
+    if (node->kind != NodeKind::array) {
+        if (!is_scalar(*node, key, s)) return std::nullopt;
+        return std::span<const Node>{node, 1};
     }
-    if (array->empty()) {
+    const auto items = s.doc().items(*node);
+    if (items.empty()) {
         s.diag().error(s.pos_of(key), fmt::format("'{}' in {} is an empty list", key, s.name()));
         return std::nullopt;
     }
-    for (const auto& element : *array) {
-        auto item = item_text(element, key, s);
-        if (!item) return std::nullopt;
-        out.push_back(std::move(*item));
-    }
-    return out;
+    for (const auto& item : items)
+        if (!is_scalar(item, key, s)) return std::nullopt;
+    return items;
 }
 
-std::optional<Located> scalar(const toml::table& table, std::string_view key, const TomlSection& s,
-                              bool required) {
-    const auto* node = table.get(key);
+std::optional<Scalar> scalar(const Section& s, std::string_view key, bool required) {
+    const Node* node = s.get(key);
     if (!node) {
         if (required) s.diag().error(s.pos(), fmt::format("{} needs '{}'", s.name(), key));
         return std::nullopt;
     }
-    return item_text(*node, key, s);
+    if (!is_scalar(*node, key, s)) return std::nullopt;
+    return s.scalar(*node);
 }
+
+namespace {
+
+// Keywords are ASCII; phx-fw never changes the C locale, in which
+// std::tolower does no more than this.
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+} // namespace
 
 std::string lower(std::string_view text) {
     std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    });
+    std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
     return out;
+}
+
+bool is_word(std::string_view text, std::string_view word) {
+    return std::equal(text.begin(), text.end(), word.begin(), word.end(),
+                      [](char t, char w) { return ascii_lower(t) == w; });
 }
 
 std::string host_suggestion(std::string_view text, const Inventory& inventory) {
@@ -80,15 +83,16 @@ std::string host_suggestion(std::string_view text, const Inventory& inventory) {
 } // namespace detail
 
 std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag) {
-    auto root = load_toml_file(path, diag);
-    if (!root) return std::nullopt;
+    const auto doc = detail::Document::load(path, diag);
+    if (!doc) return std::nullopt;
     const std::size_t errors_before = diag.error_count();
     RuleSet rules;
     rules.file = path;
-    TomlSection top{*root, "the top level", rules.file, diag};
+    const FileName file{path}; // shared by every position of the rules
+    const detail::Section top{*doc, doc->root(), "the top level", file, diag};
     top.allow_only({"hypervisor", "guest", "rule"});
-    if (!detail::load_inventory(*root, rules.file, rules.inventory, diag)) return std::nullopt;
-    detail::load_rows(*root, rules.file, rules.inventory, rules.rows, diag);
+    if (!detail::load_inventory(top, rules.inventory)) return std::nullopt;
+    detail::load_rows(top, rules.inventory, rules.rows);
     if (diag.error_count() > errors_before) return std::nullopt;
     for (auto& row : rules.rows) row.effective = effective_flow(row, rules.inventory);
     return rules;

@@ -3,36 +3,39 @@
 // part of the compiler's interface.
 #pragma once
 
-#include "common/toml_util.hpp"
+#include "fwcompile/load_section.hpp"
 #include "fwcompile/model.hpp"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 #include <vector>
 
 namespace phx::fw::detail {
 
-// A key whose value may be a string, an integer, or an array of those; each
-// item comes back as text with its own position. Reports wrong types.
-[[nodiscard]] std::optional<std::vector<Located>>
-scalar_list(const toml::table& table, std::string_view key, const TomlSection& section);
+// A key whose value may be a string, an integer, or an array of those: its
+// items (one for a single value), every one checked to be a string or an
+// integer (Section::scalar reads them). Reports an empty list or the first
+// item of another type, and returns nullopt then. Not written: no items,
+// and the caller's default applies.
+[[nodiscard]] std::optional<std::span<const Node>> scalar_list(const Section& section,
+                                                               std::string_view key);
 
 // The same for a key that takes exactly one string or integer.
-[[nodiscard]] std::optional<Located> scalar(const toml::table& table, std::string_view key,
-                                            const TomlSection& section, bool required);
+[[nodiscard]] std::optional<Scalar> scalar(const Section& section, std::string_view key,
+                                           bool required);
 
 // Lower-case copy, for keywords written in any case ("IN", "Accept").
 [[nodiscard]] std::string lower(std::string_view text);
+// Whether `text` is `word` (written in lower case) in any case.
+[[nodiscard]] bool is_word(std::string_view text, std::string_view word);
 
-// Reads [hypervisor] and [[guest]]; false when anything was wrong.
-bool load_inventory(const toml::table& root, const std::string& file, Inventory& inventory,
-                    Diagnostics& diag);
+// Reads [hypervisor] and [[guest]] of the top level; false when anything was wrong.
+bool load_inventory(const Section& top, Inventory& inventory);
 
 // Reads every [[rule]]; rows with errors are reported and left out.
-void load_rows(const toml::table& root, const std::string& file, const Inventory& inventory,
-               std::vector<Row>& rows, Diagnostics& diag);
+void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows);
 
 // " (did you mean 'nginx'?)" among the hosts' names and ids, or "".
 [[nodiscard]] std::string host_suggestion(std::string_view text, const Inventory& inventory);

@@ -33,7 +33,7 @@ bool valid_interface_name(std::string_view name) {
     return true;
 }
 
-std::optional<std::string> read_name(const TomlSection& s, bool required) {
+std::optional<std::string> read_name(const Section& s, bool required) {
     auto name = s.string("name", required);
     if (!name) return std::nullopt;
     if (!valid_host_name(name->value) || name->value == "any" || name->value == "global") {
@@ -43,10 +43,10 @@ std::optional<std::string> read_name(const TomlSection& s, bool required) {
                                    name->value));
         return std::nullopt;
     }
-    return name->value;
+    return std::string{name->value};
 }
 
-std::optional<IpAddress> read_address(const TomlSection& s) {
+std::optional<IpAddress> read_address(const Section& s) {
     auto text = s.string("address", true);
     if (!text) return std::nullopt;
     auto address = IpAddress::parse(text->value);
@@ -54,7 +54,7 @@ std::optional<IpAddress> read_address(const TomlSection& s) {
     return address;
 }
 
-std::optional<HostKind> read_kind(const TomlSection& s) {
+std::optional<HostKind> read_kind(const Section& s) {
     auto text = s.string("kind", true);
     if (!text) return std::nullopt;
     const std::string kind = lower(text->value);
@@ -66,7 +66,7 @@ std::optional<HostKind> read_kind(const TomlSection& s) {
     return std::nullopt;
 }
 
-bool load_hypervisor(const TomlSection& s, Inventory& inventory) {
+bool load_hypervisor(const Section& s, Inventory& inventory) {
     s.allow_only({"name", "address", "network", "bridge"});
     Host host{"hypervisor", std::nullopt, HostKind::hypervisor, {}, s.pos()};
     if (s.has("name")) {
@@ -92,12 +92,12 @@ bool load_hypervisor(const TomlSection& s, Inventory& inventory) {
         return false;
     }
     inventory.network = *cidr;
-    inventory.bridge = bridge->value;
-    inventory.hosts.push_back(std::move(host));
+    inventory.bridge = std::string{bridge->value};
+    inventory.add(std::move(host));
     return true;
 }
 
-std::optional<Host> load_guest(const TomlSection& s) {
+std::optional<Host> load_guest(const Section& s) {
     s.allow_only({"id", "kind", "name", "address"});
     auto id = s.integer("id", kMinGuestId, kMaxGuestId);
     if (!s.has("id")) s.diag().error(s.pos(), fmt::format("{} needs 'id'", s.name()));
@@ -121,45 +121,52 @@ std::optional<Clash> clash(const Host& guest, const Host& other) {
     return std::nullopt;
 }
 
-// A guest whose name, id or address another host already has.
-bool check_unique(const TomlSection& s, const Host& guest, const Inventory& inventory) {
-    for (const auto& other : inventory.hosts) {
-        auto c = clash(guest, other);
-        if (!c) continue;
-        s.diag().error(s.pos_of(c->key), fmt::format("{} is already used by the host at {}",
-                                                     c->what, other.at.to_string()));
-        return false;
-    }
-    return true;
+// A guest whose name, id or address another host already has: the first
+// such host in inventory order is named.
+bool check_unique(const Section& s, const Host& guest, const Inventory& inventory) {
+    std::optional<HostIndex> first;
+    for (const auto found : {inventory.find_by_name(guest.name),
+                             guest.id ? inventory.find_by_id(*guest.id) : std::nullopt,
+                             inventory.find_by_address(guest.address)})
+        if (found && (!first || *found < *first)) first = found;
+    if (!first) return true;
+    const Host& other = inventory.hosts[*first];
+    const auto c = clash(guest, other);
+    s.diag().error(s.pos_of(c->key), fmt::format("{} is already used by the host at {}", c->what,
+                                                 other.at.to_string()));
+    return false;
 }
 
 } // namespace
 
-bool load_inventory(const toml::table& root, const std::string& file, Inventory& inventory,
-                    Diagnostics& diag) {
-    TomlSection top{root, "the top level", file, diag};
-    const auto* hypervisor = top.table("hypervisor");
+bool load_inventory(const Section& top, Inventory& inventory) {
+    const Node* hypervisor = top.table("hypervisor");
     if (!hypervisor) {
-        if (!top.has("hypervisor")) diag.error({file}, "the rules file needs a [hypervisor] table");
+        if (!top.has("hypervisor"))
+            top.diag().error({top.file()}, "the rules file needs a [hypervisor] table");
         return false;
     }
-    if (!load_hypervisor({*hypervisor, "[hypervisor]", file, diag}, inventory)) return false;
-    const auto* guests = top.array("guest");
+    const Document& doc = top.doc();
+    if (!load_hypervisor({doc, *hypervisor, "[hypervisor]", top.file(), top.diag()}, inventory))
+        return false;
+    const Node* guests = top.array("guest");
     bool ok = top.has("guest") == (guests != nullptr);
-    for (std::size_t i = 0; guests && i < guests->size(); ++i) {
-        const auto* table = (*guests)[i].as_table();
-        if (!table) {
-            diag.error(position(file, (*guests)[i].source()), "each [[guest]] must be a table");
+    if (!guests) return ok;
+    std::size_t i = 0;
+    for (const Node& table : doc.items(*guests)) {
+        ++i;
+        if (table.kind != NodeKind::table) {
+            top.diag().error(top.at(table), "each [[guest]] must be a table");
             ok = false;
             continue;
         }
-        TomlSection s{*table, fmt::format("[[guest]] #{}", i + 1), file, diag};
+        const Section s{doc, table, "[[guest]]", top.file(), top.diag(), i};
         auto guest = load_guest(s);
         if (!guest || !check_unique(s, *guest, inventory)) {
             ok = false;
             continue;
         }
-        inventory.hosts.push_back(std::move(*guest));
+        inventory.add(std::move(*guest));
     }
     return ok;
 }

@@ -29,16 +29,14 @@ std::string word_list(Words<E> words) {
 
 // A keyword value such as direction = "in"; case does not matter.
 template <typename E>
-std::optional<E> keyword(const TomlSection& s, std::string_view key, Words<E> words,
-                         bool required) {
+std::optional<E> keyword(const Section& s, std::string_view key, Words<E> words, bool required) {
     auto text = s.string(key, required);
     if (!text) return std::nullopt;
+    for (const auto& [candidate, value] : words)
+        if (is_word(text->value, candidate)) return value;
     const std::string word = lower(text->value);
     std::vector<std::string_view> candidates;
-    for (const auto& [candidate, value] : words) {
-        if (candidate == word) return value;
-        candidates.push_back(candidate);
-    }
+    for (const auto& [candidate, value] : words) candidates.push_back(candidate);
     s.diag().error(text->at, fmt::format("{} must be {}, not '{}'{}", key, word_list(words),
                                          text->value, did_you_mean(word, candidates)));
     return std::nullopt;
@@ -49,10 +47,11 @@ bool looks_like_address(std::string_view text) {
     return text.find_first_not_of("0123456789abcdefABCDEF.:/-") == std::string_view::npos;
 }
 
-std::optional<Address> parse_address(const Located& item, const Inventory& inventory,
+std::optional<Address> parse_address(const Scalar& item, const Inventory& inventory,
                                      Diagnostics& diag) {
     if (auto host = inventory.find(item.value))
-        return Address{Cidr::host(inventory.hosts[*host].address), host, item.at, item.value};
+        return Address{Cidr::host(inventory.hosts[*host].address), host, item.at,
+                       std::string{item.value}};
     if (auto cidr = Cidr::parse(item.value)) {
         if (cidr->prefix == 0) {
             // Every address of one family: "any" says it, for both families.
@@ -62,7 +61,7 @@ std::optional<Address> parse_address(const Located& item, const Inventory& inven
         }
         std::optional<HostIndex> host;
         if (cidr->is_host()) host = inventory.find_by_address(cidr->address);
-        return Address{*cidr, host, item.at, item.value};
+        return Address{*cidr, host, item.at, std::string{item.value}};
     }
     if (looks_like_address(item.value))
         diag.error(item.at, fmt::format("'{}' is not a valid IP address or CIDR", item.value));
@@ -72,14 +71,16 @@ std::optional<Address> parse_address(const Located& item, const Inventory& inven
     return std::nullopt;
 }
 
-bool read_addresses(const toml::table& table, std::string_view key, const TomlSection& s,
-                    const Inventory& inventory, AddressList& out) {
-    auto items = scalar_list(table, key, s);
+bool read_addresses(const Section& s, std::string_view key, const Inventory& inventory,
+                    AddressList& out) {
+    auto items = scalar_list(s, key);
     if (!items) return false;
-    if (items->size() == 1 && lower(items->front().value) == "any") return true;
+    if (items->size() == 1 && is_word(s.doc().text(items->front()), "any")) return true;
     bool ok = true;
-    for (const auto& item : *items) {
-        if (lower(item.value) == "any") {
+    out.items.reserve(items->size());
+    for (const auto& node : *items) {
+        const Scalar item = s.scalar(node);
+        if (is_word(item.value, "any")) {
             s.diag().error(item.at, "'any' cannot be combined with other addresses");
             ok = false;
         } else if (auto address = parse_address(item, inventory, s.diag())) {
@@ -91,12 +92,15 @@ bool read_addresses(const toml::table& table, std::string_view key, const TomlSe
     return ok;
 }
 
-bool read_ports(const toml::table& table, const TomlSection& s, PortList& out) {
-    auto items = scalar_list(table, "ports", s);
+bool read_ports(const Section& s, PortList& out) {
+    auto items = scalar_list(s, "ports");
     if (!items) return false;
-    if (items->size() == 1 && lower(items->front().value) == "any") return true;
+    if (items->size() == 1 && is_word(s.doc().text(items->front()), "any")) return true;
     bool ok = true;
-    for (const auto& item : *items) {
+    out.ranges.reserve(items->size());
+    out.at.reserve(items->size());
+    for (const auto& node : *items) {
+        const Scalar item = s.scalar(node);
         auto range = PortRange::parse(item.value);
         if (!range) {
             s.diag().error(
@@ -111,11 +115,10 @@ bool read_ports(const toml::table& table, const TomlSection& s, PortList& out) {
     return ok;
 }
 
-bool read_scope(const toml::table& table, const TomlSection& s, const Inventory& inventory,
-                Row& row) {
-    auto text = scalar(table, "scope", s, true);
+bool read_scope(const Section& s, const Inventory& inventory, Row& row) {
+    auto text = scalar(s, "scope", true);
     if (!text) return false;
-    if (lower(text->value) == "global") return true;
+    if (is_word(text->value, "global")) return true;
     if (auto host = inventory.find(text->value)) {
         row.scope = host;
         return true;
@@ -127,10 +130,10 @@ bool read_scope(const toml::table& table, const TomlSection& s, const Inventory&
     return false;
 }
 
-bool read_comment(const TomlSection& s, Row& row) {
+bool read_comment(const Section& s, Row& row) {
     auto comment = s.string("comment", true);
     if (!comment) return false;
-    const std::string& text = comment->value;
+    const std::string_view text = comment->value;
     std::string problem;
     if (text.empty())
         problem = "comment is empty; say what the row is for";
@@ -145,7 +148,7 @@ bool read_comment(const TomlSection& s, Row& row) {
         s.diag().error(comment->at, problem);
         return false;
     }
-    row.comment = text;
+    row.comment = std::string{text};
     return true;
 }
 
@@ -156,7 +159,7 @@ const Address* first_address(const Flow& flow) {
 }
 
 // Every address of a row must be of one family: a packet is IPv4 or IPv6.
-bool check_family(const TomlSection& s, const Row& row) {
+bool check_family(const Section& s, const Row& row) {
     const Address* first = first_address(row.written);
     if (!first) return true;
     const IpFamily family = first->cidr.address.family;
@@ -174,7 +177,7 @@ bool check_family(const TomlSection& s, const Row& row) {
     return true;
 }
 
-bool check_protocol(const TomlSection& s, const Row& row) {
+bool check_protocol(const Section& s, const Row& row) {
     const Protocol p = row.written.protocol;
     if (!row.written.ports.any() && p != Protocol::tcp && p != Protocol::udp) {
         s.diag().error(
@@ -194,14 +197,14 @@ bool check_protocol(const TomlSection& s, const Row& row) {
     return true;
 }
 
-void record_positions(const TomlSection& s, Row& row) {
+void record_positions(const Section& s, Row& row) {
     row.pos = {s.pos_of("scope"),  s.pos_of("direction"),   s.pos_of("action"),
                s.pos_of("source"), s.pos_of("destination"), s.pos_of("protocol"),
                s.pos_of("ports"),  s.pos_of("comment")};
 }
 
 // direction, action and protocol; false when one is missing or wrong.
-bool read_keywords(const TomlSection& s, Row& row) {
+bool read_keywords(const Section& s, Row& row) {
     const auto direction =
         keyword<Direction>(s, "direction", {{"in", Direction::in}, {"out", Direction::out}}, true);
     const auto action = keyword<Action>(
@@ -220,42 +223,42 @@ bool read_keywords(const TomlSection& s, Row& row) {
     return direction && action && (protocol || !s.has("protocol"));
 }
 
-std::optional<Row> load_row(const toml::table& table, const TomlSection& s,
-                            const Inventory& inventory) {
+// Fills `row` (a fresh one); false when the row has errors.
+bool load_row(const Section& s, const Inventory& inventory, Row& row) {
     const std::size_t errors_before = s.diag().error_count();
     s.allow_only(
         {"scope", "direction", "action", "source", "destination", "protocol", "ports", "comment"});
     // A misspelt key ("protocal") would make the checks across keys report
     // follow-on errors about its default; the misspelling is the one to fix.
     const bool misspelt_key = s.diag().error_count() > errors_before;
-    Row row;
     row.at = s.pos();
     record_positions(s, row);
-    bool ok = read_scope(table, s, inventory, row);
+    bool ok = read_scope(s, inventory, row);
     ok = read_keywords(s, row) && ok;
-    ok = read_addresses(table, "source", s, inventory, row.written.source) && ok;
-    ok = read_addresses(table, "destination", s, inventory, row.written.destination) && ok;
-    ok = read_ports(table, s, row.written.ports) && ok;
+    ok = read_addresses(s, "source", inventory, row.written.source) && ok;
+    ok = read_addresses(s, "destination", inventory, row.written.destination) && ok;
+    ok = read_ports(s, row.written.ports) && ok;
     ok = read_comment(s, row) && ok;
-    if (!ok || misspelt_key || !check_family(s, row) || !check_protocol(s, row))
-        return std::nullopt;
-    return row;
+    return ok && !misspelt_key && check_family(s, row) && check_protocol(s, row);
 }
 
 } // namespace
 
-void load_rows(const toml::table& root, const std::string& file, const Inventory& inventory,
-               std::vector<Row>& rows, Diagnostics& diag) {
-    TomlSection top{root, "the top level", file, diag};
-    const auto* array = top.array("rule");
-    for (std::size_t i = 0; array && i < array->size(); ++i) {
-        const auto* table = (*array)[i].as_table();
-        if (!table) {
-            diag.error(position(file, (*array)[i].source()), "each [[rule]] must be a table");
+void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows) {
+    const Node* array = top.array("rule");
+    if (!array) return;
+    const Document& doc = top.doc();
+    rows.reserve(array->size);
+    std::size_t i = 0;
+    for (const Node& table : doc.items(*array)) {
+        ++i;
+        if (table.kind != NodeKind::table) {
+            top.diag().error(top.at(table), "each [[rule]] must be a table");
             continue;
         }
-        TomlSection s{*table, fmt::format("[[rule]] #{}", i + 1), file, diag};
-        if (auto row = load_row(*table, s, inventory)) rows.push_back(std::move(*row));
+        const Section s{doc, table, "[[rule]]", top.file(), top.diag(), i};
+        // Built in place: a row is large, and most rows are fine.
+        if (!load_row(s, inventory, rows.emplace_back())) rows.pop_back();
     }
 }
 

@@ -95,14 +95,18 @@ ir::OriginId origin_of(const Row& row, const RuleSet& rules) {
     return static_cast<ir::OriginId>(&row - rules.rows.data()) + 1;
 }
 
-Flow flow_at(const Row& row, const LowerContext& ctx) {
-    Flow flow = *row.effective;
+const Flow& flow_at(const Row& row, const LowerContext& ctx, Flow& scratch) {
+    const Flow& flow = *row.effective;
     const auto implied = [&](const AddressList& list) {
         return list.items.size() == 1 && list.items[0].from_scope && list.items[0].host == ctx.self;
     };
-    if (ctx.hook == ir::Hook::input && implied(flow.destination)) flow.destination.items.clear();
-    if (ctx.hook == ir::Hook::output && implied(flow.source)) flow.source.items.clear();
-    return flow;
+    const bool no_destination = ctx.hook == ir::Hook::input && implied(flow.destination);
+    const bool no_source = ctx.hook == ir::Hook::output && implied(flow.source);
+    if (!no_destination && !no_source) return flow;
+    scratch = flow;
+    if (no_destination) scratch.destination.items.clear();
+    if (no_source) scratch.source.items.clear();
+    return scratch;
 }
 
 } // namespace detail

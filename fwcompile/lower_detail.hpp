@@ -5,6 +5,7 @@
 #include "fwcompile/ir.hpp"
 #include "fwcompile/model.hpp"
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,10 @@ struct LowerContext {
 };
 
 // The row's flow as this chain matches it: a side the scope pinned to the
-// chain's own host (see Address::from_scope) is implied by the hook.
-[[nodiscard]] Flow flow_at(const Row& row, const LowerContext& ctx);
+// chain's own host (see Address::from_scope) is implied by the hook. That
+// is the row's own flow unless such a side is left out; only then is it
+// copied, into `scratch`, so most rows cost no copy at all.
+[[nodiscard]] const Flow& flow_at(const Row& row, const LowerContext& ctx, Flow& scratch);
 
 [[nodiscard]] ir::OriginId origin_of(const Row& row, const RuleSet& rules);
 
@@ -29,11 +32,22 @@ struct LowerContext {
 void lower_rows(const std::vector<const Row*>& rows, ir::Chain& chain, LowerContext& ctx);
 
 // The concatenated key a flow's set elements use: addresses when the flow
-// has a family, then the protocol when it has one, then the port.
-[[nodiscard]] std::vector<ir::Field> key_fields(const Flow& flow);
+// has a family, then the protocol when it has one, then the port. Kept in
+// place (it is worked out for every row) and made a vector for the IR.
+struct KeyShape {
+    std::array<ir::Field, 4> fields{};
+    std::size_t size = 0;
 
-// One element per combination of the flow's sources, destinations and ports.
-void add_elements(const Flow& flow, const std::vector<ir::Field>& key, const std::string& comment,
+    [[nodiscard]] std::vector<ir::Field> vector() const {
+        return {fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(size)};
+    }
+    friend bool operator==(const KeyShape&, const KeyShape&) = default;
+};
+[[nodiscard]] KeyShape key_fields(const Flow& flow);
+
+// One element per combination of the flow's sources, destinations and ports,
+// the last field varying fastest.
+void add_elements(const Flow& flow, const KeyShape& key, const std::string& comment,
                   ir::OriginId origin, std::vector<ir::Element>& out);
 
 // Elements split into what the kernel can hold: single values go to one

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <set>
 
 namespace phx::fw::detail {
 namespace {
@@ -60,11 +59,15 @@ std::string file_name(const std::string& path) {
 // The comment of a set lookup: the row's own when it holds one row's
 // elements, else which rows it gathers (each element keeps its row's comment).
 std::string set_rule_comment(const std::vector<ir::Element>& elements, const LowerContext& ctx) {
-    std::set<ir::OriginId> origins;
-    for (const auto& e : elements) origins.insert(e.origin);
-    const Row& first = ctx.rules.rows[*origins.begin() - 1];
+    std::vector<ir::OriginId> origins;
+    origins.reserve(elements.size());
+    for (const auto& e : elements) origins.push_back(e.origin);
+    // Elements are made row by row, so this is almost always sorted already.
+    if (!std::is_sorted(origins.begin(), origins.end())) std::sort(origins.begin(), origins.end());
+    origins.erase(std::unique(origins.begin(), origins.end()), origins.end());
+    const Row& first = ctx.rules.rows[origins.front() - 1];
     if (origins.size() == 1) return first.comment;
-    const Row& last = ctx.rules.rows[*origins.rbegin() - 1];
+    const Row& last = ctx.rules.rows[origins.back() - 1];
     std::string comment = fmt::format("{} accept rows, {}:{}-{}", origins.size(),
                                       file_name(ctx.rules.file), first.at.line, last.at.line);
     if (comment.size() > kMaxCommentBytes)
@@ -74,23 +77,23 @@ std::string set_rule_comment(const std::vector<ir::Element>& elements, const Low
 }
 
 // A set holding `elements` and the rule that looks packets up in it.
-void add_set_rule(const std::vector<ir::Field>& key, std::vector<ir::Element> elements,
-                  bool interval, const std::vector<ir::Match>& prefix, ir::Verdict verdict,
-                  ir::Chain& chain, LowerContext& ctx) {
+void add_set_rule(const KeyShape& key, std::vector<ir::Element> elements, bool interval,
+                  const std::vector<ir::Match>& prefix, ir::Verdict verdict, ir::Chain& chain,
+                  LowerContext& ctx) {
     ir::Set set;
     set.name = fmt::format("{}_{}", ctx.chain, ++ctx.sets_made);
-    for (const auto field : key) set.key.push_back(ir::info(field).type);
+    for (const auto field : key.vector()) set.key.push_back(ir::info(field).type);
     set.interval = interval;
     set.counter = true;
     set.origin = elements.front().origin;
     ir::Rule rule{prefix, verdict, true, {}, set_rule_comment(elements, ctx), set.origin, {}};
-    rule.matches.push_back(ir::SetMatch{key, set.name});
+    rule.matches.push_back(ir::SetMatch{key.vector(), set.name});
     set.elements = std::move(elements);
     ctx.table.sets.push_back(std::move(set));
     chain.rules.push_back(std::move(rule));
 }
 
-void add_set_rules(const std::vector<ir::Field>& key, std::vector<ir::Element> elements,
+void add_set_rules(const KeyShape& key, std::vector<ir::Element> elements,
                    const std::vector<ir::Match>& prefix, ir::Verdict verdict, ir::Chain& chain,
                    LowerContext& ctx) {
     ElementGroups groups = group_elements(std::move(elements));
@@ -118,18 +121,22 @@ void lower_row_with_lists(const Row& row, const Flow& flow, ir::Chain& chain, Lo
 // shape. Rows whose key would have fewer than two fields (no addresses, no
 // port) stay plain rules; the kernel only concatenates two or more.
 void lower_accept_run(const std::vector<const Row*>& run, ir::Chain& chain, LowerContext& ctx) {
-    std::vector<std::pair<std::vector<ir::Field>, std::vector<ir::Element>>> shapes;
+    std::vector<std::pair<KeyShape, std::vector<ir::Element>>> shapes;
     std::vector<ir::Rule> plain;
+    Flow scratch;
     for (const Row* row : run) {
-        const Flow flow = flow_at(*row, ctx);
-        auto key = key_fields(flow);
-        if (key.size() < 2) {
+        const Flow& flow = flow_at(*row, ctx, scratch);
+        const KeyShape key = key_fields(flow);
+        if (key.size < 2) {
             plain.push_back(plain_rule(*row, flow, ctx));
             continue;
         }
         auto shape = std::find_if(shapes.begin(), shapes.end(),
                                   [&](const auto& s) { return s.first == key; });
-        if (shape == shapes.end()) shape = shapes.insert(shapes.end(), {key, {}});
+        if (shape == shapes.end()) {
+            shape = shapes.insert(shapes.end(), {key, {}});
+            shape->second.reserve(run.size()); // at least an element a row, mostly one
+        }
         add_elements(flow, key, row->comment, origin_of(*row, ctx.rules), shape->second);
     }
     for (auto& [key, elements] : shapes)
@@ -137,30 +144,99 @@ void lower_accept_run(const std::vector<const Row*>& run, ir::Chain& chain, Lowe
     for (auto& rule : plain) chain.rules.push_back(std::move(rule));
 }
 
+// Whether some packet could match both flows as a chain matches them: a
+// "yes" when unsure is safe (the row then stays behind the other).
+bool share_packets(const Flow& a, const Flow& b) {
+    if (a.protocol != Protocol::any && b.protocol != Protocol::any && a.protocol != b.protocol)
+        return false;
+    const auto ports_meet = [](const PortList& x, const PortList& y) {
+        if (x.any() || y.any()) return true;
+        return std::any_of(x.ranges.begin(), x.ranges.end(), [&](const PortRange& p) {
+            return std::any_of(y.ranges.begin(), y.ranges.end(), [&](const PortRange& q) {
+                return p.first <= q.last && q.first <= p.last;
+            });
+        });
+    };
+    if (!ports_meet(a.ports, b.ports)) return false; // the cheapest test first
+    const auto fa = a.family();
+    const auto fb = b.family();
+    if (fa && fb && *fa != *fb) return false;
+    const auto addresses_meet = [](const AddressList& x, const AddressList& y) {
+        if (x.any() || y.any()) return true;
+        return std::any_of(x.items.begin(), x.items.end(), [&](const Address& p) {
+            return std::any_of(y.items.begin(), y.items.end(),
+                               [&](const Address& q) { return p.cidr.overlaps(q.cidr); });
+        });
+    };
+    return addresses_meet(a.source, b.source) && addresses_meet(a.destination, b.destination);
+}
+
+// How far back an accept row looks for a drop or reject row it shares
+// packets with. A policy with thousands of those would otherwise compare
+// every accept row with all of them; one that looks no further just stays
+// behind the rows it did not check, which is always correct.
+constexpr std::size_t kHoistLimit = 64;
+
+// The chain's rows as lowered: runs of accept rows, each but the first after
+// one drop or reject row. Rows keep their order, except that an accept row
+// joins the run after the last drop or reject row before it with which it
+// shares a packet: it moves up past rows it shares no packet with, which
+// changes no verdict (a packet it matches meets no row on the way that would
+// decide otherwise), and so rows that do not conflict share one run, one
+// set lookup per key shape, however many drop rows the policy has.
+struct Segments {
+    std::vector<std::vector<const Row*>> runs{{}}; // runs[k] follows denies[k - 1]
+    std::vector<const Row*> denies;
+    std::vector<Flow> deny_flows; // as the chain matches them
+};
+
+Segments segment(const std::vector<const Row*>& rows, const LowerContext& ctx) {
+    Segments out;
+    Flow scratch;
+    for (const Row* row : rows) {
+        const Flow& flow = flow_at(*row, ctx, scratch);
+        if (row->action != Action::accept) {
+            out.denies.push_back(row);
+            out.deny_flows.push_back(flow);
+            out.runs.emplace_back();
+            continue;
+        }
+        std::size_t run = out.denies.size();
+        const std::size_t stop = run > kHoistLimit ? run - kHoistLimit : 0;
+        while (run > stop && !share_packets(out.deny_flows[run - 1], flow)) --run;
+        out.runs[run].push_back(row);
+    }
+    return out;
+}
+
+// A single accept row with single values is a plain rule, like a drop row.
+void lower_run(const std::vector<const Row*>& run, ir::Chain& chain, LowerContext& ctx) {
+    if (run.empty()) return;
+    Flow scratch;
+    const Flow& first = flow_at(*run.front(), ctx, scratch);
+    if (run.size() == 1 && single_valued(first))
+        chain.rules.push_back(plain_rule(*run.front(), first, ctx));
+    else
+        lower_accept_run(run, chain, ctx);
+}
+
+void lower_deny(const Row& row, ir::Chain& chain, LowerContext& ctx) {
+    Flow scratch;
+    const Flow& flow = flow_at(row, ctx, scratch);
+    if (single_valued(flow))
+        chain.rules.push_back(plain_rule(row, flow, ctx));
+    else
+        lower_row_with_lists(row, flow, chain, ctx);
+}
+
 } // namespace
 
 void lower_rows(const std::vector<const Row*>& rows, ir::Chain& chain, LowerContext& ctx) {
-    std::size_t i = 0;
-    while (i < rows.size()) {
-        const Row& row = *rows[i];
-        const Flow flow = flow_at(row, ctx);
-        if (row.action != Action::accept) {
-            if (single_valued(flow))
-                chain.rules.push_back(plain_rule(row, flow, ctx));
-            else
-                lower_row_with_lists(row, flow, chain, ctx);
-            ++i;
-            continue;
-        }
-        std::size_t end = i;
-        while (end < rows.size() && rows[end]->action == Action::accept) ++end;
-        if (end - i == 1 && single_valued(flow))
-            chain.rules.push_back(plain_rule(row, flow, ctx));
-        else
-            lower_accept_run({rows.begin() + static_cast<std::ptrdiff_t>(i),
-                              rows.begin() + static_cast<std::ptrdiff_t>(end)},
-                             chain, ctx);
-        i = end;
+    const Segments segments = segment(rows, ctx);
+    lower_run(segments.runs.front(), chain, ctx);
+    for (std::size_t k = 0; k < segments.denies.size(); ++k) {
+        lower_deny(*segments.denies[k], chain, ctx);
+        lower_run(segments.runs[k + 1], chain, ctx);
     }
 }
 

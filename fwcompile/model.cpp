@@ -2,27 +2,72 @@
 // Look-ups in the inventory and names of the rule vocabulary.
 #include "fwcompile/model.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <netinet/in.h>
 
 namespace phx::fw {
 
-std::optional<HostIndex> Inventory::find_by_address(const IpAddress& a) const {
-    for (std::size_t i = 0; i < hosts.size(); ++i)
-        if (hosts[i].address == a) return static_cast<HostIndex>(i);
+namespace {
+
+std::size_t name_hash(std::string_view name) {
+    return std::hash<std::string_view>{}(name);
+}
+
+// Proxmox ids are consecutive numbers: mixed, they spread over the table.
+std::size_t id_hash(std::uint32_t id) {
+    return static_cast<std::size_t>(id * 0x9E3779B97F4A7C15ull >> 16);
+}
+
+std::size_t address_hash(const IpAddress& a) {
+    const std::string_view bytes{reinterpret_cast<const char*>(a.bytes.data()), a.size()};
+    return std::hash<std::string_view>{}(bytes);
+}
+
+} // namespace
+
+void Inventory::Index::insert(std::size_t hash, HostIndex host) {
+    if (2 * (used_ + 1) > slots_.size()) {
+        std::vector<Slot> old(std::max<std::size_t>(16, 2 * slots_.size()));
+        old.swap(slots_);
+        used_ = 0;
+        for (const Slot& slot : old)
+            if (slot.host) insert(slot.hash, *slot.host);
+    }
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = hash & mask;
+    while (slots_[i].host) i = (i + 1) & mask;
+    slots_[i] = {hash, host};
+    ++used_;
+}
+
+template <typename Matches>
+std::optional<HostIndex> Inventory::Index::find(std::size_t hash, Matches matches) const {
+    if (slots_.empty()) return std::nullopt;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask; slots_[i].host; i = (i + 1) & mask)
+        if (slots_[i].hash == hash && matches(*slots_[i].host)) return slots_[i].host;
     return std::nullopt;
+}
+
+void Inventory::add(Host host) {
+    const auto index = static_cast<HostIndex>(hosts.size());
+    by_name_.insert(name_hash(host.name), index);
+    if (host.id) by_id_.insert(id_hash(*host.id), index);
+    by_address_.insert(address_hash(host.address), index);
+    hosts.push_back(std::move(host));
+}
+
+std::optional<HostIndex> Inventory::find_by_address(const IpAddress& a) const {
+    return by_address_.find(address_hash(a), [&](HostIndex h) { return hosts[h].address == a; });
 }
 
 std::optional<HostIndex> Inventory::find_by_name(std::string_view name) const {
-    for (std::size_t i = 0; i < hosts.size(); ++i)
-        if (hosts[i].name == name) return static_cast<HostIndex>(i);
-    return std::nullopt;
+    return by_name_.find(name_hash(name), [&](HostIndex h) { return hosts[h].name == name; });
 }
 
 std::optional<HostIndex> Inventory::find_by_id(std::uint32_t id) const {
-    for (std::size_t i = 0; i < hosts.size(); ++i)
-        if (hosts[i].id == id) return static_cast<HostIndex>(i);
-    return std::nullopt;
+    return by_id_.find(id_hash(id), [&](HostIndex h) { return hosts[h].id == id; });
 }
 
 std::optional<HostIndex> Inventory::find(std::string_view reference) const {

@@ -6,6 +6,7 @@
 #include "common/diag.hpp"
 #include "common/net.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,11 +29,16 @@ struct Host {
 using HostIndex = std::uint32_t;
 inline constexpr HostIndex kHypervisor = 0;
 
+// Hosts are added with add(), which also indexes them: rows name hosts by
+// name, id or address, and a large inventory searched linearly for each of
+// them would make loading quadratic.
 struct Inventory {
     std::vector<Host> hosts; // hosts[kHypervisor] is the hypervisor, then the guests
     Cidr network;            // the subnet on the bridge; addresses in it should be hosts
     std::string bridge;
 
+    // Appends the host; its name, id and address must be new (the loader checks).
+    void add(Host host);
     [[nodiscard]] const Host& hypervisor() const { return hosts.at(kHypervisor); }
     [[nodiscard]] std::optional<HostIndex> find_by_address(const IpAddress& a) const;
     [[nodiscard]] std::optional<HostIndex> find_by_name(std::string_view name) const;
@@ -41,6 +47,29 @@ struct Inventory {
     [[nodiscard]] std::optional<HostIndex> find(std::string_view reference) const;
     // "nginx (10.0.0.153)", for messages.
     [[nodiscard]] std::string describe(HostIndex h) const;
+
+private:
+    // Host indices by one key: open addressing, each slot keeping its key's
+    // hash, so a look-up reads the slot array and only the host it finds.
+    // (std::unordered_map would chase a node per step, and hash a string key
+    // again at every step.) Indices, not pointers: copies stay valid.
+    class Index {
+    public:
+        void insert(std::size_t hash, HostIndex host);
+        template <typename Matches>
+        [[nodiscard]] std::optional<HostIndex> find(std::size_t hash, Matches matches) const;
+
+    private:
+        struct Slot {
+            std::size_t hash = 0;
+            std::optional<HostIndex> host;
+        };
+        std::vector<Slot> slots_; // a power of two in size, at most half full
+        std::size_t used_ = 0;
+    };
+    Index by_name_;
+    Index by_id_;
+    Index by_address_;
 };
 
 // The longest comment nftables keeps (NFTNL_UDATA_COMMENT_MAXLEN): rows'
@@ -68,15 +97,17 @@ struct Address {
     bool from_scope = false;
 };
 
-// No entries means "any".
+// No entries means "any". Almost every list holds one entry (or two ports):
+// kept inline, a row's lists cost no allocation, and copying a flow (each
+// row holds two) copies no heap blocks. A large policy has 50,000 rows.
 struct AddressList {
-    std::vector<Address> items;
+    boost::container::small_vector<Address, 1> items;
     [[nodiscard]] bool any() const noexcept { return items.empty(); }
 };
 
 struct PortList {
-    std::vector<PortRange> ranges; // empty: any port
-    std::vector<SourcePos> at;     // one per range
+    boost::container::small_vector<PortRange, 2> ranges; // empty: any port
+    boost::container::small_vector<SourcePos, 2> at;     // one per range
     [[nodiscard]] bool any() const noexcept { return ranges.empty(); }
 };
 

@@ -25,14 +25,16 @@ bool crosses(const Flow& flow, ir::Hook hook, const Target& target, const Invent
     return false;
 }
 
+// One pass over the rows for all chains: a large policy's rows do not fit
+// in the processor's caches, so each extra pass costs a trip to memory.
 std::vector<ChainPlan> place(const RuleSet& rules, const Target& target) {
     std::vector<ChainPlan> plans;
-    for (const ir::Hook hook : target.hooks()) {
-        ChainPlan plan{hook, {}};
-        for (const auto& row : rules.rows)
-            if (row.effective && crosses(*row.effective, hook, target, rules.inventory))
+    for (const ir::Hook hook : target.hooks()) plans.push_back({hook, {}});
+    for (const auto& row : rules.rows) {
+        if (!row.effective) continue;
+        for (auto& plan : plans)
+            if (crosses(*row.effective, plan.hook, target, rules.inventory))
                 plan.rows.push_back(&row);
-        plans.push_back(std::move(plan));
     }
     return plans;
 }

@@ -84,3 +84,28 @@ TEST_CASE("lint: overlapping list entries and addresses that belong to no host")
           "inventory has it\n"
           "rules.toml:31:14: warning: port 79-81 overlaps port 80 earlier in this list\n");
 }
+
+TEST_CASE("lint: an earlier row is found whether it holds the later one by a wider prefix or by "
+          "'any', and the first of several is named") {
+    const auto loaded = load_rows(
+        rule("global", "in", "accept",
+             "source = \"10.0.0.0/24\"\ndestination = \"10.0.0.0/24\"\n") +
+            rule("global", "in", "accept", "source = \"traefik\"\nprotocol = \"udp\"\n") +
+            rule("global", "in", "drop", "source = \"10.0.0.0/16\"\ndestination = \"nginx\"\n") +
+            rule("global", "in", "accept",
+                 "source = \"portainer\"\ndestination = \"nginx\"\nprotocol = \"tcp\"\nports = "
+                 "443\n") +
+            rule("global", "in", "accept",
+                 "source = \"traefik\"\ndestination = [\"192.168.1.1\", \"192.168.1.2\"]\n"
+                 "protocol = \"udp\"\nports = 53\n") +
+            rule("global", "in", "accept", "source = \"fd00::1\"\nprotocol = \"tcp\"\n"),
+        true);
+    // Row 4 is held by row 1 (its /24 holds both ends) and by row 3 (a drop
+    // from the /16 to nginx): the first is named. Row 5 is held by row 2,
+    // whose destination is "any"; row 6, IPv6, by nothing.
+    CHECK(loaded.messages ==
+          "rules.toml:49:1: warning: redundant: the row at rules.toml:25:1 (accept) already "
+          "matches all of its traffic\n"
+          "rules.toml:59:1: warning: redundant: the row at rules.toml:33:1 (accept) already "
+          "matches all of its traffic\n");
+}
