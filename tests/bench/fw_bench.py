@@ -1,0 +1,382 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Firewall benchmark: `phx-fw apply` against `nft -f` and the bare batch.
+
+For generated policies of 1k, 10k and 50k rows (tests/bench/fw_rules_gen.py
+says what they hold), in a network namespace of its own:
+  - `phx-fw apply --rules R`;
+  - `nft -f S`, where S is `phx-fw show --rules R`: the same ruleset as text;
+  - the floor: fw_batch_floor sending the very batch apply sends, built
+    beforehand, so only the kernel's work is left;
+each run in turn, rotating who goes first, several runs each, every run
+starting from a namespace without table inet phx. Reported: median wall
+time (process start to exit, `ip netns exec` included for all three alike),
+the spread, peak RSS, and the ratios. Before the timing, each size is
+checked: the table nft loads from S and the one the floor batch installs
+are both what apply installs (`phx-fw diff` finds no change).
+
+Then the data path: three copies of a small lab (a hypervisor namespace with
+bridge vmbr0 and br_netfilter on, a client guest and a server guest on veth
+ports, as in tests/lab), one with no ruleset, one with a one-row policy
+(the stateful base every phx-fw policy has: conntrack and the fixed rules),
+one with the 50k-row policy. Connects from client to server cross the
+hypervisor's forward chain and are admitted by the policy's last row.
+Connects to the three labs are interleaved one by one, so drift and noise
+from other load hit all alike.
+
+Nothing here touches the calling namespace's ruleset; every namespace is
+named after this process and removed at exit, also on failure."""
+
+import argparse
+import atexit
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import fw_rules_gen  # noqa: E402
+
+PREFIX = f"phxfwb{os.getpid()}-"
+# The data path's client and servers, on different CPUs when there are two.
+CLIENT_CPUS = {0}
+SERVER_CPUS = {1} if os.cpu_count() and os.cpu_count() > 1 else {0}
+GNU_TIME = "/usr/bin/time"
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+_namespaces = []
+_processes = []
+
+
+# --- namespaces and processes -------------------------------------------------
+
+def run(*args, check=True, timeout=300):
+    result = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return result
+
+
+def create_namespace(name):
+    full = PREFIX + name
+    run("ip", "netns", "add", full)
+    _namespaces.append(full)
+    run("ip", "-n", full, "link", "set", "lo", "up")
+    # apply's hypervisor target refuses to load without br_netfilter on.
+    run("ip", "netns", "exec", full, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1",
+        "net.bridge.bridge-nf-call-ip6tables=1")
+    return full
+
+
+@atexit.register
+def clean_up():
+    for proc in _processes:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for ns in reversed(_namespaces):
+        run("ip", "netns", "delete", ns, check=False)
+    _namespaces.clear()
+
+
+def on_signal(signum, _frame):
+    sys.exit(128 + signum)  # runs clean_up
+
+
+def in_ns(ns, *args):
+    return ["ip", "netns", "exec", ns, *args]
+
+
+def timed(cmd):
+    """Runs cmd; (wall seconds, peak RSS in KiB, output). GNU time reads the
+    peak RSS: a child forked from this Python process would count Python's
+    own pages (rusage keeps the maximum from before exec)."""
+    with tempfile.NamedTemporaryFile("r") as rss, tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.run([GNU_TIME, "-f", "%M", "-o", rss.name, *cmd], stdout=out, stderr=subprocess.STDOUT)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{text}")
+        return wall, int(rss.read().split()[-1]), text
+
+
+# --- loading the ruleset --------------------------------------------------------
+
+class Size:
+    def __init__(self, rows, workdir, tools):
+        self.rows = rows
+        self.rules = os.path.join(workdir, f"rules-{rows}.toml")
+        self.nft = os.path.join(workdir, f"rules-{rows}.nft")
+        self.batch = os.path.join(workdir, f"rules-{rows}.batch")
+        with open(self.rules, "w") as f:
+            f.write(fw_rules_gen.generate(rows))
+        with open(self.nft, "w") as f:
+            f.write(run(tools.phx_fw, "show", "--rules", self.rules).stdout)
+        run(tools.floor, "save", self.rules, self.batch)
+        with open(self.nft) as f:  # element lines: a counter and a comment, no verdict
+            self.elements = sum(1 for line in f if re.search(r"counter packets \d+ bytes \d+ comment", line))
+        self.check = timed([tools.phx_fw, "check", "--rules", self.rules])
+        self.check_summary = self.check[2].strip().splitlines()[-1]
+        self.commands = {
+            "phx-fw apply": [tools.phx_fw, "apply", "--rules", self.rules],
+            "nft -f": ["nft", "-f", self.nft],
+            "floor": [tools.floor, "send", self.batch],
+        }
+        self.results = {name: [] for name in self.commands}
+
+
+class Tools:
+    def __init__(self, build_dir):
+        self.phx_fw = os.path.join(build_dir, "fwcompile", "phx-fw")
+        self.floor = os.path.join(build_dir, "tests", "bench", "fw_batch_floor")
+        for path in (self.phx_fw, self.floor):
+            if not os.access(path, os.X_OK):
+                raise RuntimeError(f"{path} is missing: build phx-fw and fw_batch_floor first")
+        if not shutil.which("nft"):
+            raise RuntimeError("nft is missing: apt-get install nftables")
+        if not os.access(GNU_TIME, os.X_OK):
+            raise RuntimeError(f"{GNU_TIME} is missing: apt-get install time")
+
+
+def drop_table(ns):
+    run(*in_ns(ns, "nft", "delete", "table", "inet", "phx"), check=False)
+
+
+def check_same_ruleset(ns, size, tools):
+    """nft -f of show's text and the floor's batch install what apply would."""
+    for name in ("nft -f", "floor"):
+        drop_table(ns)
+        run(*in_ns(ns, *size.commands[name]))
+        diff = run(*in_ns(ns, tools.phx_fw, "diff", "--rules", size.rules), check=False)
+        if diff.returncode != 0:
+            raise RuntimeError(f"{name} installed another ruleset than phx-fw apply would for "
+                               f"{size.rows} rows:\n{diff.stdout[:2000]}{diff.stderr}")
+    drop_table(ns)
+
+
+def load_benchmark(sizes, runs, tools):
+    ns = create_namespace("load")
+    for size in sizes:
+        check_same_ruleset(ns, size, tools)
+        names = list(size.commands)
+        for r in range(runs):
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                drop_table(ns)
+                size.results[name].append(timed(in_ns(ns, *size.commands[name])))
+            print(f"{size.rows} rows, run {r + 1}: " + ", ".join(
+                f"{n} {size.results[n][-1][0] * 1000:.0f} ms" for n in names), file=sys.stderr)
+        drop_table(ns)
+
+
+# --- the data path --------------------------------------------------------------
+
+class Lab:
+    """Hypervisor namespace with vmbr0, client and server guests on veth ports."""
+
+    def __init__(self, tag, rules, tools):
+        self.tag = tag
+        self.hv = create_namespace(f"{tag}-hv")
+        self.client = create_namespace(f"{tag}-cl")
+        self.server = create_namespace(f"{tag}-sv")
+        hv = self.hv
+        run("ip", "-n", hv, "link", "add", "vmbr0", "type", "bridge")
+        run("ip", "-n", hv, "addr", "add", f"{fw_rules_gen.HYPERVISOR}/16", "dev", "vmbr0")
+        run("ip", "-n", hv, "link", "set", "vmbr0", "up")
+        for port, (ns, address) in enumerate(((self.client, fw_rules_gen.CLIENT),
+                                              (self.server, fw_rules_gen.SERVER)), start=1):
+            run("ip", "-n", hv, "link", "add", f"v{port}", "type", "veth", "peer", "name", "eth0", "netns", ns)
+            run("ip", "-n", hv, "link", "set", f"v{port}", "master", "vmbr0", "up")
+            run("ip", "-n", ns, "addr", "add", f"{address}/16", "dev", "eth0")
+            run("ip", "-n", ns, "link", "set", "eth0", "up")
+        if rules:
+            run(*in_ns(hv, tools.phx_fw, "apply", "--rules", rules))
+        # The server accepts and closes, in a process of its own, so it never
+        # competes with the measuring loop for Python's interpreter lock.
+        server = (f"import socket\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                  f"s.bind(('{fw_rules_gen.SERVER}', {fw_rules_gen.PROBE_PORT}))\ns.listen(4096)\n"
+                  f"print('ready', flush=True)\nwhile True:\n    s.accept()[0].close()\n")
+        proc = subprocess.Popen(in_ns(self.server, sys.executable, "-c", server), stdout=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: os.sched_setaffinity(0, SERVER_CPUS))
+        _processes.append(proc)
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the server of lab {tag} did not start")
+
+    def sockets(self, count):
+        """TCP sockets created inside the client namespace."""
+        own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        target = os.open(f"/run/netns/{self.client}", os.O_RDONLY)
+        try:
+            if _libc.setns(target, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns")
+            try:
+                return [socket.socket() for _ in range(count)]
+            finally:
+                _libc.setns(own, CLONE_NEWNET)
+        finally:
+            os.close(target)
+            os.close(own)
+
+
+def connect_us(sock):
+    sock.settimeout(2)
+    start = time.perf_counter_ns()
+    sock.connect((fw_rules_gen.SERVER, fw_rules_gen.PROBE_PORT))
+    elapsed = (time.perf_counter_ns() - start) / 1000
+    sock.close()
+    return elapsed
+
+
+def data_path_benchmark(labs, connects):
+    """Median connect latency per lab, the labs interleaved connect by connect.
+    The client runs on one CPU and the servers on the other: a server woken
+    on the client's CPU would preempt it in the middle of some connects and
+    not others, which splits the latencies into two humps."""
+    own_cpus = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, CLIENT_CPUS)
+    try:
+        return measure_connects(labs, connects)
+    finally:
+        os.sched_setaffinity(0, own_cpus)
+
+
+def measure_connects(labs, connects):
+    samples = {lab.tag: [] for lab in labs}
+    batch = 200
+    warm_up = batch
+    done = 0
+    while done < connects + warm_up:
+        pools = {lab.tag: lab.sockets(batch) for lab in labs}
+        for i in range(batch):
+            order = labs if (done + i) % 2 else list(reversed(labs))
+            for lab in order:
+                latency = connect_us(pools[lab.tag][i])
+                if done >= warm_up:
+                    samples[lab.tag].append(latency)
+        done += batch
+    return samples
+
+
+# --- reporting -------------------------------------------------------------------
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def ratio(size, name, other):
+    """The median over runs of name's time over other's in the same run: the
+    three tools of a run are timed back to back, so load that comes and goes
+    on a shared machine weighs on both sides of each ratio alike."""
+    return statistics.median(a[0] / b[0] for a, b in zip(size.results[name], size.results[other]))
+
+
+def report_load(sizes, runs):
+    print(f"\n## Loading the ruleset: median of {runs} runs, wall time from process start to exit "
+          f"(under ip netns exec), table inet phx absent before each run; ratios are medians of "
+          f"the per-run ratios\n")
+    print("| rows | elements | phx-fw apply ms | nft -f ms | floor ms | apply / nft | apply / floor "
+          "| apply MiB | nft MiB | floor MiB | check s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for s in sizes:
+        ms = {n: statistics.median(r[0] for r in s.results[n]) * 1000 for n in s.results}
+        mib = {n: statistics.median(r[1] for r in s.results[n]) / 1024 for n in s.results}
+        print(f"| {s.rows} | {s.elements} | {ms['phx-fw apply']:.1f} | {ms['nft -f']:.1f} | {ms['floor']:.1f} | "
+              f"{ratio(s, 'phx-fw apply', 'nft -f'):.2f}x | {ratio(s, 'phx-fw apply', 'floor'):.2f}x | "
+              f"{mib['phx-fw apply']:.1f} | {mib['nft -f']:.1f} | {mib['floor']:.1f} | {s.check[0]:.2f} |")
+    print("\nSpread (min-max ms) of the runs:")
+    for s in sizes:
+        print(f"  {s.rows:>6} rows: " + "; ".join(
+            f"{n} {min(r[0] for r in s.results[n]) * 1000:.0f}-{max(r[0] for r in s.results[n]) * 1000:.0f}"
+            for n in s.results))
+    print("\n`phx-fw check` (load and lint):")
+    for s in sizes:
+        print(f"  {s.rows:>6} rows: {s.check[0]:.2f} s, {s.check[1] / 1024:.0f} MiB; {s.check_summary}")
+
+
+def report_data_path(samples, connects):
+    print(f"\n## Data path: TCP connect latency through the hypervisor's forward chain, "
+          f"{connects} connects per lab, interleaved\n")
+    print("| ruleset | median us | p10 us | p90 us | median vs none |")
+    print("|---|---:|---:|---:|---:|")
+    base = statistics.median(samples["none"])
+    labels = {"none": "none (no table)", "one": "phx-fw, 1 row", "full": "phx-fw, 50k rows"}
+    for tag, values in samples.items():
+        med = statistics.median(values)
+        print(f"| {labels[tag]} | {med:.1f} | {percentile(values, 0.1):.1f} | {percentile(values, 0.9):.1f} | "
+              f"{med / base:.3f}x |")
+
+
+def verdicts(sizes, samples):
+    by_rows = {s.rows: s for s in sizes}
+
+    checks = []
+    for rows, limit in ((10000, 0.5), (50000, 0.3)):
+        if rows in by_rows:
+            r = ratio(by_rows[rows], "phx-fw apply", "nft -f")
+            checks.append((f"apply at {rows} rows <= {limit}x nft -f", r <= limit, f"{r:.2f}x"))
+    for s in sizes:
+        r = ratio(s, "phx-fw apply", "floor")
+        checks.append((f"apply at {s.rows} rows within 1.5x of the floor", r <= 1.5, f"{r:.2f}x"))
+    largest = sizes[-1]
+    checks.append((f"check at {largest.rows} rows in seconds (< 10 s)", largest.check[0] < 10,
+                   f"{largest.check[0]:.2f} s"))
+    if samples:
+        r = statistics.median(samples["full"]) / statistics.median(samples["none"])
+        checks.append(("connect latency with 50k rows within 10 % of no ruleset", r <= 1.10, f"{r:.3f}x"))
+        r = statistics.median(samples["full"]) / statistics.median(samples["one"])
+        checks.append(("connect latency with 50k rows within 10 % of a 1-row policy", r <= 1.10, f"{r:.3f}x"))
+    print()
+    for what, ok, value in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {what}: {value}")
+    return all(ok for _, ok, _ in checks)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", default=os.path.join(SOURCE, "build", "release"))
+    parser.add_argument("--sizes", default="1000,10000,50000", help="rows per policy, comma-separated")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per tool and size")
+    parser.add_argument("--connects", type=int, default=2000, help="connects per lab in the data path")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("fw_bench.py needs root: it creates network namespaces and loads nf_tables rulesets")
+    if not os.path.isdir("/proc/sys/net/bridge"):
+        run("modprobe", "br_netfilter")
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    tools = Tools(args.build_dir)
+    workdir = tempfile.mkdtemp(prefix="phx-fw-bench-")
+    try:
+        sizes = [Size(int(n), workdir, tools) for n in args.sizes.split(",")]
+        load_benchmark(sizes, args.runs, tools)
+        largest = sizes[-1]
+        one_row = os.path.join(workdir, "one-row.toml")
+        with open(one_row, "w") as f:
+            f.write(fw_rules_gen.generate(1))
+        labs = [Lab("none", None, tools), Lab("one", one_row, tools), Lab("full", largest.rules, tools)]
+        samples = data_path_benchmark(labs, args.connects)
+    finally:
+        clean_up()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"\nphx-fw benchmark on {os.cpu_count()} CPUs, kernel {os.uname().release}, "
+          f"{run('nft', '--version').stdout.strip()}")
+    report_load(sizes, args.runs)
+    report_data_path(samples, args.connects)
+    return 0 if verdicts(sizes, samples) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
