@@ -6,7 +6,8 @@
 phx_unit_test(unit_fw
     SOURCES unit/fw/load_test.cpp unit/fw/check_test.cpp unit/fw/place_test.cpp unit/fw/explain_test.cpp
             unit/fw/lower_test.cpp unit/fw/golden_test.cpp unit/fw/netlink_test.cpp unit/fw/text_diff_test.cpp
-    LIBS phx_fw_netlink)
+            unit/fw/graph_test.cpp unit/fw/zone_test.cpp unit/fw/fidelity_test.cpp
+    LIBS phx_fw_netlink phx_fw_views)
 
 # Sends batches the kernel must refuse, through phx-fw's own netlink code.
 add_executable(fw_fault_probe lab/fw_fault_probe.cpp)
@@ -21,3 +22,12 @@ phx_python_test(fw_cli lab test_fw_cli.py TIMEOUT 60)
 # The lab: the spec's network in namespaces, phx-dnsd on 10.0.0.13:53, both
 # enforcement targets probed flow by flow. Needs phx-dnsd from this build.
 phx_python_test(fw_lab lab test_fw_lab.py TIMEOUT 300)
+
+# apply --confirm and confirm: rollbacks byte for byte and on time, in
+# namespaces of their own with a runtime directory of their own.
+phx_python_test(fw_confirm lab test_fw_confirm.py TIMEOUT 180)
+
+# graph and zone through the binaries: the spec's flows in the DOT, Graphviz
+# renders it to the committed docs/policy.svg, and phx-dnsd serves the
+# reverse zone to dig -x. No privileges needed.
+phx_python_test(fw_graph_zone lab test_fw_graph_zone.py TIMEOUT 120)

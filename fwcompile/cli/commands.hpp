@@ -15,11 +15,16 @@ struct Options {
     std::string rules;                               // --rules
     std::string host;                                // --host; empty: the hypervisor target
     bool dry_run = false;                            // apply --dry-run
+    unsigned confirm_seconds = 0;                    // apply --confirm; 0: no confirmation
     std::string source, destination, protocol, port; // explain
+    std::string domain = "internal.thinkheads.ai";   // zone --domain
+    std::string nameserver;                          // zone --nameserver; "": ns1.<domain>
+    std::string output;                              // zone --output; "": stdout
 };
 
 // Exit codes: 0 success, 1 failure (errors in the rules, refused by the
-// kernel); diff: 0 no change, 1 changes pending, 2 failure.
+// kernel); diff: 0 no change, 1 changes pending, 2 failure; apply --confirm:
+// 0 confirmed, 3 rolled back.
 int check(const Options& o);
 int show(const Options& o);
 int explain(const Options& o);
@@ -27,5 +32,8 @@ int diff(const Options& o);
 int apply(const Options& o);
 int list(const Options& o);
 int flush(const Options& o);
+int confirm(const Options& o);
+int graph(const Options& o);
+int zone(const Options& o);
 
 } // namespace phx::fw::cli

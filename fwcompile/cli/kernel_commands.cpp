@@ -2,7 +2,9 @@
 // The subcommands that talk to nf_tables: diff, apply, list, flush. They
 // touch table inet phx and nothing else.
 #include "fwcompile/cli/commands.hpp"
+#include "fwcompile/cli/confirm_apply.hpp"
 #include "fwcompile/cli/load_target.hpp"
+#include "fwcompile/cli/pending.hpp"
 #include "fwcompile/lower.hpp"
 #include "fwcompile/netlink/apply.hpp"
 #include "fwcompile/netlink/readback.hpp"
@@ -10,6 +12,7 @@
 #include "fwcompile/nft_text.hpp"
 #include "fwcompile/text_diff.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
 
@@ -19,6 +22,27 @@ namespace {
 int report(const netlink::Outcome& outcome) {
     std::fputs(outcome.report.c_str(), outcome.ok ? stdout : stderr);
     return outcome.ok ? 0 : 1;
+}
+
+// While an `apply --confirm` waits, another change would be undone by its
+// rollback or would undo what waits to be confirmed: one change at a time.
+bool blocked_by_pending_apply(const char* command) {
+    const PendingPaths paths = pending_paths();
+    if (!apply_pending(paths)) return false;
+    fmt::print(stderr,
+               "phx-fw: an apply --confirm is waiting for confirmation in this network namespace "
+               "({}): run `phx-fw confirm` to keep it, or let it roll back, before {}. Nothing "
+               "was done.\n",
+               paths.netns, command);
+    return true;
+}
+
+// The kernel hands out hash set elements in an order of its own; sorted by
+// value, two listings of the same table are the same text, as with nft list.
+void sort_elements(ir::Table& table) {
+    for (auto& set : table.sets)
+        std::sort(set.elements.begin(), set.elements.end(),
+                  [](const ir::Element& a, const ir::Element& b) { return a.key < b.key; });
 }
 
 } // namespace
@@ -54,22 +78,31 @@ int apply(const Options& o) {
             return 1;
         }
     }
-    const ir::Table table = lower(loaded->rules, loaded->target);
+    ir::Table table = lower(loaded->rules, loaded->target);
+    if (o.confirm_seconds > 0) {
+        KeeperJob job;
+        job.table = std::move(table);
+        job.what = fmt::format("{} ({})", o.rules, loaded->target_name());
+        return apply_confirmed(o, std::move(job));
+    }
+    if (!o.dry_run && blocked_by_pending_apply("you apply again")) return 1;
     return report(netlink::apply_table(table, o.dry_run));
 }
 
 int list(const Options&) {
     netlink::Socket socket;
-    const auto live = netlink::read_live_table(socket);
+    auto live = netlink::read_live_table(socket);
     if (!live) {
         std::fputs("phx-fw: table inet phx is not loaded\n", stderr);
         return 1;
     }
+    sort_elements(*live);
     std::fputs(to_nft_text(*live).c_str(), stdout);
     return 0;
 }
 
 int flush(const Options&) {
+    if (blocked_by_pending_apply("you flush")) return 1;
     return report(netlink::flush_table());
 }
 

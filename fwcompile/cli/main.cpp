@@ -21,10 +21,30 @@ constexpr const char* kIntro =
 constexpr const char* kFooter =
     "Hosts may be given by name, Proxmox id or address (--host 101, --host nginx, --host "
     "10.0.0.153).\n"
-    "Without --rules: ./rules/phoenix.toml if it exists, else /etc/phoenix/rules.toml.\n"
+    "Without --rules: ./rules/phoenix.toml if it exists, else /etc/phoenix/rules.toml.\n\n"
     "Exit status: 0 success, 1 failure, 2 bad usage or no access to nf_tables;\n"
-    "diff: 0 no change, 1 changes pending, 2 failure.\n"
-    "Example: phx-fw explain nginx traefik tcp 80";
+    "diff: 0 no change, 1 changes pending, 2 failure;\n"
+    "apply --confirm: 0 confirmed, 1 nothing applied (or the rollback failed), 3 rolled back.\n\n"
+    "Environment: PHX_FW_RUNTIME_DIR is where apply --confirm keeps its state (default\n"
+    "/run/phx-fw).\n\n"
+    "Examples:\n"
+    "  phx-fw explain nginx traefik tcp 80\n\n"
+    "  phx-fw apply --confirm 60 (then from a second SSH session: phx-fw confirm)\n\n"
+    "  phx-fw graph | dot -Tsvg > policy.svg\n\n"
+    "  phx-fw zone --output /run/phx-dnsd/0.0.10.in-addr.arpa.zone";
+
+constexpr const char* kConfirmFooter =
+    "With --confirm SECONDS, phx-fw first saves the live table inet phx (chains, sets, elements,\n"
+    "rules, comments and counters) and has the kernel check that it could be put back; if the\n"
+    "table holds anything phx-fw cannot restore exactly, it refuses and applies nothing. Then it\n"
+    "applies the new table and waits. `phx-fw confirm` from any shell in the same network\n"
+    "namespace, or Enter on this terminal, keeps it. Without a confirmation in time the saved\n"
+    "table comes back in one transaction, counters included (when there was none, the new one\n"
+    "is removed); if the ruleset changed meanwhile, phx-fw says so and restores it anyway.\n"
+    "A detached keeper process owns the timer: a hangup, a closed SSH session or a killed\n"
+    "phx-fw does not stop the rollback. Ctrl-C restores the previous table at once. While an\n"
+    "apply waits, apply and flush refuse to run. State and a log live in $PHX_FW_RUNTIME_DIR\n"
+    "(default /run/phx-fw), one set per network namespace.";
 
 CLI::App* command(CLI::App& app, Options& o, const char* name, const char* help) {
     CLI::App* sub = app.add_subcommand(name, help);
@@ -44,6 +64,10 @@ struct Commands {
     CLI::App* apply;
     CLI::App* explain;
     CLI::App* list;
+    CLI::App* flush;
+    CLI::App* confirm;
+    CLI::App* graph;
+    CLI::App* zone;
 };
 
 void add_explain(CLI::App& app, Options& o, Commands& c) {
@@ -56,6 +80,37 @@ void add_explain(CLI::App& app, Options& o, Commands& c) {
         ->required();
     c.explain->add_option("PROTO", o.protocol, "tcp, udp, icmp or icmpv6")->required();
     c.explain->add_option("PORT", o.port, "destination port (tcp and udp)");
+}
+
+void add_views(CLI::App& app, Options& o, Commands& c) {
+    c.graph = command(app, o, "graph",
+                      "Print a Graphviz DOT picture of the hosts and the flows each row admits");
+    c.graph->footer(
+        "Hosts are boxes (name, Proxmox id, address) inside the bridge's network; 'any', CIDRs\n"
+        "and outside addresses are nodes of their own. An edge is a row's flow as its scope\n"
+        "makes it, labelled protocol/port; rows with the same ends, scope and action share one.\n"
+        "The colour tells the rule table (scope), a legend says which; drop and reject rows are\n"
+        "dashed or dotted with a bar head. Render: phx-fw graph | dot -Tsvg > policy.svg");
+    c.zone = command(app, o, "zone",
+                     "Print the reverse DNS zone (PTR records) of the inventory's network");
+    c.zone
+        ->add_option("-d,--domain", o.domain,
+                     "domain of the names the PTR records give (default internal.thinkheads.ai)")
+        ->option_text("DOMAIN");
+    c.zone
+        ->add_option("-n,--nameserver", o.nameserver,
+                     "the zone's name server (SOA and NS); default ns1.DOMAIN")
+        ->option_text("HOST");
+    c.zone
+        ->add_option("-o,--output", o.output,
+                     "write the zone to FILE (atomically: phx-dnsd never reads half of it) "
+                     "instead of stdout")
+        ->option_text("FILE");
+    c.zone->footer(
+        "One PTR record per host, the hypervisor included, to NAME.DOMAIN, in the reverse zone\n"
+        "of the guest network: 10.0.0.0/24 gives 0.0.10.in-addr.arpa. The network must be IPv4\n"
+        "/8, /16 or /24. The SOA serial is a hash of the zone's records, so it changes exactly\n"
+        "when they do. Serve it with: phx-dnsd --zone 0.0.10.in-addr.arpa=FILE");
 }
 
 Commands add_commands(CLI::App& app, Options& o) {
@@ -73,15 +128,28 @@ Commands add_commands(CLI::App& app, Options& o) {
         command(app, o, "apply", "Install the rules as table inet phx in one atomic transaction");
     add_host(c.apply, o,
              "install one host's own input/output chains, for a guest that filters itself");
-    c.apply->add_flag("-n,--dry-run", o.dry_run,
-                      "send the batch without committing it: the kernel checks it all");
+    auto* dry_run = c.apply->add_flag("-n,--dry-run", o.dry_run,
+                                      "send the batch without committing it: the kernel checks "
+                                      "it all");
+    c.apply
+        ->add_option("-c,--confirm", o.confirm_seconds,
+                     "restore the previous table unless `phx-fw confirm` (or Enter) comes within "
+                     "SECONDS")
+        ->option_text("SECONDS")
+        ->check(CLI::Range(1u, 86400u))
+        ->excludes(dry_run);
     c.apply->footer(
-        "The hypervisor target (no --host) needs br_netfilter: phx-fw refuses, and says what to\n"
-        "run, when net.bridge.bridge-nf-call-iptables is off. Any error means nothing was "
-        "applied.");
+        std::string{"The hypervisor target (no --host) needs br_netfilter: phx-fw refuses, and "
+                    "says what to\nrun, when net.bridge.bridge-nf-call-iptables is off. Any error "
+                    "means nothing was applied.\n\n"} +
+        kConfirmFooter);
     add_explain(app, o, c);
     c.list = command(app, o, "list", "Print the live table inet phx with packet and byte counters");
-    command(app, o, "flush", "Remove table inet phx (and nothing else)");
+    c.flush = command(app, o, "flush", "Remove table inet phx (and nothing else)");
+    c.confirm = app.add_subcommand(
+        "confirm", "Keep the table a waiting `apply --confirm` installed in this network namespace");
+    c.confirm->footer("Exit status 1 when no apply is waiting (the last one's outcome is shown).");
+    add_views(app, o, c);
     return c;
 }
 
@@ -93,6 +161,9 @@ int dispatch(const Commands& c, const Options& o) {
     if (c.apply->parsed()) return cli::apply(o);
     if (c.explain->parsed()) return cli::explain(o);
     if (c.list->parsed()) return cli::list(o);
+    if (c.confirm->parsed()) return cli::confirm(o);
+    if (c.graph->parsed()) return cli::graph(o);
+    if (c.zone->parsed()) return cli::zone(o);
     return cli::flush(o);
 }
 

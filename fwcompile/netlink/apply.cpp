@@ -46,6 +46,12 @@ std::string failure_report(const BatchReply& reply, const Batch& batch, const ir
     return out + outcome + "\n";
 }
 
+bool refused_as_stale(const BatchReply& reply, const Batch& batch) {
+    for (const auto& e : reply.errors)
+        if (e.seq == batch.begin_seq() && e.error == ERESTART) return true;
+    return false;
+}
+
 } // namespace
 
 std::string describe(const KernelError& error, const Batch& batch, const ir::Table* table) {
@@ -69,14 +75,19 @@ Outcome send_batch(Socket& socket, Batch& batch, const ir::Table* table, bool dr
     const BatchReply reply = socket.send(batch);
     out.kernel_ms = ms_since(start);
     out.ok = reply.complete && reply.errors.empty();
+    out.generation_changed = refused_as_stale(reply, batch);
     if (!out.ok) out.report = failure_report(reply, batch, table, dry_run);
     return out;
 }
 
 Outcome apply_table(const ir::Table& table, bool dry_run) {
     Socket socket;
+    return apply_table(socket, table, socket.generation(), dry_run);
+}
+
+Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid, bool dry_run) {
     const auto start = Clock::now();
-    Batch batch{socket.generation()};
+    Batch batch{genid};
     encode_replace(table, batch);
     const double build_ms = ms_since(start);
     Outcome out = send_batch(socket, batch, &table, dry_run);
@@ -87,6 +98,27 @@ Outcome apply_table(const ir::Table& table, bool dry_run) {
             dry_run ? "dry run: the kernel accepted every message and changed nothing"
                     : "applied table inet phx",
             out.messages, (out.bytes + 1023) / 1024, out.pages, out.build_ms, out.kernel_ms);
+    return out;
+}
+
+Outcome restore_table(Socket& socket, const std::optional<ir::Table>& previous,
+                      std::uint32_t genid, bool dry_run) {
+    const auto start = Clock::now();
+    Batch batch{genid};
+    if (previous)
+        encode_replace(*previous, batch);
+    else
+        encode_flush(batch);
+    const double build_ms = ms_since(start);
+    Outcome out = send_batch(socket, batch, previous ? &*previous : nullptr, dry_run);
+    out.build_ms = build_ms;
+    if (out.ok)
+        out.report = fmt::format(
+            "{}{} in one transaction ({} messages, kernel {:.1f} ms)\n",
+            dry_run ? "dry run: the kernel would accept this: " : "",
+            previous ? "restored the previous table inet phx (counters included)"
+                     : "removed table inet phx, as there was none before",
+            out.messages, out.kernel_ms);
     return out;
 }
 

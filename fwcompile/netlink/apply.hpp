@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace phx::fw::netlink {
@@ -22,6 +23,9 @@ struct Outcome {
     std::size_t pages = 0;
     double build_ms = 0;  // building the batch
     double kernel_ms = 0; // sendmsg() and the answers
+    // Refused as a whole because the ruleset changed after its generation
+    // was read: nothing was applied, and sending again may succeed.
+    bool generation_changed = false;
 };
 
 // Replaces table inet phx with `table`. The ruleset generation is read first
@@ -29,6 +33,18 @@ struct Outcome {
 // A dry run sends everything but BATCH_END: the kernel checks each message
 // and then discards the transaction.
 [[nodiscard]] Outcome apply_table(const ir::Table& table, bool dry_run);
+
+// The same on an open socket, refused unless the ruleset is still at
+// generation `genid` (the one a snapshot of the live table was read at).
+[[nodiscard]] Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid,
+                                  bool dry_run);
+
+// Puts back what read_live_state() saw, in one transaction refused unless
+// the ruleset is at `genid`: `previous` with its counters, or no table inet
+// phx at all when `previous` is nullopt. A dry run proves the kernel would
+// accept it.
+[[nodiscard]] Outcome restore_table(Socket& socket, const std::optional<ir::Table>& previous,
+                                    std::uint32_t genid, bool dry_run);
 
 // Removes table inet phx, if there is one; no other table is touched.
 [[nodiscard]] Outcome flush_table();

@@ -3,6 +3,7 @@
 #include "fwcompile/netlink/encode.hpp"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <fmt/format.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -20,13 +21,6 @@ std::uint32_t register_bytes(std::uint32_t length) {
 
 bool concatenated(const ir::Set& set) {
     return set.key.size() > 1;
-}
-
-std::uint32_t key_length(const ir::Set& set) {
-    if (!concatenated(set)) return ir::info(set.key.front()).length;
-    std::uint32_t total = 0;
-    for (const auto type : set.key) total += register_bytes(ir::info(type).length);
-    return total;
 }
 
 std::uint32_t key_type(const ir::Set& set) {
@@ -71,7 +65,7 @@ void put_chain(const ir::Chain& chain, Batch& batch) {
 
 // What nft records in a set's user data so `nft list` prints its type:
 // the key's byte order and, for concatenations, a typeof marker.
-UdataPtr set_user_data(const ir::Set& set) {
+UdataPtr set_user_data_buffer(const ir::Set& set) {
     UdataPtr data{checked(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN))};
     nftnl_udata_put_u32(data.get(), NFTNL_UDATA_SET_KEYBYTEORDER,
                         concatenated(set) ? 0 : kBigEndian);
@@ -83,14 +77,6 @@ UdataPtr set_user_data(const ir::Set& set) {
         nftnl_udata_nest_end(data.get(), typeof_key);
     }
     return data;
-}
-
-std::uint32_t set_flags(const ir::Set& set) {
-    std::uint32_t flags = 0;
-    if (set.anonymous) flags |= NFT_SET_ANONYMOUS | NFT_SET_CONSTANT;
-    if (set.interval) flags |= NFT_SET_INTERVAL;
-    if (set.interval && concatenated(set)) flags |= NFT_SET_CONCAT;
-    return flags;
 }
 
 void put_set(const ir::Set& set, std::uint32_t id, Batch& batch) {
@@ -112,9 +98,9 @@ void put_set(const ir::Set& set, std::uint32_t id, Batch& batch) {
         nftnl_set_set_data(s.get(), NFTNL_SET_DESC_CONCAT, lengths.data(),
                            static_cast<std::uint32_t>(lengths.size()));
     }
-    const UdataPtr data = set_user_data(set);
-    nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(data.get()),
-                       nftnl_udata_buf_len(data.get()));
+    const std::string data = set_user_data(set);
+    nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, data.data(),
+                       static_cast<std::uint32_t>(data.size()));
     if (set.counter)
         nftnl_set_set_data(s.get(), NFTNL_SET_EXPR, checked(nftnl_expr_alloc("counter")),
                            0); // set owns it
@@ -133,10 +119,25 @@ bool put_data(nlmsghdr* nlh, std::uint16_t type, const std::string& bytes) {
     return true;
 }
 
-// The comment as nft stores it: one TLV, type NFTNL_UDATA_*_COMMENT (0), NUL-terminated.
-std::string comment_tlv(const std::string& comment) {
-    std::string tlv{char{0}, static_cast<char>(comment.size() + 1)};
-    return tlv + comment + '\0';
+// An element's own counter starting at the given values (a restored
+// snapshot's). Without it the kernel gives the element a copy of the set's
+// counter, at zero. Written as libnftnl writes an expression.
+bool put_counter(nlmsghdr* nlh, const ir::Counter& start) {
+    constexpr auto kMax = Batch::kMaxMessage;
+    nlattr* expr = mnl_attr_nest_start_check(nlh, kMax, NFTA_SET_ELEM_EXPR);
+    if (!expr) return false;
+    nlattr* data = nullptr;
+    const bool ok = mnl_attr_put_strz_check(nlh, kMax, NFTA_EXPR_NAME, "counter") &&
+                    (data = mnl_attr_nest_start_check(nlh, kMax, NFTA_EXPR_DATA)) != nullptr &&
+                    mnl_attr_put_u64_check(nlh, kMax, NFTA_COUNTER_BYTES, htobe64(start.bytes)) &&
+                    mnl_attr_put_u64_check(nlh, kMax, NFTA_COUNTER_PACKETS, htobe64(start.packets));
+    if (!ok) {
+        mnl_attr_nest_cancel(nlh, expr);
+        return false;
+    }
+    mnl_attr_nest_end(nlh, data);
+    mnl_attr_nest_end(nlh, expr);
+    return true;
 }
 
 // One NFTA_LIST_ELEM; false (and nothing written) when the message is full.
@@ -147,10 +148,12 @@ bool put_element(nlmsghdr* nlh, const ir::Set& set, const ir::Element& e) {
     if (ok && set.interval && concatenated(set))
         ok = put_data(nlh, NFTA_SET_ELEM_KEY_END, key_bytes(set, e, true));
     if (ok && !e.comment.empty()) {
-        const std::string tlv = comment_tlv(e.comment);
+        const std::string tlv = comment_user_data(e.comment);
         ok = mnl_attr_put_check(nlh, Batch::kMaxMessage, NFTA_SET_ELEM_USERDATA, tlv.size(),
                                 tlv.data());
     }
+    if (ok && set.counter && (e.counter.packets != 0 || e.counter.bytes != 0))
+        ok = put_counter(nlh, e.counter);
     if (!ok) {
         mnl_attr_nest_cancel(nlh, nest);
         return false;
@@ -189,7 +192,7 @@ void put_rule(const ir::Rule& rule, const ir::Chain& chain, const ir::Table& tab
     nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
     encode_expressions(rule, table, ids, r.get());
     if (!rule.comment.empty()) {
-        const std::string tlv = comment_tlv(rule.comment);
+        const std::string tlv = comment_user_data(rule.comment);
         nftnl_rule_set_data(r.get(), NFTNL_RULE_USERDATA, tlv.data(),
                             static_cast<std::uint32_t>(tlv.size()));
     }
@@ -200,6 +203,34 @@ void put_rule(const ir::Rule& rule, const ir::Chain& chain, const ir::Table& tab
 }
 
 } // namespace
+
+std::uint32_t key_length(const ir::Set& set) {
+    if (!concatenated(set)) return ir::info(set.key.front()).length;
+    std::uint32_t total = 0;
+    for (const auto type : set.key) total += register_bytes(ir::info(type).length);
+    return total;
+}
+
+std::uint32_t set_flags(const ir::Set& set) {
+    std::uint32_t flags = 0;
+    if (set.anonymous) flags |= NFT_SET_ANONYMOUS | NFT_SET_CONSTANT;
+    if (set.interval) flags |= NFT_SET_INTERVAL;
+    if (set.interval && concatenated(set)) flags |= NFT_SET_CONCAT;
+    return flags;
+}
+
+std::string set_user_data(const ir::Set& set) {
+    const UdataPtr data = set_user_data_buffer(set);
+    return {static_cast<const char*>(nftnl_udata_buf_data(data.get())),
+            nftnl_udata_buf_len(data.get())};
+}
+
+// One TLV, type NFTNL_UDATA_RULE_COMMENT / _SET_ELEM_COMMENT (both 0), NUL-terminated.
+std::string comment_user_data(const std::string& comment) {
+    if (comment.empty()) return {};
+    std::string tlv{char{0}, static_cast<char>(comment.size() + 1)};
+    return tlv + comment + '\0';
+}
 
 std::string wire_set_name(const ir::Set& set) {
     return set.anonymous ? "__set%d" : set.name;

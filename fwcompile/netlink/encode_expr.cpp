@@ -74,7 +74,13 @@ public:
         nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SET_ID, id);
         add(std::move(e));
     }
-    void counter() { add(make("counter")); }
+    // A counter starts at the values given (a restored snapshot's), else at zero.
+    void counter(const ir::Counter& start) {
+        ExprPtr e = make("counter");
+        if (start.packets != 0) nftnl_expr_set_u64(e.get(), NFTNL_EXPR_CTR_PACKETS, start.packets);
+        if (start.bytes != 0) nftnl_expr_set_u64(e.get(), NFTNL_EXPR_CTR_BYTES, start.bytes);
+        add(std::move(e));
+    }
     void verdict(std::int32_t code) {
         ExprPtr e = make("immediate");
         nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
@@ -206,7 +212,7 @@ void encode_expressions(const ir::Rule& rule, const ir::Table& table, const SetI
             set_match(std::get<ir::SetMatch>(match), table, ids, x);
         }
     }
-    if (rule.counter) x.counter();
+    if (rule.counter) x.counter(rule.counts);
     verdict(rule.verdict, x);
 }
 
