@@ -25,7 +25,7 @@ test_pkgs=(
     dpkg-dev help2man             # the .deb: shlibdeps, man pages from --help
     graphviz                      # renders phx-fw graph
 )
-bench_pkgs=(dnsperf)
+bench_pkgs=(dnsperf time)  # time: GNU time reads peak RSS
 
 wanted=()
 [ $# -eq 0 ] && set -- build

@@ -14,10 +14,6 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     [ "${args[i]}" = "--build-dir" ] && build=${args[i + 1]:-}
 done
 scripts/deps.sh bench
-# GNU time measures peak RSS; scripts/deps.sh does not list it (yet).
-if ! dpkg-query -W -f='${Status}' time 2>/dev/null | grep -q "install ok installed"; then
-    apt-get install -y -qq --no-install-recommends time >/dev/null
-fi
 if [ -n "$build" ]; then
     cmake --build "$build" --target phx-fw fw_batch_floor
 else
