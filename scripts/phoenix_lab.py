@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -106,6 +107,15 @@ def resolver_table(lab):
             problems += answer != expected
             cells.append(answer if answer == expected else f"!{answer}")
         print(f"{fqdn:<42}" + "".join(f"{c:>11}" for c in cells))
+    # Reverse names, from the zone phx-fw generated out of the inventory.
+    asker = lab.ns[GUESTS["nginx"]]
+    reverse = []
+    for address in [HYPERVISOR] + list(GUESTS.values()):
+        out = netns.exec_in(asker, "dig", "+short", "+time=2", "+tries=1", "-x", address, check=False).stdout.strip()
+        expected = f"{lab.names[address]}.{DOMAIN}."
+        problems += out != expected
+        reverse.append(f"{address} -> {out or 'nothing'}" + ("" if out == expected else "  !"))
+    print("\n    dig -x from nginx: " + "\n                       ".join(reverse))
     return problems
 
 
@@ -180,7 +190,13 @@ def main():
         raise SystemExit(f"phoenix lab: namespaces {', '.join(leftovers())} exist; is a lab running? "
                          f"If it crashed: {sys.argv[0]} --down")
 
-    lab = Lab()
+    # The reverse zone comes from the same inventory phx-fw enforces.
+    zone_dir = tempfile.mkdtemp(prefix="phxlab-zone-")
+    reverse_zone = os.path.join(zone_dir, "0.0.10.in-addr.arpa.zone")
+    made = subprocess.run([PHX_FW, "zone", "--rules", RULES, "--output", reverse_zone], capture_output=True, text=True)
+    if made.returncode != 0:
+        raise SystemExit(f"phx-fw zone failed: {made.stderr}")
+    lab = Lab(extra_zones=[reverse_zone])
 
     def on_term(*_):
         raise KeyboardInterrupt  # SIGTERM takes the lab down like Ctrl-C
@@ -207,6 +223,7 @@ def main():
         print("\nphoenix lab: taking it down...", flush=True)
         lab.stop()
         down()
+        shutil.rmtree(zone_dir, ignore_errors=True)
         print("phoenix lab: all namespaces, veths and processes removed.", flush=True)
 
 

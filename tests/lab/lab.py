@@ -29,7 +29,8 @@ DROP_TIMEOUT = 0.4  # a dropped flow shows as silence; this bounds the wait
 
 
 class Lab:
-    def __init__(self):
+    def __init__(self, extra_zones=()):
+        self.extra_zones = list(extra_zones)  # more [ORIGIN=]FILE zones for phx-dnsd
         self.ns = {}  # address -> namespace
         self.names = {HYPERVISOR: "hypervisor", LAN_CLIENT: "lan-client"}
         self.names.update({address: name for name, address in GUESTS.items()})
@@ -61,7 +62,8 @@ class Lab:
     def start_services(self):
         self.dnsd = subprocess.Popen(
             ["ip", "netns", "exec", self.hypervisor, PHX_DNSD, "--listen", f"{HYPERVISOR}:53", "--zone",
-             f"{SOURCE}/zones/internal.thinkheads.ai.zone", "--workers", "1"],
+             f"{SOURCE}/zones/internal.thinkheads.ai.zone", "--workers", "1",
+             *[arg for zone in self.extra_zones for arg in ("--zone", zone)]],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         endpoints = [(address, proto, port) for address in self.ns for proto in ("tcp", "udp") for port in PORTS
                      if not (address == HYPERVISOR and port == 53)]  # phx-dnsd has that one

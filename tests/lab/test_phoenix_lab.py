@@ -44,9 +44,14 @@ class PhoenixLabTest(unittest.TestCase):
             self.assertIn("Press Ctrl-C", text, text)
             self.assertIn("0 unexpected", text)
             self.assertNotIn("!", text.split("(b) Connectivity")[1].split("(c) Poke")[0].replace("'!'", ""))
-            answers = text.split("(a) What")[1].split("(b) Connectivity")[0]
+            answers, reverse = text.split("(a) What")[1].split("(b) Connectivity")[0].split("dig -x from nginx")
             self.assertEqual(answers.count("10.0.0.153"), 9 * 10, "every host resolves every service name")
             self.assertEqual(answers.count("NXDOMAIN"), 10)
+            # dig -x answers from the zone phx-fw generates out of the inventory.
+            self.assertIn("10.0.0.12 -> traefik.internal.thinkheads.ai.", reverse)
+            self.assertIn("10.0.0.13 -> hypervisor.internal.thinkheads.ai.", reverse)
+            self.assertEqual(reverse.count(".internal.thinkheads.ai."), 10)
+            self.assertNotIn("!", reverse)
             self.assertEqual(len(lab_namespaces()), 11)
             self.assertTrue(lab_processes(), "phx-dnsd should be running while the lab is up")
             proc.send_signal(signal.SIGINT)

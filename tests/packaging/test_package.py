@@ -94,18 +94,25 @@ class PackageTest(unittest.TestCase):
     def test_the_shipped_configuration_is_valid_as_shipped(self):
         etc = os.path.join(self.root, "etc/phoenix")
         config = os.path.join(etc, "phx-dnsd.toml")
+        run_dir = os.path.join(self.dir, "run-phx-dnsd")  # what RuntimeDirectory= gives the service
+        os.makedirs(run_dir)
         with open(config) as f:
-            text = f.read().replace("/etc/phoenix/", etc + "/")
+            text = f.read().replace("/etc/phoenix/", etc + "/").replace("/run/phx-dnsd/", run_dir + "/")
         with open(config, "w") as f:
             f.write(text)
+        fw = os.path.join(self.root, "usr/sbin/phx-fw")
+        out = run(fw, "check", "--rules", os.path.join(etc, "rules.toml"))
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        # The unit's first ExecStartPre: the reverse zone from the shipped inventory.
+        out = run(fw, "zone", "--rules", os.path.join(etc, "rules.toml"),
+                  "--output", os.path.join(run_dir, "0.0.10.in-addr.arpa.zone"))
+        self.assertEqual(out.returncode, 0, out.stderr)
         dnsd = os.path.join(self.root, "usr/sbin/phx-dnsd")
         out = run(dnsd, "--check", "--config", config)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("zone internal.thinkheads.ai.: 12 records", out.stdout)
+        self.assertIn("zone 0.0.10.in-addr.arpa.:", out.stdout)
         self.assertIn("listen 10.0.0.13:53, 127.0.0.1:53", out.stdout)
-        fw = os.path.join(self.root, "usr/sbin/phx-fw")
-        out = run(fw, "check", "--rules", os.path.join(etc, "rules.toml"))
-        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
 
     def test_man_pages_are_made_from_help(self):
         for program in ("phx-dnsd", "phx-fw"):

@@ -18,8 +18,9 @@ TEST_CASE("config: the shipped production example loads as documented") {
     REQUIRE(config->listen.size() == 2);
     CHECK(config->listen[0].to_string() == "10.0.0.13:53");
     CHECK(config->listen[1].to_string() == "127.0.0.1:53");
-    REQUIRE(config->zones.size() == 1);
+    REQUIRE(config->zones.size() == 2);
     CHECK(config->zones[0].file == "/etc/phoenix/zones/internal.thinkheads.ai.zone");
+    CHECK(config->zones[1].file == "/run/phx-dnsd/0.0.10.in-addr.arpa.zone");
     CHECK(config->edns_udp_size == 1232);
     REQUIRE(config->forward.upstreams.size() == 2);
     CHECK(config->forward.upstreams[0].endpoint.to_string() == "1.1.1.1:53");
