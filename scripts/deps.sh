@@ -23,7 +23,7 @@ test_pkgs=(
     curl                          # scrapes the metrics endpoint
     systemd                       # systemd-analyze verify for the units
     dpkg-dev help2man             # the .deb: shlibdeps, man pages from --help
-    graphviz                      # renders phx-fw graph
+    graphviz fonts-dejavu-core    # renders phx-fw graph (docs/policy.svg is laid out in DejaVu Sans)
 )
 bench_pkgs=(dnsperf time)  # time: GNU time reads peak RSS
 
