@@ -4,7 +4,9 @@
 
 Builds the spec's network (hypervisor 10.0.0.13 with bridge vmbr0, every
 guest at its spec address, a LAN client at 10.0.0.50), runs phx-dnsd in the
-hypervisor's namespace on 10.0.0.13:53 with the bundled zone, applies phx-fw
+hypervisor's namespace on 10.0.0.13:53 with the bundled zone (and a second
+phx-dnsd with the same zones on the root namespace's 127.0.0.1:5353, so the
+zone can be dug from the host too), applies phx-fw
 from rules/phoenix.toml, then prints what each guest's resolver answers, the
 connectivity matrix (expected against seen), and how to poke at it by hand.
 It stays up until Ctrl-C, then removes everything it created. Nothing in the
@@ -12,7 +14,7 @@ root namespace (addresses, routes, ruleset) is touched; only the files
 /etc/netns/phxlab-*/resolv.conf are written, so that `ip netns exec` gives
 each guest 10.0.0.13 as its nameserver, and they go with the lab.
 
-usage: phoenix_lab.py [--host-targets] [--once] [--down]
+usage: phoenix_lab.py [--host-targets] [--once] [--down] [--loopback-port N]
 """
 
 import argparse
@@ -37,6 +39,7 @@ PREFIX = "phxlab-"
 netns.PREFIX = PREFIX  # fixed names, so that --down finds them after a crash
 BUILD = os.environ["PHX_BUILD_DIR"]
 PHX_FW = os.path.join(BUILD, "fwcompile", "phx-fw")
+PHX_DNSD = os.path.join(BUILD, "dnsd", "phx-dnsd")
 RULES = os.path.join(SOURCE, "rules", "phoenix.toml")
 SERVICE_NAMES = ["nginx", "traefik", "ca", "portainer", "portainer-agent", "granite-embedding", "granite-3b",
                  "ollama", "llamacpp"]
@@ -47,6 +50,9 @@ SHORT = {"hypervisor": "hv", "portainer": "portnr", "portainer-agent": "agent", 
 
 def short(name):
     return SHORT.get(name, name)
+
+
+ZONE_DIR_PREFIX = "phxlab-zone-"  # also marks the loopback phx-dnsd's command line, for --down
 
 
 def leftovers():
@@ -67,6 +73,46 @@ def down():
     for entry in os.listdir("/etc/netns") if os.path.isdir("/etc/netns") else []:
         if entry.startswith(PREFIX):
             shutil.rmtree(os.path.join("/etc/netns", entry), ignore_errors=True)
+    # The loopback phx-dnsd lives in the root namespace; its zone path marks it.
+    subprocess.run(["pkill", "-KILL", "-f", f"phx-dnsd --listen 127.0.0.1:[0-9]+ .*{ZONE_DIR_PREFIX}"], check=False)
+    tmp = tempfile.gettempdir()
+    for entry in os.listdir(tmp):
+        if entry.startswith(ZONE_DIR_PREFIX):
+            shutil.rmtree(os.path.join(tmp, entry), ignore_errors=True)
+
+
+def start_loopback_dnsd(port, zones):
+    """The same zones on the root namespace's loopback, as unprivileged
+    `nobody`: `dig @127.0.0.1 -p 5353` works on the host itself. Only a
+    listening socket on 127.0.0.1; no address, route or rule is touched."""
+    args = [PHX_DNSD, "--listen", f"127.0.0.1:{port}", "--workers", "1", "--user", "nobody"]
+    for zone in zones:
+        args += ["--zone", zone]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for _ in range(50):
+        probe = subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "+short", "+time=1", "+tries=1", "+norec",
+                                "ns1.internal.thinkheads.ai"], capture_output=True, text=True)
+        if probe.stdout.strip() == HYPERVISOR:
+            return proc
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    if proc.poll() is None:
+        proc.kill()
+    reason = proc.communicate()[1].strip().splitlines()
+    print(f"phoenix lab: warning: no phx-dnsd on 127.0.0.1:{port} ({reason[-1] if reason else 'no answer'}); "
+          f"the lab goes on without it (--loopback-port picks another port)", flush=True)
+    return None
+
+
+def stop_process(proc):
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def set_resolvers(lab):
@@ -157,11 +203,13 @@ def connectivity(lab, seed):
     return len(unexpected)
 
 
-def poke_help(lab):
+def poke_help(lab, loopback_port):
     ns = lab.ns
+    on_host = (f"""    dig @127.0.0.1 -p {loopback_port} +norec TrAeFiK.InTeRnAl.ThInKhEaDs.Ai   # from the host itself, +tcp too
+""" if loopback_port else "")
     print(f"""
 (c) Poke at it by hand (as root, in another shell):
-    ip netns exec {ns[GUESTS['nginx']]} dig @{HYPERVISOR} traefik.internal.thinkheads.ai
+{on_host}    ip netns exec {ns[GUESTS['nginx']]} dig @{HYPERVISOR} traefik.internal.thinkheads.ai
     ip netns exec {ns[GUESTS['traefik']]} dig TrAeFiK.internal.thinkheads.ai      # through its resolv.conf
     ip netns exec {ns[GUESTS['nginx']]} timeout 1 bash -c '</dev/tcp/{GUESTS['traefik']}/80' && echo open   # allowed
     ip netns exec {ns[GUESTS['granite-embedding']]} timeout 1 bash -c '</dev/tcp/{GUESTS['ollama']}/11434' || echo dropped
@@ -180,6 +228,8 @@ def main():
                         "(exit status 1 if anything was unexpected)")
     parser.add_argument("--down", action="store_true", help="remove what a crashed lab left behind, and exit")
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
+    parser.add_argument("--loopback-port", type=int, default=5353, metavar="N",
+                        help="also serve the zones on the root namespace's 127.0.0.1:N (default 5353; 0: don't)")
     args = parser.parse_args()
     netns.require_root()
     if args.down:
@@ -191,7 +241,8 @@ def main():
                          f"If it crashed: {sys.argv[0]} --down")
 
     # The reverse zone comes from the same inventory phx-fw enforces.
-    zone_dir = tempfile.mkdtemp(prefix="phxlab-zone-")
+    zone_dir = tempfile.mkdtemp(prefix=ZONE_DIR_PREFIX)
+    os.chmod(zone_dir, 0o755)  # the loopback phx-dnsd reads it as nobody on SIGHUP
     reverse_zone = os.path.join(zone_dir, "0.0.10.in-addr.arpa.zone")
     made = subprocess.run([PHX_FW, "zone", "--rules", RULES, "--output", reverse_zone], capture_output=True, text=True)
     if made.returncode != 0:
@@ -202,16 +253,22 @@ def main():
         raise KeyboardInterrupt  # SIGTERM takes the lab down like Ctrl-C
 
     signal.signal(signal.SIGTERM, on_term)
+    loopback = None
     try:
         print("phoenix lab: building namespaces (hypervisor, 9 guests, LAN client)...", flush=True)
         lab.build()
         set_resolvers(lab)
         lab.start_services()
         applied = apply_firewall(lab, args.host_targets)
-        print(f"phoenix lab: phx-dnsd on {HYPERVISOR}:53; phx-fw applied on "
+        if args.loopback_port:
+            loopback = start_loopback_dnsd(args.loopback_port, [f"{SOURCE}/zones/internal.thinkheads.ai.zone",
+                                                                reverse_zone])
+        print(f"phoenix lab: phx-dnsd on {HYPERVISOR}:53"
+              + (f" and on the host's 127.0.0.1:{args.loopback_port}" if loopback else "")
+              + f"; phx-fw applied on "
               f"{'every host (--host)' if args.host_targets else 'the hypervisor'} ({applied} table(s))", flush=True)
         problems = resolver_table(lab) + connectivity(lab, args.seed)
-        poke_help(lab)
+        poke_help(lab, args.loopback_port if loopback else 0)
         if args.once:
             return 1 if problems else 0
         print("phoenix lab: up. Press Ctrl-C to take it down.", flush=True)
@@ -221,6 +278,7 @@ def main():
         return 0
     finally:
         print("\nphoenix lab: taking it down...", flush=True)
+        stop_process(loopback)
         lab.stop()
         down()
         shutil.rmtree(zone_dir, ignore_errors=True)

@@ -4,6 +4,7 @@ unexpected, and Ctrl-C leaves no namespace, veth or process behind."""
 
 import os
 import signal
+import socket
 import subprocess
 import time
 import unittest
@@ -20,8 +21,29 @@ def lab_namespaces():
 
 
 def lab_processes():
-    out = subprocess.run(["pgrep", "-af", "phx-dnsd --listen 10.0.0.13:53"], capture_output=True, text=True).stdout
+    out = subprocess.run(["pgrep", "-af", "phx-dnsd --listen (10.0.0.13:53|127.0.0.1:.*phxlab-zone-)"],
+                         capture_output=True, text=True).stdout
     return out.strip()
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1 (not 5353, which
+    avahi may hold on a desktop)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                    return port
+                except OSError:
+                    continue
+
+
+def dig(port, *args):
+    return subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "+time=2", "+tries=1", *args],
+                          capture_output=True, text=True).stdout
 
 
 class PhoenixLabTest(unittest.TestCase):
@@ -30,7 +52,9 @@ class PhoenixLabTest(unittest.TestCase):
         self.assertEqual(lab_namespaces(), [], "a lab is already running: ./run.sh --down")
 
     def test_ctrl_c_after_a_clean_bring_up_leaves_nothing_behind(self):
-        proc = subprocess.Popen([LAB, "--seed", "7"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        port = free_port()
+        proc = subprocess.Popen([LAB, "--seed", "7", "--loopback-port", str(port)], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True,
                                 env=dict(os.environ))
         output = []
         try:
@@ -53,7 +77,18 @@ class PhoenixLabTest(unittest.TestCase):
             self.assertEqual(reverse.count(".internal.thinkheads.ai."), 10)
             self.assertNotIn("!", reverse)
             self.assertEqual(len(lab_namespaces()), 11)
-            self.assertTrue(lab_processes(), "phx-dnsd should be running while the lab is up")
+            self.assertEqual(len(lab_processes().splitlines()), 2, "phx-dnsd in the lab and on the host's loopback")
+            self.assertIn(f"127.0.0.1:{port}", text)
+            # The phx-dnsd issue's acceptance, with the lab up: the host's loopback answers.
+            for transport in ("+notcp", "+tcp"):
+                answer = dig(port, transport, "+norec", "TrAeFiK.InTeRnAl.ThInKhEaDs.Ai")
+                self.assertRegex(answer, r"flags: qr aa;")
+                self.assertRegex(answer, r"TrAeFiK\.InTeRnAl\.ThInKhEaDs\.Ai\.\s+\d+\s+IN\s+A\s+10\.0\.0\.153")
+                answer = dig(port, transport, "+norec", "nosuch.internal.thinkheads.ai")
+                self.assertIn("status: NXDOMAIN", answer)
+                self.assertRegex(answer, r"AUTHORITY SECTION:\ninternal\.thinkheads\.ai\.\s+\d+\s+IN\s+SOA")
+                self.assertIn("status: REFUSED", dig(port, transport, "+norec", "example.com"))
+                self.assertIn("traefik.internal.thinkheads.ai.", dig(port, transport, "-x", "10.0.0.12"))
             proc.send_signal(signal.SIGINT)
             rest = proc.communicate(timeout=60)[0]
         finally:
@@ -68,7 +103,7 @@ class PhoenixLabTest(unittest.TestCase):
                          if os.path.isdir("/etc/netns") else [])
 
     def test_down_removes_what_a_killed_lab_left(self):
-        proc = subprocess.Popen([LAB, "--seed", "8", "--host-targets"], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([LAB, "--seed", "8", "--host-targets", "--loopback-port", str(free_port())], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         for line in proc.stdout:
             if "Press Ctrl-C" in line:
@@ -76,6 +111,7 @@ class PhoenixLabTest(unittest.TestCase):
         proc.kill()  # no clean-up at all
         proc.wait()
         self.assertEqual(len(lab_namespaces()), 11)
+        self.assertEqual(len(lab_processes().splitlines()), 2, "both phx-dnsd outlive the killed lab")
         out = subprocess.run([LAB, "--down"], capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(lab_namespaces(), [])
