@@ -196,8 +196,8 @@ std::vector<Cidr> ForwardConfig::default_allow() {
 }
 
 void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label,
-                       Diagnostics& diag) {
-    if (config.listen.empty())
+                       Diagnostics& diag, ListenAddresses listen) {
+    if (config.listen.empty() && listen == ListenAddresses::required)
         diag.error({origin_label},
                    "no listen address: set [server] listen or pass --listen ADDR:PORT");
     if (config.zones.empty())

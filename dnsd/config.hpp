@@ -52,10 +52,14 @@ struct DnsdConfig {
 [[nodiscard]] std::optional<DnsdConfig> load_dnsd_config(const std::string& path,
                                                          Diagnostics& diag);
 
+// Whether a configuration without listen addresses is complete: not for
+// serving, but `phx-dnsd --check --zone FILE` only checks zones.
+enum class ListenAddresses { required, optional };
+
 // Checks what both the file and the command line can get wrong: no listen
-// address, no zone, a listen address given twice, and an upstream that is
-// this server itself (forwarding to it would loop).
+// address (unless optional), no zone, a listen address given twice, and an
+// upstream that is this server itself (forwarding to it would loop).
 void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label,
-                       Diagnostics& diag);
+                       Diagnostics& diag, ListenAddresses listen = ListenAddresses::required);
 
 } // namespace phx::dns

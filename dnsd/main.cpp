@@ -74,7 +74,11 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
     if (cl.workers > 0) config.workers = cl.workers;
     if (config.workers == 0)
         config.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 64u);
-    check_dnsd_config(config, cl.config_file.empty() ? "command line" : cl.config_file, diag);
+    // `--check --zone FILE` with no config checks zones, like nsd-checkzone;
+    // a config file that will be served must say where.
+    const bool zones_only = cl.check && cl.config_file.empty();
+    check_dnsd_config(config, cl.config_file.empty() ? "command line" : cl.config_file, diag,
+                      zones_only ? ListenAddresses::optional : ListenAddresses::required);
     if (diag.failed()) return std::nullopt;
     return config;
 }
@@ -89,6 +93,7 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
                     zone->record_count(), zone->node_count(), zone->serial(), zone->file().c_str());
     std::string listen;
     for (const auto& e : config.listen) listen += (listen.empty() ? "" : ", ") + e.to_string();
+    if (listen.empty()) listen = "nowhere (zones checked only)";
     std::printf(
         "listen %s; %u workers; EDNS UDP size %u; TCP max %zu connections, idle timeout %llds\n",
         listen.c_str(), config.workers, config.edns_udp_size, config.tcp_max_connections,

@@ -71,11 +71,31 @@ class CliTests(unittest.TestCase):
         self.assertIn("zone phx.test.", out.stdout)
 
     def test_missing_listen_or_zone_is_an_error(self):
-        out = dnsd("--check", "--zone", MAIN_ZONE)
+        out = dnsd("--zone", MAIN_ZONE)  # to serve, it must know where
         self.assertEqual(out.returncode, 1)
-        self.assertIn("no listen address", out.stderr)
+        self.assertIn("command line: error: no listen address", out.stderr)
+        path = write_config(f'[[zone]]\nfile = "{MAIN_ZONE}"\n')
+        try:
+            out = dnsd("--check", "--config", path)  # a config is checked as it would be served
+        finally:
+            os.unlink(path)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn(f"{path}: error: no listen address", out.stderr)
         out = dnsd("--check", "--listen", "127.0.0.1:53")
+        self.assertEqual(out.returncode, 1)
         self.assertIn("no zone", out.stderr)
+
+    def test_check_with_only_zones_checks_the_zones(self):
+        # Like nsd-checkzone: `--check --zone FILE` needs no listen address.
+        out = dnsd("--check", "--zone", MAIN_ZONE)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("zone internal.thinkheads.ai.: 12 records", out.stdout)
+        self.assertIn("listen nowhere (zones checked only)", out.stdout)
+        bad = os.path.join(BAD, "conflict.example.zone")
+        out = dnsd("--check", "--zone", bad)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn(bad + ":9: error: www.conflict.example. has a CNAME and A data (line 7)", out.stderr)
+        self.assertNotIn("listen", out.stderr)
 
     def test_version_and_help(self):
         version = dnsd("--version")

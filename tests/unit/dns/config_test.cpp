@@ -100,3 +100,15 @@ TEST_CASE("check_dnsd_config: no listen address, no zone and duplicates are erro
     check_dnsd_config(config, "command line", d2);
     CHECK(d2.to_string() == "command line: error: listen address 127.0.0.1:53 is given twice\n");
 }
+
+TEST_CASE("check_dnsd_config: listen addresses may be optional (checking zones only)") {
+    DnsdConfig config;
+    config.zones.push_back({"z.zone", {}, {}});
+    Diagnostics required;
+    check_dnsd_config(config, "command line", required);
+    CHECK(required.to_string() ==
+          "command line: error: no listen address: set [server] listen or pass --listen ADDR:PORT\n");
+    Diagnostics optional;
+    check_dnsd_config(config, "command line", optional, ListenAddresses::optional);
+    CHECK(optional.error_count() == 0);
+}
