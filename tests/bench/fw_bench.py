@@ -29,7 +29,6 @@ named after this process and removed at exit, also on failure."""
 
 import argparse
 import atexit
-import ctypes
 import os
 import re
 import shutil
@@ -44,33 +43,26 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(SOURCE, "tests", "lab"))
 import fw_rules_gen  # noqa: E402
+import netns  # noqa: E402  (namespaces named after this process, deleted at exit)
 
-PREFIX = f"phxfwb{os.getpid()}-"
+netns.PREFIX = f"phxfwb{os.getpid()}-"
 # The data path's client and servers, on different CPUs when there are two.
 CLIENT_CPUS = {0}
 SERVER_CPUS = {1} if os.cpu_count() and os.cpu_count() > 1 else {0}
 GNU_TIME = "/usr/bin/time"
-CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL(None, use_errno=True)
-_namespaces = []
 _processes = []
 
 
 # --- namespaces and processes -------------------------------------------------
 
-def run(*args, check=True, timeout=300):
-    result = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
-    return result
+def run(*args, check=True):
+    return netns.run(*args, check=check, timeout=300)  # loading 50k rows takes a while
 
 
 def create_namespace(name):
-    full = PREFIX + name
-    run("ip", "netns", "add", full)
-    _namespaces.append(full)
-    run("ip", "-n", full, "link", "set", "lo", "up")
+    full = netns.create(name)
     # apply's hypervisor target refuses to load without br_netfilter on.
     run("ip", "netns", "exec", full, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1",
         "net.bridge.bridge-nf-call-ip6tables=1")
@@ -83,9 +75,7 @@ def clean_up():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    for ns in reversed(_namespaces):
-        run("ip", "netns", "delete", ns, check=False)
-    _namespaces.clear()
+    netns.delete_all()
 
 
 def on_signal(signum, _frame):
@@ -214,18 +204,8 @@ class Lab:
 
     def sockets(self, count):
         """TCP sockets created inside the client namespace."""
-        own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        target = os.open(f"/run/netns/{self.client}", os.O_RDONLY)
-        try:
-            if _libc.setns(target, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns")
-            try:
-                return [socket.socket() for _ in range(count)]
-            finally:
-                _libc.setns(own, CLONE_NEWNET)
-        finally:
-            os.close(target)
-            os.close(own)
+        with netns.entered(self.client):
+            return [socket.socket() for _ in range(count)]
 
 
 def connect_us(sock):
