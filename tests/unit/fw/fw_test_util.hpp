@@ -3,38 +3,17 @@
 // small inventory most tests start from.
 #pragma once
 
+#include "../temp_file.hpp"
 #include "common/diag.hpp"
 #include "fwcompile/check.hpp"
 #include "fwcompile/load.hpp"
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <string>
-#include <unistd.h>
 
 namespace phx::fw::test {
 
-// A file under /tmp holding `text`, removed when the object goes away.
-class TempFile {
-public:
-    explicit TempFile(const std::string& text) {
-        char name[] = "/tmp/phx-fw-test-XXXXXX";
-        const int fd = mkstemp(name);
-        if (fd < 0) std::abort();
-        close(fd);
-        path_ = name;
-        std::ofstream{path_} << text;
-    }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-    ~TempFile() { std::remove(path_.c_str()); }
-    [[nodiscard]] const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using phx::test::TempFile; // rules files under /tmp, removed when the object goes away
 
 // Lines 1-23: the hypervisor and three guests.
 inline const std::string kInventory = R"([hypervisor]

@@ -12,7 +12,7 @@ using namespace phx::fw;
 namespace {
 
 std::string graph_of(const std::string& rows) {
-    const auto loaded = test::load_rows(rows);
+    const auto loaded = fw::test::load_rows(rows);
     REQUIRE_MESSAGE(loaded.rules, loaded.messages);
     return policy_graph(*loaded.rules, "rules.toml");
 }
@@ -181,7 +181,7 @@ comment = "not nginx's to give"
 }
 
 TEST_CASE("graph: the same rules give the same text, which names no path") {
-    const auto loaded = test::load_rows(kAcceptTwoPorts);
+    const auto loaded = fw::test::load_rows(kAcceptTwoPorts);
     REQUIRE(loaded.rules);
     const std::string once = policy_graph(*loaded.rules, "rules.toml");
     CHECK(once == policy_graph(*loaded.rules, "rules.toml"));

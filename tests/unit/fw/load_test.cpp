@@ -338,7 +338,7 @@ TEST_CASE("load: a file toml++ reads instead (CRLF line ends) gives the same row
         "destination = [\"nginx\", \"10.0.0.0/28\"]\nprotocol = \"tcp\"\n"
         "ports = 443\ncomment = \"web\"\n";
     std::string crlf;
-    for (const char c : test::kInventory + rows)
+    for (const char c : fw::test::kInventory + rows)
         crlf += c == '\n' ? std::string{"\r\n"} : std::string{c};
     const auto lf = load_rows(rows);
     const auto windows = load_text(crlf);

@@ -64,7 +64,7 @@ TEST_CASE(
 }
 
 TEST_CASE("lower: a drop row splits the accept rows around it into separate lookups, in order") {
-    const auto loaded = test::load_rows(R"(
+    const auto loaded = fw::test::load_rows(R"(
 [[rule]]
 scope = "global"
 direction = "in"
@@ -109,7 +109,7 @@ comment = "second accept"
 }
 
 TEST_CASE("lower: elements and rules remember the row they came from") {
-    const auto loaded = test::load_rows(R"(
+    const auto loaded = fw::test::load_rows(R"(
 [[rule]]
 scope = "nginx"
 direction = "out"
@@ -146,7 +146,7 @@ TEST_CASE(
 
 TEST_CASE("lower: an accept row moves up past a drop row it shares no packet with, not past one "
           "it does") {
-    const auto loaded = test::load_rows(R"(
+    const auto loaded = fw::test::load_rows(R"(
 [[rule]]
 scope = "global"
 direction = "in"

@@ -12,14 +12,14 @@ using namespace phx::fw;
 namespace {
 
 std::string inventory_with(const std::string& from, const std::string& to) {
-    std::string text = test::kInventory;
+    std::string text = fw::test::kInventory;
     const auto at = text.find(from);
     REQUIRE(at != std::string::npos);
     return text.replace(at, from.size(), to);
 }
 
 ZoneResult zone_of(const std::string& text, ZoneOptions options = {}) {
-    const auto loaded = test::load_text(text);
+    const auto loaded = fw::test::load_text(text);
     REQUIRE_MESSAGE(loaded.rules, loaded.messages);
     return reverse_zone(loaded.rules->inventory, options);
 }
@@ -42,7 +42,7 @@ TEST_CASE("zone: the origin of /8, /16 and /24 networks; other prefixes have non
 }
 
 TEST_CASE("zone: SOA, NS and one PTR per host, the hypervisor included, sorted by address") {
-    const auto result = zone_of(test::kInventory, {"internal.thinkheads.ai", "", "rules.toml"});
+    const auto result = zone_of(fw::test::kInventory, {"internal.thinkheads.ai", "", "rules.toml"});
     REQUIRE(result.zone);
     const std::string& text = result.zone->text;
     CHECK(text.find("$ORIGIN 0.0.10.in-addr.arpa.\n$TTL 300\n") != std::string::npos);
@@ -74,8 +74,8 @@ TEST_CASE("zone: in a /16 the owner names hold two labels, and --domain and --na
 }
 
 TEST_CASE("zone: the serial follows the records, not the rest of the rules file") {
-    const auto base = zone_of(test::kInventory);
-    const auto with_rows = zone_of(test::kInventory + R"(
+    const auto base = zone_of(fw::test::kInventory);
+    const auto with_rows = zone_of(fw::test::kInventory + R"(
 [[rule]]
 scope = "global"
 direction = "in"
@@ -84,7 +84,7 @@ destination = "nginx"
 comment = "rows do not change the zone"
 )");
     const auto moved = zone_of(inventory_with("10.0.0.12", "10.0.0.14"));
-    const auto renamed = zone_of(test::kInventory, {"example.org", "", ""});
+    const auto renamed = zone_of(fw::test::kInventory, {"example.org", "", ""});
     REQUIRE(base.zone);
     REQUIRE(with_rows.zone);
     REQUIRE(moved.zone);
@@ -105,16 +105,17 @@ TEST_CASE("zone: a network off an octet boundary is an error that names the rule
 }
 
 TEST_CASE("zone: a domain or name server that is not a host name is an error") {
-    CHECK(zone_of(test::kInventory, {"bad_domain.example", "", ""}).errors ==
+    CHECK(zone_of(fw::test::kInventory, {"bad_domain.example", "", ""}).errors ==
           std::vector<std::string>{"--domain 'bad_domain.example' is not a domain name (letters, "
                                    "digits and hyphens in labels of up to 63, separated by dots)"});
-    CHECK(zone_of(test::kInventory, {"example.org", "ns..example.org", ""}).errors ==
+    CHECK(zone_of(fw::test::kInventory, {"example.org", "ns..example.org", ""}).errors ==
           std::vector<std::string>{"--nameserver 'ns..example.org' is not a host name"});
-    CHECK(zone_of(test::kInventory, {std::string(64, 'a') + ".org", "", ""}).errors.size() == 1);
+    CHECK(zone_of(fw::test::kInventory, {std::string(64, 'a') + ".org", "", ""}).errors.size() ==
+          1);
 }
 
 TEST_CASE("zone: a host outside the network gets no PTR record and a warning") {
-    const auto result = zone_of(test::kInventory + R"(
+    const auto result = zone_of(fw::test::kInventory + R"(
 [[guest]]
 id = 200
 kind = "vm"
