@@ -32,7 +32,7 @@ os.environ.setdefault("PHX_SOURCE_DIR", SOURCE)
 os.environ.setdefault("PHX_BUILD_DIR", os.path.join(SOURCE, "build", "release"))
 
 import netns  # noqa: E402
-from lab import Lab  # noqa: E402
+from lab import Lab, stop_process  # noqa: E402
 from spec_flows import GUESTS, HYPERVISOR, LAN_CLIENT  # noqa: E402
 
 PREFIX = "phxlab-"
@@ -103,16 +103,6 @@ def start_loopback_dnsd(port, zones):
     print(f"phoenix lab: warning: no phx-dnsd on 127.0.0.1:{port} ({reason[-1] if reason else 'no answer'}); "
           f"the lab goes on without it (--loopback-port picks another port)", flush=True)
     return None
-
-
-def stop_process(proc):
-    if proc and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def set_resolvers(lab):

@@ -28,6 +28,17 @@ ACCEPT_TIMEOUT = 3.0  # generous: an admitted flow answers within milliseconds
 DROP_TIMEOUT = 0.4  # a dropped flow shows as silence; this bounds the wait
 
 
+def stop_process(proc):
+    """SIGTERM (phx-dnsd stops gracefully), SIGKILL after 10 s; None is fine."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Lab:
     def __init__(self, extra_zones=()):
         self.extra_zones = list(extra_zones)  # more [ORIGIN=]FILE zones for phx-dnsd
@@ -83,13 +94,7 @@ class Lab:
         try:
             if self.servers:
                 self.servers.stop()
-            if self.dnsd and self.dnsd.poll() is None:
-                self.dnsd.terminate()
-                try:
-                    self.dnsd.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.dnsd.kill()
-                    self.dnsd.wait()
+            stop_process(self.dnsd)
         finally:
             for ns in self.ns.values():
                 netns.delete(ns)
