@@ -19,7 +19,7 @@ std::string directory_of(const std::string& path) {
 }
 
 void read_server(const TomlSection& s, DnsdConfig& config) {
-    s.allow_only({"listen", "workers", "edns_udp_size", "user"});
+    s.allow_only({"listen", "workers", "edns_udp_size", "udp_batch_window_us", "user"});
     if (auto user = s.string("user")) config.user = user->value;
     if (auto listen = s.strings("listen")) {
         for (const auto& item : *listen) {
@@ -38,6 +38,8 @@ void read_server(const TomlSection& s, DnsdConfig& config) {
         config.workers = static_cast<unsigned>(*workers);
     if (auto size = s.integer("edns_udp_size", 512, 4096))
         config.edns_udp_size = static_cast<std::uint16_t>(*size);
+    if (auto window = s.integer("udp_batch_window_us", 0, kMaxUdpBatchWindowUs))
+        config.udp_batch_window = std::chrono::microseconds{*window};
 }
 
 void read_tcp(const TomlSection& s, DnsdConfig& config) {

@@ -35,6 +35,9 @@ struct ForwardConfig {
     static std::vector<Cidr> default_allow();
 };
 
+inline constexpr unsigned kDefaultUdpBatchWindowUs = 500;
+inline constexpr unsigned kMaxUdpBatchWindowUs = 10000;
+
 struct DnsdConfig {
     std::vector<Endpoint> listen;
     std::vector<ZoneSource> zones;
@@ -42,6 +45,10 @@ struct DnsdConfig {
     std::uint16_t edns_udp_size = 1232; // DNS flag day 2020: no IP fragmentation
     std::size_t tcp_max_connections = 256;
     std::chrono::seconds tcp_idle_timeout{10}; // RFC 7766 §6.2.3: seconds, not minutes
+    // Under sustained load, answer UDP in batches at most this far apart
+    // (dnsd/net/udp_pacer.hpp): far fewer wake-ups for at most this much
+    // added latency. An idle server still answers a lone query at once.
+    std::chrono::microseconds udp_batch_window{kDefaultUdpBatchWindowUs};
     ForwardConfig forward;
     std::string user;                       // drop root for this user after binding
     std::optional<Endpoint> metrics_listen; // Prometheus endpoint; keep it on loopback

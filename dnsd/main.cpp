@@ -25,6 +25,7 @@ struct CommandLine {
     std::string user;
     std::string metrics_listen;
     unsigned workers = 0;
+    std::optional<unsigned> udp_batch_window_us;
     bool check = false;
 };
 
@@ -72,6 +73,8 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
                              [&](const Endpoint& e) { config.metrics_listen = e; });
     if (!cl.user.empty()) config.user = cl.user;
     if (cl.workers > 0) config.workers = cl.workers;
+    if (cl.udp_batch_window_us)
+        config.udp_batch_window = std::chrono::microseconds{*cl.udp_batch_window_us};
     if (config.workers == 0)
         config.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 64u);
     // `--check --zone FILE` with no config checks zones, like nsd-checkzone;
@@ -95,8 +98,10 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     for (const auto& e : config.listen) listen += (listen.empty() ? "" : ", ") + e.to_string();
     if (listen.empty()) listen = "nowhere (zones checked only)";
     std::printf(
-        "listen %s; %u workers; EDNS UDP size %u; TCP max %zu connections, idle timeout %llds\n",
-        listen.c_str(), config.workers, config.edns_udp_size, config.tcp_max_connections,
+        "listen %s; %u workers; EDNS UDP size %u; UDP batch window %lld us; TCP max %zu "
+        "connections, idle timeout %llds\n",
+        listen.c_str(), config.workers, config.edns_udp_size,
+        static_cast<long long>(config.udp_batch_window.count()), config.tcp_max_connections,
         static_cast<long long>(config.tcp_idle_timeout.count()));
     if (config.forward.enabled()) {
         std::string upstreams, allow;
@@ -141,9 +146,10 @@ std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& r
     if (config->listen != running.listen || config->workers != running.workers ||
         config->user != running.user ||
         config->forward.upstreams.size() != running.forward.upstreams.size() ||
-        config->metrics_listen != running.metrics_listen)
-        log::warning("reload: changes to listen addresses, workers, user, forwarding or metrics "
-                     "take effect at restart");
+        config->metrics_listen != running.metrics_listen ||
+        config->udp_batch_window != running.udp_batch_window)
+        log::warning("reload: changes to listen addresses, workers, user, forwarding, metrics or "
+                     "the UDP batch window take effect at restart");
     current = zones;
     return zones;
 }
@@ -152,7 +158,8 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
     net::ServerOptions options{
         config.listen,
         config.workers,
-        {config.edns_udp_size, config.tcp_max_connections, config.tcp_idle_timeout},
+        {config.edns_udp_size, config.tcp_max_connections, config.tcp_idle_timeout,
+         config.udp_batch_window},
         config.forward,
         config.metrics_listen,
         config.user};
@@ -200,6 +207,10 @@ int main(int argc, char** argv) {
     app.add_option("-u,--user", cl.user, "after binding, give up root and run as this user");
     app.add_option("-w,--workers", cl.workers, "worker threads (default: one per CPU)")
         ->check(CLI::Range(1, 64));
+    app.add_option("--udp-batch-window", cl.udp_batch_window_us,
+                   "USEC: under sustained load, collect UDP queries this long and answer them "
+                   "in one batch (0: off; a lone query is always answered at once)")
+        ->check(CLI::Range(0u, kMaxUdpBatchWindowUs));
     app.add_flag("--check", cl.check,
                  "load and validate the configuration and zones, print a summary, exit 0 or 1");
     app.set_version_flag("-V,--version", std::string{"phx-dnsd "} + PHX_VERSION);

@@ -69,6 +69,15 @@ std::string render_metrics(const MetricsSnapshot& s) {
         for (const auto* c : s.counters) n += c->drops(static_cast<DropReason>(i));
         out += fmt::format("phx_dnsd_dropped_total{{reason=\"{}\"}} {}\n", reasons[i], n);
     }
+    std::uint64_t drains[2] = {0, 0};
+    for (const auto* c : s.counters)
+        for (int w = 0; w < 2; ++w) drains[w] += c->udp_drains(w == 1);
+    out += fmt::format("# HELP phx_dnsd_udp_drains_total Times a worker drained a UDP socket: when "
+                       "it became readable, or after a batch window under sustained load.\n"
+                       "# TYPE phx_dnsd_udp_drains_total counter\n"
+                       "phx_dnsd_udp_drains_total{{trigger=\"readable\"}} {}\n"
+                       "phx_dnsd_udp_drains_total{{trigger=\"window\"}} {}\n",
+                       drains[0], drains[1]);
     out += fmt::format("# HELP phx_dnsd_tcp_connections Open TCP connections.\n"
                        "# TYPE phx_dnsd_tcp_connections gauge\n"
                        "phx_dnsd_tcp_connections {}\n"

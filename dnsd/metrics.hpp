@@ -44,6 +44,9 @@ public:
     void replied(Transport transport, RrType qtype, Rcode rcode) noexcept;
     // A datagram or message that got no reply.
     void dropped(DropReason reason) noexcept { dropped_[static_cast<std::size_t>(reason)].add(); }
+    // One drain of a UDP socket: woken by readability, or by a batch window
+    // under load (dnsd/net/udp_pacer.hpp).
+    void udp_drain(bool by_window) noexcept { udp_drains_[by_window ? 1 : 0].add(); }
 
     [[nodiscard]] std::uint64_t replies(std::size_t transport, std::size_t type,
                                         std::size_t rcode) const noexcept {
@@ -52,10 +55,14 @@ public:
     [[nodiscard]] std::uint64_t drops(DropReason reason) const noexcept {
         return dropped_[static_cast<std::size_t>(reason)].get();
     }
+    [[nodiscard]] std::uint64_t udp_drains(bool by_window) const noexcept {
+        return udp_drains_[by_window ? 1 : 0].get();
+    }
 
 private:
     std::array<std::array<std::array<Counter, kRcodes.size()>, kTypes.size()>, 2> replies_;
     std::array<Counter, static_cast<std::size_t>(DropReason::count_)> dropped_;
+    std::array<Counter, 2> udp_drains_;
 };
 
 // Everything else the endpoint reports, gathered when it is scraped.

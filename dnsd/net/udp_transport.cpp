@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// UDP transport. Asio only tells us when the socket is readable; the socket
-// is then drained with recvmmsg and the replies of one batch leave in one
+// UDP transport. Asio only tells us when the socket is readable (or, under
+// sustained load, a short timer expires: see udp_pacer.hpp); the socket is
+// then drained with recvmmsg and the replies of one batch leave in one
 // sendmmsg, so a busy server makes two system calls per batch, not two per
 // query.
 #include "dnsd/net/udp_transport.hpp"
 
 #include "dnsd/net/socket_setup.hpp"
+#include "dnsd/net/udp_pacer.hpp"
 #include "dnsd/net/worker.hpp"
 
 #include <array>
@@ -16,6 +18,7 @@
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <ctime>
 #include <vector>
 
 namespace phx::dns::net {
@@ -204,23 +207,55 @@ asio::awaitable<void> send_all(Worker& worker, udp::socket& socket, UdpBatch& b,
     }
 }
 
+// Waits out one batch window. The thread sleeps outside epoll on purpose:
+// Asio registers sockets edge-triggered, so a thread parked in epoll_wait
+// (on a timer, say) would be woken by every datagram of the window and
+// batching would save nothing. Whatever else this worker has to do (TCP,
+// late resolver replies) runs between windows, delayed by one at most.
+void sleep_through(std::chrono::microseconds window) {
+    const auto ns = std::chrono::nanoseconds{window}.count();
+    timespec left{ns / 1000000000, ns % 1000000000};
+    while (::nanosleep(&left, &left) != 0 && errno == EINTR) {
+    }
+}
+
 } // namespace
 
 asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_pktinfo) {
     auto batch = std::make_unique<UdpBatch>(
         std::max<std::size_t>(worker.limits().edns_udp_size, kMinUdpSize));
+    UdpPacer pacer{worker.limits().udp_batch_window};
+    bool drained_all = true; // false: the last drain stopped at its cap, more is waiting
     for (;;) {
-        auto [ec] =
-            co_await socket.async_wait(udp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
-        if (ec || !socket.is_open()) co_return;
-        for (int round = 0; round < kRoundsPerWakeup; ++round) {
+        const bool by_window = pacer.batching();
+        if (by_window) {
+            co_await asio::post(socket.get_executor(), asio::use_awaitable); // let the rest run
+            if (!socket.is_open()) co_return;
+            if (drained_all) sleep_through(pacer.window());
+        } else {
+            auto [ec] = co_await socket.async_wait(udp::socket::wait_read,
+                                                   asio::as_tuple(asio::use_awaitable));
+            if (ec) co_return;
+        }
+        if (!socket.is_open()) co_return;
+        worker.counters().udp_drain(by_window);
+        const auto started = UdpPacer::Clock::now();
+        std::size_t drained = 0;
+        drained_all = false;
+        for (int round = 0; round < kRoundsPerWakeup && !drained_all; ++round) {
             const int received = receive(socket.native_handle(), *batch, wants_pktinfo);
-            if (received <= 0) break;
+            if (received <= 0) {
+                drained_all = true;
+                break;
+            }
+            drained += static_cast<std::size_t>(received);
             const std::size_t replies =
                 answer_batch(worker, socket, *batch, static_cast<std::size_t>(received));
             co_await send_all(worker, socket, *batch, replies);
-            if (static_cast<std::size_t>(received) < kBatch || !socket.is_open()) break;
+            if (!socket.is_open()) co_return;
+            drained_all = static_cast<std::size_t>(received) < kBatch;
         }
+        pacer.drained(drained, started);
     }
 }
 

@@ -26,6 +26,7 @@ struct TransportLimits {
     std::uint16_t edns_udp_size = 1232;
     std::size_t tcp_max_connections = 256;
     std::chrono::seconds tcp_idle_timeout{10};
+    std::chrono::microseconds udp_batch_window{0}; // see udp_pacer.hpp; 0: off
 };
 
 class TcpSession;

@@ -4,11 +4,18 @@
 // flips the QR bit of every datagram and sends the batch back with one
 // sendmmsg. No DNS server can spend less CPU per query than this.
 //
-// usage: floor_responder ADDR PORT [THREADS]
+// With WINDOW_US > 0 it paces its drains the way phx-dnsd does under load
+// (dnsd/net/udp_pacer.hpp, the same class): the floor for a server that
+// batches, so phx-dnsd's batching is compared like for like as well.
+//
+// usage: floor_responder ADDR PORT [THREADS [WINDOW_US]]
+#include "dnsd/net/udp_pacer.hpp"
+
 #include <arpa/inet.h>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -35,7 +42,8 @@ int open_socket(const char* address, int port) {
     return fd;
 }
 
-void serve(int fd) {
+void serve(int fd, std::chrono::microseconds window) {
+    phx::dns::net::UdpPacer pacer{window};
     std::vector<std::array<char, kMaxDatagram>> buffers(kBatch);
     std::array<mmsghdr, kBatch> msgs{};
     std::array<iovec, kBatch> iovs{};
@@ -49,7 +57,15 @@ void serve(int fd) {
             msgs[i].msg_hdr.msg_iov = &iovs[i];
             msgs[i].msg_hdr.msg_iovlen = 1;
         }
-        const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_WAITFORONE, nullptr);
+        if (pacer.batching()) {
+            const auto ns = std::chrono::nanoseconds{pacer.window()}.count();
+            const timespec pause{ns / 1000000000, ns % 1000000000};
+            ::nanosleep(&pause, nullptr);
+        }
+        const auto started = phx::dns::net::UdpPacer::Clock::now();
+        const int n = ::recvmmsg(fd, msgs.data(), kBatch,
+                                 pacer.batching() ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
+        pacer.drained(n > 0 ? static_cast<std::size_t>(n) : 0, started);
         if (n <= 0) continue;
         for (int i = 0; i < n; ++i) {
             if (msgs[i].msg_len > 2) buffers[i][2] = static_cast<char>(buffers[i][2] | 0x80);
@@ -63,12 +79,13 @@ void serve(int fd) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: floor_responder ADDR PORT [THREADS]\n");
+        std::fprintf(stderr, "usage: floor_responder ADDR PORT [THREADS [WINDOW_US]]\n");
         return 2;
     }
     const int threads = argc > 3 ? std::atoi(argv[3]) : 1;
+    const std::chrono::microseconds window{argc > 4 ? std::atol(argv[4]) : 0};
     std::vector<std::thread> pool;
     for (int i = 0; i < threads; ++i)
-        pool.emplace_back(serve, open_socket(argv[1], std::atoi(argv[2])));
+        pool.emplace_back(serve, open_socket(argv[1], std::atoi(argv[2])), window);
     for (auto& t : pool) t.join();
 }

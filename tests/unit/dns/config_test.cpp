@@ -31,7 +31,7 @@ TEST_CASE("config: the shipped production example loads as documented") {
 
 TEST_CASE("config: all keys are read; relative zone paths follow the config file") {
     const TempFile file("[server]\nlisten = [\"127.0.0.1:5353\", \"[::1]:5353\"]\nworkers = "
-                        "3\nedns_udp_size = 1400\n"
+                        "3\nedns_udp_size = 1400\nudp_batch_window_us = 250\n"
                         "[tcp]\nmax_connections = 5\nidle_timeout_seconds = 2\n"
                         "[[zone]]\nfile = \"a.zone\"\norigin = \"example.\"\n");
     const std::string& path = file.path();
@@ -41,6 +41,7 @@ TEST_CASE("config: all keys are read; relative zone paths follow the config file
     CHECK(config->listen.size() == 2);
     CHECK(config->workers == 3);
     CHECK(config->edns_udp_size == 1400);
+    CHECK(config->udp_batch_window.count() == 250);
     CHECK(config->tcp_max_connections == 5);
     CHECK(config->tcp_idle_timeout.count() == 2);
     CHECK(config->zones[0].file == "/tmp/a.zone");

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// When to drain a UDP socket: at once when it becomes readable, or, while
+// queries keep arriving, on a short timer so that one wake-up answers many.
+//
+// A wake-up (epoll, context switch, waking the client) costs more than the
+// answer itself: on a VM about 4 µs against ~2 µs of per-datagram kernel
+// work. This is interrupt moderation done in user space, the way NICs and
+// NAPI do it: an idle server answers a lone query immediately; a busy one
+// collects queries for at most `window` and answers them with one recvmmsg
+// and one sendmmsg. The price is up to `window` of extra latency, only
+// under sustained load. A window of zero turns it off.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace phx::dns::net {
+
+class UdpPacer {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    // Drains that start within `window` of the previous one, this many in a
+    // row, mean sustained load: switch to timed drains.
+    static constexpr int kBusyStreak = 3;
+    // A timed drain that finds fewer datagrams than this is not worth the
+    // latency: back to answering on readability.
+    static constexpr std::size_t kMinPerWindow = 2;
+
+    explicit UdpPacer(std::chrono::microseconds window) noexcept : window_{window} {}
+
+    // True: wait `window()` on a timer before the next drain. False: wait
+    // until the socket is readable.
+    [[nodiscard]] bool batching() const noexcept { return batching_; }
+    [[nodiscard]] std::chrono::microseconds window() const noexcept { return window_; }
+
+    // After every drain: how many datagrams it got and when it started.
+    void drained(std::size_t datagrams, Clock::time_point now) noexcept {
+        if (window_.count() <= 0) return;
+        if (batching_) {
+            if (datagrams < kMinPerWindow) {
+                batching_ = false;
+                streak_ = 0;
+            }
+        } else if (datagrams > 0) {
+            streak_ = now - last_drain_ < window_ ? streak_ + 1 : 0;
+            if (streak_ >= kBusyStreak) batching_ = true;
+        }
+        last_drain_ = now;
+    }
+
+private:
+    std::chrono::microseconds window_;
+    Clock::time_point last_drain_{};
+    int streak_ = 0;
+    bool batching_ = false;
+};
+
+} // namespace phx::dns::net

@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""UDP batching under load (dnsd/net/udp_pacer.hpp): a lone query is answered
+on readability, never held for a window; sustained load switches to timed
+drains, and every answer is still complete and right, TCP included."""
+
+import random
+import re
+import socket
+import struct
+import subprocess
+import threading
+import unittest
+
+from phxdns import LOCALHOST, Dnsd, free_port, parse, raw_query
+
+# Two different addresses, so a reply given to the wrong query would show.
+HOSTS = {"ns1": "10.0.0.13", "nginx": "10.0.0.153", "traefik": "10.0.0.153", "ollama": "10.0.0.153"}
+WINDOW_US = 2000
+
+
+def scrape(port):
+    return subprocess.run(["curl", "-sS", f"http://127.0.0.1:{port}/metrics"], capture_output=True, text=True,
+                          timeout=10, check=True).stdout
+
+
+def drains(body):
+    """(readable, window) from phx_dnsd_udp_drains_total."""
+    def get(trigger):
+        m = re.search(rf'^phx_dnsd_udp_drains_total{{trigger="{trigger}"}} (\d+)$', body, re.M)
+        assert m, f"no {trigger} drains series in:\n{body}"
+        return int(m.group(1))
+    return get("readable"), get("window")
+
+
+def closed_loop(port, queries, in_flight, seed, problems):
+    """Like dnsperf: keeps `in_flight` queries outstanding on one socket and
+    checks every reply (ID, question case kept, the host's address)."""
+    rng = random.Random(seed)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(5)
+        s.connect((LOCALHOST, port))
+        expected = {}
+        sent = 0
+
+        def send_one():
+            nonlocal sent
+            host = rng.choice(sorted(HOSTS))
+            name = "".join(c.upper() if rng.random() < 0.5 else c for c in f"{host}.internal.thinkheads.ai")
+            qid = sent & 0xFFFF
+            expected[qid] = (name, HOSTS[host])
+            s.send(raw_query(name, qid=qid))
+            sent += 1
+
+        while sent < min(in_flight, queries):
+            send_one()
+        while expected:
+            try:
+                data = s.recv(4096)
+            except socket.timeout:
+                problems.append(f"{len(expected)} queries got no answer")
+                return
+            qid = struct.unpack("!H", data[:2])[0]
+            name, address = expected.pop(qid, (None, None))
+            reply = parse(data)
+            if name is None or reply.question[0].name.to_text() != name + "." or \
+                    [r.to_text() for r in reply.answer[0]] != [address]:
+                problems.append(f"wrong reply to {name}: {reply}")
+            if sent < queries:
+                send_one()
+
+
+class UdpBatchingTests(unittest.TestCase):
+    def test_lone_queries_are_never_held_for_a_window(self):
+        metrics = free_port()
+        with Dnsd("--workers", "1", "--udp-batch-window", str(WINDOW_US),
+                  "--metrics-listen", f"127.0.0.1:{metrics}") as server:
+            before = drains(scrape(metrics))
+            for i in range(20):
+                reply = server.query("nginx.internal.thinkheads.ai", "A", timeout=2)
+                self.assertEqual([r.to_text() for r in reply.answer[0]], ["10.0.0.153"])
+                threading.Event().wait(0.01)  # 10 ms apart: far more than a window
+            after = drains(scrape(metrics))
+            self.assertGreaterEqual(after[0] - before[0], 20)
+            self.assertEqual(after[1] - before[1], 0, "a lone query waited for a batch window")
+
+    def run_load(self, window_us):
+        metrics = free_port()
+        with Dnsd("--workers", "1", "--udp-batch-window", str(window_us),
+                  "--metrics-listen", f"127.0.0.1:{metrics}") as server:
+            before = drains(scrape(metrics))
+            problems = []
+            threads = [threading.Thread(target=closed_loop, args=(server.port, 2000, 16, seed, problems))
+                       for seed in range(4)]
+            for t in threads:
+                t.start()
+            tcp_reply = server.query("traefik.internal.thinkheads.ai", "A", tcp=True, timeout=5)
+            for t in threads:
+                t.join()
+            after = drains(scrape(metrics))
+            self.assertEqual(problems, [])
+            self.assertEqual([r.to_text() for r in tcp_reply.answer[0]], ["10.0.0.153"])
+            return after[0] - before[0], after[1] - before[1]
+
+    def test_sustained_load_is_answered_in_timed_batches_and_nothing_is_lost(self):
+        readable, window = self.run_load(WINDOW_US)
+        self.assertGreater(window, 0, "the load never switched to timed drains")
+        self.assertLess(readable + window, 8000 // 4, "no fewer wake-ups than queries")
+
+    def test_a_zero_window_never_batches(self):
+        readable, window = self.run_load(0)
+        self.assertEqual(window, 0)
+        self.assertGreater(readable, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "dnsd/net/udp_pacer.hpp"
+
+#include <doctest/doctest.h>
+
+using phx::dns::net::UdpPacer;
+using namespace std::chrono_literals;
+
+namespace {
+UdpPacer::Clock::time_point at(std::chrono::microseconds t) {
+    return UdpPacer::Clock::time_point{} + 1h + t;
+}
+} // namespace
+
+TEST_CASE("udp pacer: a lone query now and then is answered on readability") {
+    UdpPacer pacer{500us};
+    for (int i = 0; i < 100; ++i) {
+        pacer.drained(1, at(i * 2000us)); // 500 queries per second
+        CHECK_FALSE(pacer.batching());
+    }
+}
+
+TEST_CASE("udp pacer: sustained load switches to timed drains, and back when it ends") {
+    UdpPacer pacer{500us};
+    pacer.drained(1, at(0us));
+    pacer.drained(1, at(40us));
+    CHECK_FALSE(pacer.batching());
+    pacer.drained(1, at(80us));
+    pacer.drained(1, at(120us));
+    CHECK(pacer.batching());
+    pacer.drained(15, at(620us)); // a full window keeps it batching
+    CHECK(pacer.batching());
+    pacer.drained(1, at(1120us)); // the load is gone: answer at once again
+    CHECK_FALSE(pacer.batching());
+    pacer.drained(1, at(9000us));
+    CHECK_FALSE(pacer.batching());
+}
+
+TEST_CASE("udp pacer: a pause in a burst resets the streak") {
+    UdpPacer pacer{500us};
+    pacer.drained(1, at(0us));
+    pacer.drained(1, at(100us));
+    pacer.drained(1, at(5000us)); // far from the previous one
+    pacer.drained(1, at(5100us));
+    CHECK_FALSE(pacer.batching());
+}
+
+TEST_CASE("udp pacer: bursts far apart are not sustained load") {
+    UdpPacer pacer{500us};
+    for (int i = 0; i < 10; ++i) pacer.drained(8, at(i * 10000us)); // a stub's A+AAAA bursts
+    CHECK_FALSE(pacer.batching());
+}
+
+TEST_CASE("udp pacer: a zero window never batches") {
+    UdpPacer pacer{0us};
+    for (int i = 0; i < 100; ++i) pacer.drained(32, at(i * 10us));
+    CHECK_FALSE(pacer.batching());
+}
