@@ -82,6 +82,11 @@ int prefix_length(const Interval& interval, unsigned bits) {
     return static_cast<int>(common);
 }
 
+std::uint32_t declared_size(const Set& set) {
+    if (!set.anonymous && set.interval) return 0;
+    return static_cast<std::uint32_t>(set.elements.size());
+}
+
 const Set* Table::find_set(std::string_view set_name) const {
     for (const auto& set : sets)
         if (set.name == set_name) return &set;

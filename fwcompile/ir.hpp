@@ -93,6 +93,13 @@ struct Set {
     OriginId origin = kNoOrigin;
 };
 
+// The size a set declares to the kernel, 0 for none. With a size the kernel
+// builds a plain hash table of the right size instead of an rhashtable that
+// keeps growing (and rehashing) while a large set is loaded. The size is
+// also a limit, which costs nothing as phx-fw always replaces whole sets.
+// Interval sets (pipapo, rbtree) gain nothing from it and declare none.
+[[nodiscard]] std::uint32_t declared_size(const Set& set);
+
 // ct state bits, as the kernel defines them (NF_CT_STATE_*).
 inline constexpr std::uint32_t kCtInvalid = 1, kCtEstablished = 2, kCtRelated = 4, kCtNew = 8,
                                kCtUntracked = 64;

@@ -116,6 +116,7 @@ std::string set_block(const ir::Set& set, const TextStyle& style) {
     std::vector<std::string_view> types;
     for (const auto type : set.key) types.push_back(ir::info(type).name);
     std::string out = fmt::format("\tset {} {{\n\t\ttype {}\n", set.name, fmt::join(types, " . "));
+    if (const auto size = ir::declared_size(set); size > 0) out += fmt::format("\t\tsize {}\n", size);
     if (set.interval) out += "\t\tflags interval\n";
     if (set.counter) out += "\t\tcounter\n";
     const auto lines = element_lines(set, style);

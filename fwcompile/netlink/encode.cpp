@@ -88,9 +88,8 @@ void put_set(const ir::Set& set, std::uint32_t id, Batch& batch) {
     nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, key_type(set));
     nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, key_length(set));
     nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
-    if (set.anonymous)
-        nftnl_set_set_u32(s.get(), NFTNL_SET_DESC_SIZE,
-                          static_cast<std::uint32_t>(set.elements.size()));
+    if (const auto size = ir::declared_size(set); size > 0)
+        nftnl_set_set_u32(s.get(), NFTNL_SET_DESC_SIZE, size);
     if (set.interval && concatenated(set)) {
         // pipapo needs each field's length to split the key.
         std::vector<std::uint8_t> lengths;

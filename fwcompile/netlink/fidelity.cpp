@@ -118,9 +118,10 @@ void check_set_attributes(nftnl_set* raw, const ir::Set& set, Problems& out) {
                                  NFTNL_SET_POLICY, NFTNL_SET_TIMEOUT, NFTNL_SET_GC_INTERVAL})
         if (nftnl_set_is_set(raw, attribute))
             out.push_back(name + ": it has data, a timeout or a policy (phx-fw sets none)");
-    const bool sized = nftnl_set_is_set(raw, NFTNL_SET_DESC_SIZE);
-    if (sized != set.anonymous ||
-        (sized && nftnl_set_get_u32(raw, NFTNL_SET_DESC_SIZE) != set.elements.size()))
+    const std::uint32_t size = nftnl_set_is_set(raw, NFTNL_SET_DESC_SIZE)
+                                   ? nftnl_set_get_u32(raw, NFTNL_SET_DESC_SIZE)
+                                   : 0;
+    if (size != ir::declared_size(set))
         out.push_back(name + ": its declared size is not the one phx-fw gives it");
     std::string fields; // pipapo's field lengths, sent for interval concatenations only
     if (set.interval && set.key.size() > 1)
