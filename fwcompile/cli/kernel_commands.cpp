@@ -7,6 +7,8 @@
 #include "fwcompile/cli/pending.hpp"
 #include "fwcompile/lower.hpp"
 #include "fwcompile/netlink/apply.hpp"
+
+#include <chrono>
 #include "fwcompile/netlink/readback.hpp"
 #include "fwcompile/netlink/sysctl.hpp"
 #include "fwcompile/nft_text.hpp"
@@ -69,8 +71,13 @@ int diff(const Options& o) {
 }
 
 int apply(const Options& o) {
+    using Clock = std::chrono::steady_clock;
+    const auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    netlink::Outcome times;
+    const auto start = Clock::now();
     const auto loaded = load_for(o);
     if (!loaded) return 1;
+    times.read_ms = ms(Clock::now() - start);
     if (!loaded->target.host) {
         const std::string problem = netlink::bridge_netfilter_problem();
         if (!problem.empty()) {
@@ -78,7 +85,9 @@ int apply(const Options& o) {
             return 1;
         }
     }
+    const auto compile_start = Clock::now();
     ir::Table table = lower(loaded->rules, loaded->target);
+    times.compile_ms = ms(Clock::now() - compile_start);
     if (o.confirm_seconds > 0) {
         KeeperJob job;
         job.table = std::move(table);
@@ -86,7 +95,7 @@ int apply(const Options& o) {
         return apply_confirmed(o, std::move(job));
     }
     if (!o.dry_run && blocked_by_pending_apply("you apply again")) return 1;
-    return report(netlink::apply_table(table, o.dry_run));
+    return report(netlink::apply_table(table, o.dry_run, times));
 }
 
 int list(const Options&) {

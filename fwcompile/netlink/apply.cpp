@@ -80,9 +80,17 @@ Outcome send_batch(Socket& socket, Batch& batch, const ir::Table* table, bool dr
     return out;
 }
 
-Outcome apply_table(const ir::Table& table, bool dry_run) {
+Outcome apply_table(const ir::Table& table, bool dry_run, const Outcome& earlier) {
     Socket socket;
-    return apply_table(socket, table, socket.generation(), dry_run);
+    Outcome out = apply_table(socket, table, socket.generation(), dry_run);
+    if (out.ok && earlier.read_ms > 0) {
+        out.read_ms = earlier.read_ms;
+        out.compile_ms = earlier.compile_ms;
+        const auto semicolon = out.report.find("; ");
+        out.report.insert(semicolon + 2, fmt::format("rules read in {:.1f} ms, compiled in {:.1f} ms, ",
+                                                     out.read_ms, out.compile_ms));
+    }
+    return out;
 }
 
 Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid, bool dry_run) {

@@ -21,8 +21,10 @@ struct Outcome {
     std::size_t messages = 0;
     std::size_t bytes = 0;
     std::size_t pages = 0;
-    double build_ms = 0;  // building the batch
-    double kernel_ms = 0; // sendmsg() and the answers
+    double read_ms = 0;    // reading the rules file (0: not timed here)
+    double compile_ms = 0; // lowering the rules to a table
+    double build_ms = 0;   // building the batch
+    double kernel_ms = 0;  // sendmsg() and the answers
     // Refused as a whole because the ruleset changed after its generation
     // was read: nothing was applied, and sending again may succeed.
     bool generation_changed = false;
@@ -32,7 +34,9 @@ struct Outcome {
 // and passed in the batch, so a concurrent change makes the kernel refuse it.
 // A dry run sends everything but BATCH_END: the kernel checks each message
 // and then discards the transaction.
-[[nodiscard]] Outcome apply_table(const ir::Table& table, bool dry_run);
+// `earlier` carries the times of the steps before (reading, compiling) into
+// the report, so one line says where an apply's time went.
+[[nodiscard]] Outcome apply_table(const ir::Table& table, bool dry_run, const Outcome& earlier = {});
 
 // The same on an open socket, refused unless the ruleset is still at
 // generation `genid` (the one a snapshot of the live table was read at).

@@ -48,7 +48,10 @@ class KernelTest(unittest.TestCase):
         self.assertIn("no changes", diff.stdout)
 
     def test_the_spec_applies_and_reads_back_as_shown(self):
-        self.apply("--rules", SPEC_RULES)
+        result = self.apply("--rules", SPEC_RULES)
+        # One line says where the time went, step by step.
+        self.assertRegex(result.stdout, r"^applied table inet phx: \d+ messages, \d+ KiB in 1 page\(s\); rules read "
+                                        r"in [\d.]+ ms, compiled in [\d.]+ ms, built in [\d.]+ ms, kernel [\d.]+ ms\n$")
         self.assert_live_table_is_show(SPEC_RULES)
         live = ruleset(self.ns)
         for expected in ("table inet phx", "policy drop;", "ct state established,related", "ct state invalid",
