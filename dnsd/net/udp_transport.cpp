@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <ctime>
+#include <type_traits>
 #include <vector>
 
 namespace phx::dns::net {
@@ -207,15 +208,21 @@ asio::awaitable<void> send_all(Worker& worker, udp::socket& socket, UdpBatch& b,
     }
 }
 
-// Waits out one batch window. The thread sleeps outside epoll on purpose:
-// Asio registers sockets edge-triggered, so a thread parked in epoll_wait
-// (on a timer, say) would be woken by every datagram of the window and
-// batching would save nothing. Whatever else this worker has to do (TCP,
-// late resolver replies) runs between windows, delayed by one at most.
-void sleep_through(std::chrono::microseconds window) {
-    const auto ns = std::chrono::nanoseconds{window}.count();
-    timespec left{ns / 1000000000, ns % 1000000000};
-    while (::nanosleep(&left, &left) != 0 && errno == EINTR) {
+// Waits until a batch window, counted from the previous drain's start, is
+// over. The thread sleeps outside epoll on purpose: Asio registers sockets
+// edge-triggered, so a thread parked in epoll_wait (on a timer, say) would
+// be woken by every datagram of the window and batching would save nothing.
+// An absolute deadline keeps the bound at one window when several busy
+// sockets share this thread: time spent in another socket's drain counts.
+// Whatever else this worker has to do (TCP, late resolver replies) runs
+// between windows, delayed by one at most.
+void sleep_until(UdpPacer::Clock::time_point deadline) {
+    static_assert(std::is_same_v<UdpPacer::Clock, std::chrono::steady_clock>); // CLOCK_MONOTONIC
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        deadline.time_since_epoch())
+                        .count();
+    const timespec at{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
     }
 }
 
@@ -226,12 +233,19 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
         std::max<std::size_t>(worker.limits().edns_udp_size, kMinUdpSize));
     UdpPacer pacer{worker.limits().udp_batch_window};
     bool drained_all = true; // false: the last drain stopped at its cap, more is waiting
+    UdpPacer::Clock::time_point started{};
     for (;;) {
         const bool by_window = pacer.batching();
         if (by_window) {
-            co_await asio::post(socket.get_executor(), asio::use_awaitable); // let the rest run
+            // Let the rest of the worker run before sleeping: the first yield
+            // lets the reactor see what became ready during the last window,
+            // the second runs the handlers it queued (another busy socket's
+            // drain, TCP). With one yield they would wait out our next window
+            // too, and a second busy socket's queries would wait two.
+            co_await asio::post(socket.get_executor(), asio::use_awaitable);
+            co_await asio::post(socket.get_executor(), asio::use_awaitable);
             if (!socket.is_open()) co_return;
-            if (drained_all) sleep_through(pacer.window());
+            if (drained_all) sleep_until(started + pacer.window());
         } else {
             auto [ec] = co_await socket.async_wait(udp::socket::wait_read,
                                                    asio::as_tuple(asio::use_awaitable));
@@ -239,7 +253,7 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
         }
         if (!socket.is_open()) co_return;
         worker.counters().udp_drain(by_window);
-        const auto started = UdpPacer::Clock::now();
+        started = UdpPacer::Clock::now();
         std::size_t drained = 0;
         drained_all = false;
         for (int round = 0; round < kRoundsPerWakeup && !drained_all; ++round) {

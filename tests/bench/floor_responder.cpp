@@ -44,6 +44,7 @@ int open_socket(const char* address, int port) {
 
 void serve(int fd, std::chrono::microseconds window) {
     phx::dns::net::UdpPacer pacer{window};
+    phx::dns::net::UdpPacer::Clock::time_point started{};
     std::vector<std::array<char, kMaxDatagram>> buffers(kBatch);
     std::array<mmsghdr, kBatch> msgs{};
     std::array<iovec, kBatch> iovs{};
@@ -57,12 +58,15 @@ void serve(int fd, std::chrono::microseconds window) {
             msgs[i].msg_hdr.msg_iov = &iovs[i];
             msgs[i].msg_hdr.msg_iovlen = 1;
         }
-        if (pacer.batching()) {
-            const auto ns = std::chrono::nanoseconds{pacer.window()}.count();
-            const timespec pause{ns / 1000000000, ns % 1000000000};
-            ::nanosleep(&pause, nullptr);
+        if (pacer.batching()) { // until one window after the previous drain began, as phx-dnsd
+            const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                (started + pacer.window()).time_since_epoch())
+                                .count();
+            const timespec at{static_cast<time_t>(ns / 1000000000),
+                              static_cast<long>(ns % 1000000000)};
+            ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr);
         }
-        const auto started = phx::dns::net::UdpPacer::Clock::now();
+        started = phx::dns::net::UdpPacer::Clock::now();
         const int n = ::recvmmsg(fd, msgs.data(), kBatch,
                                  pacer.batching() ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
         pacer.drained(n > 0 ? static_cast<std::size_t>(n) : 0, started);

@@ -8,7 +8,9 @@ import re
 import socket
 import struct
 import subprocess
+import sys
 import threading
+import time
 import unittest
 
 from phxdns import LOCALHOST, Dnsd, free_port, parse, raw_query
@@ -32,9 +34,10 @@ def drains(body):
     return get("readable"), get("window")
 
 
-def closed_loop(port, queries, in_flight, seed, problems):
+def closed_loop(port, queries, in_flight, seed, problems, latencies=None):
     """Like dnsperf: keeps `in_flight` queries outstanding on one socket and
-    checks every reply (ID, question case kept, the host's address)."""
+    checks every reply (ID, question case kept, the host's address); adds
+    each reply's latency in seconds to `latencies` if given."""
     rng = random.Random(seed)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(5)
@@ -47,7 +50,7 @@ def closed_loop(port, queries, in_flight, seed, problems):
             host = rng.choice(sorted(HOSTS))
             name = "".join(c.upper() if rng.random() < 0.5 else c for c in f"{host}.internal.thinkheads.ai")
             qid = sent & 0xFFFF
-            expected[qid] = (name, HOSTS[host])
+            expected[qid] = (name, HOSTS[host], time.monotonic())
             s.send(raw_query(name, qid=qid))
             sent += 1
 
@@ -60,7 +63,9 @@ def closed_loop(port, queries, in_flight, seed, problems):
                 problems.append(f"{len(expected)} queries got no answer")
                 return
             qid = struct.unpack("!H", data[:2])[0]
-            name, address = expected.pop(qid, (None, None))
+            name, address, sent_at = expected.pop(qid, (None, None, 0))
+            if latencies is not None and name is not None:
+                latencies.append(time.monotonic() - sent_at)
             reply = parse(data)
             if name is None or reply.question[0].name.to_text() != name + "." or \
                     [r.to_text() for r in reply.answer[0]] != [address]:
@@ -105,6 +110,30 @@ class UdpBatchingTests(unittest.TestCase):
         readable, window = self.run_load(WINDOW_US)
         self.assertGreater(window, 0, "the load never switched to timed drains")
         self.assertLess(readable + window, 8000 // 4, "no fewer wake-ups than queries")
+
+    def test_two_busy_sockets_on_one_worker_each_wait_one_window_not_two(self):
+        window_us = 10000  # long beside the time to answer a batch, even under ASan
+        second = free_port()
+        with Dnsd("--workers", "1", "--udp-batch-window", str(window_us), "--listen", f"{LOCALHOST}:{second}") as server:
+            problems, latencies = [], {server.port: [], second: []}
+            switch = sys.getswitchinterval()
+            sys.setswitchinterval(1e-4)  # the client's threads must not hold each other up for 5 ms
+            try:
+                threads = [threading.Thread(target=closed_loop, args=(port, 800, 16, port, problems, latencies[port]))
+                           for port in latencies]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+            finally:
+                sys.setswitchinterval(switch)
+            self.assertEqual(problems, [])
+            # A closed loop sends right after a drain, so its queries wait about
+            # one window. If one socket's drain waited for the other's sleep as
+            # well, a good part of its queries would wait two.
+            for port, waits in latencies.items():
+                p90 = sorted(waits)[len(waits) * 9 // 10]
+                self.assertLess(p90, 1.5 * window_us / 1e6, f"port {port}: p90 latency {p90 * 1000:.1f} ms")
 
     def test_a_zero_window_never_batches(self):
         readable, window = self.run_load(0)
