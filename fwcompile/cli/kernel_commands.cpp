@@ -3,6 +3,7 @@
 // touch table inet phx and nothing else.
 #include "fwcompile/cli/commands.hpp"
 #include "fwcompile/cli/confirm_apply.hpp"
+#include "fwcompile/cli/keep_until_exit.hpp"
 #include "fwcompile/cli/load_target.hpp"
 #include "fwcompile/cli/pending.hpp"
 #include "fwcompile/lower.hpp"
@@ -75,7 +76,7 @@ int apply(const Options& o) {
     const auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
     netlink::Outcome times;
     const auto start = Clock::now();
-    const auto loaded = load_for(o);
+    auto loaded = load_for(o);
     if (!loaded) return 1;
     times.read_ms = ms(Clock::now() - start);
     if (!loaded->target.host) {
@@ -95,7 +96,10 @@ int apply(const Options& o) {
         return apply_confirmed(o, std::move(job));
     }
     if (!o.dry_run && blocked_by_pending_apply("you apply again")) return 1;
-    return report(netlink::apply_table(table, o.dry_run, times));
+    const int status = report(netlink::apply_table(table, o.dry_run, times));
+    keep_until_exit(std::move(table));
+    keep_until_exit(std::move(*loaded));
+    return status;
 }
 
 int list(const Options&) {
