@@ -15,13 +15,15 @@ the spread, peak RSS, and the ratios. Before the timing, each size is
 checked: the table nft loads from S and the one the floor batch installs
 are both what apply installs (`phx-fw diff` finds no change).
 
-Then the data path: three copies of a small lab (a hypervisor namespace with
+Then the data path: four copies of a small lab (a hypervisor namespace with
 bridge vmbr0 and br_netfilter on, a client guest and a server guest on veth
-ports, as in tests/lab), one with no ruleset, one with a one-row policy
-(the stateful base every phx-fw policy has: conntrack and the fixed rules),
-one with the 50k-row policy. Connects from client to server cross the
+ports, as in tests/lab), one with no ruleset, one with connection tracking
+and nothing else (a forward chain that only says `ct state
+established,related accept`, loaded with nft: what statefulness alone
+costs), one with a one-row policy (the stateful base every phx-fw policy
+has: conntrack and the fixed rules), one with the 50k-row policy. Connects from client to server cross the
 hypervisor's forward chain and are admitted by the policy's last row.
-Connects to the three labs are interleaved one by one, so drift and noise
+Connects to the four labs are interleaved one by one, so drift and noise
 from other load hit all alike.
 
 Nothing here touches the calling namespace's ruleset; every namespace is
@@ -171,10 +173,20 @@ def load_benchmark(sizes, runs, tools):
 
 # --- the data path --------------------------------------------------------------
 
+# Statefulness and nothing else: the connection tracking any stateful
+# firewall needs, with no rule of its own to traverse.
+CONNTRACK_ONLY = """table inet ctonly {
+    chain forward {
+        type filter hook forward priority filter; policy accept;
+        ct state established,related accept
+    }
+}
+"""
+
 class Lab:
     """Hypervisor namespace with vmbr0, client and server guests on veth ports."""
 
-    def __init__(self, tag, rules, tools):
+    def __init__(self, tag, rules, tools, nft_ruleset=None):
         self.tag = tag
         self.hv = create_namespace(f"{tag}-hv")
         self.client = create_namespace(f"{tag}-cl")
@@ -191,6 +203,8 @@ class Lab:
             run("ip", "-n", ns, "link", "set", "eth0", "up")
         if rules:
             run(*in_ns(hv, tools.phx_fw, "apply", "--rules", rules))
+        if nft_ruleset:
+            netns.exec_in(hv, "nft", "-f", "-", input=nft_ruleset)
         # The server accepts and closes, in a process of its own, so it never
         # competes with the measuring loop for Python's interpreter lock.
         server = (f"import socket\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
@@ -290,7 +304,8 @@ def report_data_path(samples, connects, rows):
     print("| ruleset | median us | p10 us | p90 us | median vs none |")
     print("|---|---:|---:|---:|---:|")
     base = statistics.median(samples["none"])
-    labels = {"none": "none (no table)", "one": "phx-fw, 1 row", "full": f"phx-fw, {rows} rows"}
+    labels = {"none": "none (no table)", "ct": "conntrack only (nft, no phx-fw rule)", "one": "phx-fw, 1 row",
+              "full": f"phx-fw, {rows} rows"}
     for tag, values in samples.items():
         med = statistics.median(values)
         print(f"| {labels[tag]} | {med:.1f} | {percentile(values, 0.1):.1f} | {percentile(values, 0.9):.1f} | "
@@ -317,6 +332,9 @@ def verdicts(sizes, samples):
                        f"{r:.3f}x"))
         r = statistics.median(samples["full"]) / statistics.median(samples["one"])
         checks.append((f"connect latency with {largest.rows} rows within 10 % of a 1-row policy", r <= 1.10,
+                       f"{r:.3f}x"))
+        r = statistics.median(samples["full"]) / statistics.median(samples["ct"])
+        checks.append((f"connect latency with {largest.rows} rows within 10 % of conntrack alone", r <= 1.10,
                        f"{r:.3f}x"))
     print()
     for what, ok, value in checks:
@@ -349,7 +367,8 @@ def main():
             f.write(fw_rules_gen.generate(1))
         samples = {}
         if args.connects > 0:
-            labs = [Lab("none", None, tools), Lab("one", one_row, tools), Lab("full", largest.rules, tools)]
+            labs = [Lab("none", None, tools), Lab("ct", None, tools, CONNTRACK_ONLY), Lab("one", one_row, tools),
+                    Lab("full", largest.rules, tools)]
             samples = data_path_benchmark(labs, args.connects)
     finally:
         clean_up()
