@@ -11,8 +11,11 @@
 // under sustained load. A window of zero turns it off.
 #pragma once
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
+#include <ctime>
+#include <type_traits>
 
 namespace phx::dns::net {
 
@@ -33,6 +36,19 @@ public:
     // until the socket is readable.
     [[nodiscard]] bool batching() const noexcept { return batching_; }
     [[nodiscard]] std::chrono::microseconds window() const noexcept { return window_; }
+
+    // Blocks until one window after `started` (the previous drain's start).
+    // An absolute deadline keeps the drain-to-drain period at one window,
+    // however long the drains themselves take.
+    void sleep_until_next(Clock::time_point started) const noexcept {
+        static_assert(std::is_same_v<Clock, std::chrono::steady_clock>); // CLOCK_MONOTONIC
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            (started + window_).time_since_epoch())
+                            .count();
+        const timespec at{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+        while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
+        }
+    }
 
     // After every drain: how many datagrams it got and when it started.
     void drained(std::size_t datagrams, Clock::time_point now) noexcept {

@@ -18,8 +18,6 @@
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <ctime>
-#include <type_traits>
 #include <vector>
 
 namespace phx::dns::net {
@@ -208,24 +206,6 @@ asio::awaitable<void> send_all(Worker& worker, udp::socket& socket, UdpBatch& b,
     }
 }
 
-// Waits until a batch window, counted from the previous drain's start, is
-// over. The thread sleeps outside epoll on purpose: Asio registers sockets
-// edge-triggered, so a thread parked in epoll_wait (on a timer, say) would
-// be woken by every datagram of the window and batching would save nothing.
-// An absolute deadline keeps the bound at one window when several busy
-// sockets share this thread: time spent in another socket's drain counts.
-// Whatever else this worker has to do (TCP, late resolver replies) runs
-// between windows, delayed by one at most.
-void sleep_until(UdpPacer::Clock::time_point deadline) {
-    static_assert(std::is_same_v<UdpPacer::Clock, std::chrono::steady_clock>); // CLOCK_MONOTONIC
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        deadline.time_since_epoch())
-                        .count();
-    const timespec at{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
-    }
-}
-
 } // namespace
 
 asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_pktinfo) {
@@ -245,7 +225,10 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
             co_await asio::post(socket.get_executor(), asio::use_awaitable);
             co_await asio::post(socket.get_executor(), asio::use_awaitable);
             if (!socket.is_open()) co_return;
-            if (drained_all) sleep_until(started + pacer.window());
+            // The thread sleeps outside epoll on purpose: Asio registers
+            // sockets edge-triggered, so a thread parked in epoll_wait (on a
+            // timer, say) would be woken by every datagram of the window.
+            if (drained_all) pacer.sleep_until_next(started);
         } else {
             auto [ec] = co_await socket.async_wait(udp::socket::wait_read,
                                                    asio::as_tuple(asio::use_awaitable));

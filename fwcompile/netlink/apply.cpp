@@ -82,30 +82,31 @@ Outcome send_batch(Socket& socket, Batch& batch, const ir::Table* table, bool dr
 
 Outcome apply_table(const ir::Table& table, bool dry_run, const Outcome& earlier) {
     Socket socket;
-    Outcome out = apply_table(socket, table, socket.generation(), dry_run);
-    if (out.ok && earlier.read_ms > 0) {
-        out.read_ms = earlier.read_ms;
-        out.compile_ms = earlier.compile_ms;
-        const auto semicolon = out.report.find("; ");
-        out.report.insert(semicolon + 2, fmt::format("rules read in {:.1f} ms, compiled in {:.1f} ms, ",
-                                                     out.read_ms, out.compile_ms));
-    }
-    return out;
+    return apply_table(socket, table, socket.generation(), dry_run, earlier);
 }
 
-Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid, bool dry_run) {
+Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid, bool dry_run,
+                    const Outcome& earlier) {
     const auto start = Clock::now();
     Batch batch{genid};
     encode_replace(table, batch);
     const double build_ms = ms_since(start);
     Outcome out = send_batch(socket, batch, &table, dry_run);
+    out.read_ms = earlier.read_ms;
+    out.compile_ms = earlier.compile_ms;
     out.build_ms = build_ms;
-    if (out.ok)
+    if (out.ok) {
+        const std::string before =
+            out.read_ms > 0 ? fmt::format("rules read in {:.1f} ms, compiled in {:.1f} ms, ",
+                                          out.read_ms, out.compile_ms)
+                            : std::string{};
         out.report = fmt::format(
-            "{}: {} messages, {} KiB in {} page(s); built in {:.1f} ms, kernel {:.1f} ms\n",
+            "{}: {} messages, {} KiB in {} page(s); {}built in {:.1f} ms, kernel {:.1f} ms\n",
             dry_run ? "dry run: the kernel accepted every message and changed nothing"
                     : "applied table inet phx",
-            out.messages, (out.bytes + 1023) / 1024, out.pages, out.build_ms, out.kernel_ms);
+            out.messages, (out.bytes + 1023) / 1024, out.pages, before, out.build_ms,
+            out.kernel_ms);
+    }
     return out;
 }
 

@@ -41,7 +41,7 @@ struct Outcome {
 // The same on an open socket, refused unless the ruleset is still at
 // generation `genid` (the one a snapshot of the live table was read at).
 [[nodiscard]] Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid,
-                                  bool dry_run);
+                                  bool dry_run, const Outcome& earlier = {});
 
 // Puts back what read_live_state() saw, in one transaction refused unless
 // the ruleset is at `genid`: `previous` with its counters, or no table inet

@@ -15,7 +15,6 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -58,14 +57,7 @@ void serve(int fd, std::chrono::microseconds window) {
             msgs[i].msg_hdr.msg_iov = &iovs[i];
             msgs[i].msg_hdr.msg_iovlen = 1;
         }
-        if (pacer.batching()) { // until one window after the previous drain began, as phx-dnsd
-            const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                (started + pacer.window()).time_since_epoch())
-                                .count();
-            const timespec at{static_cast<time_t>(ns / 1000000000),
-                              static_cast<long>(ns % 1000000000)};
-            ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr);
-        }
+        if (pacer.batching()) pacer.sleep_until_next(started);
         started = phx::dns::net::UdpPacer::Clock::now();
         const int n = ::recvmmsg(fd, msgs.data(), kBatch,
                                  pacer.batching() ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
