@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Config file reading on top of common/toml_util.
+// Config file reading on top of common/config, the TOML layer phx-fw's rules
+// file is read with too.
 #include "dnsd/config.hpp"
 
-#include "common/toml_util.hpp"
+#include "common/config/section.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -11,6 +12,11 @@
 #include <netinet/in.h>
 
 namespace phx::dns {
+
+using config::Document;
+using config::NodeKind;
+using config::Section;
+
 namespace {
 
 std::string directory_of(const std::string& path) {
@@ -18,9 +24,9 @@ std::string directory_of(const std::string& path) {
     return slash == std::string::npos ? std::string{} : path.substr(0, slash + 1);
 }
 
-void read_server(const TomlSection& s, DnsdConfig& config) {
+void read_server(const Section& s, DnsdConfig& config) {
     s.allow_only({"listen", "workers", "edns_udp_size", "udp_batch_window_us", "user"});
-    if (auto user = s.string("user")) config.user = user->value;
+    if (auto user = s.string("user")) config.user = std::string{user->value};
     if (auto listen = s.strings("listen")) {
         for (const auto& item : *listen) {
             auto endpoint = Endpoint::parse(item.value);
@@ -42,7 +48,7 @@ void read_server(const TomlSection& s, DnsdConfig& config) {
         config.udp_batch_window = std::chrono::microseconds{*window};
 }
 
-void read_tcp(const TomlSection& s, DnsdConfig& config) {
+void read_tcp(const Section& s, DnsdConfig& config) {
     s.allow_only({"max_connections", "idle_timeout_seconds"});
     if (auto n = s.integer("max_connections", 1, 65535))
         config.tcp_max_connections = static_cast<std::size_t>(*n);
@@ -50,7 +56,7 @@ void read_tcp(const TomlSection& s, DnsdConfig& config) {
         config.tcp_idle_timeout = std::chrono::seconds{*t};
 }
 
-void read_forward(const TomlSection& s, ForwardConfig& forward) {
+void read_forward(const Section& s, ForwardConfig& forward) {
     s.allow_only({"upstreams", "allow", "timeout_ms", "max_outstanding", "cache_entries", "max_ttl",
                   "max_negative_ttl", "serve_stale"});
     if (auto upstreams = s.strings("upstreams")) {
@@ -88,58 +94,62 @@ void read_forward(const TomlSection& s, ForwardConfig& forward) {
     if (auto b = s.boolean("serve_stale")) forward.serve_stale = *b;
 }
 
-void read_zones(const toml::array& zones, const std::string& file, DnsdConfig& config,
-                Diagnostics& diag) {
-    const std::string base = directory_of(file);
-    for (std::size_t i = 0; i < zones.size(); ++i) {
-        const auto* table = zones[i].as_table();
-        if (!table) {
-            diag.error(position(file, zones[i].source()), "each [[zone]] must be a table");
+void read_zones(const Section& top, const config::Node& zones, DnsdConfig& config) {
+    const std::string base = directory_of(top.file().str());
+    std::size_t number = 0;
+    for (const config::Node& zone : top.doc().items(zones)) {
+        ++number;
+        if (zone.kind != NodeKind::table) {
+            top.diag().error(top.at(zone), "each [[zone]] must be a table");
             continue;
         }
-        TomlSection s{*table, fmt::format("[[zone]] #{}", i + 1), file, diag};
+        const Section s{top.doc(), zone, "[[zone]]", top.file(), top.diag(), number};
         s.allow_only({"file", "origin"});
         auto path = s.string("file", true);
         if (!path) continue;
         ZoneSource source;
-        source.file =
-            (!path->value.empty() && path->value.front() == '/') ? path->value : base + path->value;
+        source.file = (!path->value.empty() && path->value.front() == '/')
+                          ? std::string{path->value}
+                          : base + std::string{path->value};
         source.declared_at = path->at;
         if (auto origin = s.string("origin")) {
-            source.origin = origin->value;
+            source.origin = std::string{origin->value};
             source.declared_at = origin->at;
         }
         config.zones.push_back(std::move(source));
     }
 }
 
+void read_metrics(const Section& s, DnsdConfig& config) {
+    s.allow_only({"listen"});
+    auto listen = s.string("listen");
+    if (!listen) return;
+    if (auto endpoint = Endpoint::parse(listen->value))
+        config.metrics_listen = endpoint;
+    else
+        s.diag().error(listen->at, fmt::format("'{}' is not an address:port (e.g. 127.0.0.1:9153)",
+                                               listen->value));
+}
+
 } // namespace
 
 std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics& diag) {
-    auto root = load_toml_file(path, diag);
-    if (!root) return std::nullopt;
+    const auto doc = Document::load(path, diag);
+    if (!doc) return std::nullopt;
     const std::size_t errors_before = diag.error_count();
+    const FileName file{path};
     DnsdConfig config;
-    TomlSection top{*root, "the top level", path, diag};
+    const Section top{*doc, doc->root(), "the top level", file, diag};
     top.allow_only({"server", "tcp", "zone", "forward", "metrics"});
-    if (const auto* server = top.table("server"))
-        read_server({*server, "[server]", path, diag}, config);
-    if (const auto* tcp = top.table("tcp")) read_tcp({*tcp, "[tcp]", path, diag}, config);
-    if (const auto* zones = top.array("zone")) read_zones(*zones, path, config, diag);
-    if (const auto* forward = top.table("forward"))
-        read_forward({*forward, "[forward]", path, diag}, config.forward);
-    if (const auto* metrics = top.table("metrics")) {
-        TomlSection s{*metrics, "[metrics]", path, diag};
-        s.allow_only({"listen"});
-        if (auto listen = s.string("listen")) {
-            if (auto endpoint = Endpoint::parse(listen->value))
-                config.metrics_listen = endpoint;
-            else
-                diag.error(listen->at,
-                           fmt::format("'{}' is not an address:port (e.g. 127.0.0.1:9153)",
-                                       listen->value));
-        }
-    }
+    if (const config::Node* server = top.table("server"))
+        read_server({*doc, *server, "[server]", file, diag}, config);
+    if (const config::Node* tcp = top.table("tcp"))
+        read_tcp({*doc, *tcp, "[tcp]", file, diag}, config);
+    if (const config::Node* zones = top.array("zone")) read_zones(top, *zones, config);
+    if (const config::Node* forward = top.table("forward"))
+        read_forward({*doc, *forward, "[forward]", file, diag}, config.forward);
+    if (const config::Node* metrics = top.table("metrics"))
+        read_metrics({*doc, *metrics, "[metrics]", file, diag}, config);
     if (diag.error_count() > errors_before) return std::nullopt;
     return config;
 }
@@ -197,8 +207,8 @@ std::vector<Cidr> ForwardConfig::default_allow() {
     return {*Cidr::parse("127.0.0.0/8"), *Cidr::parse("::1/128")};
 }
 
-void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label,
-                       Diagnostics& diag, ListenAddresses listen) {
+void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label, Diagnostics& diag,
+                       ListenAddresses listen) {
     if (config.listen.empty() && listen == ListenAddresses::required)
         diag.error({origin_label},
                    "no listen address: set [server] listen or pass --listen ADDR:PORT");

@@ -3,6 +3,8 @@
 // bind, IPV6_V6ONLY, packet info) done directly with the socket API.
 #include "dnsd/net/socket_setup.hpp"
 
+#include "common/fd.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -10,7 +12,6 @@
 #include <netinet/in.h>
 #include <system_error>
 #include <unistd.h>
-#include <utility>
 
 namespace phx::dns::net {
 namespace {
@@ -24,21 +25,6 @@ namespace {
 void set_int(int fd, int level, int option, int value) {
     setsockopt(fd, level, option, &value, sizeof value);
 }
-
-class OwnedFd {
-public:
-    explicit OwnedFd(int fd) : fd_{fd} {}
-    ~OwnedFd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    OwnedFd(const OwnedFd&) = delete;
-    OwnedFd& operator=(const OwnedFd&) = delete;
-    [[nodiscard]] int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-
-private:
-    int fd_;
-};
 
 int new_socket(const Endpoint& endpoint, SocketKind kind) {
     const int domain = endpoint.address.family == IpFamily::v4 ? AF_INET : AF_INET6;
@@ -81,7 +67,7 @@ IpAddress address_of(const sockaddr_storage& addr) noexcept {
 }
 
 void ensure_port_free(const Endpoint& endpoint, SocketKind kind) {
-    OwnedFd fd{new_socket(endpoint, kind)};
+    Fd fd{new_socket(endpoint, kind)};
     if (kind == SocketKind::tcp)
         set_int(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1); // TIME_WAIT is not "in use"
     sockaddr_storage addr{};
@@ -91,7 +77,7 @@ void ensure_port_free(const Endpoint& endpoint, SocketKind kind) {
 }
 
 int open_listener(const Endpoint& endpoint, SocketKind kind) {
-    OwnedFd fd{new_socket(endpoint, kind)};
+    Fd fd{new_socket(endpoint, kind)};
     set_int(fd.get(), SOL_SOCKET, SO_REUSEPORT, 1);
     if (kind == SocketKind::tcp) set_int(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);
     if (kind == SocketKind::udp && endpoint.address.is_unspecified()) {

@@ -4,6 +4,7 @@
 // also bounds how long a half-sent query can hold a connection slot.
 #include "dnsd/net/tcp_transport.hpp"
 
+#include "dnsd/asio_address.hpp"
 #include "dnsd/net/worker.hpp"
 
 #include <array>
@@ -27,17 +28,7 @@ namespace {
 
 IpAddress address_of(const tcp::socket& socket) {
     boost::system::error_code ec;
-    const auto remote = socket.remote_endpoint(ec).address();
-    IpAddress a;
-    if (remote.is_v4()) {
-        const auto b = remote.to_v4().to_bytes();
-        std::copy(b.begin(), b.end(), a.bytes.begin());
-    } else {
-        a.family = IpFamily::v6;
-        const auto b = remote.to_v6().to_bytes();
-        std::copy(b.begin(), b.end(), a.bytes.begin());
-    }
-    return a;
+    return from_asio(socket.remote_endpoint(ec).address());
 }
 
 // Hands a query to the resolver and resumes the calling coroutine, on its

@@ -3,6 +3,8 @@
 // awaitable operators, which cancel the loser cleanly.
 #include "dnsd/resolver/exchange.hpp"
 
+#include "dnsd/asio_address.hpp"
+
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
@@ -21,17 +23,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-asio::ip::address to_asio(const IpAddress& a) {
-    if (a.family == IpFamily::v4) {
-        asio::ip::address_v4::bytes_type b{};
-        std::copy_n(a.bytes.begin(), 4, b.begin());
-        return asio::ip::address_v4{b};
-    }
-    asio::ip::address_v6::bytes_type b{};
-    std::copy_n(a.bytes.begin(), 16, b.begin());
-    return asio::ip::address_v6{b};
-}
 
 } // namespace
 

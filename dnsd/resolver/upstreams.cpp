@@ -17,11 +17,6 @@ std::vector<std::size_t> Upstreams::usable(Clock::time_point now) const {
     return out;
 }
 
-bool Upstreams::is_upstream_address(const IpAddress& address) const noexcept {
-    return std::any_of(states_.begin(), states_.end(),
-                       [&](const State& s) { return s.endpoint.address == address; });
-}
-
 void Upstreams::succeeded(std::size_t i) {
     states_[i].failures = 0;
 }

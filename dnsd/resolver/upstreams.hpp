@@ -23,8 +23,6 @@ public:
     [[nodiscard]] std::vector<std::size_t> usable(Clock::time_point now) const;
     [[nodiscard]] const Endpoint& endpoint(std::size_t i) const { return states_[i].endpoint; }
     [[nodiscard]] std::size_t size() const noexcept { return states_.size(); }
-    // True if `address` is one of the upstreams' addresses (any port).
-    [[nodiscard]] bool is_upstream_address(const IpAddress& address) const noexcept;
 
     void succeeded(std::size_t i);
     // Returns true if this failure started a back-off (worth one log line).

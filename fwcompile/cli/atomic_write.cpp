@@ -2,7 +2,7 @@
 // write_atomically(); see atomic_write.hpp.
 #include "fwcompile/cli/atomic_write.hpp"
 
-#include "fwcompile/cli/fd.hpp"
+#include "common/fd.hpp"
 
 #include <cerrno>
 #include <fcntl.h>

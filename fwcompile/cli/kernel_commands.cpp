@@ -2,20 +2,19 @@
 // The subcommands that talk to nf_tables: diff, apply, list, flush. They
 // touch table inet phx and nothing else.
 #include "fwcompile/cli/commands.hpp"
-#include "fwcompile/cli/confirm_apply.hpp"
 #include "fwcompile/cli/keep_until_exit.hpp"
 #include "fwcompile/cli/load_target.hpp"
-#include "fwcompile/cli/pending.hpp"
-#include "fwcompile/lower.hpp"
+#include "fwcompile/confirm/confirm_apply.hpp"
+#include "fwcompile/confirm/pending.hpp"
+#include "fwcompile/lower/lower.hpp"
 #include "fwcompile/netlink/apply.hpp"
-
-#include <chrono>
 #include "fwcompile/netlink/readback.hpp"
-#include "fwcompile/netlink/sysctl.hpp"
 #include "fwcompile/nft_text.hpp"
-#include "fwcompile/text_diff.hpp"
+#include "fwcompile/system/bridge_netfilter.hpp"
+#include "fwcompile/views/text_diff.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fmt/format.h>
 
@@ -30,8 +29,8 @@ int report(const netlink::Outcome& outcome) {
 // While an `apply --confirm` waits, another change would be undone by its
 // rollback or would undo what waits to be confirmed: one change at a time.
 bool blocked_by_pending_apply(const char* command) {
-    const PendingPaths paths = pending_paths();
-    if (!apply_pending(paths)) return false;
+    const confirm::PendingPaths paths = confirm::pending_paths();
+    if (!confirm::apply_pending(paths)) return false;
     fmt::print(stderr,
                "phx-fw: an apply --confirm is waiting for confirmation in this network namespace "
                "({}): run `phx-fw confirm` to keep it, or let it roll back, before {}. Nothing "
@@ -71,16 +70,35 @@ int diff(const Options& o) {
     return 1;
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// One line that says what was sent and where the time went.
+int report_applied(const netlink::Outcome& out, bool dry_run, double read_ms, double compile_ms) {
+    if (!out.ok) return report(out);
+    fmt::print("{}: {} messages, {} KiB in {} page(s); rules read in {:.1f} ms, compiled in "
+               "{:.1f} ms, built in {:.1f} ms, kernel {:.1f} ms\n",
+               dry_run ? "dry run: the kernel accepted every message and changed nothing"
+                       : "applied table inet phx",
+               out.messages, (out.bytes + 1023) / 1024, out.pages, read_ms, compile_ms,
+               out.build_ms, out.kernel_ms);
+    return 0;
+}
+
+} // namespace
+
 int apply(const Options& o) {
-    using Clock = std::chrono::steady_clock;
-    const auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
-    netlink::Outcome times;
     const auto start = Clock::now();
     auto loaded = load_for(o);
     if (!loaded) return 1;
-    times.read_ms = ms(Clock::now() - start);
+    const double read_ms = ms_since(start);
     if (!loaded->target.host) {
-        const std::string problem = netlink::bridge_netfilter_problem();
+        const std::string problem = system::bridge_netfilter_problem();
         if (!problem.empty()) {
             std::fprintf(stderr, "phx-fw: %s\nnothing was applied\n", problem.c_str());
             return 1;
@@ -88,15 +106,17 @@ int apply(const Options& o) {
     }
     const auto compile_start = Clock::now();
     ir::Table table = lower(loaded->rules, loaded->target);
-    times.compile_ms = ms(Clock::now() - compile_start);
+    const double compile_ms = ms_since(compile_start);
     if (o.confirm_seconds > 0) {
-        KeeperJob job;
+        confirm::KeeperJob job;
         job.table = std::move(table);
+        job.window = std::chrono::seconds{o.confirm_seconds};
         job.what = fmt::format("{} ({})", o.rules, loaded->target_name());
-        return apply_confirmed(o, std::move(job));
+        return confirm::apply_confirmed(std::move(job));
     }
     if (!o.dry_run && blocked_by_pending_apply("you apply again")) return 1;
-    const int status = report(netlink::apply_table(table, o.dry_run, times));
+    const int status =
+        report_applied(netlink::apply_table(table, o.dry_run), o.dry_run, read_ms, compile_ms);
     keep_until_exit(std::move(table));
     keep_until_exit(std::move(*loaded));
     return status;

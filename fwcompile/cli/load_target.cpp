@@ -3,7 +3,7 @@
 #include "fwcompile/cli/load_target.hpp"
 
 #include "common/suggest.hpp"
-#include "fwcompile/load.hpp"
+#include "fwcompile/load/load.hpp"
 
 #include <cstdio>
 #include <filesystem>

@@ -2,9 +2,9 @@
 // Loading the rules file and resolving --host, shared by the subcommands.
 #pragma once
 
+#include "fwcompile/analyse/place.hpp"
 #include "fwcompile/cli/commands.hpp"
 #include "fwcompile/model.hpp"
-#include "fwcompile/place.hpp"
 
 #include <optional>
 #include <string>

@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The subcommands that need no kernel: check, show, explain, graph, zone.
-#include "fwcompile/check.hpp"
+#include "fwcompile/analyse/lint.hpp"
 #include "fwcompile/cli/atomic_write.hpp"
 #include "fwcompile/cli/commands.hpp"
 #include "fwcompile/cli/load_target.hpp"
-#include "fwcompile/explain.hpp"
-#include "fwcompile/graph.hpp"
-#include "fwcompile/load.hpp"
-#include "fwcompile/lower.hpp"
+#include "fwcompile/load/load.hpp"
+#include "fwcompile/lower/lower.hpp"
 #include "fwcompile/nft_text.hpp"
-#include "fwcompile/zone_file.hpp"
+#include "fwcompile/views/explain.hpp"
+#include "fwcompile/views/graph.hpp"
+#include "fwcompile/views/zone_file.hpp"
 
 #include <cstdio>
 #include <filesystem>
-#include <system_error>
 #include <fmt/format.h>
+#include <system_error>
 
 namespace phx::fw::cli {
 

@@ -80,38 +80,23 @@ Outcome send_batch(Socket& socket, Batch& batch, const ir::Table* table, bool dr
     return out;
 }
 
-Outcome apply_table(const ir::Table& table, bool dry_run, const Outcome& earlier) {
+Outcome apply_table(const ir::Table& table, bool dry_run) {
     Socket socket;
-    return apply_table(socket, table, socket.generation(), dry_run, earlier);
+    return apply_table(socket, table, socket.generation(), dry_run);
 }
 
-Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid, bool dry_run,
-                    const Outcome& earlier) {
+Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid, bool dry_run) {
     const auto start = Clock::now();
     Batch batch{genid};
     encode_replace(table, batch);
     const double build_ms = ms_since(start);
     Outcome out = send_batch(socket, batch, &table, dry_run);
-    out.read_ms = earlier.read_ms;
-    out.compile_ms = earlier.compile_ms;
     out.build_ms = build_ms;
-    if (out.ok) {
-        const std::string before =
-            out.read_ms > 0 ? fmt::format("rules read in {:.1f} ms, compiled in {:.1f} ms, ",
-                                          out.read_ms, out.compile_ms)
-                            : std::string{};
-        out.report = fmt::format(
-            "{}: {} messages, {} KiB in {} page(s); {}built in {:.1f} ms, kernel {:.1f} ms\n",
-            dry_run ? "dry run: the kernel accepted every message and changed nothing"
-                    : "applied table inet phx",
-            out.messages, (out.bytes + 1023) / 1024, out.pages, before, out.build_ms,
-            out.kernel_ms);
-    }
     return out;
 }
 
-Outcome restore_table(Socket& socket, const std::optional<ir::Table>& previous,
-                      std::uint32_t genid, bool dry_run) {
+Outcome restore_table(Socket& socket, const std::optional<ir::Table>& previous, std::uint32_t genid,
+                      bool dry_run) {
     const auto start = Clock::now();
     Batch batch{genid};
     if (previous)
@@ -122,12 +107,12 @@ Outcome restore_table(Socket& socket, const std::optional<ir::Table>& previous,
     Outcome out = send_batch(socket, batch, previous ? &*previous : nullptr, dry_run);
     out.build_ms = build_ms;
     if (out.ok)
-        out.report = fmt::format(
-            "{}{} in one transaction ({} messages, kernel {:.1f} ms)\n",
-            dry_run ? "dry run: the kernel would accept this: " : "",
-            previous ? "restored the previous table inet phx (counters included)"
-                     : "removed table inet phx, as there was none before",
-            out.messages, out.kernel_ms);
+        out.report =
+            fmt::format("{}{} in one transaction ({} messages, kernel {:.1f} ms)\n",
+                        dry_run ? "dry run: the kernel would accept this: " : "",
+                        previous ? "restored the previous table inet phx (counters included)"
+                                 : "removed table inet phx, as there was none before",
+                        out.messages, out.kernel_ms);
     return out;
 }
 

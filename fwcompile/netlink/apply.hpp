@@ -17,14 +17,15 @@ namespace phx::fw::netlink {
 
 struct Outcome {
     bool ok = false;
-    std::string report; // one or more lines for the terminal
+    // One or more lines for the terminal: what went wrong, or for restore
+    // and flush what was done. apply_table leaves the wording of a success
+    // to its caller, which knows what else the command did and timed.
+    std::string report;
     std::size_t messages = 0;
     std::size_t bytes = 0;
     std::size_t pages = 0;
-    double read_ms = 0;    // reading the rules file (0: not timed here)
-    double compile_ms = 0; // lowering the rules to a table
-    double build_ms = 0;   // building the batch
-    double kernel_ms = 0;  // sendmsg() and the answers
+    double build_ms = 0;  // building the batch
+    double kernel_ms = 0; // sendmsg() and the answers
     // Refused as a whole because the ruleset changed after its generation
     // was read: nothing was applied, and sending again may succeed.
     bool generation_changed = false;
@@ -34,14 +35,12 @@ struct Outcome {
 // and passed in the batch, so a concurrent change makes the kernel refuse it.
 // A dry run sends everything but BATCH_END: the kernel checks each message
 // and then discards the transaction.
-// `earlier` carries the times of the steps before (reading, compiling) into
-// the report, so one line says where an apply's time went.
-[[nodiscard]] Outcome apply_table(const ir::Table& table, bool dry_run, const Outcome& earlier = {});
+[[nodiscard]] Outcome apply_table(const ir::Table& table, bool dry_run);
 
 // The same on an open socket, refused unless the ruleset is still at
 // generation `genid` (the one a snapshot of the live table was read at).
 [[nodiscard]] Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid,
-                                  bool dry_run, const Outcome& earlier = {});
+                                  bool dry_run);
 
 // Puts back what read_live_state() saw, in one transaction refused unless
 // the ruleset is at `genid`: `previous` with its counters, or no table inet

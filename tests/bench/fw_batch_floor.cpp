@@ -12,8 +12,8 @@
 //
 // The saved batch carries no ruleset generation (apply's only difference:
 // it asks the kernel to check one), so it can be sent at any time.
-#include "fwcompile/load.hpp"
-#include "fwcompile/lower.hpp"
+#include "fwcompile/load/load.hpp"
+#include "fwcompile/lower/lower.hpp"
 #include "fwcompile/netlink/batch.hpp"
 #include "fwcompile/netlink/encode.hpp"
 #include "fwcompile/netlink/handles.hpp"

@@ -14,8 +14,8 @@
 //
 // Exit status: 1 when the kernel refused (the expected outcome), 0 when it
 // applied the batch, 2 on usage or set-up errors.
-#include "fwcompile/load.hpp"
-#include "fwcompile/lower.hpp"
+#include "fwcompile/load/load.hpp"
+#include "fwcompile/lower/lower.hpp"
 #include "fwcompile/netlink/apply.hpp"
 #include "fwcompile/netlink/encode.hpp"
 

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// A TOML file (phx-fw's rules, phx-dnsd's configuration) as a compact tree of
+// strings, integers, booleans, arrays and tables, each value with its line
+// and column. A large rules file (50,000 rows) is mostly [[rule]] tables of
+// short strings, and toml++ alone would take longer to parse it than the
+// kernel takes to install the result; so text written in the plain subset
+// below is read by a small reader of our own, and anything else (and every
+// syntax error) goes through toml++, so its messages and positions stay the
+// ones users see. Both give the same tree (tests/fuzz/fuzz_toml.cpp checks).
+#pragma once
+
+#include "common/diag.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <toml++/toml.h>
+#include <vector>
+
+namespace phx::config {
+
+// Where a value or key starts, as toml++ counts: lines and columns from 1.
+struct TextPos {
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+    friend bool operator==(const TextPos&, const TextPos&) = default;
+};
+
+// "other" is any TOML type our files never use (floats, dates): a reader
+// only needs to say it is the wrong type.
+enum class NodeKind : std::uint8_t { string, integer, boolean, array, table, other };
+
+// One value. Its storage lives in the Document: a string's (an integer's
+// decimal, a boolean's "true" or "false") text in chars_, an array's items in items_, a table's
+// entries in entries_, each a contiguous range [first, first + size). Kept
+// to 20 bytes: a large rules file has hundreds of thousands of them.
+struct Node {
+    NodeKind kind = NodeKind::other;
+    TextPos at;
+    std::uint32_t first = 0;
+    std::uint32_t size = 0;
+};
+
+struct Entry {
+    std::uint32_t key_first = 0; // the key's text in chars_
+    std::uint32_t key_size = 0;
+    TextPos key_at;
+    Node value;
+};
+
+class Document {
+public:
+    // Reads `path`. A file that cannot be read is an error naming it and
+    // saying why ("No such file or directory", "is a directory"); syntax
+    // errors are toml++'s, reported at their position.
+    [[nodiscard]] static std::optional<Document> load(const std::string& path, Diagnostics& diag);
+    // The same for text already in memory; `file` names it in messages.
+    [[nodiscard]] static std::optional<Document> parse(std::string text, const std::string& file,
+                                                       Diagnostics& diag);
+
+    // The fast reader: nullopt when the text is not entirely in the plain
+    // subset (then toml++ decides). The subset: ASCII, LF line ends; [table]
+    // and [[array]] headers with bare names; `bare_key = value` with a basic
+    // ("..." without \u escapes) or literal ('...') string, a decimal integer,
+    // true or false, or an array of those; comments anywhere a line may end.
+    [[nodiscard]] static std::optional<Document> read_plain(std::string text);
+    // The tree of a document toml++ parsed.
+    [[nodiscard]] static Document from_toml(const toml::table& root);
+
+    // The accessors are inline: the loader calls them a few dozen times per row.
+    [[nodiscard]] const Node& root() const noexcept { return root_; }
+    // A string's text, or an integer's decimal.
+    [[nodiscard]] std::string_view text(const Node& value) const noexcept {
+        return {chars_.data() + value.first, value.size};
+    }
+    // An integer's value (both readers checked that it fits).
+    [[nodiscard]] std::int64_t integer(const Node& value) const noexcept;
+    [[nodiscard]] bool boolean(const Node& value) const noexcept { return text(value) == "true"; }
+    [[nodiscard]] std::string_view key(const Entry& entry) const noexcept {
+        return {chars_.data() + entry.key_first, entry.key_size};
+    }
+    [[nodiscard]] std::span<const Node> items(const Node& array) const noexcept {
+        return {items_.data() + array.first, array.size};
+    }
+    // In no particular order: file order from the fast reader, key order from toml++.
+    [[nodiscard]] std::span<const Entry> entries(const Node& table) const noexcept {
+        return {entries_.data() + table.first, table.size};
+    }
+    [[nodiscard]] const Entry* find(const Node& table, std::string_view wanted) const noexcept {
+        for (const Entry& entry : entries(table))
+            if (is_key(entry, wanted)) return &entry;
+        return nullptr;
+    }
+    // Keys of one table mostly differ in length or first letter: checking
+    // those first spares a memcmp call per comparison.
+    [[nodiscard]] bool is_key(const Entry& entry, std::string_view wanted) const noexcept {
+        return entry.key_size == wanted.size() &&
+               (wanted.empty() || chars_[entry.key_first] == wanted.front()) &&
+               key(entry) == wanted;
+    }
+
+    // The same tree: kinds, values, keys and positions (not storage, nor
+    // the order of a table's entries).
+    friend bool operator==(const Document& a, const Document& b);
+
+private:
+    friend class PlainReader;
+    [[nodiscard]] Node convert(const toml::node& node);
+    [[nodiscard]] std::uint32_t add_text(std::string_view text);
+
+    std::string chars_;
+    std::vector<Node> items_;
+    std::vector<Entry> entries_;
+    Node root_{NodeKind::table, {1, 1}, 0, 0};
+};
+
+} // namespace phx::config

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Whole-file reads with errno text; see file_text.hpp.
+#include "common/file_text.hpp"
+
+#include "common/fd.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+namespace phx {
+namespace {
+
+FileText failure(std::string why) {
+    return {std::nullopt, std::move(why)};
+}
+
+std::string kind_of(mode_t mode) {
+    if (S_ISDIR(mode)) return "is a directory";
+    if (S_ISFIFO(mode)) return "is a pipe (FIFO)";
+    if (S_ISSOCK(mode)) return "is a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device";
+    return "is not a regular file";
+}
+
+} // namespace
+
+FileText read_file_text(const std::string& path, std::size_t max_bytes) {
+    // O_NONBLOCK: opening a FIFO without a writer must not hang; it is
+    // refused below anyway.
+    const Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
+    if (!fd.valid()) return failure(std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return failure(std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return failure(kind_of(st.st_mode));
+    const auto size = static_cast<std::size_t>(st.st_size);
+    if (size > max_bytes)
+        return failure(fmt::format("is {} bytes, over the limit of {} bytes for an input file",
+                                   size, max_bytes));
+    std::string text(size, '\0');
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n = ::read(fd.get(), text.data() + done, size - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return failure(std::strerror(errno));
+        if (n == 0) break; // it shrank while we read: take what is there
+        done += static_cast<std::size_t>(n);
+    }
+    text.resize(done);
+    return {std::move(text), {}};
+}
+
+} // namespace phx

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Reading a whole file the user named (a rules file, a configuration), with
+// a reason the user can act on when it cannot be read.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace phx {
+
+struct FileText {
+    std::optional<std::string> text; // nullopt: not read
+    std::string error;               // why not: "No such file or directory", "is a directory"
+};
+
+// The files we read are written by hand or generated at a few megabytes;
+// anything far larger is a mistake (`--rules /dev/zero`), not input.
+inline constexpr std::size_t kMaxInputFileBytes = 64 * 1024 * 1024;
+
+// Reads `path` whole. Only regular files: a directory, a FIFO (which would
+// block until a writer comes) or a device is refused, as is a file larger
+// than `max_bytes`.
+[[nodiscard]] FileText read_file_text(const std::string& path,
+                                      std::size_t max_bytes = kMaxInputFileBytes);
+
+} // namespace phx

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Placement of rows onto enforcement points; see place.hpp.
+#include "fwcompile/analyse/place.hpp"
+
+#include "fwcompile/flow.hpp"
+
+namespace phx::fw {
+
+std::vector<ir::Hook> Target::hooks() const {
+    if (host) return {ir::Hook::input, ir::Hook::output};
+    return {ir::Hook::input, ir::Hook::forward, ir::Hook::output};
+}
+
+bool crosses(const Flow& flow, ir::Hook hook, const Target& target, const Inventory& inventory) {
+    const IpAddress& self = inventory.hosts.at(target.self()).address;
+    switch (hook) {
+    case ir::Hook::input:
+        return contains(flow.destination, self) && !is_only(flow.source, self);
+    case ir::Hook::output:
+        return contains(flow.source, self) && !is_only(flow.destination, self);
+    case ir::Hook::forward:
+        // Everything that neither starts nor ends at the hypervisor itself.
+        return !target.host && !is_only(flow.source, self) && !is_only(flow.destination, self);
+    }
+    return false;
+}
+
+// One pass over the rows for all chains: a large policy's rows do not fit
+// in the processor's caches, so each extra pass costs a trip to memory.
+std::vector<ChainPlan> place(const RuleSet& rules, const Target& target) {
+    std::vector<ChainPlan> plans;
+    for (const ir::Hook hook : target.hooks()) plans.push_back({hook, {}});
+    for (const auto& row : rules.rows) {
+        if (!row.effective) continue;
+        for (auto& plan : plans)
+            if (crosses(*row.effective, plan.hook, target, rules.inventory))
+                plan.rows.push_back(&row);
+    }
+    return plans;
+}
+
+} // namespace phx::fw

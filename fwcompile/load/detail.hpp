@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Pieces shared by the two halves of the loader (inventory and rows); not
+// part of the compiler's interface.
+#pragma once
+
+#include "common/config/section.hpp"
+#include "fwcompile/model.hpp"
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace phx::fw::detail {
+
+// The rules file is read with the TOML layer both programs share.
+using config::Document;
+using config::Node;
+using config::NodeKind;
+using config::Scalar;
+using config::Section;
+
+// A key whose value may be a string, an integer, or an array of those: its
+// items (one for a single value), every one checked to be a string or an
+// integer (Section::scalar reads them). Reports an empty list or the first
+// item of another type, and returns nullopt then. Not written: no items,
+// and the caller's default applies.
+[[nodiscard]] std::optional<std::span<const Node>> scalar_list(const Section& section,
+                                                               std::string_view key);
+
+// The same for a key that takes exactly one string or integer.
+[[nodiscard]] std::optional<Scalar> scalar(const Section& section, std::string_view key,
+                                           bool required);
+
+// Lower-case copy, for keywords written in any case ("IN", "Accept").
+[[nodiscard]] std::string lowercase(std::string_view text);
+// Whether `text` is `word` (written in lower case) in any case.
+[[nodiscard]] bool is_word(std::string_view text, std::string_view word);
+
+// Reads [hypervisor] and [[guest]] of the top level; false when anything was wrong.
+bool load_inventory(const Section& top, Inventory& inventory);
+
+// Reads every [[rule]]; rows with errors are reported and left out.
+void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows);
+
+// " (did you mean 'nginx'?)" among the hosts' names and ids, or "".
+[[nodiscard]] std::string host_suggestion(std::string_view text, const Inventory& inventory);
+
+} // namespace phx::fw::detail

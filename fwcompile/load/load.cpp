@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The loader's entry point and the value readers both halves share.
+#include "fwcompile/load/load.hpp"
+
+#include "common/suggest.hpp"
+#include "fwcompile/load/detail.hpp"
+#include "fwcompile/scope.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace phx::fw {
+namespace detail {
+namespace {
+
+bool is_scalar(const Node& node, std::string_view key, const Section& s) {
+    if (node.kind == NodeKind::string || node.kind == NodeKind::integer) return true;
+    s.diag().error(s.at(node),
+                   fmt::format("'{}' in {} must be a string or a number", key, s.name()));
+    return false;
+}
+
+} // namespace
+
+std::optional<std::span<const Node>> scalar_list(const Section& s, std::string_view key) {
+    const Node* node = s.get(key);
+    if (!node) return std::span<const Node>{};
+    if (node->kind != NodeKind::array) {
+        if (!is_scalar(*node, key, s)) return std::nullopt;
+        return std::span<const Node>{node, 1};
+    }
+    const auto items = s.doc().items(*node);
+    if (items.empty()) {
+        s.diag().error(s.pos_of(key), fmt::format("'{}' in {} is an empty list", key, s.name()));
+        return std::nullopt;
+    }
+    for (const auto& item : items)
+        if (!is_scalar(item, key, s)) return std::nullopt;
+    return items;
+}
+
+std::optional<Scalar> scalar(const Section& s, std::string_view key, bool required) {
+    const Node* node = s.get(key);
+    if (!node) {
+        if (required) s.diag().error(s.pos(), fmt::format("{} needs '{}'", s.name(), key));
+        return std::nullopt;
+    }
+    if (!is_scalar(*node, key, s)) return std::nullopt;
+    return s.scalar(*node);
+}
+
+namespace {
+
+// Keywords are ASCII; phx-fw never changes the C locale, in which
+// std::tolower does no more than this.
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+} // namespace
+
+std::string lowercase(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
+    return out;
+}
+
+bool is_word(std::string_view text, std::string_view word) {
+    return std::equal(text.begin(), text.end(), word.begin(), word.end(),
+                      [](char t, char w) { return ascii_lower(t) == w; });
+}
+
+std::string host_suggestion(std::string_view text, const Inventory& inventory) {
+    std::vector<std::string> ids;
+    for (const auto& host : inventory.hosts)
+        if (host.id) ids.push_back(std::to_string(*host.id));
+    std::vector<std::string_view> candidates;
+    for (const auto& host : inventory.hosts) candidates.push_back(host.name);
+    for (const auto& id : ids) candidates.push_back(id);
+    return did_you_mean(text, candidates);
+}
+
+} // namespace detail
+
+std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag) {
+    const auto doc = detail::Document::load(path, diag);
+    if (!doc) return std::nullopt;
+    const std::size_t errors_before = diag.error_count();
+    RuleSet rules;
+    rules.file = path;
+    const FileName file{path}; // shared by every position of the rules
+    const detail::Section top{*doc, doc->root(), "the top level", file, diag};
+    top.allow_only({"hypervisor", "guest", "rule"});
+    if (!detail::load_inventory(top, rules.inventory)) return std::nullopt;
+    detail::load_rows(top, rules.inventory, rules.rows);
+    if (diag.error_count() > errors_before) return std::nullopt;
+    for (auto& row : rules.rows) row.effective = effective_flow(row, rules.inventory);
+    return rules;
+}
+
+} // namespace phx::fw

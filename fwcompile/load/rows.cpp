@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Loading [[rule]] rows: keywords, host references, address and port lists,
+// and the checks a single row can fail on its own.
+#include "common/suggest.hpp"
+#include "fwcompile/load/detail.hpp"
+#include "fwcompile/load/load.hpp"
+
+#include <fmt/format.h>
+#include <utility>
+
+namespace phx::fw::detail {
+namespace {
+
+template <typename E>
+using Words = std::initializer_list<std::pair<std::string_view, E>>;
+
+// "\"a\", \"b\" or \"c\""
+template <typename E>
+std::string word_list(Words<E> words) {
+    std::string out;
+    std::size_t i = 0;
+    for (const auto& [word, value] : words) {
+        if (i > 0) out += (i + 1 == words.size()) ? " or " : ", ";
+        out += fmt::format("\"{}\"", word);
+        ++i;
+    }
+    return out;
+}
+
+// A keyword value such as direction = "in"; case does not matter.
+template <typename E>
+std::optional<E> keyword(const Section& s, std::string_view key, Words<E> words, bool required) {
+    auto text = s.string(key, required);
+    if (!text) return std::nullopt;
+    for (const auto& [candidate, value] : words)
+        if (is_word(text->value, candidate)) return value;
+    const std::string word = lowercase(text->value);
+    std::vector<std::string_view> candidates;
+    for (const auto& [candidate, value] : words) candidates.push_back(candidate);
+    s.diag().error(text->at, fmt::format("{} must be {}, not '{}'{}", key, word_list(words),
+                                         text->value, did_you_mean(word, candidates)));
+    return std::nullopt;
+}
+
+bool looks_like_address(std::string_view text) {
+    if (text.find_first_of(".:") == std::string_view::npos) return false;
+    return text.find_first_not_of("0123456789abcdefABCDEF.:/-") == std::string_view::npos;
+}
+
+std::optional<Address> parse_address(const Scalar& item, const Inventory& inventory,
+                                     Diagnostics& diag) {
+    if (auto host = inventory.find(item.value))
+        return Address{Cidr::host(inventory.hosts[*host].address), host, item.at,
+                       std::string{item.value}};
+    if (auto cidr = Cidr::parse(item.value)) {
+        if (cidr->prefix == 0) {
+            // Every address of one family: "any" says it, for both families.
+            diag.error(item.at, fmt::format("'{}' is every address of its family; write \"any\"",
+                                            item.value));
+            return std::nullopt;
+        }
+        std::optional<HostIndex> host;
+        if (cidr->is_host()) host = inventory.find_by_address(cidr->address);
+        return Address{*cidr, host, item.at, std::string{item.value}};
+    }
+    if (looks_like_address(item.value))
+        diag.error(item.at, fmt::format("'{}' is not a valid IP address or CIDR", item.value));
+    else
+        diag.error(item.at, fmt::format("unknown host '{}'{}", item.value,
+                                        host_suggestion(item.value, inventory)));
+    return std::nullopt;
+}
+
+bool read_addresses(const Section& s, std::string_view key, const Inventory& inventory,
+                    AddressList& out) {
+    auto items = scalar_list(s, key);
+    if (!items) return false;
+    if (items->size() == 1 && is_word(s.doc().text(items->front()), "any")) return true;
+    bool ok = true;
+    out.items.reserve(items->size());
+    for (const auto& node : *items) {
+        const Scalar item = s.scalar(node);
+        if (is_word(item.value, "any")) {
+            s.diag().error(item.at, "'any' cannot be combined with other addresses");
+            ok = false;
+        } else if (auto address = parse_address(item, inventory, s.diag())) {
+            out.items.push_back(std::move(*address));
+        } else {
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+bool read_ports(const Section& s, PortList& out) {
+    auto items = scalar_list(s, "ports");
+    if (!items) return false;
+    if (items->size() == 1 && is_word(s.doc().text(items->front()), "any")) return true;
+    bool ok = true;
+    out.ranges.reserve(items->size());
+    out.at.reserve(items->size());
+    for (const auto& node : *items) {
+        const Scalar item = s.scalar(node);
+        auto range = PortRange::parse(item.value);
+        if (!range) {
+            s.diag().error(
+                item.at,
+                fmt::format("'{}' is not a port or port range (e.g. 80 or 8000-8100)", item.value));
+            ok = false;
+            continue;
+        }
+        out.ranges.push_back(*range);
+        out.at.push_back(item.at);
+    }
+    return ok;
+}
+
+bool read_scope(const Section& s, const Inventory& inventory, Row& row) {
+    auto text = scalar(s, "scope", true);
+    if (!text) return false;
+    if (is_word(text->value, "global")) return true;
+    if (auto host = inventory.find(text->value)) {
+        row.scope = host;
+        return true;
+    }
+    s.diag().error(
+        text->at, fmt::format("unknown scope '{}'{}; a scope is \"global\" or a host's name, id or "
+                              "address",
+                              text->value, host_suggestion(text->value, inventory)));
+    return false;
+}
+
+bool read_comment(const Section& s, Row& row) {
+    auto comment = s.string("comment", true);
+    if (!comment) return false;
+    const std::string_view text = comment->value;
+    std::string problem;
+    if (text.empty())
+        problem = "comment is empty; say what the row is for";
+    else if (text.size() > kMaxCommentBytes)
+        problem = fmt::format("comment is {} bytes long; nftables keeps at most {}", text.size(),
+                              kMaxCommentBytes);
+    for (char c : text)
+        if (c == '"' || static_cast<unsigned char>(c) < 0x20)
+            problem =
+                "comment must not contain '\"' or control characters: nft could not print it back";
+    if (!problem.empty()) {
+        s.diag().error(comment->at, problem);
+        return false;
+    }
+    row.comment = std::string{text};
+    return true;
+}
+
+const Address* first_address(const Flow& flow) {
+    if (!flow.source.any()) return &flow.source.items.front();
+    if (!flow.destination.any()) return &flow.destination.items.front();
+    return nullptr;
+}
+
+// Every address of a row must be of one family: a packet is IPv4 or IPv6.
+bool check_family(const Section& s, const Row& row) {
+    const Address* first = first_address(row.written);
+    if (!first) return true;
+    const IpFamily family = first->cidr.address.family;
+    const auto name = [](IpFamily f) { return f == IpFamily::v4 ? "IPv4" : "IPv6"; };
+    for (const auto* list : {&row.written.source, &row.written.destination})
+        for (const auto& a : list->items)
+            if (a.cidr.address.family != family) {
+                s.diag().error(
+                    a.at,
+                    fmt::format("'{}' is {} but '{}' in the same row is {}; write one row "
+                                "per address family",
+                                a.text, name(a.cidr.address.family), first->text, name(family)));
+                return false;
+            }
+    return true;
+}
+
+bool check_protocol(const Section& s, const Row& row) {
+    const Protocol p = row.written.protocol;
+    if (!row.written.ports.any() && p != Protocol::tcp && p != Protocol::udp) {
+        s.diag().error(
+            row.pos.ports,
+            fmt::format("ports need protocol \"tcp\" or \"udp\", not \"{}\"", to_string(p)));
+        return false;
+    }
+    const auto family = row.written.family();
+    if ((p == Protocol::icmp && family == IpFamily::v6) ||
+        (p == Protocol::icmpv6 && family == IpFamily::v4)) {
+        s.diag().error(row.pos.protocol,
+                       p == Protocol::icmp
+                           ? "protocol icmp is ICMP for IPv4; use icmpv6 with IPv6 addresses"
+                           : "protocol icmpv6 is for IPv6; use icmp with IPv4 addresses");
+        return false;
+    }
+    return true;
+}
+
+void record_positions(const Section& s, Row& row) {
+    row.pos = {s.pos_of("scope"),  s.pos_of("direction"),   s.pos_of("action"),
+               s.pos_of("source"), s.pos_of("destination"), s.pos_of("protocol"),
+               s.pos_of("ports"),  s.pos_of("comment")};
+}
+
+// direction, action and protocol; false when one is missing or wrong.
+bool read_keywords(const Section& s, Row& row) {
+    const auto direction =
+        keyword<Direction>(s, "direction", {{"in", Direction::in}, {"out", Direction::out}}, true);
+    const auto action = keyword<Action>(
+        s, "action",
+        {{"accept", Action::accept}, {"drop", Action::drop}, {"reject", Action::reject}}, true);
+    const auto protocol = keyword<Protocol>(s, "protocol",
+                                            {{"tcp", Protocol::tcp},
+                                             {"udp", Protocol::udp},
+                                             {"icmp", Protocol::icmp},
+                                             {"icmpv6", Protocol::icmpv6},
+                                             {"any", Protocol::any}},
+                                            false);
+    if (direction) row.direction = *direction;
+    if (action) row.action = *action;
+    if (protocol) row.written.protocol = *protocol;
+    return direction && action && (protocol || !s.has("protocol"));
+}
+
+// Fills `row` (a fresh one); false when the row has errors.
+bool load_row(const Section& s, const Inventory& inventory, Row& row) {
+    const std::size_t errors_before = s.diag().error_count();
+    s.allow_only(
+        {"scope", "direction", "action", "source", "destination", "protocol", "ports", "comment"});
+    // A misspelt key ("protocal") would make the checks across keys report
+    // follow-on errors about its default; the misspelling is the one to fix.
+    const bool misspelt_key = s.diag().error_count() > errors_before;
+    row.at = s.pos();
+    record_positions(s, row);
+    bool ok = read_scope(s, inventory, row);
+    ok = read_keywords(s, row) && ok;
+    ok = read_addresses(s, "source", inventory, row.written.source) && ok;
+    ok = read_addresses(s, "destination", inventory, row.written.destination) && ok;
+    ok = read_ports(s, row.written.ports) && ok;
+    ok = read_comment(s, row) && ok;
+    return ok && !misspelt_key && check_family(s, row) && check_protocol(s, row);
+}
+
+} // namespace
+
+void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows) {
+    const Node* array = top.array("rule");
+    if (!array) return;
+    const Document& doc = top.doc();
+    rows.reserve(array->size);
+    std::size_t i = 0;
+    for (const Node& table : doc.items(*array)) {
+        ++i;
+        if (table.kind != NodeKind::table) {
+            top.diag().error(top.at(table), "each [[rule]] must be a table");
+            continue;
+        }
+        const Section s{doc, table, "[[rule]]", top.file(), top.diag(), i};
+        // Built in place: a row is large, and most rows are fine.
+        if (!load_row(s, inventory, rows.emplace_back())) rows.pop_back();
+    }
+}
+
+} // namespace phx::fw::detail

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Rows -> rules: a row with one address per side and one port range is one
+// rule; a run of accept rows, or a row with lists, becomes set lookups.
+#include "fwcompile/lower/detail.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace phx::fw::detail {
+namespace {
+
+ir::Field address_field(IpFamily family, bool source) {
+    if (family == IpFamily::v4) return source ? ir::Field::ip_saddr : ir::Field::ip_daddr;
+    return source ? ir::Field::ip6_saddr : ir::Field::ip6_daddr;
+}
+
+bool single_valued(const Flow& flow) {
+    return flow.source.items.size() <= 1 && flow.destination.items.size() <= 1 &&
+           flow.ports.ranges.size() <= 1;
+}
+
+ir::Verdict verdict_for(Action action, const Flow& flow) {
+    if (action == Action::accept) return ir::Verdict::accept;
+    if (action == Action::drop) return ir::Verdict::drop;
+    if (flow.protocol == Protocol::tcp) return ir::Verdict::reject_tcp_reset;
+    const auto family = flow.family();
+    if (!family) return ir::Verdict::reject_icmpx;
+    return family == IpFamily::v4 ? ir::Verdict::reject_icmp : ir::Verdict::reject_icmpv6;
+}
+
+// One match per written value: ip saddr, ip daddr, meta l4proto, th dport.
+ir::Rule plain_rule(const Row& row, const Flow& flow, const LowerContext& ctx) {
+    ir::Rule rule;
+    if (const auto family = flow.family()) {
+        if (!flow.source.any())
+            rule.matches.push_back(ir::FieldMatch{address_field(*family, true),
+                                                  ir::interval_of(flow.source.items[0].cidr)});
+        if (!flow.destination.any())
+            rule.matches.push_back(ir::FieldMatch{address_field(*family, false),
+                                                  ir::interval_of(flow.destination.items[0].cidr)});
+    }
+    if (flow.protocol != Protocol::any)
+        rule.matches.push_back(ir::FieldMatch{
+            ir::Field::l4proto, ir::interval_of_byte(ip_protocol_number(flow.protocol))});
+    if (!flow.ports.any())
+        rule.matches.push_back(
+            ir::FieldMatch{ir::Field::th_dport, ir::interval_of(flow.ports.ranges[0])});
+    rule.verdict = verdict_for(row.action, flow);
+    rule.comment = row.comment;
+    rule.origin = origin_of(row, ctx.rules);
+    return rule;
+}
+
+std::string file_name(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The comment of a set lookup: the row's own when it holds one row's
+// elements, else which rows it gathers (each element keeps its row's comment).
+std::string set_rule_comment(const std::vector<ir::Element>& elements, const LowerContext& ctx) {
+    std::vector<ir::OriginId> origins;
+    origins.reserve(elements.size());
+    for (const auto& e : elements) origins.push_back(e.origin);
+    // Elements are made row by row, so this is almost always sorted already.
+    if (!std::is_sorted(origins.begin(), origins.end())) std::sort(origins.begin(), origins.end());
+    origins.erase(std::unique(origins.begin(), origins.end()), origins.end());
+    const Row& first = ctx.rules.rows[origins.front() - 1];
+    if (origins.size() == 1) return first.comment;
+    const Row& last = ctx.rules.rows[origins.back() - 1];
+    std::string comment = fmt::format("{} accept rows, {}:{}-{}", origins.size(),
+                                      file_name(ctx.rules.file), first.at.line, last.at.line);
+    if (comment.size() > kMaxCommentBytes)
+        comment =
+            fmt::format("{} accept rows, lines {}-{}", origins.size(), first.at.line, last.at.line);
+    return comment;
+}
+
+// A set holding `elements` and the rule that looks packets up in it.
+void add_set_rule(const KeyShape& key, std::vector<ir::Element> elements, bool interval,
+                  const std::vector<ir::Match>& prefix, ir::Verdict verdict, ir::Chain& chain,
+                  LowerContext& ctx) {
+    ir::Set set;
+    set.name = fmt::format("{}_{}", ctx.chain, ++ctx.sets_made);
+    for (const auto field : key.vector()) set.key.push_back(ir::info(field).type);
+    set.interval = interval;
+    set.counter = true;
+    set.origin = elements.front().origin;
+    ir::Rule rule{prefix, verdict, true, {}, set_rule_comment(elements, ctx), set.origin, {}};
+    rule.matches.push_back(ir::SetMatch{key.vector(), set.name});
+    set.elements = std::move(elements);
+    ctx.table.sets.push_back(std::move(set));
+    chain.rules.push_back(std::move(rule));
+}
+
+void add_set_rules(const KeyShape& key, std::vector<ir::Element> elements,
+                   const std::vector<ir::Match>& prefix, ir::Verdict verdict, ir::Chain& chain,
+                   LowerContext& ctx) {
+    ElementGroups groups = group_elements(std::move(elements));
+    if (!groups.points.empty())
+        add_set_rule(key, std::move(groups.points), false, prefix, verdict, chain, ctx);
+    for (auto& layer : groups.layers)
+        add_set_rule(key, std::move(layer), true, prefix, verdict, chain, ctx);
+}
+
+// A drop or reject row with lists: its own sets. "reject with tcp reset"
+// needs the protocol established before the lookup, as nft requires.
+void lower_row_with_lists(const Row& row, const Flow& flow, ir::Chain& chain, LowerContext& ctx) {
+    const auto key = key_fields(flow);
+    std::vector<ir::Element> elements;
+    add_elements(flow, key, row.comment, origin_of(row, ctx.rules), elements);
+    const ir::Verdict verdict = verdict_for(row.action, flow);
+    std::vector<ir::Match> prefix;
+    if (verdict == ir::Verdict::reject_tcp_reset)
+        prefix.push_back(ir::FieldMatch{ir::Field::l4proto,
+                                        ir::interval_of_byte(ip_protocol_number(Protocol::tcp))});
+    add_set_rules(key, std::move(elements), prefix, verdict, chain, ctx);
+}
+
+// Consecutive accept rows commute, so they are gathered into one set per key
+// shape. Rows whose key would have fewer than two fields (no addresses, no
+// port) stay plain rules; the kernel only concatenates two or more.
+void lower_accept_run(const std::vector<const Row*>& run, ir::Chain& chain, LowerContext& ctx) {
+    std::vector<std::pair<KeyShape, std::vector<ir::Element>>> shapes;
+    std::vector<ir::Rule> plain;
+    Flow scratch;
+    for (const Row* row : run) {
+        const Flow& flow = flow_at(*row, ctx, scratch);
+        const KeyShape key = key_fields(flow);
+        if (key.size < 2) {
+            plain.push_back(plain_rule(*row, flow, ctx));
+            continue;
+        }
+        auto shape = std::find_if(shapes.begin(), shapes.end(),
+                                  [&](const auto& s) { return s.first == key; });
+        if (shape == shapes.end()) {
+            shape = shapes.insert(shapes.end(), {key, {}});
+            shape->second.reserve(run.size()); // at least an element a row, mostly one
+        }
+        add_elements(flow, key, row->comment, origin_of(*row, ctx.rules), shape->second);
+    }
+    for (auto& [key, elements] : shapes)
+        add_set_rules(key, std::move(elements), {}, ir::Verdict::accept, chain, ctx);
+    for (auto& rule : plain) chain.rules.push_back(std::move(rule));
+}
+
+// Whether some packet could match both flows as a chain matches them: a
+// "yes" when unsure is safe (the row then stays behind the other).
+bool share_packets(const Flow& a, const Flow& b) {
+    if (a.protocol != Protocol::any && b.protocol != Protocol::any && a.protocol != b.protocol)
+        return false;
+    const auto ports_meet = [](const PortList& x, const PortList& y) {
+        if (x.any() || y.any()) return true;
+        return std::any_of(x.ranges.begin(), x.ranges.end(), [&](const PortRange& p) {
+            return std::any_of(y.ranges.begin(), y.ranges.end(), [&](const PortRange& q) {
+                return p.first <= q.last && q.first <= p.last;
+            });
+        });
+    };
+    if (!ports_meet(a.ports, b.ports)) return false; // the cheapest test first
+    const auto fa = a.family();
+    const auto fb = b.family();
+    if (fa && fb && *fa != *fb) return false;
+    const auto addresses_meet = [](const AddressList& x, const AddressList& y) {
+        if (x.any() || y.any()) return true;
+        return std::any_of(x.items.begin(), x.items.end(), [&](const Address& p) {
+            return std::any_of(y.items.begin(), y.items.end(),
+                               [&](const Address& q) { return p.cidr.overlaps(q.cidr); });
+        });
+    };
+    return addresses_meet(a.source, b.source) && addresses_meet(a.destination, b.destination);
+}
+
+// How far back an accept row looks for a drop or reject row it shares
+// packets with. A policy with thousands of those would otherwise compare
+// every accept row with all of them; one that looks no further just stays
+// behind the rows it did not check, which is always correct.
+constexpr std::size_t kHoistLimit = 64;
+
+// The chain's rows as lowered: runs of accept rows, each but the first after
+// one drop or reject row. Rows keep their order, except that an accept row
+// joins the run after the last drop or reject row before it with which it
+// shares a packet: it moves up past rows it shares no packet with, which
+// changes no verdict (a packet it matches meets no row on the way that would
+// decide otherwise), and so rows that do not conflict share one run, one
+// set lookup per key shape, however many drop rows the policy has.
+struct Segments {
+    std::vector<std::vector<const Row*>> runs{{}}; // runs[k] follows denies[k - 1]
+    std::vector<const Row*> denies;
+    std::vector<Flow> deny_flows; // as the chain matches them
+};
+
+Segments segment(const std::vector<const Row*>& rows, const LowerContext& ctx) {
+    Segments out;
+    Flow scratch;
+    for (const Row* row : rows) {
+        const Flow& flow = flow_at(*row, ctx, scratch);
+        if (row->action != Action::accept) {
+            out.denies.push_back(row);
+            out.deny_flows.push_back(flow);
+            out.runs.emplace_back();
+            continue;
+        }
+        std::size_t run = out.denies.size();
+        const std::size_t stop = run > kHoistLimit ? run - kHoistLimit : 0;
+        while (run > stop && !share_packets(out.deny_flows[run - 1], flow)) --run;
+        out.runs[run].push_back(row);
+    }
+    return out;
+}
+
+// A single accept row with single values is a plain rule, like a drop row.
+void lower_run(const std::vector<const Row*>& run, ir::Chain& chain, LowerContext& ctx) {
+    if (run.empty()) return;
+    Flow scratch;
+    const Flow& first = flow_at(*run.front(), ctx, scratch);
+    if (run.size() == 1 && single_valued(first))
+        chain.rules.push_back(plain_rule(*run.front(), first, ctx));
+    else
+        lower_accept_run(run, chain, ctx);
+}
+
+void lower_deny(const Row& row, ir::Chain& chain, LowerContext& ctx) {
+    Flow scratch;
+    const Flow& flow = flow_at(row, ctx, scratch);
+    if (single_valued(flow))
+        chain.rules.push_back(plain_rule(row, flow, ctx));
+    else
+        lower_row_with_lists(row, flow, chain, ctx);
+}
+
+} // namespace
+
+void lower_rows(const std::vector<const Row*>& rows, ir::Chain& chain, LowerContext& ctx) {
+    const Segments segments = segment(rows, ctx);
+    lower_run(segments.runs.front(), chain, ctx);
+    for (std::size_t k = 0; k < segments.denies.size(); ++k) {
+        lower_deny(*segments.denies[k], chain, ctx);
+        lower_run(segments.runs[k + 1], chain, ctx);
+    }
+}
+
+} // namespace phx::fw::detail

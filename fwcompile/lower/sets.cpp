@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Set elements from flows, and their split into sets the kernel accepts.
+#include "fwcompile/lower/detail.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace phx::fw::detail {
+namespace {
+
+// One value of a side of the flow: entry i, or every address of the flow's
+// family when the side is "any".
+ir::Interval address_value(const AddressList& list, std::size_t i, IpFamily family) {
+    if (!list.any()) return ir::interval_of(list.items[i].cidr);
+    const IpAddress zero = family == IpFamily::v4 ? IpAddress{} : IpAddress{IpFamily::v6, {}};
+    return ir::interval_of(Cidr{zero, 0});
+}
+
+bool intersects(const ir::Element& a, const ir::Element& b) {
+    for (std::size_t i = 0; i < a.key.size(); ++i)
+        if (b.key[i].hi < a.key[i].lo || a.key[i].hi < b.key[i].lo) return false;
+    return true;
+}
+
+bool inside(const ir::Element& inner, const ir::Element& outer) {
+    for (std::size_t i = 0; i < inner.key.size(); ++i)
+        if (inner.key[i].lo < outer.key[i].lo || outer.key[i].hi < inner.key[i].hi) return false;
+    return true;
+}
+
+bool is_point(const ir::Element& e) {
+    return std::all_of(e.key.begin(), e.key.end(), [](const ir::Interval& i) { return i.point(); });
+}
+
+// The range elements placed so far, each filed under the first field of its
+// key that holds a single value (a range element nearly always has a single
+// address or port somewhere), or as "wide" when it has none. A new element
+// can only meet those filed under a value its own interval in that field
+// covers, and the wide ones: comparing it with every element placed before
+// it would make a policy with thousands of ranges quadratic.
+class PlacedRanges {
+public:
+    explicit PlacedRanges(std::size_t fields) : by_field_(fields) {}
+
+    void add(const ir::Element& e, std::uint32_t index) {
+        for (std::size_t f = 0; f < e.key.size(); ++f)
+            if (e.key[f].point()) {
+                by_field_[f].emplace(e.key[f].lo, index);
+                return;
+            }
+        wide_.push_back(index);
+    }
+
+    // Calls visit(index) for every placed element that may intersect `e`.
+    template <typename Visit>
+    void for_each_near(const ir::Element& e, Visit visit) const {
+        for (std::size_t f = 0; f < e.key.size(); ++f) {
+            const auto& filed = by_field_[f];
+            const auto end = filed.upper_bound(e.key[f].hi);
+            for (auto it = filed.lower_bound(e.key[f].lo); it != end; ++it) visit(it->second);
+        }
+        for (const auto index : wide_) visit(index);
+    }
+
+private:
+    std::vector<std::multimap<ir::Value, std::uint32_t>> by_field_;
+    std::vector<std::uint32_t> wide_;
+};
+
+// Range elements into layers: each goes to the first layer it does not
+// overlap; one that lies wholly inside an earlier range adds nothing.
+std::vector<std::vector<ir::Element>> layer_ranges(std::vector<ir::Element> ranges) {
+    if (ranges.empty()) return {};
+    PlacedRanges placed{ranges.front().key.size()};
+    std::vector<std::uint32_t> layer_of(ranges.size());
+    std::vector<bool> clash;
+    std::uint32_t layers = 0;
+    constexpr std::uint32_t kDropped = UINT32_MAX;
+    for (std::uint32_t i = 0; i < ranges.size(); ++i) {
+        bool covered = false;
+        clash.assign(layers, false);
+        placed.for_each_near(ranges[i], [&](std::uint32_t other) {
+            if (inside(ranges[i], ranges[other])) covered = true;
+            if (intersects(ranges[i], ranges[other])) clash[layer_of[other]] = true;
+        });
+        if (covered) {
+            layer_of[i] = kDropped;
+            continue;
+        }
+        layer_of[i] = static_cast<std::uint32_t>(std::find(clash.begin(), clash.end(), false) -
+                                                 clash.begin());
+        layers = std::max(layers, layer_of[i] + 1);
+        placed.add(ranges[i], i);
+    }
+    std::vector<std::vector<ir::Element>> out(layers);
+    for (std::uint32_t i = 0; i < ranges.size(); ++i)
+        if (layer_of[i] != kDropped) out[layer_of[i]].push_back(std::move(ranges[i]));
+    return out;
+}
+
+// A hash of an element's key: its intervals' bytes, which have no padding.
+std::size_t key_hash(const ir::Element& e) {
+    static_assert(std::has_unique_object_representations_v<ir::Interval>);
+    const std::string_view bytes{reinterpret_cast<const char*>(e.key.data()),
+                                 e.key.size() * sizeof(ir::Interval)};
+    return std::hash<std::string_view>{}(bytes);
+}
+
+// Single values without repeats, in the order first written. Sorting the
+// elements' places by the hash of their key brings repeats together
+// without comparing keys more than once each.
+std::vector<ir::Element> unique_points(std::vector<ir::Element> points) {
+    std::vector<std::pair<std::size_t, std::uint32_t>> by_hash(points.size());
+    for (std::uint32_t i = 0; i < points.size(); ++i) by_hash[i] = {key_hash(points[i]), i};
+    std::sort(by_hash.begin(), by_hash.end());
+    std::vector<bool> repeat(points.size(), false);
+    for (std::size_t run = 0; run < by_hash.size();) {
+        std::size_t end = run + 1;
+        while (end < by_hash.size() && by_hash[end].first == by_hash[run].first) ++end;
+        for (std::size_t i = run + 1; i < end; ++i) // in order written: earlier ones stay
+            for (std::size_t j = run; j < i && !repeat[by_hash[i].second]; ++j)
+                repeat[by_hash[i].second] =
+                    !repeat[by_hash[j].second] &&
+                    points[by_hash[i].second].key == points[by_hash[j].second].key;
+        run = end;
+    }
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (repeat[i]) continue;
+        if (kept != i) points[kept] = std::move(points[i]); // never onto itself
+        ++kept;
+    }
+    points.resize(kept);
+    return points;
+}
+
+} // namespace
+
+KeyShape key_fields(const Flow& flow) {
+    KeyShape key;
+    const auto add = [&](ir::Field f) { key.fields[key.size++] = f; };
+    if (const auto family = flow.family()) {
+        add(family == IpFamily::v4 ? ir::Field::ip_saddr : ir::Field::ip6_saddr);
+        add(family == IpFamily::v4 ? ir::Field::ip_daddr : ir::Field::ip6_daddr);
+    }
+    if (flow.protocol != Protocol::any) add(ir::Field::l4proto);
+    if (!flow.ports.any()) add(ir::Field::th_dport);
+    return key;
+}
+
+void add_elements(const Flow& flow, const KeyShape& key, const std::string& comment,
+                  ir::OriginId origin, std::vector<ir::Element>& out) {
+    const auto family = flow.family().value_or(IpFamily::v4); // unused without addresses
+    const auto count = [](std::size_t n) { return std::max<std::size_t>(n, 1); };
+    for (std::size_t s = 0; s < count(flow.source.items.size()); ++s)
+        for (std::size_t d = 0; d < count(flow.destination.items.size()); ++d)
+            for (std::size_t p = 0; p < count(flow.ports.ranges.size()); ++p) {
+                ir::Element element{{}, comment, {}, origin};
+                element.key.reserve(key.size);
+                for (std::size_t f = 0; f < key.size; ++f) {
+                    switch (key.fields[f]) {
+                    case ir::Field::ip_saddr:
+                    case ir::Field::ip6_saddr:
+                        element.key.push_back(address_value(flow.source, s, family));
+                        break;
+                    case ir::Field::ip_daddr:
+                    case ir::Field::ip6_daddr:
+                        element.key.push_back(address_value(flow.destination, d, family));
+                        break;
+                    case ir::Field::l4proto:
+                        element.key.push_back(
+                            ir::interval_of_byte(ip_protocol_number(flow.protocol)));
+                        break;
+                    case ir::Field::th_dport:
+                        element.key.push_back(ir::interval_of(flow.ports.ranges[p]));
+                        break;
+                    case ir::Field::icmpv6_type:
+                        break; // never part of a row's key
+                    }
+                }
+                out.push_back(std::move(element));
+            }
+}
+
+ElementGroups group_elements(std::vector<ir::Element> elements) {
+    // Single values stay where they are (most elements are), ranges move out.
+    std::vector<ir::Element> ranges;
+    std::size_t points = 0;
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+        if (!is_point(elements[i])) {
+            ranges.push_back(std::move(elements[i]));
+            continue;
+        }
+        if (points != i) elements[points] = std::move(elements[i]); // never onto itself
+        ++points;
+    }
+    elements.resize(points);
+    return {unique_points(std::move(elements)), layer_ranges(std::move(ranges))};
+}
+
+} // namespace phx::fw::detail

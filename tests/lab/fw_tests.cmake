@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# phx-fw's tests on a real kernel: Python tests under tests/lab that build
+# network namespaces, apply real batches and probe the spec's network. They
+# need root and fail, never skip, without it. (The unit tests are in
+# tests/CMakeLists.txt with the others.)
+
+# Sends batches the kernel must refuse, through phx-fw's own netlink code.
+add_executable(fw_fault_probe lab/fw_fault_probe.cpp)
+target_link_libraries(fw_fault_probe PRIVATE phx_fw_load phx_fw_lower phx_fw_netlink phx_warnings)
+
+# Kernel tests: one network namespace per test, created and removed by the test.
+phx_python_test(fw_kernel lab test_fw_kernel.py TIMEOUT 120)
+
+# The offline commands through the binary; no privileges needed.
+phx_python_test(fw_cli lab test_fw_cli.py TIMEOUT 60)
+
+# The lab: the spec's network in namespaces, phx-dnsd on 10.0.0.13:53, both
+# enforcement targets probed flow by flow. Needs phx-dnsd from this build.
+phx_python_test(fw_lab lab test_fw_lab.py TIMEOUT 300)
+
+# apply --confirm and confirm: rollbacks byte for byte and on time, in
+# namespaces of their own with a runtime directory of their own.
+phx_python_test(fw_confirm lab test_fw_confirm.py TIMEOUT 180)
+
+# graph and zone through the binaries: the spec's flows in the DOT, Graphviz
+# renders it to the committed docs/policy.svg, and phx-dnsd serves the
+# reverse zone to dig -x. No privileges needed.
+phx_python_test(fw_graph_zone lab test_fw_graph_zone.py TIMEOUT 120)

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Section getters report every problem at its file:line:col, in the words
+// both programs use.
+#include "common/config/section.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace phx;
+using namespace phx::config;
+
+namespace {
+
+struct Parsed {
+    mutable Diagnostics diag; // sections report into it
+    std::optional<Document> doc;
+    FileName file{"cfg.toml"};
+    explicit Parsed(const std::string& text) : doc{Document::parse(text, "cfg.toml", diag)} {}
+    [[nodiscard]] Section section(std::string_view name) const {
+        return {*doc, doc->root(), name, file, diag};
+    }
+};
+
+} // namespace
+
+TEST_CASE("Section: unknown keys, wrong types and ranges carry positions") {
+    const Parsed p("workers = \"two\"\nlisen = 1\nsize = 70000\nnames = [\"a\", 2]\nb = 1\n");
+    REQUIRE(p.doc);
+    const Section s = p.section("[server]");
+    s.allow_only({"workers", "listen", "size", "names", "b"});
+    CHECK_FALSE(s.integer("workers", 1, 8));
+    CHECK_FALSE(s.integer("size", 512, 4096));
+    CHECK_FALSE(s.strings("names"));
+    CHECK_FALSE(s.boolean("b"));
+    CHECK(p.diag.to_string() ==
+          "cfg.toml:2:1: error: unknown key 'lisen' in [server] (did you mean 'listen'?)\n"
+          "cfg.toml:1:11: error: 'workers' in [server] must be an integer\n"
+          "cfg.toml:3:8: error: 'size' in [server] must be between 512 and 4096, not 70000\n"
+          "cfg.toml:4:15: error: 'names' in [server] must hold only strings\n"
+          "cfg.toml:5:5: error: 'b' in [server] must be true or false\n");
+}
+
+TEST_CASE("Section: values with their positions; a missing required key names the table") {
+    const Parsed p("one = \"a\"\nmany = [\"b\", 'c']\nflag = false\nn = 42\n");
+    REQUIRE(p.doc);
+    const Section s = p.section("[t]");
+    const auto one = s.strings("one");
+    REQUIRE(one);
+    REQUIRE(one->size() == 1);
+    CHECK((*one)[0].value == "a");
+    CHECK((*one)[0].at.to_string() == "cfg.toml:1:7");
+    const auto many = s.strings("many");
+    REQUIRE(many);
+    REQUIRE(many->size() == 2);
+    CHECK((*many)[1].value == "c");
+    CHECK((*many)[1].at.to_string() == "cfg.toml:2:15");
+    CHECK(s.boolean("flag") == false);
+    CHECK(s.integer("n", 0, 100) == 42);
+    CHECK_FALSE(s.string("absent"));
+    CHECK_FALSE(p.diag.failed());
+    CHECK_FALSE(s.string("needed", true));
+    CHECK(p.diag.to_string() == "cfg.toml:1:1: error: [t] needs 'needed'\n");
+}

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Loading rules files: the spec's file loads completely, hosts resolve by
+// name, id and address, and every mistake is reported at file:line:col.
+#include "common/config/document.hpp"
+#include "unit/fwcompile/fw_test_util.hpp"
+
+#include <doctest/doctest.h>
+#include <fstream>
+#include <iterator>
+
+using namespace phx;
+using namespace phx::fw;
+using phx::fw::test::load_rows;
+using phx::fw::test::load_text;
+
+namespace {
+
+// A valid row with one key replaced or added: `key = value` lines.
+std::string row(const std::string& changes) {
+    return "\n[[rule]]\n" // the header is on line kFirstRowLine + 1
+           "scope = \"global\"\n"
+           "direction = \"in\"\n"
+           "action = \"accept\"\n" +
+           changes + "\ncomment = \"a row\"\n";
+}
+
+} // namespace
+
+TEST_CASE("load: the spec's rules file holds every host and every row of section 2") {
+    Diagnostics diag;
+    const auto rules = load_rules(PHX_SOURCE_DIR "/rules/phoenix.toml", diag);
+    REQUIRE(rules);
+    CHECK(diag.to_string().empty());
+    const Inventory& inv = rules->inventory;
+    REQUIRE(inv.hosts.size() == 10);
+    CHECK(inv.hypervisor().address.to_string() == "10.0.0.13");
+    CHECK(inv.bridge == "vmbr0");
+    const std::pair<const char*, const char*> expected[] = {
+        {"101", "10.0.0.153"},        {"102", "10.0.0.12"},     {"103", "10.0.0.10"},
+        {"1001", "10.0.0.111"},       {"1002", "10.0.0.102"},   {"granite-embedding", "10.0.0.141"},
+        {"granite-3b", "10.0.0.142"}, {"ollama", "10.0.0.155"}, {"llamacpp", "10.0.0.157"},
+    };
+    for (const auto& [ref, address] : expected) {
+        const auto h = inv.find(ref);
+        REQUIRE_MESSAGE(h, ref);
+        CHECK(inv.hosts[*h].address.to_string() == address);
+    }
+    REQUIRE(rules->rows.size() == 16); // 6 global rows, 10 guest rows
+    const Row& first = rules->rows.front();
+    CHECK_FALSE(first.scope);
+    CHECK(first.written.destination.items.at(0).host == inv.find("nginx"));
+    CHECK(first.written.ports.ranges.at(0) == PortRange{80, 80});
+    CHECK(first.comment == "Allow HTTP for ACME challenges to Nginx");
+    CHECK(rules->rows[6].comment == "Allow Nginx to proxy to Traefik");
+    CHECK(rules->rows[6].scope == inv.find("101"));
+}
+
+TEST_CASE("load: a host is the same whether named, numbered or addressed") {
+    const auto loaded =
+        load_rows(row("destination = \"traefik\"") + row("destination = 102") +
+                  row("destination = \"10.0.0.12\"") + row("destination = \"10.0.0.12/32\""));
+    REQUIRE(loaded.rules);
+    CHECK(loaded.messages.empty());
+    for (const auto& r : loaded.rules->rows) {
+        REQUIRE(r.written.destination.items.size() == 1);
+        CHECK(r.written.destination.items[0].host == HostIndex{2});
+        CHECK(r.written.destination.items[0].cidr == Cidr::host(*IpAddress::parse("10.0.0.12")));
+    }
+}
+
+TEST_CASE("load: keywords may be written in any case, and omitted keys default to any") {
+    const auto loaded =
+        load_rows("\n[[rule]]\nscope = \"NGINX\"\ndirection = \"OUT\"\naction = \"Accept\"\n"
+                  "comment = \"everything nginx sends\"\n");
+    CHECK(loaded.messages ==
+          "rules.toml:26:9: error: unknown scope 'NGINX' (did you mean 'nginx'?); a scope is "
+          "\"global\" or a host's name, id or address\n");
+    const auto ok =
+        load_rows("\n[[rule]]\nscope = \"Global\"\ndirection = \"OUT\"\naction = \"Accept\"\n"
+                  "comment = \"everything the hypervisor sends\"\n");
+    REQUIRE(ok.rules);
+    const Row& r = ok.rules->rows.at(0);
+    CHECK(r.direction == Direction::out);
+    CHECK(r.action == Action::accept);
+    CHECK(r.written.source.any());
+    CHECK(r.written.protocol == Protocol::any);
+    CHECK(r.written.ports.any());
+}
+
+TEST_CASE("load: unknown keys and names are errors with a suggestion") {
+    CHECK(load_rows(row("portz = 80")).messages ==
+          "rules.toml:29:1: error: unknown key 'portz' in [[rule]] #1 (did you mean 'ports'?)\n");
+    CHECK(load_rows(row("destination = \"ngnix\"")).messages ==
+          "rules.toml:29:15: error: unknown host 'ngnix' (did you mean 'nginx'?)\n");
+    CHECK(load_rows(row("destination = 105")).messages ==
+          "rules.toml:29:15: error: unknown host '105' (did you mean '101'?)\n");
+    CHECK(load_rows("\n[[rule]]\nscope = \"traefk\"\ndirection = \"out\"\naction = "
+                    "\"accept\"\ncomment = \"c\"\n")
+              .messages ==
+          "rules.toml:26:9: error: unknown scope 'traefk' (did you mean 'traefik'?); a scope is "
+          "\"global\" or a host's name, id or address\n");
+}
+
+TEST_CASE("load: keyword values must be one of the words the key takes") {
+    CHECK(load_rows("\n[[rule]]\nscope = \"global\"\ndirection = \"inn\"\naction = "
+                    "\"accept\"\ncomment = \"c\"\n")
+              .messages == "rules.toml:27:13: error: direction must be \"in\" or \"out\", not "
+                           "'inn' (did you mean 'in'?)\n");
+    CHECK(load_rows("\n[[rule]]\nscope = \"global\"\ndirection = \"in\"\naction = "
+                    "\"allow\"\ncomment = \"c\"\n")
+              .messages == "rules.toml:28:10: error: action must be \"accept\", \"drop\" or "
+                           "\"reject\", not 'allow'\n");
+    CHECK(load_rows(row("protocol = \"tpc\"")).messages ==
+          "rules.toml:29:12: error: protocol must be \"tcp\", \"udp\", \"icmp\", \"icmpv6\" or "
+          "\"any\", not 'tpc' "
+          "(did you mean 'tcp'?)\n");
+}
+
+TEST_CASE("load: ports are checked one by one and need tcp or udp") {
+    CHECK(load_rows(row("protocol = \"tcp\"\nports = [80, 70000, \"90-80\"]")).messages ==
+          "rules.toml:30:14: error: '70000' is not a port or port range (e.g. 80 or 8000-8100)\n"
+          "rules.toml:30:21: error: '90-80' is not a port or port range (e.g. 80 or 8000-8100)\n");
+    CHECK(load_rows(row("protocol = \"icmp\"\nports = 80")).messages ==
+          "rules.toml:30:9: error: ports need protocol \"tcp\" or \"udp\", not \"icmp\"\n");
+    CHECK(load_rows(row("ports = true")).messages ==
+          "rules.toml:29:9: error: 'ports' in [[rule]] #1 must be a string or a number\n");
+}
+
+TEST_CASE("load: addresses must be valid, of one family, and 'any' stands alone") {
+    CHECK(load_rows(row("source = [\"10.0.0.300\", \"any\"]")).messages ==
+          "rules.toml:29:11: error: '10.0.0.300' is not a valid IP address or CIDR\n"
+          "rules.toml:29:25: error: 'any' cannot be combined with other addresses\n");
+    CHECK(load_rows(row("source = \"fd00::1\"\ndestination = \"nginx\"")).messages ==
+          "rules.toml:30:15: error: 'nginx' is IPv4 but 'fd00::1' in the same row is IPv6; write "
+          "one row per "
+          "address family\n");
+    CHECK(load_rows(row("source = \"0.0.0.0/0\"")).messages ==
+          "rules.toml:29:10: error: '0.0.0.0/0' is every address of its family; write \"any\"\n");
+    CHECK(load_rows(row("source = []")).messages ==
+          "rules.toml:29:10: error: 'source' in [[rule]] #1 is an empty list\n");
+    CHECK(load_rows(row("destination = \"fd00::1\"\nprotocol = \"icmp\"")).messages ==
+          "rules.toml:30:12: error: protocol icmp is ICMP for IPv4; use icmpv6 with IPv6 "
+          "addresses\n");
+}
+
+TEST_CASE("load: every row needs a comment nft can print back") {
+    CHECK(load_rows("\n[[rule]]\nscope = \"global\"\ndirection = \"in\"\naction = \"drop\"\n")
+              .messages == "rules.toml:25:1: error: [[rule]] #1 needs 'comment'\n");
+    CHECK(
+        load_rows(
+            "\n[[rule]]\nscope = \"global\"\ndirection = \"in\"\naction = \"drop\"\ncomment = \"" +
+            std::string(129, 'x') + "\"\n")
+            .messages ==
+        "rules.toml:29:11: error: comment is 129 bytes long; nftables keeps at most 128\n");
+    CHECK(load_rows("\n[[rule]]\nscope = \"global\"\ndirection = \"in\"\naction = "
+                    "\"drop\"\ncomment = 'say \"hi\"'\n")
+              .messages == "rules.toml:29:11: error: comment must not contain '\"' or control "
+                           "characters: nft could not print it back\n");
+}
+
+TEST_CASE("load: every broken row is reported, and nothing is returned") {
+    const auto loaded =
+        load_rows(row("destination = \"ngnix\"") + row("ports = \"http\"\nprotocol = \"tcp\""));
+    CHECK_FALSE(loaded.rules);
+    CHECK(loaded.messages ==
+          "rules.toml:29:15: error: unknown host 'ngnix' (did you mean 'nginx'?)\n"
+          "rules.toml:36:9: error: 'http' is not a port or port range (e.g. 80 or 8000-8100)\n");
+}
+
+TEST_CASE("load: the inventory must name each host once") {
+    const std::string duplicate_name =
+        "\n[[guest]]\nid = 104\nkind = \"lxc\"\nname = \"nginx\"\naddress = \"10.0.0.5\"\n";
+    CHECK(load_rows(duplicate_name).messages ==
+          "rules.toml:28:8: error: name 'nginx' is already used by the host at rules.toml:7:1\n");
+    const std::string duplicate_id =
+        "\n[[guest]]\nid = 101\nkind = \"vm\"\nname = \"other\"\naddress = \"10.0.0.5\"\n";
+    CHECK(load_rows(duplicate_id).messages ==
+          "rules.toml:26:6: error: id 101 is already used by the host at rules.toml:7:1\n");
+    const std::string duplicate_address =
+        "\n[[guest]]\nid = 104\nkind = \"vm\"\nname = \"other\"\naddress = \"10.0.0.13\"\n";
+    CHECK(load_rows(duplicate_address).messages == "rules.toml:29:11: error: address 10.0.0.13 is "
+                                                   "already used by the host at rules.toml:1:1\n");
+}
+
+TEST_CASE("load: guests need a valid id, kind, name and address") {
+    const std::string guest =
+        "\n[[guest]]\nid = 99\nkind = \"container\"\nname = \"Web_1\"\naddres = \"10.0.0.5\"\n";
+    CHECK(load_rows(guest).messages ==
+          "rules.toml:29:1: error: unknown key 'addres' in [[guest]] #4 (did you mean 'address'?)\n"
+          "rules.toml:26:6: error: 'id' in [[guest]] #4 must be between 100 and 999999999, not 99\n"
+          "rules.toml:27:8: error: kind must be \"lxc\" or \"vm\", not 'container'\n"
+          "rules.toml:28:8: error: host name 'Web_1' must start with a letter and hold only a-z, "
+          "0-9 and '-' (and "
+          "not be \"any\" or \"global\")\n"
+          "rules.toml:25:1: error: [[guest]] #4 needs 'address'\n");
+}
+
+TEST_CASE("load: the hypervisor table is required and its network must hold it") {
+    CHECK(load_text("").messages ==
+          "rules.toml: error: the rules file needs a [hypervisor] table\n");
+    CHECK(load_text("[[guest]]\nid = 101\nkind = \"lxc\"\nname = \"a\"\naddress = \"10.0.0.2\"\n")
+              .messages == "rules.toml: error: the rules file needs a [hypervisor] table\n");
+    CHECK(load_text("[hypervisor]\naddress = \"10.0.0.13\"\nnetwork = \"10.0.1.0/24\"\nbridge = "
+                    "\"vmbr0\"\n")
+              .messages == "rules.toml:3:11: error: network '10.0.1.0/24' must be a prefix such as "
+                           "10.0.0.0/24 that holds the "
+                           "hypervisor's address 10.0.0.13\n");
+    CHECK(
+        load_text(
+            "[hypervisor]\naddress = \"10.0.0.13\"\nnetwork = \"10.0.0.0/24\"\nbridge = \"a/b\"\n")
+            .messages == "rules.toml:4:10: error: 'a/b' is not an interface name\n");
+}
+
+TEST_CASE("load: a TOML syntax error is reported at its position") {
+    const auto loaded = load_text("[hypervisor]\naddress = \"10.0.0.13\nnetwork = 1\n");
+    CHECK_FALSE(loaded.rules);
+    CHECK(loaded.messages.rfind("rules.toml:2:", 0) == 0);
+    CHECK(loaded.messages.find(": error: ") != std::string::npos);
+}
+
+TEST_CASE("load: the spec's file and the golden cases are read by the fast reader") {
+    for (const char* file : {"/rules/phoenix.toml", "/tests/golden/mixed.toml",
+                             "/tests/golden/scopes.toml", "/tests/golden/sets.toml"}) {
+        INFO(file);
+        std::ifstream in{std::string{PHX_SOURCE_DIR} + file};
+        const std::string text{std::istreambuf_iterator<char>{in}, {}};
+        const auto read = config::Document::read_plain(text);
+        REQUIRE(read);
+        CHECK(*read == config::Document::from_toml(toml::parse(text)));
+    }
+}
+
+TEST_CASE("load: a file toml++ reads instead (CRLF line ends) gives the same rows and positions") {
+    const std::string rows =
+        "\n[[rule]]\nscope = \"global\"\ndirection = \"in\"\naction = \"accept\"\n"
+        "destination = [\"nginx\", \"10.0.0.0/28\"]\nprotocol = \"tcp\"\n"
+        "ports = 443\ncomment = \"web\"\n";
+    std::string crlf;
+    for (const char c : fw::test::kInventory + rows)
+        crlf += c == '\n' ? std::string{"\r\n"} : std::string{c};
+    const auto lf = load_rows(rows);
+    const auto windows = load_text(crlf);
+    REQUIRE(lf.rules);
+    REQUIRE(windows.rules);
+    REQUIRE(windows.rules->rows.size() == 1);
+    const Row& a = lf.rules->rows[0];
+    const Row& b = windows.rules->rows[0];
+    CHECK(a.at.line == b.at.line);
+    CHECK(a.pos.ports.line == b.pos.ports.line);
+    CHECK(a.pos.ports.column == b.pos.ports.column);
+    REQUIRE(b.written.destination.items.size() == 2);
+    CHECK(a.written.destination.items[1].at.column == b.written.destination.items[1].at.column);
+    CHECK(b.written.destination.items[1].text == "10.0.0.0/28");
+    CHECK(b.comment == "web");
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Lowering properties the golden files do not spell out: element grouping
+// for the kernel's sets, rule order around drop rows, values as nft prints them.
+#include "fwcompile/lower/detail.hpp"
+#include "fwcompile/lower/lower.hpp"
+#include "fwcompile/nft_text.hpp"
+#include "unit/fwcompile/fw_test_util.hpp"
+
+#include <algorithm>
+#include <doctest/doctest.h>
+
+using namespace phx;
+using namespace phx::fw;
+
+namespace {
+
+ir::Interval port(std::uint16_t first, std::uint16_t last) {
+    return ir::interval_of(PortRange{first, last});
+}
+ir::Interval address(const char* cidr) {
+    return ir::interval_of(*Cidr::parse(cidr));
+}
+
+ir::Element element(const char* source, std::uint16_t first, std::uint16_t last,
+                    ir::OriginId origin) {
+    return ir::Element{{address(source), port(first, last)}, "c", {}, origin};
+}
+
+const ir::Chain& chain(const ir::Table& table, ir::Hook hook) {
+    for (const auto& c : table.chains)
+        if (c.hook == hook) return c;
+    FAIL("no chain");
+    return table.chains.front();
+}
+
+} // namespace
+
+TEST_CASE("group_elements: single values share one hash set, duplicates dropped") {
+    auto groups =
+        detail::group_elements({element("10.0.0.1", 80, 80, 1), element("10.0.0.2", 80, 80, 2),
+                                element("10.0.0.1", 80, 80, 3)});
+    REQUIRE(groups.points.size() == 2);
+    CHECK(groups.points[0].origin == 1);
+    CHECK(groups.points[1].origin == 2);
+    CHECK(groups.layers.empty());
+}
+
+TEST_CASE(
+    "group_elements: overlapping ranges go to separate interval sets, covered ones are dropped") {
+    auto groups =
+        detail::group_elements({element("10.0.0.0/24", 80, 90, 1),     // layer 0
+                                element("10.0.0.0/25", 85, 95, 2),     // overlaps 1: layer 1
+                                element("10.0.0.0/26", 81, 82, 3),     // inside 1: dropped
+                                element("10.0.1.0/24", 80, 90, 4),     // disjoint: layer 0
+                                element("10.0.0.128/25", 91, 99, 5)}); // overlaps 2 only: layer 0
+    REQUIRE(groups.layers.size() == 2);
+    REQUIRE(groups.layers[0].size() == 3);
+    CHECK(groups.layers[0][0].origin == 1);
+    CHECK(groups.layers[0][1].origin == 4);
+    CHECK(groups.layers[0][2].origin == 5);
+    REQUIRE(groups.layers[1].size() == 1);
+    CHECK(groups.layers[1][0].origin == 2);
+    CHECK(groups.points.empty());
+}
+
+TEST_CASE("lower: a drop row splits the accept rows around it into separate lookups, in order") {
+    const auto loaded = fw::test::load_rows(R"(
+[[rule]]
+scope = "global"
+direction = "in"
+action = "accept"
+destination = "nginx"
+protocol = "tcp"
+ports = 80
+comment = "first accept"
+
+[[rule]]
+scope = "global"
+direction = "in"
+action = "drop"
+source = "10.0.0.12"
+destination = "nginx"
+comment = "the drop"
+
+[[rule]]
+scope = "global"
+direction = "in"
+action = "accept"
+source = ["10.0.0.12", "10.0.0.111"]
+destination = "nginx"
+protocol = "tcp"
+ports = 443
+comment = "second accept"
+)");
+    REQUIRE(loaded.rules);
+    const ir::Table table = lower(*loaded.rules, Target{});
+    const ir::Chain& forward = chain(table, ir::Hook::forward);
+    REQUIRE(forward.rules.size() == 3 + 3); // conntrack twice and ND, then the three rows
+    CHECK(rule_text(forward.rules[3], table) == "ip daddr 10.0.0.153 tcp dport 80 counter packets "
+                                                "0 bytes 0 accept comment \"first accept\"");
+    CHECK(rule_text(forward.rules[4], table) == "ip saddr 10.0.0.12 ip daddr 10.0.0.153 counter "
+                                                "packets 0 bytes 0 drop comment \"the drop\"");
+    CHECK(rule_text(forward.rules[5], table) ==
+          "ip saddr . ip daddr . meta l4proto . th dport @forward_1 counter "
+          "packets 0 bytes 0 accept comment \"second accept\"");
+    REQUIRE(table.find_set("forward_1"));
+    CHECK(table.find_set("forward_1")->elements.size() == 2);
+    CHECK_FALSE(table.find_set("forward_1")->interval);
+}
+
+TEST_CASE("lower: elements and rules remember the row they came from") {
+    const auto loaded = fw::test::load_rows(R"(
+[[rule]]
+scope = "nginx"
+direction = "out"
+action = "accept"
+destination = ["traefik", "portainer"]
+protocol = "tcp"
+ports = 9000
+comment = "two destinations"
+)");
+    REQUIRE(loaded.rules);
+    const ir::Table table = lower(*loaded.rules, Target{});
+    const ir::Set* set = table.find_set("forward_1");
+    REQUIRE(set);
+    for (const auto& e : set->elements) {
+        REQUIRE(table.origin(e.origin));
+        CHECK(table.origin(e.origin)->line == 25);
+    }
+    CHECK(table.origin(0)->line == 0); // the built-in rules come from the file as a whole
+}
+
+TEST_CASE(
+    "value_text: addresses print as hosts, prefixes or ranges, protocols and ports as nft does") {
+    CHECK(value_text(ir::Type::ipv4_addr, address("10.0.0.7")) == "10.0.0.7");
+    CHECK(value_text(ir::Type::ipv4_addr, address("10.0.0.0/23")) == "10.0.0.0/23");
+    CHECK(value_text(ir::Type::ipv4_addr, {address("10.0.0.1").lo, address("10.0.0.5").lo}) ==
+          "10.0.0.1-10.0.0.5");
+    CHECK(value_text(ir::Type::ipv6_addr, address("fd00::/8")) == "fd00::/8");
+    CHECK(value_text(ir::Type::inet_proto, ir::interval_of_byte(17)) == "udp");
+    CHECK(value_text(ir::Type::inet_proto, ir::interval_of_byte(58)) == "ipv6-icmp");
+    CHECK(value_text(ir::Type::inet_proto, ir::interval_of_byte(47)) == "47");
+    CHECK(value_text(ir::Type::inet_service, port(8000, 8100)) == "8000-8100");
+    CHECK(value_text(ir::Type::icmpv6_type, ir::interval_of_byte(135)) == "nd-neighbor-solicit");
+}
+
+TEST_CASE("lower: an accept row moves up past a drop row it shares no packet with, not past one "
+          "it does") {
+    const auto loaded = fw::test::load_rows(R"(
+[[rule]]
+scope = "global"
+direction = "in"
+action = "accept"
+destination = "nginx"
+protocol = "tcp"
+ports = 80
+comment = "web"
+
+[[rule]]
+scope = "global"
+direction = "in"
+action = "drop"
+destination = "traefik"
+protocol = "tcp"
+ports = 23
+comment = "no telnet to traefik"
+
+[[rule]]
+scope = "global"
+direction = "in"
+action = "accept"
+destination = "traefik"
+protocol = "tcp"
+ports = 443
+comment = "tls to traefik"
+
+[[rule]]
+scope = "global"
+direction = "in"
+action = "accept"
+destination = "traefik"
+protocol = "tcp"
+ports = "20-30"
+comment = "a range that holds telnet"
+)");
+    REQUIRE(loaded.rules);
+    const ir::Table table = lower(*loaded.rules, Target{});
+    const ir::Chain& forward = chain(table, ir::Hook::forward);
+    REQUIRE(forward.rules.size() == 3 + 3);
+    // "web" and "tls to traefik" share no packet with the drop row: one set
+    // before it. The range holds port 23, so it stays behind the drop.
+    const std::string first = rule_text(forward.rules[3], table);
+    CHECK(first.rfind("ip saddr . ip daddr . meta l4proto . th dport @forward_1 counter packets 0 "
+                      "bytes 0 accept comment \"2 accept rows, ",
+                      0) == 0);
+    CHECK(first.ends_with(":25-43\"")); // "web" and "tls to traefik", not the range at line 52
+    CHECK(rule_text(forward.rules[4], table) == "ip daddr 10.0.0.12 tcp dport 23 counter packets "
+                                                "0 bytes 0 drop comment \"no telnet to traefik\"");
+    CHECK(rule_text(forward.rules[5], table) ==
+          "ip daddr 10.0.0.12 tcp dport 20-30 counter packets "
+          "0 bytes 0 accept comment \"a range that holds "
+          "telnet\"");
+}
+
+namespace {
+
+// group_elements' contract read plainly, comparing every pair: what the
+// indexed version must agree with.
+detail::ElementGroups reference_groups(const std::vector<ir::Element>& elements) {
+    const auto intersects = [](const ir::Element& a, const ir::Element& b) {
+        for (std::size_t i = 0; i < a.key.size(); ++i)
+            if (b.key[i].hi < a.key[i].lo || a.key[i].hi < b.key[i].lo) return false;
+        return true;
+    };
+    const auto inside = [](const ir::Element& in, const ir::Element& out) {
+        for (std::size_t i = 0; i < in.key.size(); ++i)
+            if (in.key[i].lo < out.key[i].lo || out.key[i].hi < in.key[i].hi) return false;
+        return true;
+    };
+    detail::ElementGroups groups;
+    for (const auto& e : elements) {
+        if (std::all_of(e.key.begin(), e.key.end(), [](const auto& i) { return i.point(); })) {
+            if (std::none_of(groups.points.begin(), groups.points.end(),
+                             [&](const auto& p) { return p.key == e.key; }))
+                groups.points.push_back(e);
+            continue;
+        }
+        bool covered = false;
+        for (const auto& layer : groups.layers)
+            for (const auto& other : layer) covered = covered || inside(e, other);
+        if (covered) continue;
+        auto layer = std::find_if(groups.layers.begin(), groups.layers.end(), [&](const auto& l) {
+            return std::none_of(l.begin(), l.end(),
+                                [&](const auto& o) { return intersects(e, o); });
+        });
+        if (layer == groups.layers.end()) {
+            groups.layers.emplace_back();
+            layer = std::prev(groups.layers.end());
+        }
+        layer->push_back(e);
+    }
+    return groups;
+}
+
+std::vector<ir::OriginId> origins(const std::vector<ir::Element>& elements) {
+    std::vector<ir::OriginId> out;
+    for (const auto& e : elements) out.push_back(e.origin);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("group_elements: the indexed grouping agrees with comparing every pair") {
+    // Few distinct values, so that repeats, overlaps and covered ranges are common.
+    std::uint32_t seed = 12345;
+    const auto next = [&](std::uint32_t n) {
+        seed = seed * 1103515245 + 12345;
+        return (seed >> 16) % n;
+    };
+    const char* sources[] = {"10.0.0.1", "10.0.0.2", "10.0.0.0/30", "10.0.0.0/24", "10.0.1.0/24"};
+    for (int round = 0; round < 50; ++round) {
+        std::vector<ir::Element> elements;
+        for (ir::OriginId o = 1; o <= 60; ++o) {
+            const auto first = static_cast<std::uint16_t>(80 + next(6));
+            const auto last = static_cast<std::uint16_t>(first + (next(3) == 0 ? next(5) : 0));
+            elements.push_back(element(sources[next(5)], first, last, o));
+        }
+        const auto indexed = detail::group_elements(elements);
+        const auto plain = reference_groups(elements);
+        CHECK(origins(indexed.points) == origins(plain.points));
+        REQUIRE(indexed.layers.size() == plain.layers.size());
+        for (std::size_t l = 0; l < plain.layers.size(); ++l)
+            CHECK(origins(indexed.layers[l]) == origins(plain.layers[l]));
+    }
+}
