@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The connectivity section 2 of the spec asks for, written out by hand as
-flows (../shared/seed spec, tables 2.1 and 2.2, read with the scope rules of
+flows (docs/spec.md, tables 2.1 and 2.2, read with the scope rules of
 fwcompile/POLICY.md). It is the lab's oracle and deliberately shares no code
 with phx-fw: the compiler is judged against the spec, not against itself."""
 
