@@ -25,16 +25,29 @@ std::string kind_of(mode_t mode) {
     return "is not a regular file";
 }
 
+// An open descriptor of a regular file, or why there is none.
+// O_NONBLOCK: opening a FIFO without a writer must not hang; it is refused
+// right after anyway.
+std::string open_regular(const std::string& path, Fd& fd, struct stat& st) {
+    fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd.valid()) return std::strerror(errno);
+    if (::fstat(fd.get(), &st) != 0) return std::strerror(errno);
+    if (!S_ISREG(st.st_mode)) return kind_of(st.st_mode);
+    return {};
+}
+
 } // namespace
 
-FileText read_file_text(const std::string& path, std::size_t max_bytes) {
-    // O_NONBLOCK: opening a FIFO without a writer must not hang; it is
-    // refused below anyway.
-    const Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
-    if (!fd.valid()) return failure(std::strerror(errno));
+std::string file_problem(const std::string& path) {
+    Fd fd;
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return failure(std::strerror(errno));
-    if (!S_ISREG(st.st_mode)) return failure(kind_of(st.st_mode));
+    return open_regular(path, fd, st);
+}
+
+FileText read_file_text(const std::string& path, std::size_t max_bytes) {
+    Fd fd;
+    struct stat st {};
+    if (std::string why = open_regular(path, fd, st); !why.empty()) return failure(std::move(why));
     const auto size = static_cast<std::size_t>(st.st_size);
     if (size > max_bytes)
         return failure(fmt::format("is {} bytes, over the limit of {} bytes for an input file",

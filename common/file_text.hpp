@@ -24,4 +24,9 @@ inline constexpr std::size_t kMaxInputFileBytes = 64 * 1024 * 1024;
 [[nodiscard]] FileText read_file_text(const std::string& path,
                                       std::size_t max_bytes = kMaxInputFileBytes);
 
+// Why `path` could not be read as input ("No such file or directory", "is
+// a directory"), or "" when it is a regular file we may open. For files a
+// library reads itself (libzscanner's zone files), to say more than it does.
+[[nodiscard]] std::string file_problem(const std::string& path);
+
 } // namespace phx

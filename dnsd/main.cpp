@@ -16,6 +16,9 @@ namespace {
 using namespace phx;
 using namespace phx::dns;
 
+// Exit status 2, as for phx-fw: the command line itself was wrong.
+constexpr int kUsageError = 2;
+
 struct CommandLine {
     std::string config_file;
     std::vector<std::string> listen;
@@ -97,12 +100,11 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     std::string listen;
     for (const auto& e : config.listen) listen += (listen.empty() ? "" : ", ") + e.to_string();
     if (listen.empty()) listen = "nowhere (zones checked only)";
-    std::printf(
-        "listen %s; %u workers; EDNS UDP size %u; UDP batch window %lld us; TCP max %zu "
-        "connections, idle timeout %llds\n",
-        listen.c_str(), config.workers, config.edns_udp_size,
-        static_cast<long long>(config.udp_batch_window.count()), config.tcp_max_connections,
-        static_cast<long long>(config.tcp_idle_timeout.count()));
+    std::printf("listen %s; %u workers; EDNS UDP size %u; UDP batch window %lld us; TCP max %zu "
+                "connections, idle timeout %llds\n",
+                listen.c_str(), config.workers, config.edns_udp_size,
+                static_cast<long long>(config.udp_batch_window.count()), config.tcp_max_connections,
+                static_cast<long long>(config.tcp_idle_timeout.count()));
     if (config.forward.enabled()) {
         std::string upstreams, allow;
         for (const auto& u : config.forward.upstreams)
@@ -155,14 +157,13 @@ std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& r
 }
 
 int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const ZoneSet> zones) {
-    net::ServerOptions options{
-        config.listen,
-        config.workers,
-        {config.edns_udp_size, config.tcp_max_connections, config.tcp_idle_timeout,
-         config.udp_batch_window},
-        config.forward,
-        config.metrics_listen,
-        config.user};
+    net::ServerOptions options{config.listen,
+                               config.workers,
+                               {config.edns_udp_size, config.tcp_max_connections,
+                                config.tcp_idle_timeout, config.udp_batch_window},
+                               config.forward,
+                               config.metrics_listen,
+                               config.user};
     net::Server server{options, zones};
     for (const auto& e : config.listen) log::info("listening on {} (udp, tcp)", e.to_string());
     for (const auto& z : zones->zones())
@@ -188,8 +189,7 @@ int main(int argc, char** argv) {
         "Answers from RFC 1035 zone files over UDP and TCP, with EDNS(0).",
         "phx-dnsd"};
     app.add_option("-c,--config", cl.config_file,
-                   "TOML configuration file (e.g. /etc/phoenix/phx-dnsd.toml)")
-        ->check(CLI::ExistingFile);
+                   "TOML configuration file (e.g. /etc/phoenix/phx-dnsd.toml)");
     app.add_option("-l,--listen", cl.listen,
                    "ADDR:PORT to serve on, repeatable; replaces the config's list");
     app.add_option("-z,--zone", cl.zones,
@@ -218,9 +218,14 @@ int main(int argc, char** argv) {
         "Signals: SIGHUP re-reads the configuration and zones and swaps them in only if all are\n"
         "valid (else the old ones keep serving); SIGTERM/SIGINT stop gracefully.\n"
         "Under systemd (Type=notify) it reports READY, RELOADING and STOPPING.\n"
-        "Exit status: 0 on a clean stop or a passing --check, 1 on any error.\n"
+        "Exit status: 0 on a clean stop or a passing --check; 1 on an error in the configuration,\n"
+        "the zones or while serving; 2 on a usage error (an unknown option, a bad value).\n"
         "Example: phx-dnsd --listen 127.0.0.1:5353 --zone zones/internal.thinkheads.ai.zone");
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : kUsageError; // --help and --version are not errors
+    }
 
     Diagnostics diag;
     auto config = build_config(cl, diag);

@@ -7,6 +7,7 @@ extern "C" { // libzscanner's headers declare C functions without extern "C"
 #include <libzscanner/scanner.h>
 }
 
+#include "common/file_text.hpp"
 #include "dnsd/wire/name.hpp"
 
 #include <fmt/format.h>
@@ -52,10 +53,24 @@ void on_record(zs_scanner_t* s) {
     state.records.push_back(std::move(r));
 }
 
+bool is_file_error(int code) {
+    return code == ZS_FILE_OPEN || code == ZS_FILE_INVALID || code == ZS_FILE_ACCESS;
+}
+
+// libzscanner says "file open error" for an $INCLUDE it cannot read; the
+// admin needs to know which file, and why.
+std::string error_text(const zs_scanner_t* s) {
+    const std::string_view included{s->include_filename};
+    if (!is_file_error(s->error.code) || included.empty()) return zs_strerror(s->error.code);
+    std::string why = file_problem(std::string{included});
+    if (why.empty()) why = zs_strerror(s->error.code);
+    return fmt::format("cannot read $INCLUDE file {}: {}", included, why);
+}
+
 void on_error(zs_scanner_t* s) {
     auto& state = *static_cast<ScanState*>(s->process.data);
     state.diag->error({file_of(s, state), static_cast<std::uint32_t>(s->line_counter), 0},
-                      zs_strerror(s->error.code));
+                      error_text(s));
     if (++state.errors >= kMaxErrorsPerFile) s->state = ZS_STATE_STOP;
 }
 
@@ -79,6 +94,12 @@ std::vector<ScannedRecord> scan_zone(std::string_view input, bool input_is_file,
         return {};
     }
     const std::string input_copy{input};
+    if (input_is_file) {
+        if (std::string why = file_problem(input_copy); !why.empty()) {
+            diag.error({file_label}, "cannot read the zone file: " + why);
+            return {};
+        }
+    }
     const int set = input_is_file
                         ? zs_set_input_file(scanner.get(), input_copy.c_str())
                         : zs_set_input_string(scanner.get(), input_copy.data(), input_copy.size());

@@ -22,9 +22,15 @@ struct Options {
     std::string output;                              // zone --output; "": stdout
 };
 
-// Exit codes: 0 success, 1 failure (errors in the rules, refused by the
-// kernel); diff: 0 no change, 1 changes pending, 2 failure; apply --confirm:
-// 0 confirmed, 3 rolled back.
+// Exit codes, the same in phx-dnsd: 0 success, 1 an error in the input or
+// the operation (errors in the rules, refused by the kernel), 2 a usage
+// error (main() only). 3 is a result that is not an error: diff found
+// changes pending, apply --confirm rolled back.
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;
+inline constexpr int kUsageError = 2;
+inline constexpr int kOtherOutcome = 3;
+
 int check(const Options& o);
 int show(const Options& o);
 int explain(const Options& o);

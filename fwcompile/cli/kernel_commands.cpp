@@ -51,7 +51,7 @@ void sort_elements(ir::Table& table) {
 
 int diff(const Options& o) {
     const auto loaded = load_for(o);
-    if (!loaded) return 2;
+    if (!loaded) return kFailed;
     const ir::Table wanted = lower(loaded->rules, loaded->target);
     netlink::Socket socket;
     const auto live = netlink::read_live_table(socket);
@@ -67,7 +67,7 @@ int diff(const Options& o) {
         return 0;
     }
     std::fputs(changes.c_str(), stdout);
-    return 1;
+    return kOtherOutcome; // changes pending
 }
 
 namespace {

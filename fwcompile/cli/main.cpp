@@ -9,6 +9,8 @@
 
 namespace {
 
+using phx::fw::cli::kFailed;
+using phx::fw::cli::kUsageError;
 using phx::fw::cli::Options;
 
 constexpr const char* kIntro =
@@ -22,8 +24,9 @@ constexpr const char* kFooter =
     "Hosts may be given by name, Proxmox id or address (--host 101, --host nginx, --host "
     "10.0.0.153).\n"
     "Without --rules: ./rules/phoenix.toml if it exists, else /etc/phoenix/rules.toml.\n\n"
-    "Exit status: 0 success, 1 failure, 2 bad usage or no access to nf_tables;\n"
-    "diff: 0 no change, 1 changes pending, 2 failure;\n"
+    "Exit status: 0 success; 1 an error in the rules file or in the operation (refused by the\n"
+    "kernel, no access to nf_tables); 2 a usage error (an unknown option, a bad value);\n"
+    "diff: 0 no change, 3 changes pending;\n"
     "apply --confirm: 0 confirmed, 1 nothing applied (or the rollback failed), 3 rolled back.\n\n"
     "Environment: PHX_FW_RUNTIME_DIR is where apply --confirm keeps its state (default\n"
     "/run/phx-fw).\n\n"
@@ -124,6 +127,8 @@ Commands add_commands(CLI::App& app, Options& o) {
     add_host(c.show, o, "compile for this host's own input/output instead of the hypervisor");
     c.diff = command(app, o, "diff", "Show what apply would change in the live table inet phx");
     add_host(c.diff, o, "compare with what --host would install");
+    c.diff->footer("Exit status 0 when the live table is what the rules compile to, 3 when "
+                   "changes are\npending (shown as a unified diff), 1 on an error.");
     c.apply =
         command(app, o, "apply", "Install the rules as table inet phx in one atomic transaction");
     add_host(c.apply, o,
@@ -147,7 +152,8 @@ Commands add_commands(CLI::App& app, Options& o) {
     c.list = command(app, o, "list", "Print the live table inet phx with packet and byte counters");
     c.flush = command(app, o, "flush", "Remove table inet phx (and nothing else)");
     c.confirm = app.add_subcommand(
-        "confirm", "Keep the table a waiting `apply --confirm` installed in this network namespace");
+        "confirm",
+        "Keep the table a waiting `apply --confirm` installed in this network namespace");
     c.confirm->footer("Exit status 1 when no apply is waiting (the last one's outcome is shown).");
     add_views(app, o, c);
     return c;
@@ -177,7 +183,7 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? 0 : 2; // --help and --version are not errors
+        return app.exit(e) == 0 ? 0 : kUsageError; // --help and --version are not errors
     }
     if (o.rules.empty()) o.rules = phx::fw::cli::default_rules_file();
     return dispatch(commands, o);
@@ -193,10 +199,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "phx-fw: %s%s\n", e.what(),
                      denied ? " (phx-fw needs root or CAP_NET_ADMIN in this network namespace)"
                             : "");
-        return 2;
+        return kFailed;
     } catch (const std::exception& e) {
         // Start-up failures (no CAP_NET_ADMIN, no nf_tables): say what and stop.
         std::fprintf(stderr, "phx-fw: %s\n", e.what());
-        return 2;
+        return kFailed;
     }
 }

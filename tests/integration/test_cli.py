@@ -105,6 +105,21 @@ class CliTests(unittest.TestCase):
         for option in ("--config", "--listen", "--zone", "--check", "--workers", "--version"):
             self.assertIn(option, help_text)
 
+    def test_exit_status_is_2_for_usage_errors_and_1_for_bad_input(self):
+        for args in (["--no-such-flag"], ["--workers", "99"], ["--listen"]):
+            with self.subTest(args=args):
+                out = dnsd(*args)
+                self.assertEqual(out.returncode, 2, out.stderr)
+                self.assertIn("Run with --help", out.stderr)
+        missing = dnsd("--check", "--config", "/nonexistent/phx-dnsd.toml")
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn("/nonexistent/phx-dnsd.toml: error: cannot read the file: No such file or directory",
+                      missing.stderr)
+        directory = dnsd("--check", "--zone", SOURCE_DIR)
+        self.assertEqual(directory.returncode, 1)
+        self.assertIn(f"{SOURCE_DIR}: error: cannot read the zone file: is a directory", directory.stderr)
+        self.assertIn("2 on a usage error", dnsd("--help").stdout)
+
     def test_a_port_in_use_is_a_clear_error(self):
         port = free_port()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:

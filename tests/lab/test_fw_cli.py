@@ -82,6 +82,22 @@ class CliTest(unittest.TestCase):
                 self.assertEqual(result.returncode, 0)
                 self.assertIn("--rules", result.stdout)
 
+    def test_exit_status_is_2_for_usage_errors_and_1_for_bad_input(self):
+        for args in (["--no-such-flag"], ["check", "--no-such-flag"], ["apply", "--confirm", "0"],
+                     ["explain", "--rules", SPEC_RULES]):
+            with self.subTest(args=args):
+                result = phx_fw(None, *args)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertIn("Run with --help", result.stderr)
+        for path, why in (("/nonexistent/rules.toml", "No such file or directory"),
+                          (os.path.dirname(SPEC_RULES), "is a directory"),
+                          ("/dev/zero", "is a device")):
+            with self.subTest(path=path):
+                result = phx_fw(None, "check", "--rules", path)
+                self.assertEqual(result.returncode, 1)
+                self.assertIn(f"{path}: error: cannot read the file: {why}\n", result.stderr)
+        self.assertIn("2 a usage error", phx_fw(None, "--help").stdout)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -41,3 +41,10 @@ TEST_CASE("read_file_text: a file larger than the limit is refused") {
     CHECK_FALSE(read.text);
     CHECK(read.error.find("is 2048 bytes") == 0);
 }
+
+TEST_CASE("file_problem: empty for a readable regular file, else the reason") {
+    const TempFile file("x");
+    CHECK(file_problem(file.path()).empty());
+    CHECK(file_problem("/nonexistent/x") == "No such file or directory");
+    CHECK(file_problem("/") == "is a directory");
+}

@@ -3,11 +3,13 @@
 // construct is reported at its line, and a zone with an error is not built.
 #include "dnsd/wire/name.hpp"
 #include "dnsd/zone/loader.hpp"
+#include "unit/temp_file.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace phx;
 using namespace phx::dns;
+using phx::test::TempFile;
 
 namespace {
 
@@ -159,7 +161,24 @@ TEST_CASE("load_zone_set: the bundled zone loads; an unreadable file fails the w
     sources.push_back({"/nonexistent/example.zone", {}, {}});
     Diagnostics d2;
     CHECK(load_zone_set(sources, d2) == nullptr);
-    CHECK(d2.to_string().find("/nonexistent/example.zone: error: ") == 0);
+    CHECK(d2.to_string().find("/nonexistent/example.zone: error: cannot read the zone file: No "
+                              "such file or directory\n") == 0);
+    const std::vector<ZoneSource> directory{{std::string{PHX_SOURCE_DIR}, "example.", {}}};
+    Diagnostics d3;
+    CHECK(load_zone_set(directory, d3) == nullptr);
+    CHECK(d3.to_string() ==
+          std::string{PHX_SOURCE_DIR} + ": error: cannot read the zone file: is a directory\n");
+}
+
+TEST_CASE("zone: an $INCLUDE that cannot be read is named, with the reason, at its line") {
+    const TempFile zone(kHead + "$INCLUDE /nonexistent/part.zone\n");
+    const std::vector<ZoneSource> sources{{zone.path(), "example.", {}}};
+    Diagnostics d;
+    CHECK(load_zone_set(sources, d) == nullptr);
+    const std::string text = d.to_string();
+    CHECK(text.rfind(zone.path(), 0) == 0);
+    CHECK(text.find(":5: error: cannot read $INCLUDE file /nonexistent/part.zone: No such file or "
+                    "directory\n") == zone.path().size());
 }
 
 TEST_CASE("load_zone_set: the same origin twice is an error") {
