@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The fast reader of plain TOML (see load_toml.hpp for the subset). It never
+// The fast reader of plain TOML (see document.hpp for the subset). It never
 // reports an error: whatever it does not recognise, valid or not, it hands
 // back to toml++, so it only has to be right about what it accepts.
 #include "common/config/document.hpp"

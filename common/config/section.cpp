@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Section getters; see load_section.hpp.
+// Section getters; see section.hpp.
 #include "common/config/section.hpp"
 
 #include "common/suggest.hpp"

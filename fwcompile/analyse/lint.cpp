@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The linter; see check.hpp for what it reports.
+// The linter; see lint.hpp for what it reports.
 #include "fwcompile/analyse/lint.hpp"
 
 #include "fwcompile/flow.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Stage 2, check: warnings about rows that load fine but are probably not
+// Stage 2, lint (phx-fw check): warnings about rows that load fine but are probably not
 // what the admin meant. Errors are the loader's job; nothing here fails.
 #pragma once
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The br_netfilter check; see sysctl.hpp. The sysctls are per network
+// The br_netfilter check; see bridge_netfilter.hpp. The sysctls are per network
 // namespace (Linux 5.3 and later), so this reads the caller's namespace.
 #include "fwcompile/system/bridge_netfilter.hpp"
 

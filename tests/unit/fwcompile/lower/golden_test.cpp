@@ -44,7 +44,7 @@ void check_golden(const fs::path& expected_file, const std::string& what,
     if (std::getenv("PHX_UPDATE_GOLDEN"))
         std::ofstream{expected_file}
             << "# SPDX-License-Identifier: GPL-3.0-or-later\n# Expected `phx-fw show` of " << what
-            << " (tests/unit/fw/golden_test.cpp)\n"
+            << " (tests/unit/fwcompile/lower/golden_test.cpp)\n"
             << actual;
     REQUIRE_MESSAGE(fs::exists(expected_file), expected_file.string());
     CHECK_MESSAGE(without_header(read(expected_file)) == actual,
