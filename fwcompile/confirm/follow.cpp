@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `apply --confirm` in the foreground, and `confirm`. The foreground saves
 // the live table, makes sure it could be put back exactly, forks the keeper
-// (keeper.hpp) and then only reports what the keeper does; Enter on a
+// (keeper_process.hpp) and then only reports what the keeper does; Enter on a
 // terminal confirms, Ctrl-C restores the previous table at once.
 #include "fwcompile/confirm/confirm_apply.hpp"
-#include "fwcompile/confirm/keeper.hpp"
+#include "fwcompile/confirm/keeper_process.hpp"
 #include "fwcompile/confirm/pending.hpp"
 #include "fwcompile/netlink/apply.hpp"
 #include "fwcompile/netlink/readback.hpp"

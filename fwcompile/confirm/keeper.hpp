@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The keeper: the detached process behind `apply --confirm`. It applies the
-// new table, waits for "confirm" on its socket, and otherwise restores the
-// saved table when the time is up. It runs in a session of its own with no
-// terminal, so a closed SSH session, a hangup or a killed foreground process
-// cannot stop the rollback. SIGTERM, SIGINT or SIGHUP sent to the keeper
-// itself (a shutdown) restores the saved table at once.
+// The keeper's state machine, behind `apply --confirm`: apply the new
+// table, wait for a confirmation, and otherwise restore the saved table when
+// the time is up, a signal arrives or the admin asks for it. The kernel, the
+// clock, the wait and the event sink are passed in, so the same logic runs
+// in the detached keeper process (keeper_process.hpp) and in unit tests.
 #pragma once
 
-#include "common/fd.hpp"
-#include "fwcompile/confirm/pending.hpp"
+#include "fwcompile/confirm/clock.hpp"
+#include "fwcompile/confirm/events.hpp"
+#include "fwcompile/confirm/inbox.hpp"
+#include "fwcompile/confirm/kernel.hpp"
 #include "fwcompile/ir.hpp"
 
 #include <chrono>
@@ -26,28 +27,25 @@ struct KeeperJob {
     std::string what;                  // "rules/phoenix.toml (the hypervisor target)"
 };
 
-// The keeper's end of things, all opened by the foreground before fork().
-struct KeeperFds {
-    Fd lock;     // the namespace's pending lock, held for as long as the keeper runs
-    Fd listener; // the command socket
-    Fd events;   // the write end of the pipe the foreground reads
-};
-
-// Events travel to the foreground one line each: "<kind>\t<text>".
-enum class Event { applied, note, confirmed, rolled_back, failed };
-[[nodiscard]] std::string_view to_string(Event e);
-[[nodiscard]] std::optional<Event> event_of(std::string_view kind);
-
 // Exit codes of the keeper and of `apply --confirm`.
 inline constexpr int kConfirmed = 0;
 inline constexpr int kFailed = 1;
 inline constexpr int kRolledBack = 3;
 
-// Runs in the forked child: detaches (setsid, stdio to /dev/null and the
-// log), then applies, waits and confirms or restores. Returns the exit code.
-[[nodiscard]] int run_keeper(const KeeperJob& job, const PendingPaths& paths, KeeperFds fds);
+// What the keeper works through; all must outlive keep().
+struct KeeperPorts {
+    Kernel& kernel;
+    Clock& clock;
+    Inbox& inbox;
+    EventSink& events;
+};
 
-// "22:16:20" in local time.
-[[nodiscard]] std::string clock_time(std::chrono::system_clock::time_point t);
+// Applies job.table at job.generation, waits up to job.window for a
+// confirmation, and restores job.previous without one. Returns kConfirmed,
+// kRolledBack, or kFailed (the kernel refused the apply, or the restore
+// failed). The inbox is closed before any rollback, so a late "confirm"
+// finds nothing. Throws only if the apply could not be sent at all (no
+// socket): nothing was applied then.
+[[nodiscard]] int keep(const KeeperJob& job, const KeeperPorts& ports);
 
 } // namespace phx::fw::confirm
