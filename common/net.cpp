@@ -3,6 +3,7 @@
 // accepted forms are exactly the ones the C library and the kernel use.
 #include "common/net.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <charconv>
 #include <cstring>
@@ -117,6 +118,37 @@ IpAddress Cidr::broadcast() const noexcept {
         b.bytes[i] = static_cast<std::uint8_t>(b.bytes[i] |
                                                static_cast<std::uint8_t>(~mask_byte(prefix, i)));
     return b;
+}
+
+namespace {
+
+// Halves of a prefix: the one with the next bit clear, then the one with it set.
+std::pair<Cidr, Cidr> halves(const Cidr& c) {
+    Cidr low{c.network(), c.prefix + 1};
+    Cidr high = low;
+    high.address.bytes[c.prefix / 8] |= static_cast<std::uint8_t>(0x80u >> (c.prefix % 8));
+    return {low, high};
+}
+
+void subtract_into(const Cidr& c, const std::vector<IpAddress>& excluded, std::vector<Cidr>& out) {
+    const bool hit = std::any_of(excluded.begin(), excluded.end(),
+                                 [&](const IpAddress& a) { return c.contains(a); });
+    if (!hit) {
+        out.push_back({c.network(), c.prefix});
+        return;
+    }
+    if (c.is_host()) return;
+    const auto [low, high] = halves(c);
+    subtract_into(low, excluded, out);
+    subtract_into(high, excluded, out);
+}
+
+} // namespace
+
+std::vector<Cidr> subtract(const Cidr& network, const std::vector<IpAddress>& excluded) {
+    std::vector<Cidr> out;
+    subtract_into(network, excluded, out);
+    return out;
 }
 
 std::string Cidr::to_string() const {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace phx {
 
@@ -50,6 +51,12 @@ struct Cidr {
 
     friend auto operator<=>(const Cidr&, const Cidr&) = default;
 };
+
+// The prefixes that cover `network` except the `excluded` addresses, fewest
+// first-to-last in address order (at most max_prefix per excluded address).
+// For "the LAN but not the guests" as something nftables can match.
+[[nodiscard]] std::vector<Cidr> subtract(const Cidr& network,
+                                         const std::vector<IpAddress>& excluded);
 
 // "127.0.0.1:53" or "[::1]:53".
 struct Endpoint {

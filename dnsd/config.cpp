@@ -4,12 +4,11 @@
 #include "dnsd/config.hpp"
 
 #include "common/config/section.hpp"
+#include "common/local_addresses.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 
 namespace phx::dns {
 
@@ -155,30 +154,6 @@ std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics&
 }
 
 namespace {
-
-// Every address configured on this host's interfaces, and loopback.
-std::vector<IpAddress> local_addresses() {
-    std::vector<IpAddress> out{*IpAddress::parse("127.0.0.1"), *IpAddress::parse("::1")};
-    ifaddrs* list = nullptr;
-    if (getifaddrs(&list) != 0) return out;
-    for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
-        if (!i->ifa_addr) continue;
-        IpAddress a;
-        if (i->ifa_addr->sa_family == AF_INET) {
-            std::memcpy(a.bytes.data(),
-                        &reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr, 4);
-        } else if (i->ifa_addr->sa_family == AF_INET6) {
-            a.family = IpFamily::v6;
-            std::memcpy(a.bytes.data(),
-                        &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr, 16);
-        } else {
-            continue;
-        }
-        out.push_back(a);
-    }
-    freeifaddrs(list);
-    return out;
-}
 
 // Why forwarding to `upstream` would send queries back to ourselves, if it would.
 std::optional<std::string> self_reference(const Endpoint& upstream,

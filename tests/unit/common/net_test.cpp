@@ -70,3 +70,26 @@ TEST_CASE("PortRange: single ports and ranges") {
     CHECK_FALSE(PortRange::parse("70000"));
     CHECK_FALSE(PortRange::parse("-5"));
 }
+
+TEST_CASE("subtract: a network minus some addresses, as the fewest prefixes in order") {
+    const auto text = [](const std::vector<Cidr>& cidrs) {
+        std::string out;
+        for (const auto& c : cidrs) {
+            if (!out.empty()) out.push_back(' ');
+            out.append(c.to_string());
+        }
+        return out;
+    };
+    const Cidr lan = *Cidr::parse("10.0.0.0/29");
+    CHECK(text(subtract(lan, {})) == "10.0.0.0/29");
+    CHECK(text(subtract(lan, {*IpAddress::parse("10.0.0.5")})) ==
+          "10.0.0.0/30 10.0.0.4 10.0.0.6/31");
+    CHECK(text(subtract(lan, {*IpAddress::parse("10.0.0.0"), *IpAddress::parse("10.0.0.7"),
+                              *IpAddress::parse("192.168.1.1")})) ==
+          "10.0.0.1 10.0.0.2/31 10.0.0.4/31 10.0.0.6");
+    CHECK(text(subtract(*Cidr::parse("10.0.0.9/32"), {*IpAddress::parse("10.0.0.9")})).empty());
+    const auto v6 = subtract(*Cidr::parse("fd00::/64"), {*IpAddress::parse("fd00::10")});
+    CHECK(v6.size() == 64);
+    CHECK(v6.front().to_string() == "fd00::/124");
+    CHECK(v6.back().to_string() == "fd00::8000:0:0:0/65");
+}
