@@ -2,9 +2,14 @@
 // IR vocabulary: type and field tables, values from addresses and ports.
 #include "fwcompile/ir.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace phx::fw::ir {
+
+std::string_view to_string(Family family) {
+    return family == Family::bridge ? "bridge" : "inet";
+}
 
 std::string_view to_string(Hook hook) {
     switch (hook) {
@@ -14,6 +19,8 @@ std::string_view to_string(Hook hook) {
         return "forward";
     case Hook::output:
         return "output";
+    case Hook::prerouting:
+        return "prerouting";
     }
     return "input";
 }
@@ -23,7 +30,8 @@ std::string_view to_string(Hook hook) {
 const TypeInfo& info(Type type) {
     static constexpr TypeInfo kTypes[] = {
         {"ipv4_addr", 7, 4},     {"ipv6_addr", 8, 16},   {"inet_proto", 12, 1},
-        {"inet_service", 13, 2}, {"icmpv6_type", 29, 1},
+        {"inet_service", 13, 2}, {"icmpv6_type", 29, 1}, {"ifname", 41, 16},
+        {"ether_addr", 9, 6},
     };
     return kTypes[static_cast<std::size_t>(type)];
 }
@@ -33,7 +41,9 @@ const FieldInfo& info(Field field) {
         {"ip saddr", Type::ipv4_addr},      {"ip daddr", Type::ipv4_addr},
         {"ip6 saddr", Type::ipv6_addr},     {"ip6 daddr", Type::ipv6_addr},
         {"meta l4proto", Type::inet_proto}, {"th dport", Type::inet_service},
-        {"icmpv6 type", Type::icmpv6_type},
+        {"icmpv6 type", Type::icmpv6_type}, {"th sport", Type::inet_service},
+        {"iifname", Type::ifname},          {"oifname", Type::ifname},
+        {"ether saddr", Type::ether_addr},  {"arp saddr ip", Type::ipv4_addr},
     };
     return kFields[static_cast<std::size_t>(field)];
 }
@@ -65,6 +75,21 @@ Interval interval_of_byte(std::uint8_t value) {
     return out;
 }
 
+Interval interval_of_name(std::string_view name) {
+    Interval out;
+    assert(name.size() < out.lo.bytes.size());
+    std::copy(name.begin(), name.end(), out.lo.bytes.begin());
+    out.hi = out.lo;
+    return out;
+}
+
+Interval interval_of_mac(const std::array<std::uint8_t, 6>& mac) {
+    Interval out;
+    std::copy(mac.begin(), mac.end(), out.lo.bytes.begin());
+    out.hi = out.lo;
+    return out;
+}
+
 namespace {
 
 bool bit(const Value& v, unsigned i) {
@@ -90,6 +115,18 @@ std::uint32_t declared_size(const Set& set) {
 const Set* Table::find_set(std::string_view set_name) const {
     for (const auto& set : sets)
         if (set.name == set_name) return &set;
+    return nullptr;
+}
+
+const Table* Ruleset::find(Family family) const {
+    for (const auto& table : tables)
+        if (table.family == family) return &table;
+    return nullptr;
+}
+
+Table* Ruleset::find(Family family) {
+    for (auto& table : tables)
+        if (table.family == family) return &table;
     return nullptr;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The compiler's intermediate representation: table inet phx with its sets,
-// chains and rules, in nftables' own terms but independent of libnftnl. The
+// The compiler's intermediate representation: table inet phx (and, for the
+// hypervisor target, table bridge phx) with sets, chains and rules, in
+// nftables' own terms but independent of libnftnl. The
 // lowering produces it, the text printer and the netlink encoder consume it,
 // and the netlink decoder rebuilds it from what the kernel reports, so `show`,
 // `list` and `diff` all speak the same language.
@@ -12,6 +13,7 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -19,11 +21,24 @@
 
 namespace phx::fw::ir {
 
-enum class Hook : std::uint8_t { input, forward, output };
+// inet: the stateful policy (input, forward, output); bridge: the stateless
+// checks on each guest's bridge port (prerouting), where the port is seen.
+enum class Family : std::uint8_t { inet, bridge };
+[[nodiscard]] std::string_view to_string(Family family);
+
+enum class Hook : std::uint8_t { input, forward, output, prerouting };
 [[nodiscard]] std::string_view to_string(Hook hook);
 
 // Data types of set keys and compared values, with nftables' names and ids.
-enum class Type : std::uint8_t { ipv4_addr, ipv6_addr, inet_proto, inet_service, icmpv6_type };
+enum class Type : std::uint8_t {
+    ipv4_addr,
+    ipv6_addr,
+    inet_proto,
+    inet_service,
+    icmpv6_type,
+    ifname,
+    ether_addr
+};
 struct TypeInfo {
     std::string_view name; // "ipv4_addr"
     std::uint32_t id;      // nftables' datatype number, as the kernel stores it
@@ -31,7 +46,10 @@ struct TypeInfo {
 };
 [[nodiscard]] const TypeInfo& info(Type type);
 
-// The packet fields phx-fw matches on.
+// The packet fields phx-fw matches on. iifname and oifname are the names of
+// the interfaces (on bridged packets in the inet family: the bridge's);
+// ether_saddr and arp_spa (the ARP sender's IPv4 address) are the bridge
+// family's.
 enum class Field : std::uint8_t {
     ip_saddr,
     ip_daddr,
@@ -39,7 +57,12 @@ enum class Field : std::uint8_t {
     ip6_daddr,
     l4proto,
     th_dport,
-    icmpv6_type
+    icmpv6_type,
+    th_sport,
+    iifname,
+    oifname,
+    ether_saddr,
+    arp_spa
 };
 struct FieldInfo {
     std::string_view text; // "ip saddr", as nft prints it
@@ -64,6 +87,9 @@ struct Interval {
 [[nodiscard]] Interval interval_of(const Cidr& cidr);
 [[nodiscard]] Interval interval_of(const PortRange& ports);
 [[nodiscard]] Interval interval_of_byte(std::uint8_t value);
+// An interface name as the kernel compares it: NUL-padded to 16 bytes.
+[[nodiscard]] Interval interval_of_name(std::string_view name);
+[[nodiscard]] Interval interval_of_mac(const std::array<std::uint8_t, 6>& mac);
 // The prefix length when [lo, hi] is exactly one prefix of `bits` bits; -1 otherwise.
 [[nodiscard]] int prefix_length(const Interval& interval, unsigned bits);
 
@@ -115,10 +141,12 @@ struct InterfaceMatch {
 struct FieldMatch {
     Field field;
     Interval value;
+    bool negate = false; // != (points only)
 };
 struct SetMatch {
     std::vector<Field> key; // concatenated, in this order
     std::string set;
+    bool negate = false; // the key is not in the set
 };
 using Match = std::variant<CtStateMatch, InterfaceMatch, FieldMatch, SetMatch>;
 
@@ -128,11 +156,29 @@ enum class Verdict : std::uint8_t {
     reject_tcp_reset,
     reject_icmp,
     reject_icmpv6,
-    reject_icmpx
+    reject_icmpx,
+    none // no verdict: the packet goes on to the next rule (a log rule)
+};
+
+// `limit rate N/second burst M packets`: the rule's statements run for at
+// most this many packets.
+struct Limit {
+    std::uint64_t per_second = 0;
+    std::uint32_t burst = 0;
+    friend bool operator==(const Limit&, const Limit&) = default;
+};
+
+// `log prefix "..." group N`: a copy of the packet to an NFLOG group.
+struct Log {
+    std::string prefix;
+    std::uint16_t group = 0;
+    friend bool operator==(const Log&, const Log&) = default;
 };
 
 struct Rule {
     std::vector<Match> matches; // all must hold
+    std::optional<Limit> limit;
+    std::optional<Log> log;
     Verdict verdict = Verdict::drop;
     bool counter = true;
     Counter counts;
@@ -141,16 +187,22 @@ struct Rule {
     std::string undecoded; // read back only: the kernel's rule when phx-fw cannot decode it
 };
 
+// The "filter" priority of each family, as nft names it.
+inline constexpr std::int32_t kInetFilterPriority = 0;
+inline constexpr std::int32_t kBridgeFilterPriority = -200;
+
 struct Chain {
     std::string name;
     Hook hook = Hook::input;
-    std::int32_t priority = 0; // filter
+    std::int32_t priority = kInetFilterPriority;
     bool policy_drop = true;
     std::vector<Rule> rules;
 };
 
 struct Table {
-    std::string name = "phx"; // always family inet
+    Family family = Family::inet;
+    std::string name = "phx";
+    std::string comment; // which target, from which file: what list and diff show
     std::vector<Set> sets;
     std::vector<Chain> chains;
     std::vector<SourcePos> origins;
@@ -162,5 +214,16 @@ struct Table {
 };
 
 inline constexpr std::string_view kTableName = "phx";
+
+// Everything phx-fw installs for one target, one table per family: inet
+// always, bridge for the hypervisor target. Applying it replaces phx-fw's
+// tables of both families, so a table the target has none of is removed.
+struct Ruleset {
+    std::vector<Table> tables;
+
+    [[nodiscard]] const Table* find(Family family) const;
+    [[nodiscard]] Table* find(Family family);
+};
+inline constexpr Family kFamilies[] = {Family::inet, Family::bridge};
 
 } // namespace phx::fw::ir

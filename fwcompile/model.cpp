@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <netinet/in.h>
 
 namespace phx::fw {
@@ -82,6 +83,48 @@ std::string Inventory::describe(HostIndex h) const {
     return fmt::format("{} ({})", host.name, host.address.to_string());
 }
 
+const Cidr* Inventory::network(IpFamily family) const {
+    for (const auto& n : networks)
+        if (n.address.family == family) return &n;
+    return nullptr;
+}
+
+bool Inventory::in_network(const IpAddress& a) const {
+    return std::any_of(networks.begin(), networks.end(),
+                       [&](const Cidr& n) { return n.contains(a); });
+}
+
+std::string Inventory::bridge_list() const {
+    return fmt::format("{}", fmt::join(bridges, ", "));
+}
+
+std::string default_port(HostKind kind, std::uint32_t id) {
+    return fmt::format("{}{}i0", kind == HostKind::vm ? "tap" : "veth", id);
+}
+
+std::optional<MacAddress> parse_mac(std::string_view text) {
+    MacAddress mac{};
+    if (text.size() != 17) return std::nullopt;
+    for (std::size_t i = 0; i < mac.size(); ++i) {
+        if (i > 0 && text[3 * i - 1] != ':') return std::nullopt;
+        unsigned value = 0;
+        for (const char c : text.substr(3 * i, 2)) {
+            const int digit = c >= '0' && c <= '9'   ? c - '0'
+                              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                     : -1;
+            if (digit < 0) return std::nullopt;
+            value = value * 16 + static_cast<unsigned>(digit);
+        }
+        mac[i] = static_cast<std::uint8_t>(value);
+    }
+    return mac;
+}
+
+std::string to_string(const MacAddress& mac) {
+    return fmt::format("{:02x}", fmt::join(mac, ":"));
+}
+
 std::string_view to_string(Direction d) {
     return d == Direction::in ? "in" : "out";
 }
@@ -128,6 +171,13 @@ std::uint8_t ip_protocol_number(Protocol p) {
         return IPPROTO_ICMPV6;
     }
     return 0;
+}
+
+std::string row_source(const Row& row) {
+    const SourcePos line{row.at.file, row.at.line, 0};
+    if (row.origin == RowOrigin::rule) return line.to_string();
+    if (row.at.line == 0) return "[management] defaults";
+    return line.to_string() + " [management]";
 }
 
 std::optional<IpFamily> Flow::family() const {

@@ -6,9 +6,11 @@
 #include "common/diag.hpp"
 #include "common/net.hpp"
 
+#include <array>
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,13 +19,26 @@ namespace phx::fw {
 
 enum class HostKind : std::uint8_t { hypervisor, lxc, vm };
 
+// An Ethernet address, as a guest's network device has it (Proxmox's hwaddr).
+using MacAddress = std::array<std::uint8_t, 6>;
+[[nodiscard]] std::optional<MacAddress> parse_mac(std::string_view text); // "bc:24:11:aa:bb:cc"
+[[nodiscard]] std::string to_string(const MacAddress& mac);
+
 struct Host {
     std::string name;
     std::optional<std::uint32_t> id; // Proxmox VMID; the hypervisor has none
     HostKind kind = HostKind::lxc;
     IpAddress address;
     SourcePos at;
+    // A guest's port on the bridge, where the hypervisor binds its address
+    // (and MAC, when known) to it: "veth101i0" for a container, "tap1001i0"
+    // for a VM, as Proxmox names them, unless the inventory says otherwise.
+    std::string port;
+    std::optional<MacAddress> mac;
 };
+
+// The port Proxmox gives a guest's first network device.
+[[nodiscard]] std::string default_port(HostKind kind, std::uint32_t id);
 
 // Hosts are numbered by their place in Inventory::hosts.
 using HostIndex = std::uint32_t;
@@ -34,8 +49,14 @@ inline constexpr HostIndex kHypervisor = 0;
 // them would make loading quadratic.
 struct Inventory {
     std::vector<Host> hosts; // hosts[kHypervisor] is the hypervisor, then the guests
-    Cidr network;            // the subnet on the bridge; addresses in it should be hosts
-    std::string bridge;
+    // The subnets on the bridges (one per address family, usually one);
+    // every guest's address is in one of them. networks.front() is the
+    // hypervisor's.
+    std::vector<Cidr> networks;
+    // The Proxmox bridges the guests are on. The hypervisor target filters
+    // what is forwarded through them and what the hypervisor itself sends
+    // and receives; traffic of other bridges and interfaces is not ours.
+    std::vector<std::string> bridges;
 
     // Appends the host; its name, id and address must be new (the loader checks).
     void add(Host host);
@@ -47,6 +68,11 @@ struct Inventory {
     [[nodiscard]] std::optional<HostIndex> find(std::string_view reference) const;
     // "nginx (10.0.0.153)", for messages.
     [[nodiscard]] std::string describe(HostIndex h) const;
+    // The network of the address's family, if the inventory has one.
+    [[nodiscard]] const Cidr* network(IpFamily family) const;
+    [[nodiscard]] bool in_network(const IpAddress& a) const;
+    // "vmbr0" or "vmbr0, vmbr1".
+    [[nodiscard]] std::string bridge_list() const;
 
 private:
     // Host indices by one key: open addressing, each slot keeping its key's
@@ -128,8 +154,13 @@ struct RowPositions {
     SourcePos scope, direction, action, source, destination, protocol, ports, comment;
 };
 
+// Where a row comes from: a [[rule]] of the file, or the [management]
+// section, which makes one row per service it opens (written or not).
+enum class RowOrigin : std::uint8_t { rule, management };
+
 struct Row {
-    SourcePos at;                   // the [[rule]] header
+    RowOrigin origin = RowOrigin::rule;
+    SourcePos at;                   // the [[rule]] header; [management]'s, or the file's
     std::optional<HostIndex> scope; // nullopt: the global (datacenter) table
     Direction direction = Direction::in;
     Action action = Action::accept;
@@ -141,10 +172,50 @@ struct Row {
     std::optional<Flow> effective;
 };
 
+// Where a row comes from, for people: "rules.toml:153" for a [[rule]],
+// "rules.toml:40 [management]" for a row of the section, "[management]
+// defaults" for one the file does not write.
+[[nodiscard]] std::string row_source(const Row& row);
+
+// Access the hypervisor always gives its management network, as the Proxmox
+// firewall does: SSH, the web UI, the consoles and, on a cluster, corosync
+// and migration. Its rows come first in the hypervisor's input chain, so no
+// row of the file can lock the admin out; narrowing or turning it off has
+// to be written in [management] itself.
+struct Management {
+    bool enabled = true;
+    bool written = false; // the file has a [management] section
+    SourcePos at;         // the section, or the file when it is not written
+    AddressList sources;  // default: the hypervisor's network minus the guests
+    bool default_sources = true;
+    bool ssh = true;      // tcp 22
+    bool web = true;      // tcp 8006, the web UI and its API
+    bool console = true;  // tcp 5900-5999 (VNC) and 3128 (SPICE proxy)
+    bool cluster = false; // udp 5405-5412 (corosync), tcp 60000-60050 (migration)
+};
+
+// What each base chain does with what no row accepts: it is always dropped
+// and counted; by default it is also logged, rate-limited, to an NFLOG
+// group that `phx-fw watch` reads.
+struct Logging {
+    bool drops = true;
+    std::uint16_t group = 100;     // NFLOG group (nfnetlink_log)
+    std::uint32_t per_second = 10; // per chain
+    std::uint32_t burst = 20;
+};
+
 struct RuleSet {
     std::string file;
     Inventory inventory;
-    std::vector<Row> rows;
+    Management management;
+    Logging logging;
+    std::vector<Row> rows; // the management rows first, then the file's [[rule]]s in order
+    std::size_t management_rows = 0;
+
+    // The file's [[rule]] rows, without [management]'s.
+    [[nodiscard]] std::span<const Row> file_rows() const {
+        return {rows.data() + management_rows, rows.size() - management_rows};
+    }
 };
 
 } // namespace phx::fw

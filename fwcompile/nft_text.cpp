@@ -58,10 +58,11 @@ bool uses(const ir::Match& m, ir::Field field) {
 // dependency: tcp/udp before a port, ipv6-icmp before an ICMPv6 type.
 std::optional<std::string> folded_protocol(const std::vector<ir::Match>& matches, std::size_t i) {
     const auto* f = std::get_if<ir::FieldMatch>(&matches[i]);
-    if (!f || f->field != ir::Field::l4proto || !f->value.point()) return std::nullopt;
+    if (!f || f->field != ir::Field::l4proto || !f->value.point() || f->negate) return std::nullopt;
     const std::uint8_t proto = f->value.lo.bytes[0];
     for (std::size_t j = i + 1; j < matches.size(); ++j) {
-        if ((proto == 6 || proto == 17) && uses(matches[j], ir::Field::th_dport))
+        if ((proto == 6 || proto == 17) &&
+            (uses(matches[j], ir::Field::th_dport) || uses(matches[j], ir::Field::th_sport)))
             return proto == 6 ? "tcp" : "udp";
         if (proto == 58 && uses(matches[j], ir::Field::icmpv6_type)) return "ipv6-icmp";
     }
@@ -70,6 +71,7 @@ std::optional<std::string> folded_protocol(const std::vector<ir::Match>& matches
 
 std::string field_text(ir::Field field, const std::string& transport) {
     if (field == ir::Field::th_dport && !transport.empty()) return transport + " dport";
+    if (field == ir::Field::th_sport && !transport.empty()) return transport + " sport";
     return std::string{ir::info(field).text};
 }
 
@@ -78,8 +80,9 @@ std::string set_match_text(const ir::SetMatch& m, const std::string& transport,
     std::vector<std::string> fields;
     for (const auto field : m.key) fields.push_back(field_text(field, transport));
     const ir::Set* set = table.find_set(m.set);
-    if (!set || !set->anonymous) return fmt::format("{} @{}", fmt::join(fields, " . "), m.set);
-    return fmt::format("{} {{ {} }}", fmt::join(fields, " . "),
+    const char* op = m.negate ? " != " : " ";
+    if (!set || !set->anonymous) return fmt::format("{}{}@{}", fmt::join(fields, " . "), op, m.set);
+    return fmt::format("{}{}{{ {} }}", fmt::join(fields, " . "), op,
                        fmt::join(element_lines(*set, style), ", "));
 }
 
@@ -89,7 +92,7 @@ std::string match_text(const ir::Match& match, const std::string& transport, con
     if (const auto* i = std::get_if<ir::InterfaceMatch>(&match))
         return fmt::format("{} \"{}\"", i->input ? "iif" : "oif", i->name);
     if (const auto* f = std::get_if<ir::FieldMatch>(&match))
-        return field_text(f->field, transport) + " " +
+        return field_text(f->field, transport) + (f->negate ? " != " : " ") +
                value_text(ir::info(f->field).type, f->value);
     return set_match_text(std::get<ir::SetMatch>(match), transport, table, style);
 }
@@ -108,15 +111,36 @@ std::string_view verdict_text(ir::Verdict verdict) {
         return "reject with icmpv6 port-unreachable";
     case ir::Verdict::reject_icmpx:
         return "reject";
+    case ir::Verdict::none:
+        return "";
     }
     return "drop";
+}
+
+// nft prints a burst only when it is not the kernel's default of 5.
+std::string limit_text(const ir::Limit& limit) {
+    std::string out = fmt::format("limit rate {}/second", limit.per_second);
+    if (limit.burst != 0 && limit.burst != 5) out += fmt::format(" burst {} packets", limit.burst);
+    return out;
+}
+
+std::string log_text(const ir::Log& log) {
+    return fmt::format("log prefix \"{}\" group {}", log.prefix, log.group);
+}
+
+std::string priority_text(const ir::Chain& chain, ir::Family family) {
+    const std::int32_t filter =
+        family == ir::Family::bridge ? ir::kBridgeFilterPriority : ir::kInetFilterPriority;
+    if (chain.priority == filter) return "filter";
+    return std::to_string(chain.priority);
 }
 
 std::string set_block(const ir::Set& set, const TextStyle& style) {
     std::vector<std::string_view> types;
     for (const auto type : set.key) types.push_back(ir::info(type).name);
     std::string out = fmt::format("\tset {} {{\n\t\ttype {}\n", set.name, fmt::join(types, " . "));
-    if (const auto size = ir::declared_size(set); size > 0) out += fmt::format("\t\tsize {}\n", size);
+    if (const auto size = ir::declared_size(set); size > 0)
+        out += fmt::format("\t\tsize {}\n", size);
     if (set.interval) out += "\t\tflags interval\n";
     if (set.counter) out += "\t\tcounter\n";
     const auto lines = element_lines(set, style);
@@ -128,8 +152,7 @@ std::string set_block(const ir::Set& set, const TextStyle& style) {
 std::string chain_block(const ir::Chain& chain, const ir::Table& table, const TextStyle& style) {
     std::string out =
         fmt::format("\tchain {} {{\n\t\ttype filter hook {} priority {}; policy {};\n", chain.name,
-                    ir::to_string(chain.hook),
-                    chain.priority == 0 ? std::string{"filter"} : std::to_string(chain.priority),
+                    ir::to_string(chain.hook), priority_text(chain, table.family),
                     chain.policy_drop ? "drop" : "accept");
     for (const auto& rule : chain.rules)
         out += fmt::format("\t\t{}\n", rule_text(rule, table, style));
@@ -150,8 +173,10 @@ std::string rule_text(const ir::Rule& rule, const ir::Table& table, const TextSt
         }
         parts.push_back(match_text(rule.matches[i], transport, table, style));
     }
+    if (rule.limit) parts.push_back(limit_text(*rule.limit));
+    if (rule.log) parts.push_back(log_text(*rule.log));
     if (rule.counter) parts.push_back(counter_text(rule.counts, style));
-    parts.emplace_back(verdict_text(rule.verdict));
+    if (rule.verdict != ir::Verdict::none) parts.emplace_back(verdict_text(rule.verdict));
     if (!rule.comment.empty()) parts.push_back(fmt::format("comment \"{}\"", rule.comment));
     return fmt::format("{}", fmt::join(parts, " "));
 }
@@ -163,7 +188,16 @@ std::string to_nft_text(const ir::Table& table, const TextStyle& style) {
     for (const auto& chain : table.chains) blocks.push_back(chain_block(chain, table, style));
     for (const auto& what : table.undecoded)
         blocks.push_back(fmt::format("\t# phx-fw cannot decode {}\n", what));
-    return fmt::format("table inet {} {{\n{}}}\n", table.name, fmt::join(blocks, "\n"));
+    const std::string comment =
+        table.comment.empty() ? std::string{} : fmt::format("\tcomment \"{}\"\n", table.comment);
+    return fmt::format("table {} {} {{\n{}{}}}\n", ir::to_string(table.family), table.name, comment,
+                       fmt::join(blocks, "\n"));
+}
+
+std::string to_nft_text(const ir::Ruleset& ruleset, const TextStyle& style) {
+    std::string out;
+    for (const auto& table : ruleset.tables) out += to_nft_text(table, style);
+    return out;
 }
 
 } // namespace phx::fw

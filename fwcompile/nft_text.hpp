@@ -20,6 +20,8 @@ struct TextStyle {
 };
 
 [[nodiscard]] std::string to_nft_text(const ir::Table& table, const TextStyle& style = {});
+// Every table, in order, as `nft list ruleset` prints them.
+[[nodiscard]] std::string to_nft_text(const ir::Ruleset& ruleset, const TextStyle& style = {});
 
 // One rule on one line, without indentation.
 [[nodiscard]] std::string rule_text(const ir::Rule& rule, const ir::Table& table,

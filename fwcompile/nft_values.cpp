@@ -67,6 +67,16 @@ std::string scalar_text(const ir::Interval& value, Print print) {
     return fmt::format("{}-{}", print(value.lo), print(value.hi));
 }
 
+std::string name_text(const ir::Value& value) {
+    const auto* chars = reinterpret_cast<const char*>(value.bytes.data());
+    return fmt::format("\"{}\"", std::string_view{chars, strnlen(chars, value.bytes.size())});
+}
+
+std::string mac_text(const ir::Value& value) {
+    return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", value.bytes[0], value.bytes[1],
+                       value.bytes[2], value.bytes[3], value.bytes[4], value.bytes[5]);
+}
+
 } // namespace
 
 std::string value_text(ir::Type type, const ir::Interval& value) {
@@ -81,6 +91,10 @@ std::string value_text(ir::Type type, const ir::Interval& value) {
         return scalar_text(value, [](const ir::Value& v) { return std::to_string(port_of(v)); });
     case ir::Type::icmpv6_type:
         return scalar_text(value, [](const ir::Value& v) { return icmpv6_type_name(v.bytes[0]); });
+    case ir::Type::ifname:
+        return scalar_text(value, name_text);
+    case ir::Type::ether_addr:
+        return scalar_text(value, mac_text);
     }
     return {};
 }

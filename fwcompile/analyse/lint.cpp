@@ -31,10 +31,11 @@ void lint_address_list(const AddressList& list, const Inventory& inventory, Diag
                                                list.items[j].text));
                 break;
             }
-        if (a.cidr.is_host() && !a.host && inventory.network.contains(a.cidr.address))
+        const Cidr* network = inventory.network(a.cidr.address.family);
+        if (a.cidr.is_host() && !a.host && network && network->contains(a.cidr.address))
             diag.warning(a.at,
                          fmt::format("{} is in the network {} but no host in the inventory has it",
-                                     a.text, inventory.network.to_string()));
+                                     a.text, network->to_string()));
     }
 }
 
@@ -53,7 +54,9 @@ void lint_port_list(const PortList& list, Diagnostics& diag) {
 }
 
 std::string shadow_message(const Row& earlier, const Row& later) {
-    const std::string at = earlier.at.to_string();
+    const std::string at = earlier.origin == RowOrigin::rule
+                               ? earlier.at.to_string()
+                               : fmt::format("{} (\"{}\")", row_source(earlier), earlier.comment);
     if (earlier.action != later.action)
         return fmt::format(
             "shadowed by the row at {} ({}), which matches all of its traffic first: this row "
@@ -143,6 +146,10 @@ void lint_shadowing(const RuleSet& rules, Diagnostics& diag) {
     for (std::uint32_t i = 0; i < rules.rows.size(); ++i) {
         const Row& later = rules.rows[i];
         if (!later.effective) continue;
+        if (later.origin != RowOrigin::rule) { // [management] rows are not the admin's to fix
+            earlier_rows.add(i, *later.effective);
+            continue;
+        }
         std::optional<std::uint32_t> first;
         earlier_rows.for_each_candidate(*later.effective, [&](std::uint32_t j) {
             if ((!first || j < *first) && covers(*rules.rows[j].effective, *later.effective))
@@ -159,6 +166,7 @@ void lint(const RuleSet& rules, Diagnostics& diag) {
     Diagnostics found;
     lint_never_matching(rules, found);
     for (const auto& row : rules.rows) {
+        if (row.origin != RowOrigin::rule) continue;
         lint_address_list(row.written.source, rules.inventory, found);
         lint_address_list(row.written.destination, rules.inventory, found);
         lint_port_list(row.written.ports, found);

@@ -4,6 +4,8 @@
 
 #include "fwcompile/flow.hpp"
 
+#include <fmt/format.h>
+
 namespace phx::fw {
 
 std::vector<ir::Hook> Target::hooks() const {
@@ -21,8 +23,19 @@ bool crosses(const Flow& flow, ir::Hook hook, const Target& target, const Invent
     case ir::Hook::forward:
         // Everything that neither starts nor ends at the hypervisor itself.
         return !target.host && !is_only(flow.source, self) && !is_only(flow.destination, self);
+    case ir::Hook::prerouting:
+        return false; // the bridge table's checks are about ports, not rows
     }
     return false;
+}
+
+std::string scope_text(const RuleSet& rules) {
+    const Inventory& inventory = rules.inventory;
+    const bool one = inventory.bridges.size() == 1;
+    return fmt::format("scope: traffic forwarded through {} {}, and what {} sends and receives "
+                       "itself; traffic of other bridges and interfaces passes untouched",
+                       one ? "bridge" : "bridges", inventory.bridge_list(),
+                       inventory.hypervisor().name);
 }
 
 // One pass over the rows for all chains: a large policy's rows do not fit

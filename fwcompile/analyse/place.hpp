@@ -9,6 +9,7 @@
 #include "fwcompile/model.hpp"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace phx::fw {
@@ -28,6 +29,10 @@ struct ChainPlan {
     ir::Hook hook;
     std::vector<const Row*> rows;
 };
+
+// What the hypervisor target filters, in one line for check and apply:
+// "scope: traffic forwarded through vmbr0, and the hypervisor's own; ...".
+[[nodiscard]] std::string scope_text(const RuleSet& rules);
 
 // Rows that can never match (Row::effective empty) are left out.
 [[nodiscard]] std::vector<ChainPlan> place(const RuleSet& rules, const Target& target);

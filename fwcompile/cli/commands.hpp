@@ -7,13 +7,16 @@
 
 namespace phx::fw::cli {
 
-// Where the rules are when --rules is not given: ./rules/phoenix.toml if it
-// exists (a checkout), else the installed /etc/phoenix/rules.toml.
-[[nodiscard]] std::string default_rules_file();
+// Where the rules are when --rules is not given: the installed file only.
+// (A rules file in the current directory is not used behind the admin's
+// back: `apply` in a checkout would otherwise install the repository's.)
+inline constexpr const char* kInstalledRules = "/etc/phoenix/rules.toml";
 
 struct Options {
-    std::string rules;                               // --rules
+    std::string rules = kInstalledRules;             // --rules
+    bool rules_given = false;                        // --rules was on the command line
     std::string host;                                // --host; empty: the hypervisor target
+    bool force = false;                              // apply --force: skip the safety refusals
     bool dry_run = false;                            // apply --dry-run
     unsigned confirm_seconds = 0;                    // apply --confirm; 0: no confirmation
     std::string source, destination, protocol, port; // explain

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The subcommands that talk to nf_tables: diff, apply, list, flush. They
-// touch table inet phx and nothing else.
+// touch phx-fw's tables (inet phx, bridge phx) and nothing else.
 #include "fwcompile/cli/commands.hpp"
 #include "fwcompile/cli/keep_until_exit.hpp"
 #include "fwcompile/cli/load_target.hpp"
+#include "fwcompile/cli/safety.hpp"
 #include "fwcompile/confirm/confirm_apply.hpp"
 #include "fwcompile/confirm/pending.hpp"
 #include "fwcompile/lower/lower.hpp"
@@ -16,7 +17,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace phx::fw::cli {
 namespace {
@@ -41,36 +44,18 @@ bool blocked_by_pending_apply(const char* command) {
 
 // The kernel hands out hash set elements in an order of its own; sorted by
 // value, two listings of the same table are the same text, as with nft list.
-void sort_elements(ir::Table& table) {
-    for (auto& set : table.sets)
-        std::sort(set.elements.begin(), set.elements.end(),
-                  [](const ir::Element& a, const ir::Element& b) { return a.key < b.key; });
+void sort_elements(ir::Ruleset& ruleset) {
+    for (auto& table : ruleset.tables)
+        for (auto& set : table.sets)
+            std::sort(set.elements.begin(), set.elements.end(),
+                      [](const ir::Element& a, const ir::Element& b) { return a.key < b.key; });
 }
 
-} // namespace
-
-int diff(const Options& o) {
-    const auto loaded = load_for(o);
-    if (!loaded) return kFailed;
-    const ir::Table wanted = lower(loaded->rules, loaded->target);
-    netlink::Socket socket;
-    const auto live = netlink::read_live_table(socket);
-    const TextStyle canonical{false, true};
-    const std::string from = live ? to_nft_text(*live, canonical) : std::string{};
-    const std::string to = to_nft_text(wanted, canonical);
-    const std::string changes =
-        unified_diff(from, to, live ? "live table inet phx" : "no table inet phx loaded",
-                     fmt::format("{} ({})", o.rules, loaded->target_name()));
-    if (changes.empty()) {
-        fmt::print("no changes: the live table inet phx is what {} compiles to for {}\n", o.rules,
-                   loaded->target_name());
-        return 0;
-    }
-    std::fputs(changes.c_str(), stdout);
-    return kOtherOutcome; // changes pending
+// "the live tables (phx-fw: the hypervisor target, rules phoenix.toml)".
+std::string live_name(const ir::Ruleset& live) {
+    if (live.tables.empty()) return "no table of phx-fw's loaded";
+    return fmt::format("the live tables ({})", live.tables.front().comment);
 }
-
-namespace {
 
 using Clock = std::chrono::steady_clock;
 
@@ -78,65 +63,121 @@ double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// One line that says what was sent and where the time went.
-int report_applied(const netlink::Outcome& out, bool dry_run, double read_ms, double compile_ms) {
+std::string tables_text(const ir::Ruleset& ruleset) {
+    std::vector<std::string> names;
+    for (const auto& table : ruleset.tables)
+        names.push_back(fmt::format("table {} {}", ir::to_string(table.family), table.name));
+    return fmt::format("{}", fmt::join(names, " and "));
+}
+
+// One line that says what was sent, from where, and where the time went.
+int report_applied(const netlink::Outcome& out, const ir::Ruleset& ruleset, const Options& o,
+                   const Loaded& loaded, double read_ms, double compile_ms) {
     if (!out.ok) return report(out);
-    fmt::print("{}: {} messages, {} KiB in {} page(s); rules read in {:.1f} ms, compiled in "
-               "{:.1f} ms, built in {:.1f} ms, kernel {:.1f} ms\n",
-               dry_run ? "dry run: the kernel accepted every message and changed nothing"
-                       : "applied table inet phx",
-               out.messages, (out.bytes + 1023) / 1024, out.pages, read_ms, compile_ms,
-               out.build_ms, out.kernel_ms);
+    fmt::print("{} from {} ({}): {} messages, {} KiB in {} page(s); rules read in {:.1f} ms, "
+               "compiled in {:.1f} ms, built in {:.1f} ms, kernel {:.1f} ms\n",
+               o.dry_run ? "dry run: the kernel accepted every message and changed nothing, for"
+                         : "applied " + tables_text(ruleset),
+               o.rules, loaded.target_name(), out.messages, (out.bytes + 1023) / 1024, out.pages,
+               read_ms, compile_ms, out.build_ms, out.kernel_ms);
     return 0;
+}
+
+// The refusals apply makes before it sends anything (safety.hpp); true
+// when it may go on.
+bool safe_to_apply(const Options& o, const Loaded& loaded) {
+    if (o.force || o.dry_run) return true;
+    if (auto why = foreign_target(loaded)) {
+        fmt::print(stderr, "phx-fw: refusing: {}. Nothing was applied.\n", *why);
+        return false;
+    }
+    if (const auto session = ssh_session(std::getenv("SSH_CONNECTION")))
+        if (auto why = lockout(loaded, *session)) {
+            fmt::print(stderr, "phx-fw: refusing: {}. Nothing was applied.\n", *why);
+            return false;
+        }
+    return true;
+}
+
+// One line on what the target filters, for check and apply.
+std::string scope_line(const Loaded& loaded) {
+    if (loaded.target.host)
+        return fmt::format("scope: {}'s own input and output (its chains trust source addresses: "
+                           "only the hypervisor target binds guests to their ports)",
+                           loaded.rules.inventory.hosts[*loaded.target.host].name);
+    return scope_text(loaded.rules);
 }
 
 } // namespace
 
+int diff(const Options& o) {
+    const auto loaded = load_for(o);
+    if (!loaded) return kFailed;
+    print_source(o, *loaded);
+    const ir::Ruleset wanted = lower(loaded->rules, loaded->target);
+    netlink::Socket socket;
+    const ir::Ruleset live = netlink::read_live_ruleset(socket);
+    const TextStyle canonical{false, true};
+    const std::string changes =
+        unified_diff(to_nft_text(live, canonical), to_nft_text(wanted, canonical), live_name(live),
+                     fmt::format("{} ({})", o.rules, loaded->target_name()));
+    if (changes.empty()) {
+        fmt::print("no changes: the live tables are what {} compiles to for {}\n", o.rules,
+                   loaded->target_name());
+        return 0;
+    }
+    std::fputs(changes.c_str(), stdout);
+    return kOtherOutcome; // changes pending
+}
+
 int apply(const Options& o) {
     const auto start = Clock::now();
     auto loaded = load_for(o);
-    if (!loaded) return 1;
+    if (!loaded) return kFailed;
     const double read_ms = ms_since(start);
     if (!loaded->target.host) {
         const std::string problem = system::bridge_netfilter_problem();
         if (!problem.empty()) {
             std::fprintf(stderr, "phx-fw: %s\nnothing was applied\n", problem.c_str());
-            return 1;
+            return kFailed;
         }
     }
+    if (!safe_to_apply(o, *loaded)) return kFailed;
+    fmt::print(stderr, "phx-fw: {}\n", scope_line(*loaded));
     const auto compile_start = Clock::now();
-    ir::Table table = lower(loaded->rules, loaded->target);
+    ir::Ruleset ruleset = lower(loaded->rules, loaded->target);
     const double compile_ms = ms_since(compile_start);
     if (o.confirm_seconds > 0) {
         confirm::KeeperJob job;
-        job.table = std::move(table);
+        job.ruleset = std::move(ruleset);
         job.window = std::chrono::seconds{o.confirm_seconds};
         job.what = fmt::format("{} ({})", o.rules, loaded->target_name());
         return confirm::apply_confirmed(std::move(job));
     }
-    if (!o.dry_run && blocked_by_pending_apply("you apply again")) return 1;
-    const int status =
-        report_applied(netlink::apply_table(table, o.dry_run), o.dry_run, read_ms, compile_ms);
-    keep_until_exit(std::move(table));
+    if (!o.dry_run && blocked_by_pending_apply("you apply again")) return kFailed;
+    const int status = report_applied(netlink::apply_ruleset(ruleset, o.dry_run), ruleset, o,
+                                      *loaded, read_ms, compile_ms);
+    keep_until_exit(std::move(ruleset));
     keep_until_exit(std::move(*loaded));
     return status;
 }
 
 int list(const Options&) {
     netlink::Socket socket;
-    auto live = netlink::read_live_table(socket);
-    if (!live) {
-        std::fputs("phx-fw: table inet phx is not loaded\n", stderr);
-        return 1;
+    ir::Ruleset live = netlink::read_live_ruleset(socket);
+    if (live.tables.empty()) {
+        std::fputs("phx-fw: no table of phx-fw's is loaded (table inet phx, table bridge phx)\n",
+                   stderr);
+        return kFailed;
     }
-    sort_elements(*live);
-    std::fputs(to_nft_text(*live).c_str(), stdout);
-    return 0;
+    sort_elements(live);
+    std::fputs(to_nft_text(live).c_str(), stdout);
+    return kOk;
 }
 
 int flush(const Options&) {
-    if (blocked_by_pending_apply("you flush")) return 1;
-    return report(netlink::flush_table());
+    if (blocked_by_pending_apply("you flush")) return kFailed;
+    return report(netlink::flush_tables());
 }
 
 } // namespace phx::fw::cli

@@ -4,6 +4,7 @@
 
 #include "common/suggest.hpp"
 #include "fwcompile/load/load.hpp"
+#include "fwcompile/lower/lower.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -11,18 +12,25 @@
 
 namespace phx::fw::cli {
 
-std::string default_rules_file() {
-    const std::string checkout = "rules/phoenix.toml";
-    if (std::filesystem::exists(checkout)) return checkout;
-    return "/etc/phoenix/rules.toml";
+std::string Loaded::target_name() const {
+    return fw::target_name(rules, target);
 }
 
-std::string Loaded::target_name() const {
-    if (!target.host) return "the hypervisor target";
-    return "host " + rules.inventory.describe(*target.host);
+void print_source(const Options& o, const Loaded& loaded) {
+    fmt::print(stderr, "phx-fw: rules {}, {}\n", o.rules, loaded.target_name());
+}
+
+bool rules_file_usable(const Options& o) {
+    if (o.rules_given || std::filesystem::exists(o.rules)) return true;
+    fmt::print(stderr,
+               "phx-fw: no --rules given, and the installed rules file {} does not exist: "
+               "pass --rules FILE\n",
+               o.rules);
+    return false;
 }
 
 std::optional<Loaded> load_for(const Options& o) {
+    if (!rules_file_usable(o)) return std::nullopt;
     Diagnostics diag;
     auto rules = load_rules(o.rules, diag);
     diag.print(stderr);

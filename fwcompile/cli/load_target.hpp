@@ -18,8 +18,17 @@ struct Loaded {
     target_name() const; // "the hypervisor target", "host nginx (10.0.0.153)"
 };
 
-// Prints every diagnostic to stderr; nullopt when the file has errors or
-// --host names no host.
+// Prints every diagnostic to stderr; nullopt when the file has errors,
+// --host names no host, or no --rules was given and the installed file is
+// missing (which it says).
 [[nodiscard]] std::optional<Loaded> load_for(const Options& o);
+
+// False (after saying so) when no --rules was given and the installed
+// rules file does not exist.
+[[nodiscard]] bool rules_file_usable(const Options& o);
+
+// "phx-fw: rules /etc/phoenix/rules.toml, the hypervisor target": what a
+// command that touches the kernel works from.
+void print_source(const Options& o, const Loaded& loaded);
 
 } // namespace phx::fw::cli

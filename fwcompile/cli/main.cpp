@@ -23,7 +23,7 @@ constexpr const char* kIntro =
 constexpr const char* kFooter =
     "Hosts may be given by name, Proxmox id or address (--host 101, --host nginx, --host "
     "10.0.0.153).\n"
-    "Without --rules: ./rules/phoenix.toml if it exists, else /etc/phoenix/rules.toml.\n\n"
+    "Without --rules: /etc/phoenix/rules.toml, the installed rules file.\n\n"
     "Exit status: 0 success; 1 an error in the rules file or in the operation (refused by the\n"
     "kernel, no access to nf_tables); 2 a usage error (an unknown option, a bad value);\n"
     "diff: 0 no change, 3 changes pending;\n"
@@ -51,7 +51,14 @@ constexpr const char* kConfirmFooter =
 
 CLI::App* command(CLI::App& app, Options& o, const char* name, const char* help) {
     CLI::App* sub = app.add_subcommand(name, help);
-    sub->add_option("-r,--rules", o.rules, "the rules file (TOML)");
+    sub->add_option_function<std::string>(
+           "-r,--rules",
+           [&o](const std::string& path) {
+               o.rules = path;
+               o.rules_given = true;
+           },
+           "the rules file (TOML); default /etc/phoenix/rules.toml")
+        ->option_text("FILE");
     return sub;
 }
 
@@ -133,6 +140,9 @@ Commands add_commands(CLI::App& app, Options& o) {
         command(app, o, "apply", "Install the rules as table inet phx in one atomic transaction");
     add_host(c.apply, o,
              "install one host's own input/output chains, for a guest that filters itself");
+    c.apply->add_flag("-f,--force", o.force,
+                      "apply even when it would lock out this SSH session, or when --host names a "
+                      "host this machine is not");
     auto* dry_run = c.apply->add_flag("-n,--dry-run", o.dry_run,
                                       "send the batch without committing it: the kernel checks "
                                       "it all");
@@ -185,7 +195,6 @@ int run(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : kUsageError; // --help and --version are not errors
     }
-    if (o.rules.empty()) o.rules = phx::fw::cli::default_rules_file();
     return dispatch(commands, o);
 }
 

@@ -18,26 +18,43 @@
 
 namespace phx::fw::cli {
 
+namespace {
+
+// "3 [management] rows" or "[management] turned off".
+std::string management_summary(const RuleSet& rules) {
+    if (!rules.management.enabled) return "[management] turned off";
+    return fmt::format("{} [management] rows", rules.management_rows);
+}
+
+} // namespace
+
 int check(const Options& o) {
+    if (!rules_file_usable(o)) return kFailed;
     Diagnostics diag;
     auto rules = load_rules(o.rules, diag);
     if (rules) lint(*rules, diag);
     diag.print(stderr);
-    if (rules)
-        fmt::print("{}: {} hosts, {} rows: {} error(s), {} warning(s)\n", o.rules,
-                   rules->inventory.hosts.size(), rules->rows.size(), diag.error_count(),
-                   diag.warning_count());
-    else
+    if (!rules) {
         fmt::print("{}: {} error(s), {} warning(s)\n", o.rules, diag.error_count(),
                    diag.warning_count());
-    return diag.failed() ? 1 : 0;
+        return kFailed;
+    }
+    fmt::print("{}: {} hosts, {} rows and {}: 0 error(s), {} warning(s)\n{}\n", o.rules,
+               rules->inventory.hosts.size(), rules->file_rows().size(), management_summary(*rules),
+               diag.warning_count(), scope_text(*rules));
+    return kOk;
 }
 
 int show(const Options& o) {
     const auto loaded = load_for(o);
-    if (!loaded) return 1;
+    if (!loaded) return kFailed;
+    if (loaded->target.host)
+        fmt::print(stderr,
+                   "phx-fw: note: {}'s own chains trust source addresses; only the "
+                   "hypervisor target binds each guest's address to its bridge port\n",
+                   loaded->rules.inventory.hosts[*loaded->target.host].name);
     std::fputs(to_nft_text(lower(loaded->rules, loaded->target)).c_str(), stdout);
-    return 0;
+    return kOk;
 }
 
 int explain(const Options& o) {

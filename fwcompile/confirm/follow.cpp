@@ -37,8 +37,8 @@ void put(FILE* stream, const std::string& text) {
 }
 
 int refuse(const std::vector<std::string>& problems) {
-    std::fputs("phx-fw: --confirm cannot promise to restore table inet phx exactly: it holds what "
-               "phx-fw cannot put back:\n",
+    std::fputs("phx-fw: --confirm cannot promise to restore phx-fw's tables exactly: they hold "
+               "what phx-fw cannot put back:\n",
                stderr);
     for (std::size_t i = 0; i < problems.size() && i < kProblemsShown; ++i)
         fmt::print(stderr, "  {}\n", problems[i]);
@@ -49,13 +49,18 @@ int refuse(const std::vector<std::string>& problems) {
 }
 
 std::string describe(const netlink::LiveState& live) {
-    if (!live.table)
-        return "no table inet phx is loaded: without confirmation the new one is removed again";
-    std::size_t rules = 0;
-    for (const auto& chain : live.table->chains) rules += chain.rules.size();
-    return fmt::format("saved the live table inet phx ({} chains, {} sets, {} rules, with their "
-                       "counters) to restore without confirmation",
-                       live.table->chains.size(), live.table->sets.size(), rules);
+    if (live.ruleset.tables.empty())
+        return "no table of phx-fw's is loaded: without confirmation the new ones are removed "
+               "again";
+    std::size_t chains = 0, sets = 0, rules = 0;
+    for (const auto& table : live.ruleset.tables) {
+        chains += table.chains.size();
+        sets += table.sets.size();
+        for (const auto& chain : table.chains) rules += chain.rules.size();
+    }
+    return fmt::format("saved the live {} ({} chains, {} sets, {} rules, with their counters) to "
+                       "restore without confirmation",
+                       tables_text(live.ruleset), chains, sets, rules);
 }
 
 // The snapshot, or nullopt after saying why --confirm cannot be offered.
@@ -67,11 +72,11 @@ std::optional<netlink::LiveState> save_live_table() {
         return std::nullopt;
     }
     // The kernel checks the rollback batch now, so it is known good later.
-    const auto dry = netlink::restore_table(socket, live.table, live.generation, true);
+    const auto dry = netlink::restore_ruleset(socket, live.ruleset, live.generation, true);
     if (!dry.ok) {
         fmt::print(stderr,
                    "phx-fw: --confirm cannot promise a rollback: the kernel would not take "
-                   "the previous table back:\n{}Nothing was applied.\n",
+                   "the previous tables back:\n{}Nothing was applied.\n",
                    dry.report);
         return std::nullopt;
     }
@@ -235,7 +240,7 @@ int apply_confirmed(KeeperJob job) {
     auto live = save_live_table();
     if (!live) return kFailed;
     fmt::print("phx-fw: {}\n", describe(*live));
-    job.previous = std::move(live->table);
+    job.previous = std::move(live->ruleset);
     job.generation = live->generation;
     fds.listener = listen_for_commands(paths);
     int pipe_ends[2];

@@ -8,6 +8,7 @@
 #include "fwcompile/nft_text.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace phx::fw::confirm {
 namespace {
@@ -51,7 +52,7 @@ public:
 
 private:
     bool apply() {
-        applied_ = kernel_.apply(job_.table, job_.generation);
+        applied_ = kernel_.apply(job_.ruleset, job_.generation);
         if (!applied_.ok) {
             events_.say(Event::failed, trimmed(applied_.report));
             return false;
@@ -66,10 +67,11 @@ private:
     void report_applied() {
         applied_generation_ = kernel_.generation();
         events_.say(Event::applied,
-                    fmt::format("applied table inet phx from {} at {}: {} messages, kernel {:.1f} "
-                                "ms; the previous table comes back at {} unless confirmed",
-                                job_.what, clock_time(applied_at_), applied_.messages,
-                                applied_.kernel_ms, clock_time(applied_at_ + job_.window)));
+                    fmt::format("applied {} from {} at {}: {} messages, kernel {:.1f} ms; the "
+                                "previous tables come back at {} unless confirmed",
+                                tables_text(job_.ruleset), job_.what, clock_time(applied_at_),
+                                applied_.messages, applied_.kernel_ms,
+                                clock_time(applied_at_ + job_.window)));
     }
 
     // "" once confirmed, else why the previous table must come back.
@@ -80,7 +82,7 @@ private:
             confirm();
             return {};
         case Wakeup::Kind::rollback:
-            inbox_.answer("ok: restoring the previous table inet phx now");
+            inbox_.answer("ok: restoring the previous tables now");
             return "the admin interrupted apply --confirm (Ctrl-C)";
         case Wakeup::Kind::signal:
             return fmt::format("the keeper was sent {} by pid {}", wakeup.signal, wakeup.sender);
@@ -95,7 +97,7 @@ private:
         const auto now = clock_.wall_now();
         const auto early = std::chrono::duration<double>(deadline_ - clock_.steady_now());
         const std::string text = fmt::format(
-            "confirmed at {}: table inet phx stays as applied at {} ({:.1f} s before the "
+            "confirmed at {}: phx-fw's tables stay as applied at {} ({:.1f} s before the "
             "rollback was due)",
             clock_time(now), clock_time(applied_at_), early.count());
         events_.say(Event::confirmed, text);
@@ -144,26 +146,33 @@ int Keeper::roll_back(const std::string& why) {
         }
     }
     events_.say(Event::failed,
-                fmt::format("{}, but the previous table could not be restored: {}; table inet "
-                            "phx stays as applied",
+                fmt::format("{}, but the previous tables could not be restored: {}; phx-fw's "
+                            "tables stay as applied",
                             why, error));
     return kFailed;
 }
 
 std::string Keeper::change_note(std::uint32_t now) {
-    const auto live = kernel_.read_live_table();
+    const ir::Ruleset live = kernel_.read_live();
     const TextStyle canonical{false, true};
-    const char* what = !live ? "table inet phx was removed"
-                       : to_nft_text(*live, canonical) != to_nft_text(job_.table, canonical)
-                           ? "table inet phx itself was changed"
-                           : "another table changed (table inet phx is as applied)";
+    const char* what = live.tables.empty() ? "phx-fw's tables were removed"
+                       : to_nft_text(live, canonical) != to_nft_text(job_.ruleset, canonical)
+                           ? "phx-fw's tables themselves were changed"
+                           : "another table changed (phx-fw's are as applied)";
     return fmt::format("the ruleset changed during the wait (generation {} after the apply, {} "
-                       "now): {}. Restoring the previous table inet phx anyway; no other table "
-                       "is touched",
+                       "now): {}. Restoring the previous tables anyway; no other table is touched",
                        applied_generation_, now, what);
 }
 
 } // namespace
+
+std::string tables_text(const ir::Ruleset& ruleset) {
+    std::vector<std::string> names;
+    for (const auto& table : ruleset.tables)
+        names.push_back(fmt::format("table {} {}", ir::to_string(table.family), table.name));
+    if (names.empty()) return "no table";
+    return fmt::format("{}", fmt::join(names, " and "));
+}
 
 int keep(const KeeperJob& job, const KeeperPorts& ports) {
     return Keeper{job, ports}.run();

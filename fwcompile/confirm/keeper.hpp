@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The keeper's state machine, behind `apply --confirm`: apply the new
-// table, wait for a confirmation, and otherwise restore the saved table when
+// tables, wait for a confirmation, and otherwise restore the saved ones when
 // the time is up, a signal arrives or the admin asks for it. The kernel, the
 // clock, the wait and the event sink are passed in, so the same logic runs
 // in the detached keeper process (keeper_process.hpp) and in unit tests.
@@ -14,17 +14,16 @@
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
 
 namespace phx::fw::confirm {
 
 struct KeeperJob {
-    ir::Table table;                   // what to apply
-    std::optional<ir::Table> previous; // what to restore; nullopt: no table inet phx before
-    std::uint32_t generation = 0;      // the ruleset generation `previous` was read at
-    std::chrono::seconds window{};     // how long a confirmation may take
-    std::string what;                  // "rules/phoenix.toml (the hypervisor target)"
+    ir::Ruleset ruleset;           // what to apply
+    ir::Ruleset previous;          // what to restore; no tables: there were none before
+    std::uint32_t generation = 0;  // the ruleset generation `previous` was read at
+    std::chrono::seconds window{}; // how long a confirmation may take
+    std::string what;              // "rules/phoenix.toml (the hypervisor target)"
 };
 
 // Exit codes of the keeper and of `apply --confirm`.
@@ -40,12 +39,15 @@ struct KeeperPorts {
     EventSink& events;
 };
 
-// Applies job.table at job.generation, waits up to job.window for a
+// Applies job.ruleset at job.generation, waits up to job.window for a
 // confirmation, and restores job.previous without one. Returns kConfirmed,
 // kRolledBack, or kFailed (the kernel refused the apply, or the restore
 // failed). The inbox is closed before any rollback, so a late "confirm"
 // finds nothing. Throws only if the apply could not be sent at all (no
 // socket): nothing was applied then.
 [[nodiscard]] int keep(const KeeperJob& job, const KeeperPorts& ports);
+
+// "table inet phx and table bridge phx", for messages; "no table" for none.
+[[nodiscard]] std::string tables_text(const ir::Ruleset& ruleset);
 
 } // namespace phx::fw::confirm

@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 
 namespace phx::fw::confirm {
 
@@ -21,18 +20,18 @@ public:
     // The ruleset generation now; every committed transaction changes it.
     [[nodiscard]] virtual std::uint32_t generation() = 0;
 
-    // Replaces table inet phx with `table`; refused (Outcome::generation_changed)
-    // unless the ruleset is at `generation`.
-    [[nodiscard]] virtual netlink::Outcome apply(const ir::Table& table,
+    // Replaces phx-fw's tables with `ruleset`; refused
+    // (Outcome::generation_changed) unless the ruleset is at `generation`.
+    [[nodiscard]] virtual netlink::Outcome apply(const ir::Ruleset& ruleset,
                                                  std::uint32_t generation) = 0;
 
-    // Puts `previous` back with its counters, or removes table inet phx when
-    // it is nullopt; refused the same way unless at `generation`.
-    [[nodiscard]] virtual netlink::Outcome restore(const std::optional<ir::Table>& previous,
+    // Puts `previous` back with its counters (no table of a family it has
+    // none of); refused the same way unless at `generation`.
+    [[nodiscard]] virtual netlink::Outcome restore(const ir::Ruleset& previous,
                                                    std::uint32_t generation) = 0;
 
-    // The live table inet phx; nullopt when there is none.
-    [[nodiscard]] virtual std::optional<ir::Table> read_live_table() = 0;
+    // phx-fw's live tables (none when there are none).
+    [[nodiscard]] virtual ir::Ruleset read_live() = 0;
 };
 
 // The kernel over NETLINK_NETFILTER. Each call opens a socket of its own,

@@ -11,20 +11,19 @@ class NetlinkKernel final : public Kernel {
 public:
     std::uint32_t generation() override { return netlink::Socket{}.generation(); }
 
-    netlink::Outcome apply(const ir::Table& table, std::uint32_t generation) override {
+    netlink::Outcome apply(const ir::Ruleset& ruleset, std::uint32_t generation) override {
         netlink::Socket socket;
-        return netlink::apply_table(socket, table, generation, false);
+        return netlink::apply_ruleset(socket, ruleset, generation, false);
     }
 
-    netlink::Outcome restore(const std::optional<ir::Table>& previous,
-                             std::uint32_t generation) override {
+    netlink::Outcome restore(const ir::Ruleset& previous, std::uint32_t generation) override {
         netlink::Socket socket;
-        return netlink::restore_table(socket, previous, generation, false);
+        return netlink::restore_ruleset(socket, previous, generation, false);
     }
 
-    std::optional<ir::Table> read_live_table() override {
+    ir::Ruleset read_live() override {
         netlink::Socket socket;
-        return netlink::read_live_table(socket);
+        return netlink::read_live_ruleset(socket);
     }
 };
 

@@ -41,6 +41,23 @@ using config::Section;
 // Reads [hypervisor] and [[guest]] of the top level; false when anything was wrong.
 bool load_inventory(const Section& top, Inventory& inventory);
 
+// A source or destination list: "any" (nothing added), or addresses,
+// CIDRs and host references; false after reporting a bad entry.
+bool read_address_list(const Section& section, std::string_view key, const Inventory& inventory,
+                       AddressList& out);
+
+// Reads [management] (its defaults when it is not written); false when
+// anything was wrong.
+bool load_management(const Section& top, const Inventory& inventory, Management& management);
+
+// Reads [logging] (its defaults when it is not written); false when
+// anything was wrong.
+bool load_logging(const Section& top, Logging& logging);
+
+// The rows [management] opens: one per service, all in the hypervisor's
+// input, ahead of the file's rows.
+void management_rows(const Management& management, std::vector<Row>& rows);
+
 // Reads every [[rule]]; rows with errors are reported and left out.
 void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows);
 

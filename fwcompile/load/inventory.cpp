@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Loading the inventory: the hypervisor with its bridge and network, and the
-// guests with Proxmox id, kind, name and address. Names, ids and addresses
+// Loading the inventory: the hypervisor with its bridges and networks, and
+// the guests with Proxmox id, kind, name, address and bridge port. Names, ids and addresses
 // must be unique, because rows and the command line refer to hosts by any of them.
 #include "common/suggest.hpp"
 #include "fwcompile/load/detail.hpp"
 
 #include <cctype>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unordered_map>
 
 namespace phx::fw::detail {
 namespace {
@@ -66,46 +68,127 @@ std::optional<HostKind> read_kind(const Section& s) {
     return std::nullopt;
 }
 
+// network: one prefix or a list (one per address family); the first holds
+// the hypervisor's address.
+bool read_networks(const Section& s, const IpAddress& hypervisor, Inventory& inventory) {
+    const auto items = s.strings("network");
+    if (!items) {
+        if (!s.has("network")) s.diag().error(s.pos(), fmt::format("{} needs 'network'", s.name()));
+        return false;
+    }
+    bool ok = !items->empty();
+    if (!ok) s.diag().error(s.pos_of("network"), "network must name at least one prefix");
+    for (const auto& item : *items) {
+        auto cidr = Cidr::parse(item.value);
+        if (!cidr || cidr->is_host()) {
+            s.diag().error(item.at, fmt::format("network '{}' is not a prefix such as 10.0.0.0/24",
+                                                item.value));
+            ok = false;
+        } else if (inventory.network(cidr->address.family)) {
+            s.diag().error(item.at, fmt::format("network '{}': there is already one of its "
+                                                "address family",
+                                                item.value));
+            ok = false;
+        } else {
+            inventory.networks.push_back(*cidr);
+        }
+    }
+    if (ok && !inventory.networks.front().contains(hypervisor)) {
+        s.diag().error(items->front().at,
+                       fmt::format("network '{}' must be a prefix such as 10.0.0.0/24 that "
+                                   "holds the hypervisor's address {}",
+                                   items->front().value, hypervisor.to_string()));
+        ok = false;
+    }
+    return ok;
+}
+
+// bridge: one interface name or a list.
+bool read_bridges(const Section& s, Inventory& inventory) {
+    const auto items = s.strings("bridge");
+    if (!items) {
+        if (!s.has("bridge")) s.diag().error(s.pos(), fmt::format("{} needs 'bridge'", s.name()));
+        return false;
+    }
+    bool ok = !items->empty();
+    if (!ok) s.diag().error(s.pos_of("bridge"), "bridge must name at least one bridge");
+    for (const auto& item : *items) {
+        if (!valid_interface_name(item.value)) {
+            s.diag().error(item.at, fmt::format("'{}' is not an interface name", item.value));
+            ok = false;
+        } else {
+            inventory.bridges.emplace_back(item.value);
+        }
+    }
+    return ok;
+}
+
 bool load_hypervisor(const Section& s, Inventory& inventory) {
     s.allow_only({"name", "address", "network", "bridge"});
-    Host host{"hypervisor", std::nullopt, HostKind::hypervisor, {}, s.pos()};
+    Host host{"hypervisor", std::nullopt, HostKind::hypervisor, {}, s.pos(), {}, {}};
     if (s.has("name")) {
         auto name = read_name(s, false);
         if (!name) return false;
         host.name = *name;
     }
     auto address = read_address(s);
-    auto network = s.string("network", true);
-    auto bridge = s.string("bridge", true);
-    if (!address || !network || !bridge) return false;
+    if (!address) return false;
     host.address = *address;
-    auto cidr = Cidr::parse(network->value);
-    if (!cidr || cidr->is_host() || !cidr->contains(host.address)) {
-        s.diag().error(network->at,
-                       fmt::format("network '{}' must be a prefix such as 10.0.0.0/24 that "
-                                   "holds the hypervisor's address {}",
-                                   network->value, host.address.to_string()));
-        return false;
-    }
-    if (!valid_interface_name(bridge->value)) {
-        s.diag().error(bridge->at, fmt::format("'{}' is not an interface name", bridge->value));
-        return false;
-    }
-    inventory.network = *cidr;
-    inventory.bridge = std::string{bridge->value};
+    const bool networks = read_networks(s, host.address, inventory);
+    if (!read_bridges(s, inventory) || !networks) return false;
     inventory.add(std::move(host));
     return true;
 }
 
-std::optional<Host> load_guest(const Section& s) {
-    s.allow_only({"id", "kind", "name", "address"});
+// port and mac of a guest; the port defaults to Proxmox's name for it.
+bool read_port_and_mac(const Section& s, Host& guest) {
+    bool ok = true;
+    guest.port = default_port(guest.kind, *guest.id);
+    if (auto port = s.string("port")) {
+        if (valid_interface_name(port->value)) {
+            guest.port = std::string{port->value};
+        } else {
+            s.diag().error(port->at, fmt::format("'{}' is not an interface name", port->value));
+            ok = false;
+        }
+    }
+    if (auto mac = s.string("mac")) {
+        guest.mac = parse_mac(mac->value);
+        if (!guest.mac) {
+            s.diag().error(
+                mac->at,
+                fmt::format("'{}' is not a MAC address (e.g. bc:24:11:5e:0a:01)", mac->value));
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+// A guest's address is bound to its port on the bridge: it must be in one
+// of the bridge's networks.
+bool check_in_network(const Section& s, const Host& guest, const Inventory& inventory) {
+    if (inventory.in_network(guest.address)) return true;
+    std::vector<std::string> networks;
+    for (const auto& n : inventory.networks) networks.push_back(n.to_string());
+    s.diag().error(s.pos_of("address"),
+                   fmt::format("guest address {} is outside the network ({}) of [hypervisor] at {}",
+                               guest.address.to_string(), fmt::join(networks, ", "),
+                               inventory.hypervisor().at.to_string()));
+    return false;
+}
+
+std::optional<Host> load_guest(const Section& s, const Inventory& inventory) {
+    s.allow_only({"id", "kind", "name", "address", "port", "mac"});
     auto id = s.integer("id", kMinGuestId, kMaxGuestId);
     if (!s.has("id")) s.diag().error(s.pos(), fmt::format("{} needs 'id'", s.name()));
     auto kind = read_kind(s);
     auto name = read_name(s, true);
     auto address = read_address(s);
     if (!id || !kind || !name || !address) return std::nullopt;
-    return Host{*name, static_cast<std::uint32_t>(*id), *kind, *address, s.pos()};
+    Host guest{*name, static_cast<std::uint32_t>(*id), *kind, *address, s.pos(), {}, {}};
+    const bool port_ok = read_port_and_mac(s, guest);
+    if (!port_ok || !check_in_network(s, guest, inventory)) return std::nullopt;
+    return guest;
 }
 
 struct Clash {
@@ -137,6 +220,17 @@ bool check_unique(const Section& s, const Host& guest, const Inventory& inventor
     return false;
 }
 
+// Two guests on one bridge port could not be told apart by the binding.
+bool check_port(const Section& s, const Host& guest, const Inventory& inventory,
+                std::unordered_map<std::string, HostIndex>& ports) {
+    const auto [it, added] = ports.try_emplace(guest.port, inventory.hosts.size());
+    if (added) return true;
+    s.diag().error(s.pos_of("port"),
+                   fmt::format("port '{}' is already the port of the guest at {}", guest.port,
+                               inventory.hosts[it->second].at.to_string()));
+    return false;
+}
+
 } // namespace
 
 bool load_inventory(const Section& top, Inventory& inventory) {
@@ -152,6 +246,7 @@ bool load_inventory(const Section& top, Inventory& inventory) {
     const Node* guests = top.array("guest");
     bool ok = top.has("guest") == (guests != nullptr);
     if (!guests) return ok;
+    std::unordered_map<std::string, HostIndex> ports;
     std::size_t i = 0;
     for (const Node& table : doc.items(*guests)) {
         ++i;
@@ -161,8 +256,9 @@ bool load_inventory(const Section& top, Inventory& inventory) {
             continue;
         }
         const Section s{doc, table, "[[guest]]", top.file(), top.diag(), i};
-        auto guest = load_guest(s);
-        if (!guest || !check_unique(s, *guest, inventory)) {
+        auto guest = load_guest(s, inventory);
+        if (!guest || !check_unique(s, *guest, inventory) ||
+            !check_port(s, *guest, inventory, ports)) {
             ok = false;
             continue;
         }

@@ -90,8 +90,13 @@ std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag) {
     rules.file = path;
     const FileName file{path}; // shared by every position of the rules
     const detail::Section top{*doc, doc->root(), "the top level", file, diag};
-    top.allow_only({"hypervisor", "guest", "rule"});
+    top.allow_only({"hypervisor", "guest", "management", "logging", "rule"});
     if (!detail::load_inventory(top, rules.inventory)) return std::nullopt;
+    const bool logging = detail::load_logging(top, rules.logging);
+    if (!detail::load_management(top, rules.inventory, rules.management) || !logging)
+        return std::nullopt;
+    detail::management_rows(rules.management, rules.rows);
+    rules.management_rows = rules.rows.size();
     detail::load_rows(top, rules.inventory, rules.rows);
     if (diag.error_count() > errors_before) return std::nullopt;
     for (auto& row : rules.rows) row.effective = effective_flow(row, rules.inventory);

@@ -71,27 +71,6 @@ std::optional<Address> parse_address(const Scalar& item, const Inventory& invent
     return std::nullopt;
 }
 
-bool read_addresses(const Section& s, std::string_view key, const Inventory& inventory,
-                    AddressList& out) {
-    auto items = scalar_list(s, key);
-    if (!items) return false;
-    if (items->size() == 1 && is_word(s.doc().text(items->front()), "any")) return true;
-    bool ok = true;
-    out.items.reserve(items->size());
-    for (const auto& node : *items) {
-        const Scalar item = s.scalar(node);
-        if (is_word(item.value, "any")) {
-            s.diag().error(item.at, "'any' cannot be combined with other addresses");
-            ok = false;
-        } else if (auto address = parse_address(item, inventory, s.diag())) {
-            out.items.push_back(std::move(*address));
-        } else {
-            ok = false;
-        }
-    }
-    return ok;
-}
-
 bool read_ports(const Section& s, PortList& out) {
     auto items = scalar_list(s, "ports");
     if (!items) return false;
@@ -235,8 +214,8 @@ bool load_row(const Section& s, const Inventory& inventory, Row& row) {
     record_positions(s, row);
     bool ok = read_scope(s, inventory, row);
     ok = read_keywords(s, row) && ok;
-    ok = read_addresses(s, "source", inventory, row.written.source) && ok;
-    ok = read_addresses(s, "destination", inventory, row.written.destination) && ok;
+    ok = read_address_list(s, "source", inventory, row.written.source) && ok;
+    ok = read_address_list(s, "destination", inventory, row.written.destination) && ok;
     ok = read_ports(s, row.written.ports) && ok;
     ok = read_comment(s, row) && ok;
     return ok && !misspelt_key && check_family(s, row) && check_protocol(s, row);
@@ -244,11 +223,32 @@ bool load_row(const Section& s, const Inventory& inventory, Row& row) {
 
 } // namespace
 
+bool read_address_list(const Section& s, std::string_view key, const Inventory& inventory,
+                       AddressList& out) {
+    auto items = scalar_list(s, key);
+    if (!items) return false;
+    if (items->size() == 1 && is_word(s.doc().text(items->front()), "any")) return true;
+    bool ok = true;
+    out.items.reserve(items->size());
+    for (const auto& node : *items) {
+        const Scalar item = s.scalar(node);
+        if (is_word(item.value, "any")) {
+            s.diag().error(item.at, "'any' cannot be combined with other addresses");
+            ok = false;
+        } else if (auto address = parse_address(item, inventory, s.diag())) {
+            out.items.push_back(std::move(*address));
+        } else {
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows) {
     const Node* array = top.array("rule");
     if (!array) return;
     const Document& doc = top.doc();
-    rows.reserve(array->size);
+    rows.reserve(rows.size() + array->size);
     std::size_t i = 0;
     for (const Node& table : doc.items(*array)) {
         ++i;

@@ -28,6 +28,13 @@ struct LowerContext {
 
 [[nodiscard]] ir::OriginId origin_of(const Row& row, const RuleSet& rules);
 
+// table bridge phx: each guest's port may send only from the guest's
+// address (and MAC, when the inventory has it); see bridge.cpp.
+[[nodiscard]] ir::Table lower_bridge(const RuleSet& rules);
+
+// "phoenix.toml" for "/etc/x/phoenix.toml".
+[[nodiscard]] std::string file_name(const std::string& path);
+
 // The rules of one chain from the rows placed on it.
 void lower_rows(const std::vector<const Row*>& rows, ir::Chain& chain, LowerContext& ctx);
 

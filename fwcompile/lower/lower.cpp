@@ -74,6 +74,61 @@ ir::Rule neighbour_discovery_rule(ir::Table& table) {
     return rule;
 }
 
+// The hypervisor target's scope: what is forwarded without entering or
+// leaving one of the inventory's bridges (another bridge, docker0, a routed
+// VLAN) is not ours, and passes before conntrack's verdicts could touch it.
+// On bridged packets iifname and oifname are the bridge's name.
+ir::Rule not_ours_rule(const Inventory& inventory, ir::Table& table) {
+    ir::Rule rule;
+    for (const ir::Field field : {ir::Field::iifname, ir::Field::oifname}) {
+        if (inventory.bridges.size() == 1) {
+            rule.matches.push_back(
+                ir::FieldMatch{field, ir::interval_of_name(inventory.bridges.front()), true});
+            continue;
+        }
+        ir::Set names;
+        names.name = anonymous_set_name(table);
+        names.key = {ir::Type::ifname};
+        names.anonymous = true;
+        names.origin = kRulesFile;
+        for (const auto& bridge : inventory.bridges)
+            names.elements.push_back({{ir::interval_of_name(bridge)}, {}, {}, kRulesFile});
+        rule.matches.push_back(ir::SetMatch{{field}, names.name, true});
+        table.sets.push_back(std::move(names));
+    }
+    rule.verdict = ir::Verdict::accept;
+    rule.counter = false;
+    rule.comment = fmt::format("not through {}: not phx-fw's", inventory.bridge_list());
+    rule.origin = kRulesFile;
+    return rule;
+}
+
+// Where a log line comes from: the chain, and the host for a host target.
+std::string point_name(ir::Hook hook, const RuleSet& rules, const Target& target) {
+    if (!target.host) return std::string{ir::to_string(hook)};
+    return fmt::format("{} {}", rules.inventory.hosts[*target.host].name, ir::to_string(hook));
+}
+
+// What no row accepted: logged (rate-limited), then counted and dropped,
+// so `phx-fw list` and `phx-fw watch` show it. The chain's policy is drop
+// as well, in case a rule is ever missing.
+void add_policy_rules(ir::Chain& chain, const std::string& point, const Logging& logging) {
+    if (logging.drops) {
+        ir::Rule log;
+        log.limit = ir::Limit{logging.per_second, logging.burst};
+        log.log = ir::Log{fmt::format("phx-fw drop {}: ", point), logging.group};
+        log.counter = false;
+        log.verdict = ir::Verdict::none;
+        log.origin = kRulesFile;
+        chain.rules.push_back(std::move(log));
+    }
+    ir::Rule drop;
+    drop.verdict = ir::Verdict::drop;
+    drop.comment = "policy: drop what no row accepts";
+    drop.origin = kRulesFile;
+    chain.rules.push_back(std::move(drop));
+}
+
 ir::Chain base_chain(ir::Hook hook, ir::Table& table) {
     ir::Chain chain;
     chain.name = std::string{ir::to_string(hook)};
@@ -90,6 +145,11 @@ ir::Chain base_chain(ir::Hook hook, ir::Table& table) {
 } // namespace
 
 namespace detail {
+
+std::string file_name(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
 
 ir::OriginId origin_of(const Row& row, const RuleSet& rules) {
     return static_cast<ir::OriginId>(&row - rules.rows.data()) + 1;
@@ -111,18 +171,40 @@ const Flow& flow_at(const Row& row, const LowerContext& ctx, Flow& scratch) {
 
 } // namespace detail
 
-ir::Table lower(const RuleSet& rules, const Target& target) {
+std::string target_name(const RuleSet& rules, const Target& target) {
+    if (!target.host) return "the hypervisor target";
+    return "host " + rules.inventory.describe(*target.host);
+}
+
+ir::Table lower_inet(const RuleSet& rules, const Target& target) {
     ir::Table table;
+    table.comment = fmt::format("phx-fw: {}, rules {}", target_name(rules, target),
+                                detail::file_name(rules.file));
     table.origins.reserve(rules.rows.size() + 1);
     table.origins.push_back(SourcePos{rules.file, 0, 0});
     for (const auto& row : rules.rows) table.origins.push_back(row.at);
     for (const auto& plan : place(rules, target)) {
-        ir::Chain chain = base_chain(plan.hook, table);
+        ir::Chain chain;
+        if (plan.hook == ir::Hook::forward) {
+            ir::Rule scope = not_ours_rule(rules.inventory, table);
+            chain = base_chain(plan.hook, table);
+            chain.rules.insert(chain.rules.begin(), std::move(scope));
+        } else {
+            chain = base_chain(plan.hook, table);
+        }
         detail::LowerContext ctx{rules, table, plan.hook, target.self(), chain.name, 0};
         detail::lower_rows(plan.rows, chain, ctx);
+        add_policy_rules(chain, point_name(plan.hook, rules, target), rules.logging);
         table.chains.push_back(std::move(chain));
     }
     return table;
+}
+
+ir::Ruleset lower(const RuleSet& rules, const Target& target) {
+    ir::Ruleset ruleset;
+    ruleset.tables.push_back(lower_inet(rules, target));
+    if (!target.host) ruleset.tables.push_back(detail::lower_bridge(rules));
+    return ruleset;
 }
 
 } // namespace phx::fw

@@ -51,11 +51,6 @@ ir::Rule plain_rule(const Row& row, const Flow& flow, const LowerContext& ctx) {
     return rule;
 }
 
-std::string file_name(const std::string& path) {
-    const auto slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // The comment of a set lookup: the row's own when it holds one row's
 // elements, else which rows it gathers (each element keeps its row's comment).
 std::string set_rule_comment(const std::vector<ir::Element>& elements, const LowerContext& ctx) {
@@ -65,14 +60,24 @@ std::string set_rule_comment(const std::vector<ir::Element>& elements, const Low
     // Elements are made row by row, so this is almost always sorted already.
     if (!std::is_sorted(origins.begin(), origins.end())) std::sort(origins.begin(), origins.end());
     origins.erase(std::unique(origins.begin(), origins.end()), origins.end());
-    const Row& first = ctx.rules.rows[origins.front() - 1];
-    if (origins.size() == 1) return first.comment;
+    if (origins.size() == 1) return ctx.rules.rows[origins.front() - 1].comment;
+    // [management]'s rows come first; the rest are the file's, in order.
+    const auto management =
+        static_cast<std::size_t>(std::count_if(origins.begin(), origins.end(), [&](ir::OriginId o) {
+            return o <= ctx.rules.management_rows;
+        }));
+    const std::size_t written = origins.size() - management;
+    const std::string rows = management == 0 ? fmt::format("{} accept rows", written)
+                             : written == 0
+                                 ? fmt::format("{} [management] rows", management)
+                                 : fmt::format("[management] and {} accept rows", written);
+    if (written == 0) return rows;
+    const Row& first = ctx.rules.rows[origins[management] - 1];
     const Row& last = ctx.rules.rows[origins.back() - 1];
-    std::string comment = fmt::format("{} accept rows, {}:{}-{}", origins.size(),
-                                      file_name(ctx.rules.file), first.at.line, last.at.line);
+    std::string comment =
+        fmt::format("{}, {}:{}-{}", rows, file_name(ctx.rules.file), first.at.line, last.at.line);
     if (comment.size() > kMaxCommentBytes)
-        comment =
-            fmt::format("{} accept rows, lines {}-{}", origins.size(), first.at.line, last.at.line);
+        comment = fmt::format("{}, lines {}-{}", rows, first.at.line, last.at.line);
     return comment;
 }
 
@@ -86,7 +91,11 @@ void add_set_rule(const KeyShape& key, std::vector<ir::Element> elements, bool i
     set.interval = interval;
     set.counter = true;
     set.origin = elements.front().origin;
-    ir::Rule rule{prefix, verdict, true, {}, set_rule_comment(elements, ctx), set.origin, {}};
+    ir::Rule rule;
+    rule.matches = prefix;
+    rule.verdict = verdict;
+    rule.comment = set_rule_comment(elements, ctx);
+    rule.origin = set.origin;
     rule.matches.push_back(ir::SetMatch{key.vector(), set.name});
     set.elements = std::move(elements);
     ctx.table.sets.push_back(std::move(set));

@@ -178,7 +178,7 @@ void add_elements(const Flow& flow, const KeyShape& key, const std::string& comm
                     case ir::Field::th_dport:
                         element.key.push_back(ir::interval_of(flow.ports.ranges[p]));
                         break;
-                    case ir::Field::icmpv6_type:
+                    default:
                         break; // never part of a row's key
                     }
                 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace phx::fw::netlink {
 namespace {
@@ -19,15 +20,14 @@ double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-std::string failure_report(const BatchReply& reply, const Batch& batch, const ir::Table* table,
-                           bool dry_run) {
+std::string failure_report(const BatchReply& reply, const Batch& batch, bool dry_run) {
     const std::string outcome =
         dry_run ? "the kernel would refuse this ruleset (dry run: nothing was changed)"
                 : "nothing was applied: the live ruleset is unchanged";
     std::string out;
     for (const auto& e : reply.errors) {
         if (e.seq != batch.begin_seq()) {
-            out += describe(e, batch, table) + "\n";
+            out += describe(e, batch) + "\n";
         } else if (e.error == ERESTART) {
             out += fmt::format(
                 "the ruleset changed after phx-fw read its generation ({}): another program "
@@ -54,10 +54,12 @@ bool refused_as_stale(const BatchReply& reply, const Batch& batch) {
 
 } // namespace
 
-std::string describe(const KernelError& error, const Batch& batch, const ir::Table* table) {
+std::string describe(const KernelError& error, const Batch& batch) {
     const MessageOrigin* message = batch.origin_of(error.seq);
     const std::string what = message ? message->what : fmt::format("message {}", error.seq);
-    const SourcePos* at = table ? table->origin(batch.origin_at(error.seq, error.offset)) : nullptr;
+    const SourcePos* at = message && message->table
+                              ? message->table->origin(batch.origin_at(error.seq, error.offset))
+                              : nullptr;
     std::string out =
         fmt::format("{}the kernel refused {}: {}", at ? at->to_string() + ": " : std::string{},
                     what, std::strerror(error.error));
@@ -65,7 +67,7 @@ std::string describe(const KernelError& error, const Batch& batch, const ir::Tab
     return out;
 }
 
-Outcome send_batch(Socket& socket, Batch& batch, const ir::Table* table, bool dry_run) {
+Outcome send_batch(Socket& socket, Batch& batch, bool dry_run) {
     Outcome out;
     if (!dry_run) batch.end();
     out.messages = batch.acked_messages();
@@ -76,55 +78,70 @@ Outcome send_batch(Socket& socket, Batch& batch, const ir::Table* table, bool dr
     out.kernel_ms = ms_since(start);
     out.ok = reply.complete && reply.errors.empty();
     out.generation_changed = refused_as_stale(reply, batch);
-    if (!out.ok) out.report = failure_report(reply, batch, table, dry_run);
+    if (!out.ok) out.report = failure_report(reply, batch, dry_run);
     return out;
 }
 
-Outcome apply_table(const ir::Table& table, bool dry_run) {
+Outcome apply_ruleset(const ir::Ruleset& ruleset, bool dry_run) {
     Socket socket;
-    return apply_table(socket, table, socket.generation(), dry_run);
+    return apply_ruleset(socket, ruleset, socket.generation(), dry_run);
 }
 
-Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid, bool dry_run) {
+Outcome apply_ruleset(Socket& socket, const ir::Ruleset& ruleset, std::uint32_t genid,
+                      bool dry_run) {
     const auto start = Clock::now();
     Batch batch{genid};
-    encode_replace(table, batch);
+    encode_replace(ruleset, batch);
     const double build_ms = ms_since(start);
-    Outcome out = send_batch(socket, batch, &table, dry_run);
+    Outcome out = send_batch(socket, batch, dry_run);
     out.build_ms = build_ms;
     return out;
 }
 
-Outcome restore_table(Socket& socket, const std::optional<ir::Table>& previous, std::uint32_t genid,
-                      bool dry_run) {
+namespace {
+
+std::string tables_text(const ir::Ruleset& ruleset) {
+    std::vector<std::string> names;
+    for (const auto& table : ruleset.tables)
+        names.push_back(fmt::format("table {} {}", ir::to_string(table.family), table.name));
+    return fmt::format("{}", fmt::join(names, " and "));
+}
+
+} // namespace
+
+Outcome restore_ruleset(Socket& socket, const ir::Ruleset& previous, std::uint32_t genid,
+                        bool dry_run) {
     const auto start = Clock::now();
     Batch batch{genid};
-    if (previous)
-        encode_replace(*previous, batch);
-    else
-        encode_flush(batch);
+    encode_replace(previous, batch);
     const double build_ms = ms_since(start);
-    Outcome out = send_batch(socket, batch, previous ? &*previous : nullptr, dry_run);
+    Outcome out = send_batch(socket, batch, dry_run);
     out.build_ms = build_ms;
     if (out.ok)
         out.report =
             fmt::format("{}{} in one transaction ({} messages, kernel {:.1f} ms)\n",
                         dry_run ? "dry run: the kernel would accept this: " : "",
-                        previous ? "restored the previous table inet phx (counters included)"
-                                 : "removed table inet phx, as there was none before",
+                        previous.tables.empty()
+                            ? std::string{"removed phx-fw's tables, as there were none before"}
+                            : fmt::format("restored the previous {} (counters included)",
+                                          tables_text(previous)),
                         out.messages, out.kernel_ms);
     return out;
 }
 
-Outcome flush_table() {
+Outcome flush_tables() {
     Socket socket;
     Batch batch{socket.generation()};
-    const bool existed = live_table_exists(socket);
-    encode_flush(batch);
-    Outcome out = send_batch(socket, batch, nullptr, false);
+    std::vector<std::string> existed;
+    for (const auto family : ir::kFamilies)
+        if (live_table_exists(socket, family))
+            existed.push_back(fmt::format("table {} phx", ir::to_string(family)));
+    encode_flush_all(batch);
+    Outcome out = send_batch(socket, batch, false);
     if (out.ok)
-        out.report = existed ? "removed table inet phx; no other table was touched\n"
-                             : "table inet phx was not loaded; nothing was removed\n";
+        out.report = existed.empty() ? "no table of phx-fw's was loaded; nothing was removed\n"
+                                     : fmt::format("removed {}; no other table was touched\n",
+                                                   fmt::join(existed, " and "));
     return out;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Stage 6: one transaction to the kernel, and what to tell the admin about
 // it. Any error means the kernel applied nothing; the report says which
-// row (file:line) produced the message the kernel refused.
+// row or guest (file:line) produced the message the kernel refused.
 #pragma once
 
 #include "fwcompile/ir.hpp"
@@ -18,7 +18,7 @@ namespace phx::fw::netlink {
 struct Outcome {
     bool ok = false;
     // One or more lines for the terminal: what went wrong, or for restore
-    // and flush what was done. apply_table leaves the wording of a success
+    // and flush what was done. apply_ruleset leaves the wording of a success
     // to its caller, which knows what else the command did and timed.
     std::string report;
     std::size_t messages = 0;
@@ -31,35 +31,33 @@ struct Outcome {
     bool generation_changed = false;
 };
 
-// Replaces table inet phx with `table`. The ruleset generation is read first
-// and passed in the batch, so a concurrent change makes the kernel refuse it.
-// A dry run sends everything but BATCH_END: the kernel checks each message
-// and then discards the transaction.
-[[nodiscard]] Outcome apply_table(const ir::Table& table, bool dry_run);
+// Replaces phx-fw's tables with `ruleset` (encode.hpp, encode_replace).
+// The ruleset generation is read first and passed in the batch, so a
+// concurrent change makes the kernel refuse it. A dry run sends everything
+// but BATCH_END: the kernel checks each message and then discards the
+// transaction.
+[[nodiscard]] Outcome apply_ruleset(const ir::Ruleset& ruleset, bool dry_run);
 
 // The same on an open socket, refused unless the ruleset is still at
-// generation `genid` (the one a snapshot of the live table was read at).
-[[nodiscard]] Outcome apply_table(Socket& socket, const ir::Table& table, std::uint32_t genid,
-                                  bool dry_run);
+// generation `genid` (the one a snapshot of the live tables was read at).
+[[nodiscard]] Outcome apply_ruleset(Socket& socket, const ir::Ruleset& ruleset, std::uint32_t genid,
+                                    bool dry_run);
 
 // Puts back what read_live_state() saw, in one transaction refused unless
-// the ruleset is at `genid`: `previous` with its counters, or no table inet
-// phx at all when `previous` is nullopt. A dry run proves the kernel would
-// accept it.
-[[nodiscard]] Outcome restore_table(Socket& socket, const std::optional<ir::Table>& previous,
-                                    std::uint32_t genid, bool dry_run);
+// the ruleset is at `genid`: the previous tables with their counters, and
+// none of a family that had none. A dry run proves the kernel would accept it.
+[[nodiscard]] Outcome restore_ruleset(Socket& socket, const ir::Ruleset& previous,
+                                      std::uint32_t genid, bool dry_run);
 
-// Removes table inet phx, if there is one; no other table is touched.
-[[nodiscard]] Outcome flush_table();
+// Removes phx-fw's tables (inet phx, bridge phx), if any; no other table is
+// touched.
+[[nodiscard]] Outcome flush_tables();
 
-// Sends a prepared batch and words the result. `table` supplies the
-// origins of the messages (may be nullptr). Exposed for tests that need a
+// Sends a prepared batch and words the result. Exposed for tests that need a
 // batch the kernel must refuse.
-[[nodiscard]] Outcome send_batch(Socket& socket, Batch& batch, const ir::Table* table,
-                                 bool dry_run);
+[[nodiscard]] Outcome send_batch(Socket& socket, Batch& batch, bool dry_run);
 
 // "rules.toml:12: the kernel refused elements of set forward_1: File exists"
-[[nodiscard]] std::string describe(const KernelError& error, const Batch& batch,
-                                   const ir::Table* table);
+[[nodiscard]] std::string describe(const KernelError& error, const Batch& batch);
 
 } // namespace phx::fw::netlink

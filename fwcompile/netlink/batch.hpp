@@ -23,11 +23,12 @@ namespace phx::fw::netlink {
 
 // What produced one message.
 struct MessageOrigin {
-    ir::OriginId origin = ir::kNoOrigin;
-    std::string what; // "set forward_1", "rule in chain forward"
+    ir::OriginId origin = ir::kNoOrigin; // into table->origins
+    std::string what;                    // "set forward_1", "rule in chain forward"
     // For element messages: the offset of each element's attribute within
     // the message and the row it came from, ascending by offset.
     std::vector<std::pair<std::uint32_t, ir::OriginId>> parts;
+    const ir::Table* table = nullptr; // whose origins `origin` and `parts` index; may be null
 };
 
 class Batch {

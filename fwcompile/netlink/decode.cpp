@@ -7,13 +7,15 @@
 #include <cstring>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_bridge.h>
 
 namespace phx::fw::netlink {
 namespace {
 
 std::optional<ir::Type> type_of_id(std::uint32_t id) {
-    for (const auto type : {ir::Type::ipv4_addr, ir::Type::ipv6_addr, ir::Type::inet_proto,
-                            ir::Type::inet_service, ir::Type::icmpv6_type})
+    for (const auto type :
+         {ir::Type::ipv4_addr, ir::Type::ipv6_addr, ir::Type::inet_proto, ir::Type::inet_service,
+          ir::Type::icmpv6_type, ir::Type::ifname, ir::Type::ether_addr})
         if (ir::info(type).id == id) return type;
     return std::nullopt;
 }
@@ -94,7 +96,9 @@ int add_element(nftnl_set_elem* e, void* data) {
     return 0;
 }
 
-std::optional<ir::Hook> hook_of(std::uint32_t number) {
+std::optional<ir::Hook> hook_of(std::uint32_t number, ir::Family family) {
+    if (family == ir::Family::bridge)
+        return number == NF_BR_PRE_ROUTING ? std::optional{ir::Hook::prerouting} : std::nullopt;
     switch (number) {
     case NF_INET_LOCAL_IN:
         return ir::Hook::input;
@@ -125,10 +129,10 @@ std::string comment_of(const void* data, std::uint32_t length) {
     return {};
 }
 
-std::optional<ir::Chain> decode_chain(nftnl_chain* c) {
+std::optional<ir::Chain> decode_chain(nftnl_chain* c, ir::Family family) {
     if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) || !nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE))
         return std::nullopt;
-    const auto hook = hook_of(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM));
+    const auto hook = hook_of(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM), family);
     if (!hook || std::strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE), "filter") != 0)
         return std::nullopt;
     ir::Chain chain;

@@ -18,13 +18,13 @@ struct nftnl_set;
 namespace phx::fw::netlink {
 
 // nullopt for chains phx-fw does not make (not a filter base chain).
-[[nodiscard]] std::optional<ir::Chain> decode_chain(nftnl_chain* chain);
+[[nodiscard]] std::optional<ir::Chain> decode_chain(nftnl_chain* chain, ir::Family family);
 
 // The set with the elements parsed into it; nullopt for key types phx-fw
 // does not use.
 [[nodiscard]] std::optional<ir::Set> decode_set(nftnl_set* set);
 
-[[nodiscard]] ir::Rule decode_rule(nftnl_rule* rule);
+[[nodiscard]] ir::Rule decode_rule(nftnl_rule* rule, ir::Family family);
 
 // The comment TLV (type 0) of rule or element user data; "" if none.
 [[nodiscard]] std::string comment_of(const void* data, std::uint32_t length);

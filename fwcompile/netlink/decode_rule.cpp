@@ -18,8 +18,11 @@ namespace phx::fw::netlink {
 namespace {
 
 struct Load {
-    enum class Kind { nfproto, l4proto, iif, oif, ct_state, payload } kind;
-    ir::Field field = ir::Field::l4proto; // for payload and l4proto
+    // nfproto (inet) and protocol / ether_type (bridge) only say which
+    // network header the rule reads; meta is a field the kernel keeps beside
+    // the packet (l4proto, the interface names); payload is in the packet.
+    enum class Kind { nfproto, protocol, ether_type, meta, iif, oif, ct_state, payload } kind;
+    ir::Field field = ir::Field::l4proto; // for meta and payload
     std::uint32_t length = 0;
     std::optional<ir::Value> mask; // a bitwise AND applied after loading
 };
@@ -44,7 +47,7 @@ std::uint32_t u32(nftnl_expr* e, std::uint16_t attribute) {
 
 class RuleDecoder {
 public:
-    explicit RuleDecoder(ir::Rule& rule) : rule_{rule} {}
+    RuleDecoder(ir::Rule& rule, ir::Family family) : rule_{rule}, family_{family} {}
 
     bool add(nftnl_expr* e) {
         const std::string name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
@@ -59,9 +62,13 @@ public:
         if (name == "counter") return counter(e);
         if (name == "immediate") return immediate(e);
         if (name == "reject") return reject(e);
+        if (name == "limit") return limit(e);
+        if (name == "log") return log(e);
         return false;
     }
-    [[nodiscard]] bool complete() const { return slots_.empty() && verdict_seen_; }
+    // A rule without a verdict goes on to the next: phx-fw makes such rules
+    // only to log.
+    [[nodiscard]] bool complete() const { return slots_.empty() && (verdict_seen_ || rule_.log); }
 
 private:
     // A load overwrites whatever the slots it spans held before.
@@ -83,30 +90,32 @@ private:
     }
 
     bool meta(nftnl_expr* e) {
-        Load load{Load::Kind::l4proto, ir::Field::l4proto, 1, {}};
-        switch (u32(e, NFTNL_EXPR_META_KEY)) {
-        case NFT_META_NFPROTO:
+        const std::uint32_t key = u32(e, NFTNL_EXPR_META_KEY);
+        Load load{Load::Kind::meta, ir::Field::l4proto, 1, {}};
+        if (key == NFT_META_NFPROTO && family_ == ir::Family::inet) {
             load.kind = Load::Kind::nfproto;
-            break;
-        case NFT_META_L4PROTO:
-            break;
-        case NFT_META_IIF:
-            load = {Load::Kind::iif, {}, 4, {}};
-            break;
-        case NFT_META_OIF:
-            load = {Load::Kind::oif, {}, 4, {}};
-            break;
-        default:
+        } else if (key == NFT_META_PROTOCOL && family_ == ir::Family::bridge) {
+            load = {Load::Kind::protocol, {}, 2, {}};
+        } else if (key == NFT_META_IIF || key == NFT_META_OIF) {
+            load = {key == NFT_META_IIF ? Load::Kind::iif : Load::Kind::oif, {}, 4, {}};
+        } else if (const auto field = meta_field(key)) {
+            load = {Load::Kind::meta, *field, ir::info(ir::info(*field).type).length, {}};
+        } else {
             return false;
         }
         return store(u32(e, NFTNL_EXPR_META_DREG), load);
     }
     bool payload(nftnl_expr* e) {
-        const auto field =
-            field_at(u32(e, NFTNL_EXPR_PAYLOAD_BASE), u32(e, NFTNL_EXPR_PAYLOAD_OFFSET), nfproto_);
+        const std::uint32_t base = u32(e, NFTNL_EXPR_PAYLOAD_BASE);
+        const std::uint32_t offset = u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
         const std::uint32_t length = u32(e, NFTNL_EXPR_PAYLOAD_LEN);
+        const std::uint32_t dreg = u32(e, NFTNL_EXPR_PAYLOAD_DREG);
+        if (family_ == ir::Family::bridge && base == NFT_PAYLOAD_LL_HEADER && offset == 12 &&
+            length == 2)
+            return store(dreg, {Load::Kind::ether_type, {}, 2, {}});
+        const auto field = field_at(base, offset, length, layer3_);
         if (!field || length == 0 || length > ir::info(ir::info(*field).type).length) return false;
-        return store(u32(e, NFTNL_EXPR_PAYLOAD_DREG), {Load::Kind::payload, *field, length, {}});
+        return store(dreg, {Load::Kind::payload, *field, length, {}});
     }
     bool ct(nftnl_expr* e) {
         if (u32(e, NFTNL_EXPR_CT_KEY) != NFT_CT_STATE) return false;
@@ -127,7 +136,7 @@ private:
     bool byteorder(nftnl_expr* e) {
         // Only the one nft puts on a protocol inside an interval key.
         const Load* load = loaded(u32(e, NFTNL_EXPR_BYTEORDER_SREG));
-        return load && load->kind == Load::Kind::l4proto &&
+        return load && load->kind == Load::Kind::meta && load->field == ir::Field::l4proto &&
                u32(e, NFTNL_EXPR_BYTEORDER_SREG) == u32(e, NFTNL_EXPR_BYTEORDER_DREG);
     }
 
@@ -142,6 +151,11 @@ private:
         if (l.kind == Load::Kind::payload && (op == NFT_CMP_GTE || op == NFT_CMP_LTE))
             return bound(l, op, *data, reg);
         consume(reg);
+        if (l.kind == Load::Kind::payload && op == NFT_CMP_NEQ && !l.mask &&
+            l.length == ir::info(ir::info(l.field).type).length) {
+            rule_.matches.push_back(ir::FieldMatch{l.field, {*data, *data}, true});
+            return true;
+        }
         if (l.kind == Load::Kind::payload) return op == NFT_CMP_EQ && equal(l, *data);
         return compare(l, op, *data);
     }
@@ -153,10 +167,23 @@ private:
         switch (l.kind) {
         case Load::Kind::nfproto:
             nfproto_ = data.bytes[0];
-            return op == NFT_CMP_EQ;
-        case Load::Kind::l4proto:
-            rule_.matches.push_back(ir::FieldMatch{ir::Field::l4proto, {data, data}});
-            return op == NFT_CMP_EQ;
+            layer3_ = layer3_of_nfproto(data.bytes[0]);
+            return op == NFT_CMP_EQ && layer3_ != Layer3::unknown;
+        case Load::Kind::protocol:
+        case Load::Kind::ether_type: {
+            std::uint16_t type = 0;
+            std::memcpy(&type, data.bytes.data(), 2);
+            layer3_ = layer3_of_ethertype(type);
+            // Which check nft makes for which protocol (encode_expr.cpp):
+            // a table written otherwise does not read back as phx-fw's.
+            const bool by_meta = l.kind == Load::Kind::protocol;
+            const bool expected = (layer3_ == Layer3::arp && !by_meta) ||
+                                  (layer3_ == Layer3::ipv4 && by_meta) || (layer3_ == Layer3::ipv6);
+            return op == NFT_CMP_EQ && layer3_ != Layer3::unknown && expected;
+        }
+        case Load::Kind::meta:
+            rule_.matches.push_back(ir::FieldMatch{l.field, {data, data}, op == NFT_CMP_NEQ});
+            return op == NFT_CMP_EQ || (op == NFT_CMP_NEQ && l.field != ir::Field::l4proto);
         case Load::Kind::iif:
         case Load::Kind::oif:
             rule_.matches.push_back(
@@ -222,14 +249,16 @@ private:
     }
 
     bool lookup(nftnl_expr* e) {
-        if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) && u32(e, NFTNL_EXPR_LOOKUP_FLAGS) != 0)
-            return false;
+        const std::uint32_t flags =
+            nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) ? u32(e, NFTNL_EXPR_LOOKUP_FLAGS) : 0;
+        if ((flags & ~static_cast<std::uint32_t>(NFT_LOOKUP_F_INV)) != 0) return false;
         auto slot = slot_of_register(u32(e, NFTNL_EXPR_LOOKUP_SREG));
         if (!slot) return false;
-        ir::SetMatch match{{}, nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET)};
+        ir::SetMatch match{
+            {}, nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET), (flags & NFT_LOOKUP_F_INV) != 0};
         for (auto it = slots_.find(*slot); it != slots_.end(); it = slots_.find(*slot)) {
             const Load& l = it->second;
-            if ((l.kind != Load::Kind::payload && l.kind != Load::Kind::l4proto) || l.mask)
+            if ((l.kind != Load::Kind::payload && l.kind != Load::Kind::meta) || l.mask)
                 return false;
             match.key.push_back(l.field);
             *slot += (l.length + 3) / 4;
@@ -243,6 +272,25 @@ private:
         rule_.counter = true;
         rule_.counts = {nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS),
                         nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES)};
+        return true;
+    }
+    bool limit(nftnl_expr* e) {
+        if (rule_.limit || rule_.log || nftnl_expr_get_u64(e, NFTNL_EXPR_LIMIT_UNIT) != 1 ||
+            u32(e, NFTNL_EXPR_LIMIT_TYPE) != NFT_LIMIT_PKTS ||
+            (nftnl_expr_is_set(e, NFTNL_EXPR_LIMIT_FLAGS) && u32(e, NFTNL_EXPR_LIMIT_FLAGS) != 0))
+            return false;
+        rule_.limit =
+            ir::Limit{nftnl_expr_get_u64(e, NFTNL_EXPR_LIMIT_RATE), u32(e, NFTNL_EXPR_LIMIT_BURST)};
+        return true;
+    }
+    bool log(nftnl_expr* e) {
+        if (rule_.log || !nftnl_expr_is_set(e, NFTNL_EXPR_LOG_GROUP)) return false;
+        for (const auto attribute : {NFTNL_EXPR_LOG_LEVEL, NFTNL_EXPR_LOG_FLAGS})
+            if (nftnl_expr_is_set(e, attribute)) return false;
+        const char* prefix = nftnl_expr_is_set(e, NFTNL_EXPR_LOG_PREFIX)
+                                 ? nftnl_expr_get_str(e, NFTNL_EXPR_LOG_PREFIX)
+                                 : "";
+        rule_.log = ir::Log{prefix, nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_GROUP)};
         return true;
     }
     bool immediate(nftnl_expr* e) {
@@ -271,8 +319,10 @@ private:
     }
 
     ir::Rule& rule_;
+    ir::Family family_;
     std::map<std::uint32_t, Load> slots_;
     std::uint8_t nfproto_ = 0;
+    Layer3 layer3_ = Layer3::unknown;
     std::optional<ir::Value> range_start_;
     bool verdict_seen_ = false;
 };
@@ -292,15 +342,16 @@ std::string rule_dump(nftnl_rule* r) {
 
 } // namespace
 
-ir::Rule decode_rule(nftnl_rule* r) {
+ir::Rule decode_rule(nftnl_rule* r, ir::Family family) {
     ir::Rule rule;
     rule.counter = false;
+    rule.verdict = ir::Verdict::none;
     if (nftnl_rule_is_set(r, NFTNL_RULE_USERDATA)) {
         std::uint32_t length = 0;
         const void* data = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &length);
         rule.comment = comment_of(data, length);
     }
-    RuleDecoder decoder{rule};
+    RuleDecoder decoder{rule, family};
     if (nftnl_expr_foreach(r, decode_expression, &decoder) < 0 || !decoder.complete()) {
         ir::Rule opaque;
         opaque.comment = rule.comment;

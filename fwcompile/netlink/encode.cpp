@@ -7,12 +7,14 @@
 #include <fmt/format.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_bridge.h>
 
 namespace phx::fw::netlink {
 namespace {
 
 constexpr std::uint32_t kTypeBits = 6;      // nft packs concatenated datatypes 6 bits each
 constexpr std::uint32_t kConcatTypeId = 13; // nft's EXPR_CONCAT, recorded for `nft list`
+constexpr std::uint32_t kHostEndian = 1;    // nft's BYTEORDER_HOST_ENDIAN
 constexpr std::uint32_t kBigEndian = 2;     // nft's BYTEORDER_BIG_ENDIAN
 
 std::uint32_t register_bytes(std::uint32_t length) {
@@ -29,12 +31,22 @@ std::uint32_t key_type(const ir::Set& set) {
     return id;
 }
 
-void put_table_message(Batch& batch, std::uint16_t type, std::uint16_t flags, std::string what) {
+std::string table_what(ir::Family family) {
+    return fmt::format("table {} {}", ir::to_string(family), ir::kTableName);
+}
+
+// `comment`, if any, goes into the table's user data as nft writes it.
+void put_table_message(Batch& batch, ir::Family family, std::uint16_t type, std::uint16_t flags,
+                       const std::string& comment = {}) {
     TablePtr table{checked(nftnl_table_alloc())};
     nftnl_table_set_str(table.get(), NFTNL_TABLE_NAME, std::string{ir::kTableName}.c_str());
-    nftnl_table_set_u32(table.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
-    nftnl_table_nlmsg_build_payload(batch.start(type, NFPROTO_INET, flags), table.get());
-    batch.finish({0, std::move(what), {}});
+    nftnl_table_set_u32(table.get(), NFTNL_TABLE_FAMILY, nfproto(family));
+    const std::string tlv = comment_user_data(comment);
+    if (!tlv.empty())
+        nftnl_table_set_data(table.get(), NFTNL_TABLE_USERDATA, tlv.data(),
+                             static_cast<std::uint32_t>(tlv.size()));
+    nftnl_table_nlmsg_build_payload(batch.start(type, nfproto(family), flags), table.get());
+    batch.finish({0, table_what(family), {}, nullptr});
 }
 
 std::uint32_t hook_number(ir::Hook hook) {
@@ -45,30 +57,36 @@ std::uint32_t hook_number(ir::Hook hook) {
         return NF_INET_FORWARD;
     case ir::Hook::output:
         return NF_INET_LOCAL_OUT;
+    case ir::Hook::prerouting:
+        return NF_BR_PRE_ROUTING;
     }
     return NF_INET_LOCAL_IN;
 }
 
-void put_chain(const ir::Chain& chain, Batch& batch) {
+void put_chain(const ir::Chain& chain, ir::Family family, Batch& batch) {
     ChainPtr c{checked(nftnl_chain_alloc())};
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, std::string{ir::kTableName}.c_str());
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, chain.name.c_str());
-    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, nfproto(family));
     nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hook_number(chain.hook));
     nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, chain.priority);
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
     nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, chain.policy_drop ? NF_DROP : NF_ACCEPT);
-    nftnl_chain_nlmsg_build_payload(batch.start(NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE),
+    nftnl_chain_nlmsg_build_payload(batch.start(NFT_MSG_NEWCHAIN, nfproto(family), NLM_F_CREATE),
                                     c.get());
-    batch.finish({0, fmt::format("chain {}", chain.name), {}});
+    batch.finish({0, fmt::format("chain {}", chain.name), {}, nullptr});
 }
 
 // What nft records in a set's user data so `nft list` prints its type:
 // the key's byte order and, for concatenations, a typeof marker.
 UdataPtr set_user_data_buffer(const ir::Set& set) {
     UdataPtr data{checked(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN))};
-    nftnl_udata_put_u32(data.get(), NFTNL_UDATA_SET_KEYBYTEORDER,
-                        concatenated(set) ? 0 : kBigEndian);
+    // Strings (interface names) are host-endian to nft; a name set marked
+    // big-endian would be listed byte-swapped, as "".
+    const std::uint32_t order = concatenated(set)                     ? 0
+                                : set.key.front() == ir::Type::ifname ? kHostEndian
+                                                                      : kBigEndian;
+    nftnl_udata_put_u32(data.get(), NFTNL_UDATA_SET_KEYBYTEORDER, order);
     if (concatenated(set)) {
         auto* typeof_key = nftnl_udata_nest_start(data.get(), NFTNL_UDATA_SET_KEY_TYPEOF);
         nftnl_udata_put_u32(data.get(), NFTNL_UDATA_SET_TYPEOF_EXPR, kConcatTypeId);
@@ -79,11 +97,12 @@ UdataPtr set_user_data_buffer(const ir::Set& set) {
     return data;
 }
 
-void put_set(const ir::Set& set, std::uint32_t id, Batch& batch) {
+void put_set(const ir::Set& set, const ir::Table* table, std::uint32_t id, Batch& batch) {
+    const ir::Family family = table->family;
     SetPtr s{checked(nftnl_set_alloc())};
     nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, std::string{ir::kTableName}.c_str());
     nftnl_set_set_str(s.get(), NFTNL_SET_NAME, wire_set_name(set).c_str());
-    nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+    nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, nfproto(family));
     nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, set_flags(set));
     nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, key_type(set));
     nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, key_length(set));
@@ -103,8 +122,9 @@ void put_set(const ir::Set& set, std::uint32_t id, Batch& batch) {
     if (set.counter)
         nftnl_set_set_data(s.get(), NFTNL_SET_EXPR, checked(nftnl_expr_alloc("counter")),
                            0); // set owns it
-    nftnl_set_nlmsg_build_payload(batch.start(NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE), s.get());
-    batch.finish({set.origin, fmt::format("set {}", set.name), {}});
+    nftnl_set_nlmsg_build_payload(batch.start(NFT_MSG_NEWSET, nfproto(family), NLM_F_CREATE),
+                                  s.get());
+    batch.finish({set.origin, fmt::format("set {}", set.name), {}, table});
 }
 
 bool put_data(nlmsghdr* nlh, std::uint16_t type, const std::string& bytes) {
@@ -163,13 +183,13 @@ bool put_element(nlmsghdr* nlh, const ir::Set& set, const ir::Element& e) {
 
 // As many elements as fit into one message, from `next`; returns the next
 // element still to send.
-std::size_t put_element_message(const ir::Set& set, std::uint32_t id, std::size_t next,
-                                Batch& batch) {
-    nlmsghdr* nlh = batch.start(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE);
+std::size_t put_element_message(const ir::Set& set, const ir::Table* table, std::uint32_t id,
+                                std::size_t next, Batch& batch) {
+    nlmsghdr* nlh = batch.start(NFT_MSG_NEWSETELEM, nfproto(table->family), NLM_F_CREATE);
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, std::string{ir::kTableName}.c_str());
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, wire_set_name(set).c_str());
     mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
-    MessageOrigin origin{set.origin, fmt::format("elements of set {}", set.name), {}};
+    MessageOrigin origin{set.origin, fmt::format("elements of set {}", set.name), {}, table};
     nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
     for (; next < set.elements.size(); ++next) {
         const auto offset = nlh->nlmsg_len;
@@ -188,7 +208,7 @@ void put_rule(const ir::Rule& rule, const ir::Chain& chain, const ir::Table& tab
     RulePtr r{checked(nftnl_rule_alloc())};
     nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, std::string{ir::kTableName}.c_str());
     nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.name.c_str());
-    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, nfproto(table.family));
     encode_expressions(rule, table, ids, r.get());
     if (!rule.comment.empty()) {
         const std::string tlv = comment_user_data(rule.comment);
@@ -196,9 +216,10 @@ void put_rule(const ir::Rule& rule, const ir::Chain& chain, const ir::Table& tab
                             static_cast<std::uint32_t>(tlv.size()));
     }
     // NLM_F_APPEND: without it the kernel inserts at the head of the chain.
-    nlmsghdr* nlh = batch.start(NFT_MSG_NEWRULE, NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND);
+    nlmsghdr* nlh =
+        batch.start(NFT_MSG_NEWRULE, nfproto(table.family), NLM_F_CREATE | NLM_F_APPEND);
     nftnl_rule_nlmsg_build_payload(nlh, r.get());
-    batch.finish({rule.origin, fmt::format("rule in chain {}", chain.name), {}});
+    batch.finish({rule.origin, fmt::format("rule in chain {}", chain.name), {}, &table});
 }
 
 } // namespace
@@ -246,27 +267,47 @@ std::string key_bytes(const ir::Set& set, const ir::Element& element, bool end) 
     return out;
 }
 
-void encode_replace(const ir::Table& table, Batch& batch) {
-    encode_flush(batch);
-    put_table_message(batch, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table inet phx");
-    for (const auto& chain : table.chains) put_chain(chain, batch);
-    SetIds ids;
-    for (const auto& set : table.sets) {
-        const auto id = static_cast<std::uint32_t>(ids.size() + 1);
-        ids.emplace(set.name, id);
-        put_set(set, id, batch);
-        for (std::size_t next = 0; next < set.elements.size();)
-            next = put_element_message(set, id, next, batch);
-    }
-    for (const auto& chain : table.chains)
-        for (const auto& rule : chain.rules) put_rule(rule, chain, table, ids, batch);
+std::uint8_t nfproto(ir::Family family) {
+    return family == ir::Family::bridge ? NFPROTO_BRIDGE : NFPROTO_INET;
 }
 
-void encode_flush(Batch& batch) {
+void encode_table(const ir::Table& table, Batch& batch, SetIds& ids) {
+    put_table_message(batch, table.family, NFT_MSG_NEWTABLE, NLM_F_CREATE, table.comment);
+    for (const auto& chain : table.chains) put_chain(chain, table.family, batch);
+    SetIds own; // the rules refer to this table's sets; ids are unique in the batch
+    for (const auto& set : table.sets) {
+        const auto id = static_cast<std::uint32_t>(ids.size() + 1);
+        ids.emplace(fmt::format("{}/{}", ir::to_string(table.family), set.name), id);
+        own.emplace(set.name, id);
+        put_set(set, &table, id, batch);
+        for (std::size_t next = 0; next < set.elements.size();)
+            next = put_element_message(set, &table, id, next, batch);
+    }
+    for (const auto& chain : table.chains)
+        for (const auto& rule : chain.rules) put_rule(rule, chain, table, own, batch);
+}
+
+void encode_replace(const ir::Table& table, Batch& batch) {
+    encode_flush(table.family, batch);
+    SetIds ids;
+    encode_table(table, batch, ids);
+}
+
+void encode_replace(const ir::Ruleset& ruleset, Batch& batch) {
+    for (const auto family : ir::kFamilies) encode_flush(family, batch);
+    SetIds ids;
+    for (const auto& table : ruleset.tables) encode_table(table, batch, ids);
+}
+
+void encode_flush(ir::Family family, Batch& batch) {
     // Creating the table first makes the delete valid whether or not it
     // existed; both happen in the same transaction.
-    put_table_message(batch, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table inet phx");
-    put_table_message(batch, NFT_MSG_DELTABLE, 0, "table inet phx");
+    put_table_message(batch, family, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+    put_table_message(batch, family, NFT_MSG_DELTABLE, 0);
+}
+
+void encode_flush_all(Batch& batch) {
+    for (const auto family : ir::kFamilies) encode_flush(family, batch);
 }
 
 } // namespace phx::fw::netlink

@@ -14,15 +14,23 @@ struct nftnl_rule;
 
 namespace phx::fw::netlink {
 
-// Replaces table inet phx atomically: NEWTABLE (create it if missing),
-// DELTABLE, NEWTABLE, then the chains, the sets with their elements, and
-// the rules. Conntrack state lives outside the table and survives the swap.
-// Counters start at the values the table holds: zero when compiled, the
-// snapshot's own when `apply --confirm` puts a table back.
+// NFPROTO_INET or NFPROTO_BRIDGE.
+[[nodiscard]] std::uint8_t nfproto(ir::Family family);
+
+// Replaces phx-fw's tables of every family atomically: for each, NEWTABLE
+// (create it if missing) and DELTABLE; then each table of the ruleset with
+// its chains, sets with their elements, and rules. A family the ruleset has
+// no table of ends up with none. Conntrack state lives outside the tables
+// and survives the swap. Counters start at the values the tables hold: zero
+// when compiled, the snapshot's own when `apply --confirm` puts them back.
+void encode_replace(const ir::Ruleset& ruleset, Batch& batch);
+// The same for one table, leaving the other family's alone.
 void encode_replace(const ir::Table& table, Batch& batch);
 
-// Removes table inet phx if it exists, and nothing else.
-void encode_flush(Batch& batch);
+// Removes table <family> phx if it exists, and nothing else.
+void encode_flush(ir::Family family, Batch& batch);
+// Removes phx-fw's tables of every family.
+void encode_flush_all(Batch& batch);
 
 // Set name -> NFTA_SET_ID within one batch; rules refer to new sets by id.
 using SetIds = std::map<std::string, std::uint32_t, std::less<>>;

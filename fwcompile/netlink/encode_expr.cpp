@@ -6,8 +6,10 @@
 #include "fwcompile/netlink/handles.hpp"
 #include "fwcompile/netlink/registers.hpp"
 
+#include <arpa/inet.h>
 #include <array>
 #include <cstring>
+#include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <optional>
@@ -67,11 +69,27 @@ public:
         nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_DREG, NFT_REG_1);
         add(std::move(e));
     }
-    void lookup(const std::string& set, std::uint32_t id) {
+    void lookup(const std::string& set, std::uint32_t id, bool inverted) {
         ExprPtr e = make("lookup");
         nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
         nftnl_expr_set_str(e.get(), NFTNL_EXPR_LOOKUP_SET, set.c_str());
         nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SET_ID, id);
+        if (inverted) nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+        add(std::move(e));
+    }
+    void limit(const ir::Limit& l) {
+        ExprPtr e = make("limit");
+        nftnl_expr_set_u64(e.get(), NFTNL_EXPR_LIMIT_RATE, l.per_second);
+        nftnl_expr_set_u64(e.get(), NFTNL_EXPR_LIMIT_UNIT, 1); // seconds
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LIMIT_BURST, l.burst);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+        nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LIMIT_FLAGS, 0);
+        add(std::move(e));
+    }
+    void log(const ir::Log& l) {
+        ExprPtr e = make("log");
+        nftnl_expr_set_str(e.get(), NFTNL_EXPR_LOG_PREFIX, l.prefix.c_str());
+        nftnl_expr_set_u16(e.get(), NFTNL_EXPR_LOG_GROUP, l.group);
         add(std::move(e));
     }
     // A counter starts at the values given (a restored snapshot's), else at zero.
@@ -100,28 +118,79 @@ private:
     nftnl_rule* rule_;
 };
 
-// The nfproto a rule's matches depend on, if any (ip ... needs IPv4 packets).
-std::optional<std::uint8_t> family_of(const ir::Rule& rule) {
+// What a field needs the packet to be before its payload means anything.
+enum class Needs : std::uint8_t { nothing, ipv4, ipv6, arp, icmpv6 };
+
+Needs needs_of(ir::Field field) {
+    switch (field) {
+    case ir::Field::ip_saddr:
+    case ir::Field::ip_daddr:
+        return Needs::ipv4;
+    case ir::Field::ip6_saddr:
+    case ir::Field::ip6_daddr:
+        return Needs::ipv6;
+    case ir::Field::icmpv6_type:
+        return Needs::icmpv6;
+    case ir::Field::arp_spa:
+        return Needs::arp;
+    default:
+        return Needs::nothing;
+    }
+}
+
+// The first field of the rule that needs a network protocol decides it.
+Needs rule_needs(const ir::Rule& rule) {
     for (const auto& match : rule.matches) {
         std::vector<ir::Field> fields;
         if (const auto* f = std::get_if<ir::FieldMatch>(&match)) fields.push_back(f->field);
         if (const auto* s = std::get_if<ir::SetMatch>(&match)) fields = s->key;
-        for (const auto field : fields) {
-            if (field == ir::Field::ip_saddr || field == ir::Field::ip_daddr) return NFPROTO_IPV4;
-            if (field == ir::Field::ip6_saddr || field == ir::Field::ip6_daddr ||
-                field == ir::Field::icmpv6_type)
-                return NFPROTO_IPV6;
-        }
+        for (const auto field : fields)
+            if (needs_of(field) != Needs::nothing) return needs_of(field);
     }
-    return std::nullopt;
+    return Needs::nothing;
+}
+
+// The check nft puts first in such a rule, so that `nft -f` of phx-fw's text
+// makes the same expressions: meta nfproto in the inet family; in the bridge
+// family meta protocol for IPv4 and IPv6 addresses, but the Ethernet type
+// for ARP and ICMPv6 (nft 1.0's choices).
+void dependency(Needs needs, ir::Family family, Expressions& x) {
+    if (needs == Needs::nothing) return;
+    if (family == ir::Family::inet) {
+        const std::uint8_t nfproto = needs == Needs::ipv4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+        x.meta(NFT_META_NFPROTO, NFT_REG_1);
+        x.cmp(NFT_CMP_EQ, &nfproto, 1);
+        return;
+    }
+    const std::uint16_t type = htons(needs == Needs::ipv4  ? ETH_P_IP
+                                     : needs == Needs::arp ? ETH_P_ARP
+                                                           : ETH_P_IPV6);
+    if (needs == Needs::ipv4 || needs == Needs::ipv6)
+        x.meta(NFT_META_PROTOCOL, NFT_REG_1);
+    else
+        x.payload({NFT_PAYLOAD_LL_HEADER, 12}, 2, NFT_REG_1);
+    x.cmp(NFT_CMP_EQ, &type, 2);
+}
+
+// Loads a field into `reg`: a meta key or a payload location.
+void load(ir::Field field, std::uint32_t length, std::uint32_t reg, Expressions& x) {
+    if (const auto key = meta_key(field))
+        x.meta(*key, reg);
+    else
+        x.payload(payload_field(field), length, reg);
 }
 
 // A payload comparison: a point, a prefix, or a range.
 void field_match(const ir::FieldMatch& m, Expressions& x) {
     const std::uint32_t length = ir::info(ir::info(m.field).type).length;
-    if (m.field == ir::Field::l4proto) {
-        x.meta(NFT_META_L4PROTO, NFT_REG_1);
-        x.cmp(NFT_CMP_EQ, m.value.lo.bytes.data(), 1);
+    if (meta_key(m.field)) {
+        load(m.field, length, NFT_REG_1, x);
+        x.cmp(m.negate ? NFT_CMP_NEQ : NFT_CMP_EQ, m.value.lo.bytes.data(), length);
+        return;
+    }
+    if (m.negate) {
+        x.payload(payload_field(m.field), length, NFT_REG_1);
+        x.cmp(NFT_CMP_NEQ, m.value.lo.bytes.data(), length);
         return;
     }
     const PayloadField& where = payload_field(m.field);
@@ -154,15 +223,11 @@ void set_match(const ir::SetMatch& m, const ir::Table& table, const SetIds& ids,
     for (const auto field : m.key) {
         const std::uint32_t length = ir::info(ir::info(field).type).length;
         const std::uint32_t reg = register_for_slot(slot);
-        if (field == ir::Field::l4proto) {
-            x.meta(NFT_META_L4PROTO, reg);
-            if (set->interval && m.key.size() > 1) x.hton(reg);
-        } else {
-            x.payload(payload_field(field), length, reg);
-        }
+        load(field, length, reg, x);
+        if (field == ir::Field::l4proto && set->interval && m.key.size() > 1) x.hton(reg);
         slot += (length + 3) / 4;
     }
-    x.lookup(wire_set_name(*set), ids.at(m.set));
+    x.lookup(wire_set_name(*set), ids.at(m.set), m.negate);
 }
 
 void verdict(ir::Verdict v, Expressions& x) {
@@ -185,6 +250,8 @@ void verdict(ir::Verdict v, Expressions& x) {
     case ir::Verdict::reject_icmpx:
         x.reject(NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_PORT_UNREACH);
         break;
+    case ir::Verdict::none:
+        break;
     }
 }
 
@@ -193,10 +260,7 @@ void verdict(ir::Verdict v, Expressions& x) {
 void encode_expressions(const ir::Rule& rule, const ir::Table& table, const SetIds& ids,
                         nftnl_rule* out) {
     Expressions x{out};
-    if (const auto family = family_of(rule)) {
-        x.meta(NFT_META_NFPROTO, NFT_REG_1);
-        x.cmp(NFT_CMP_EQ, &*family, 1);
-    }
+    dependency(rule_needs(rule), table.family, x);
     for (const auto& match : rule.matches) {
         if (const auto* ct = std::get_if<ir::CtStateMatch>(&match)) {
             const std::uint32_t zero = 0;
@@ -212,6 +276,8 @@ void encode_expressions(const ir::Rule& rule, const ir::Table& table, const SetI
             set_match(std::get<ir::SetMatch>(match), table, ids, x);
         }
     }
+    if (rule.limit) x.limit(*rule.limit);
+    if (rule.log) x.log(*rule.log);
     if (rule.counter) x.counter(rule.counts);
     verdict(rule.verdict, x);
 }

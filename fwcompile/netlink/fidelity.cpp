@@ -4,6 +4,7 @@
 // restored table gets new ones, and `nft list` does not show them.
 #include "fwcompile/netlink/fidelity.hpp"
 
+#include "fwcompile/netlink/decode.hpp"
 #include "fwcompile/netlink/handles.hpp"
 #include "fwcompile/nft_text.hpp"
 
@@ -161,12 +162,18 @@ bool sets_known(const ir::Rule& rule, const ir::Table& table) {
 } // namespace
 
 void check_table(const nftnl_table* raw, Problems& out) {
+    const std::string name = fmt::format(
+        "table {} phx",
+        nftnl_table_get_u32(raw, NFTNL_TABLE_FAMILY) == NFPROTO_BRIDGE ? "bridge" : "inet");
     if (nftnl_table_is_set(raw, NFTNL_TABLE_FLAGS) &&
         nftnl_table_get_u32(raw, NFTNL_TABLE_FLAGS) != 0)
-        out.push_back(fmt::format("table inet phx has flags 0x{:x} (dormant or owned)",
+        out.push_back(fmt::format("{} has flags 0x{:x} (dormant or owned)", name,
                                   nftnl_table_get_u32(raw, NFTNL_TABLE_FLAGS)));
-    if (nftnl_table_is_set(raw, NFTNL_TABLE_USERDATA))
-        out.emplace_back("table inet phx has a comment");
+    if (!nftnl_table_is_set(raw, NFTNL_TABLE_USERDATA)) return;
+    std::uint32_t length = 0;
+    const void* data = nftnl_table_get_data(raw, NFTNL_TABLE_USERDATA, &length);
+    if (bytes(data, length) != comment_user_data(comment_of(data, length)))
+        out.push_back(name + "'s user data is more than a comment");
 }
 
 void check_chain(const nftnl_chain* raw, const ir::Chain& decoded, Problems& out) {

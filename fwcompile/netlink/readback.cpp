@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Dumps of table inet phx: the table, its chains, sets with elements, rules.
+// Dumps of phx-fw's tables: each table, its chains, sets with elements, rules.
 #include "fwcompile/netlink/readback.hpp"
 
 #include "fwcompile/netlink/decode.hpp"
+#include "fwcompile/netlink/encode.hpp"
 #include "fwcompile/netlink/fidelity.hpp"
 
 #include <cerrno>
@@ -31,10 +32,14 @@ void check(int error, const char* what) {
     if (error != 0) throw std::system_error(error, std::generic_category(), what);
 }
 
+std::string table_name(ir::Family family) {
+    return fmt::format("table {} {}", ir::to_string(family), kTable);
+}
+
 // 1 when a dumped object (a stateful object or a flowtable) names our table.
 std::size_t in_our_table(const nlmsghdr* reply) {
-    const auto* attr = static_cast<const nlattr*>(
-        mnl_nlmsg_get_payload_offset(reply, sizeof(nfgenmsg)));
+    const auto* attr =
+        static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(reply, sizeof(nfgenmsg)));
     const auto* end = reinterpret_cast<const char*>(reply) + reply->nlmsg_len;
     // NFTA_OBJ_TABLE and NFTA_FLOWTABLE_TABLE are both attribute 1.
     static_assert(static_cast<int>(NFTA_OBJ_TABLE) == static_cast<int>(NFTA_FLOWTABLE_TABLE));
@@ -45,27 +50,33 @@ std::size_t in_our_table(const nlmsghdr* reply) {
     return 0;
 }
 
-// Whether table inet phx exists; with `problems`, also what of the table
-// object itself a restore would lose.
-bool read_table_object(Socket& socket, Problems* problems) {
+// Whether table <family> phx exists, and its comment; with `problems`,
+// also what of the table object itself a restore would lose.
+bool read_table_object(Socket& socket, ir::Family family, std::string* comment,
+                       Problems* problems) {
     RequestBuffer buffer;
-    nlmsghdr* nlh =
-        nftnl_nlmsg_build_hdr(buffer.data(), NFT_MSG_GETTABLE, NFPROTO_INET, 0, socket.next_seq());
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buffer.data(), NFT_MSG_GETTABLE, nfproto(family), 0,
+                                          socket.next_seq());
     mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, kTable.c_str());
     const int error = socket.request(nlh, [&](const nlmsghdr* reply) {
         TablePtr t{checked(nftnl_table_alloc())};
-        if (problems && nftnl_table_nlmsg_parse(reply, t.get()) == 0)
-            check_table(t.get(), *problems);
+        if (nftnl_table_nlmsg_parse(reply, t.get()) != 0) return;
+        if (comment && nftnl_table_is_set(t.get(), NFTNL_TABLE_USERDATA)) {
+            std::uint32_t length = 0;
+            const void* data = nftnl_table_get_data(t.get(), NFTNL_TABLE_USERDATA, &length);
+            *comment = comment_of(data, length);
+        }
+        if (problems) check_table(t.get(), *problems);
     });
     if (error == ENOENT) return false;
-    check(error, "cannot read table inet phx");
+    check(error, "cannot read a table of phx-fw's");
     return true;
 }
 
 } // namespace
 
-bool live_table_exists(Socket& socket) {
-    return read_table_object(socket, nullptr);
+bool live_table_exists(Socket& socket, ir::Family family) {
+    return read_table_object(socket, family, nullptr, nullptr);
 }
 
 namespace {
@@ -74,26 +85,30 @@ namespace {
 // checked for what a restore from the IR would lose (fidelity.hpp).
 class Reader {
 public:
-    Reader(Socket& socket, Problems* problems) : socket_{socket}, problems_{problems} {}
+    Reader(Socket& socket, ir::Family family, Problems* problems)
+        : socket_{socket}, family_{family}, problems_{problems} {}
 
     std::optional<ir::Table> read() {
-        if (!read_table_object(socket_, problems_)) return std::nullopt;
         ir::Table table;
+        table.family = family_;
+        if (!read_table_object(socket_, family_, &table.comment, problems_)) return std::nullopt;
         read_chains(table);
         read_sets(table);
         read_rules(table);
         if (problems_) {
-            count_foreign(NFT_MSG_GETOBJ, NFTA_OBJ_TABLE, "named stateful object(s) (counter, quota, ...)");
+            count_foreign(NFT_MSG_GETOBJ, NFTA_OBJ_TABLE,
+                          "named stateful object(s) (counter, quota, ...)");
             count_foreign(NFT_MSG_GETFLOWTABLE, NFTA_FLOWTABLE_TABLE, "flowtable(s)");
             for (const auto& what : table.undecoded)
-                problems_->push_back(what + ": phx-fw cannot read it back");
+                problems_->push_back(
+                    fmt::format("{}: {}: phx-fw cannot read it back", table_name(family_), what));
         }
         return table;
     }
 
 private:
     nlmsghdr* dump(RequestBuffer& buffer, std::uint16_t type) {
-        return nftnl_nlmsg_build_hdr(buffer.data(), type, NFPROTO_INET, NLM_F_DUMP,
+        return nftnl_nlmsg_build_hdr(buffer.data(), type, nfproto(family_), NLM_F_DUMP,
                                      socket_.next_seq());
     }
 
@@ -113,7 +128,7 @@ private:
     }
 
     void add_chain(nftnl_chain* c, ir::Table& table) {
-        auto chain = decode_chain(c);
+        auto chain = decode_chain(c, family_);
         if (!chain) {
             table.undecoded.push_back(
                 fmt::format("chain {}", nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)));
@@ -179,7 +194,7 @@ private:
         const std::string chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
         for (auto& c : table.chains) {
             if (c.name != chain) continue;
-            c.rules.push_back(decode_rule(r));
+            c.rules.push_back(decode_rule(r, family_));
             if (problems_) check_rule(r, c.rules.back(), chain, named, ids, *problems_);
             return;
         }
@@ -196,41 +211,55 @@ private:
               "cannot list the objects of table inet phx");
         if (count > 0)
             problems_->push_back(
-                fmt::format("table inet phx holds {} {}; phx-fw makes none", count, what));
+                fmt::format("{} holds {} {}; phx-fw makes none", table_name(family_), count, what));
     }
 
     Socket& socket_;
+    ir::Family family_;
     Problems* problems_;
 };
 
 template <typename Action>
-std::optional<ir::Table> read_consistently(Socket& socket, Action&& read) {
+auto read_consistently(Socket& socket, Action&& read) {
     for (int attempt = 0; attempt < kAttempts; ++attempt) {
         try {
             const std::uint32_t before = socket.generation();
-            auto table = read(before);
-            if (socket.generation() == before) return table;
+            auto result = read(before);
+            if (socket.generation() == before) return result;
         } catch (const Changed&) {
             // a dump was interrupted by a change: read everything again
         }
     }
-    throw std::runtime_error(
-        "the ruleset kept changing while phx-fw read table inet phx; try again");
+    throw std::runtime_error("the ruleset kept changing while phx-fw read its tables; try again");
+}
+
+ir::Ruleset read_every_family(Socket& socket, Problems* problems) {
+    ir::Ruleset ruleset;
+    for (const auto family : ir::kFamilies)
+        if (auto table = Reader{socket, family, problems}.read())
+            ruleset.tables.push_back(std::move(*table));
+    return ruleset;
 }
 
 } // namespace
 
-std::optional<ir::Table> read_live_table(Socket& socket) {
+std::optional<ir::Table> read_live_table(Socket& socket, ir::Family family) {
+    return read_consistently(socket, [&](std::uint32_t) {
+        return Reader{socket, family, nullptr}.read();
+    });
+}
+
+ir::Ruleset read_live_ruleset(Socket& socket) {
     return read_consistently(socket,
-                             [&](std::uint32_t) { return Reader{socket, nullptr}.read(); });
+                             [&](std::uint32_t) { return read_every_family(socket, nullptr); });
 }
 
 LiveState read_live_state(Socket& socket) {
     LiveState state;
-    state.table = read_consistently(socket, [&](std::uint32_t generation) {
+    state.ruleset = read_consistently(socket, [&](std::uint32_t generation) {
         state.generation = generation;
         state.unrepresentable.clear();
-        return Reader{socket, &state.unrepresentable}.read();
+        return read_every_family(socket, &state.unrepresentable);
     });
     return state;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Reading the live table inet phx over netlink into the IR, for `list`,
-// `diff` and the snapshot `apply --confirm` restores. Several dumps make one
+// Reading phx-fw's live tables (inet phx, bridge phx) over netlink into the
+// IR, for `list`, `diff` and the snapshot `apply --confirm` restores. Several dumps make one
 // picture only if the ruleset did not change in between, so the generation
 // is compared before and after.
 #pragma once
@@ -15,19 +15,24 @@
 
 namespace phx::fw::netlink {
 
-// Whether table inet phx exists.
-[[nodiscard]] bool live_table_exists(Socket& socket);
+// Whether table <family> phx exists.
+[[nodiscard]] bool live_table_exists(Socket& socket, ir::Family family = ir::Family::inet);
 
-// nullopt when there is no table inet phx. Objects inside it that phx-fw
+// nullopt when there is no such table. Objects inside it that phx-fw
 // cannot decode are kept as text (Table::undecoded, Rule::undecoded).
-[[nodiscard]] std::optional<ir::Table> read_live_table(Socket& socket);
+[[nodiscard]] std::optional<ir::Table> read_live_table(Socket& socket,
+                                                       ir::Family family = ir::Family::inet);
 
-// What `apply --confirm` saves before it applies: the table (nullopt when
-// there is none), the generation it was read at, and everything in it that
-// re-creating it from the IR would not restore exactly (netlink/fidelity.hpp).
+// phx-fw's tables of every family that has one, inet first.
+[[nodiscard]] ir::Ruleset read_live_ruleset(Socket& socket);
+
+// What `apply --confirm` saves before it applies: the tables (none when
+// there are none), the generation they were read at, and everything in them
+// that re-creating them from the IR would not restore exactly
+// (netlink/fidelity.hpp).
 struct LiveState {
     std::uint32_t generation = 0;
-    std::optional<ir::Table> table;
+    ir::Ruleset ruleset;
     std::vector<std::string> unrepresentable; // empty: a restore is exact
 };
 [[nodiscard]] LiveState read_live_state(Socket& socket);

@@ -13,16 +13,30 @@
 namespace phx::fw::netlink {
 
 struct PayloadField {
-    std::uint32_t base;   // NFT_PAYLOAD_NETWORK_HEADER or _TRANSPORT_HEADER
+    std::uint32_t base;   // NFT_PAYLOAD_LL_, _NETWORK_ or _TRANSPORT_HEADER
     std::uint32_t offset; // bytes into that header
 };
 
-// The payload location of every field except l4proto (a meta key).
+// The meta key of a field the kernel keeps beside the packet (l4proto and
+// the interface names); nullopt for packet payload.
+[[nodiscard]] std::optional<std::uint32_t> meta_key(ir::Field field);
+// The field a meta key loads, if phx-fw uses it.
+[[nodiscard]] std::optional<ir::Field> meta_field(std::uint32_t key);
+
+// The payload location of every other field.
 [[nodiscard]] const PayloadField& payload_field(ir::Field field);
-// The field at a payload location, if phx-fw uses it; nfproto says which of
-// the IPv4 and IPv6 layouts applies.
+
+// Which network header a rule's payload offsets refer to: nft makes every
+// rule that reads one depend on the protocol first (meta nfproto in the inet
+// family, meta protocol or the Ethernet type in the bridge family).
+enum class Layer3 : std::uint8_t { unknown, ipv4, ipv6, arp };
+// From an nfproto value or an Ethernet type (network byte order).
+[[nodiscard]] Layer3 layer3_of_nfproto(std::uint8_t nfproto);
+[[nodiscard]] Layer3 layer3_of_ethertype(std::uint16_t ethertype_be);
+
+// The field at a payload location of `length` bytes, if phx-fw uses it.
 [[nodiscard]] std::optional<ir::Field> field_at(std::uint32_t base, std::uint32_t offset,
-                                                std::uint8_t nfproto);
+                                                std::uint32_t length, Layer3 layer3);
 
 // Registers count in 32-bit slots; nft names a slot that starts a 128-bit
 // register by that register (NFT_REG_1..4), every other by NFT_REG32_xx.

@@ -10,22 +10,23 @@
 namespace phx::fw {
 namespace {
 
+// A side pinned to the chain's own host is not matched by the chain: it
+// holds whatever address of the host the packet uses (lower/lower.cpp).
+bool matches_at(const Flow& flow, const Packet& packet, ir::Hook hook, HostIndex self) {
+    const auto implied = [&](const AddressList& list) {
+        return list.items.size() == 1 && list.items[0].from_scope && list.items[0].host == self;
+    };
+    const bool any_destination = hook == ir::Hook::input && implied(flow.destination);
+    const bool any_source = hook == ir::Hook::output && implied(flow.source);
+    if (!any_destination && !any_source) return matches(flow, packet);
+    Flow relaxed = flow;
+    if (any_destination) relaxed.destination.items.clear();
+    if (any_source) relaxed.source.items.clear();
+    return matches(relaxed, packet);
+}
+
 Decision decide(const RuleSet& rules, const Target& target, ir::Hook hook, const Packet& packet) {
-    Decision d;
-    const std::string hook_name{ir::to_string(hook)};
-    d.point = target.host
-                  ? fmt::format("{} {}", rules.inventory.hosts[*target.host].name, hook_name)
-                  : hook_name;
-    for (const auto& plan : place(rules, target)) {
-        if (plan.hook != hook) continue;
-        for (const Row* row : plan.rows)
-            if (matches(*row->effective, packet)) {
-                d.row = row;
-                d.accepted = row->action == Action::accept;
-                return d;
-            }
-    }
-    return d;
+    return decide_at(rules, target, hook, packet);
 }
 
 void explain_hypervisor(const RuleSet& rules, const Packet& p, Explanation& e) {
@@ -39,6 +40,11 @@ void explain_hypervisor(const RuleSet& rules, const Packet& p, Explanation& e) {
     const auto dst = inv.find_by_address(p.destination);
     if (src || dst)
         e.hypervisor.push_back(decide(rules, target, ir::Hook::forward, p));
+    else if (!inv.in_network(p.source) && !inv.in_network(p.destination))
+        e.hypervisor_note = fmt::format(
+            "not ours: passes (neither end is on {}; phx-fw filters only what crosses its "
+            "bridges and the hypervisor's own traffic)",
+            inv.bridge_list());
     else
         e.hypervisor_note =
             "neither end is a guest or the hypervisor: the flow does not cross the hypervisor";
@@ -52,6 +58,9 @@ void explain_hosts(const RuleSet& rules, const Packet& p, Explanation& e) {
         e.hosts.push_back(decide(rules, Target{dst}, ir::Hook::input, p));
     if (e.hosts.empty())
         e.hosts_note = "neither end is a host of the inventory: no host filters this flow";
+    else
+        e.hosts_note = "(a guest's own chains trust source addresses; only the hypervisor target "
+                       "binds them to ports)";
 }
 
 std::string endpoint_text(const IpAddress& a, const Inventory& inventory) {
@@ -63,20 +72,39 @@ std::string decision_text(const Decision& d) {
     const std::string verdict =
         d.accepted ? "accept" : (d.row ? std::string{to_string(d.row->action)} : "drop");
     if (!d.row) return fmt::format("  {}: {} by policy (no row matches)\n", d.point, verdict);
-    const SourcePos at{d.row->at.file, d.row->at.line, 0};
-    return fmt::format("  {}: {} by {} \"{}\"\n", d.point, verdict, at.to_string(), d.row->comment);
+    return fmt::format("  {}: {} by {} \"{}\"\n", d.point, verdict, row_source(*d.row),
+                       d.row->comment);
 }
 
 std::string verdict_text(const std::vector<Decision>& decisions) {
     for (const auto& d : decisions)
         if (!d.accepted)
             return d.row ? fmt::format("{} by the row at {}", to_string(d.row->action),
-                                       SourcePos{d.row->at.file, d.row->at.line, 0}.to_string())
+                                       row_source(*d.row))
                          : std::string{"drop by policy"};
     return "accept";
 }
 
 } // namespace
+
+Decision decide_at(const RuleSet& rules, const Target& target, ir::Hook hook,
+                   const Packet& packet) {
+    Decision d;
+    const std::string hook_name{ir::to_string(hook)};
+    d.point = target.host
+                  ? fmt::format("{} {}", rules.inventory.hosts[*target.host].name, hook_name)
+                  : hook_name;
+    for (const auto& plan : place(rules, target)) {
+        if (plan.hook != hook) continue;
+        for (const Row* row : plan.rows)
+            if (matches_at(*row->effective, packet, hook, target.self())) {
+                d.row = row;
+                d.accepted = row->action == Action::accept;
+                return d;
+            }
+    }
+    return d;
+}
 
 Explanation explain(const RuleSet& rules, const Packet& packet) {
     Explanation e{packet, {}, {}, {}, {}};

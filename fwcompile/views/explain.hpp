@@ -6,6 +6,7 @@
 #pragma once
 
 #include "common/diag.hpp"
+#include "fwcompile/analyse/place.hpp"
 #include "fwcompile/flow.hpp"
 #include "fwcompile/model.hpp"
 
@@ -31,6 +32,12 @@ struct Explanation {
 };
 
 [[nodiscard]] Explanation explain(const RuleSet& rules, const Packet& packet);
+
+// The decision of one chain of `target` for `packet`, as the installed
+// chain takes it: a side the row's scope pins to the chain's own host (an
+// "in" row's "any" destination) holds every address of that host.
+[[nodiscard]] Decision decide_at(const RuleSet& rules, const Target& target, ir::Hook hook,
+                                 const Packet& packet);
 [[nodiscard]] std::string format_explanation(const RuleSet& rules, const Explanation& e);
 
 // Command-line arguments: a host's name, id or address, or any other address;

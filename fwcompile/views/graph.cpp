@@ -100,7 +100,10 @@ public:
     explicit Builder(const RuleSet& rules) : rules_{rules} {}
 
     std::string build(const std::string& title) {
-        for (const auto& row : rules_.rows) add_row(row);
+        // [management]'s rows (the LAN to the hypervisor's SSH, web UI and
+        // consoles) are the same in every policy; the picture is of the file's.
+        for (const auto& row : rules_.rows)
+            if (row.origin == RowOrigin::rule) add_row(row);
         std::string out = header(title);
         out += network_cluster();
         for (const auto& node : outside_) out += node_line(node);
@@ -140,8 +143,9 @@ private:
                 continue;
             }
             const std::string cidr = entry.cidr.to_string();
-            const bool inside = inventory().network.contains(entry.cidr);
-            const char* where = entry.cidr == inventory().network ? "the guest network"
+            const Cidr* network = inventory().network(entry.cidr.address.family);
+            const bool inside = network && network->contains(entry.cidr);
+            const char* where = network && entry.cidr == *network ? "the guest network"
                                 : inside                          ? "in the guest network"
                                                                   : "outside the inventory";
             ids.push_back(endpoint("net:" + cidr, fmt::format("{}\n{}", cidr, where),
@@ -213,8 +217,8 @@ private:
         std::string out = fmt::format(
             "  subgraph cluster_network {{\n    label={};\n    style=\"rounded,dashed\";\n"
             "    color=\"#888888\";\n",
-            quoted(
-                fmt::format("bridge {}, {}", inventory().bridge, inventory().network.to_string())));
+            quoted(fmt::format("bridge {}, {}", inventory().bridge_list(),
+                               inventory().networks.front().to_string())));
         for (const auto& host : inventory().hosts) {
             const bool hypervisor = host.kind == HostKind::hypervisor;
             out += "  " + node_line({host_id(host), host_label(host),

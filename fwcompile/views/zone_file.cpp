@@ -89,12 +89,12 @@ std::string records(const Inventory& inventory, const Names& names, unsigned pre
                     ReverseZone& zone, std::vector<std::string>& errors) {
     std::vector<const Host*> hosts;
     for (const auto& host : inventory.hosts) {
-        if (inventory.network.contains(host.address))
+        if (inventory.networks.front().contains(host.address))
             hosts.push_back(&host);
         else
             zone.warnings.push_back(fmt::format("{} ({}) is outside {}: no PTR record for it",
                                                 host.name, host.address.to_string(),
-                                                inventory.network.to_string()));
+                                                inventory.networks.front().to_string()));
     }
     std::sort(hosts.begin(), hosts.end(),
               [](const Host* a, const Host* b) { return a->address < b->address; });
@@ -124,18 +124,18 @@ std::optional<std::string> reverse_origin(const Cidr& network) {
 
 ZoneResult reverse_zone(const Inventory& inventory, const ZoneOptions& options) {
     ZoneResult result;
-    const auto origin = reverse_origin(inventory.network);
+    const auto origin = reverse_origin(inventory.networks.front());
     if (!origin)
         result.errors.push_back(fmt::format(
             "the guest network {} has no reverse zone of its own: phx-fw writes reverse zones "
             "for IPv4 networks of prefix length /8, /16 or /24 (an octet boundary) only",
-            inventory.network.to_string()));
+            inventory.networks.front().to_string()));
     const auto names = names_of(options, result.errors);
     if (!result.errors.empty()) return result;
     ReverseZone zone;
     zone.origin = *origin;
     const std::string body =
-        records(inventory, *names, inventory.network.prefix, zone, result.errors);
+        records(inventory, *names, inventory.networks.front().prefix, zone, result.errors);
     if (!result.errors.empty()) return result;
     const std::string soa_data = fmt::format("{} {}. {}. 3600 900 1209600 {}\n", zone.origin,
                                              names->nameserver, names->hostmaster, kTtl);

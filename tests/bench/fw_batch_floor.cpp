@@ -43,9 +43,10 @@ int save(const std::string& rules_path, const std::string& batch_path) {
     const auto rules = fw::load_rules(rules_path, diag);
     diag.print(stderr);
     if (!rules) return 1;
-    const fw::ir::Table table = fw::lower(*rules, fw::Target{});
+    const fw::ir::Ruleset ruleset = fw::lower(*rules, fw::Target{});
     fw::netlink::Batch batch{0};
-    fw::netlink::encode_replace(table, batch);
+    fw::netlink::encode_replace(ruleset, batch); // exactly what apply sends
+
     batch.end();
     std::ofstream out{batch_path, std::ios::binary};
     for (const auto& page : batch.iovecs())

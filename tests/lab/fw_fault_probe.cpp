@@ -53,7 +53,8 @@ int run(const std::string& mode, const std::string& rules_file) {
         diag.print(stderr);
         return 2;
     }
-    ir::Table table = lower(*rules, Target{});
+    ir::Ruleset ruleset = lower(*rules, Target{});
+    ir::Table& table = *ruleset.find(ir::Family::inet);
     netlink::Socket socket;
     const std::uint32_t generation = socket.generation();
     if (mode == "conflict") {
@@ -69,8 +70,8 @@ int run(const std::string& mode, const std::string& rules_file) {
         return 2;
     }
     netlink::Batch batch{generation};
-    netlink::encode_replace(table, batch);
-    const netlink::Outcome outcome = netlink::send_batch(socket, batch, &table, false);
+    netlink::encode_replace(ruleset, batch);
+    const netlink::Outcome outcome = netlink::send_batch(socket, batch, false);
     std::fputs(outcome.ok ? "applied\n" : outcome.report.c_str(), stdout);
     return outcome.ok ? 0 : 1;
 }

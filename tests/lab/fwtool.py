@@ -35,6 +35,13 @@ def nft(ns, *args, check=True, input=None):
     return netns.exec_in(ns, "nft", *args, check=check, input=input)
 
 
+def phx_tables(ns):
+    """phx-fw's tables as nft lists them, inet then bridge (those that exist)."""
+    listed = nft(ns, "list", "tables").stdout.split("\n")
+    return "".join(nft(ns, "list", "table", family, "phx").stdout for family in ("inet", "bridge")
+                   if f"table {family} phx" in listed)
+
+
 def ruleset(ns):
     """The namespace's whole ruleset as nft lists it, byte for byte."""
     return nft(ns, "list", "ruleset").stdout

@@ -21,6 +21,11 @@ GUESTS = {  # spec section 2 (and section 1 for the model servers' names)
 LAN_CLIENT = "10.0.0.50"  # in none of the guest rows
 NETWORK = ipaddress.ip_network("10.0.0.0/24")
 ANY = None
+# Not in the spec: the access the Proxmox firewall always gives the
+# management network (the LAN, not the guests), which phx-fw's [management]
+# keeps by default: SSH, the web UI, the consoles (VNC, SPICE proxy).
+MANAGEMENT = {LAN_CLIENT}
+MANAGEMENT_PORTS = [22, 8006, 3128] + list(range(5900, 6000))
 
 
 class Flow:
@@ -65,10 +70,10 @@ SPEC_FLOWS = [
     Flow({G["traefik"]}, {G["llamacpp"]}, "tcp", 8081, "Allow Traefik to route to llamacpp"),
     Flow({G["step-ca"]}, {G["nginx"]}, "tcp", 80, "Allow CA to perform ACME validation"),
     Flow({G["portainer"]}, {G["portainer-agent"]}, "tcp", 9001, "Allow Portainer Server to connect to Agent"),
-]
+] + [Flow(MANAGEMENT, {HYPERVISOR}, "tcp", port, "[management] defaults") for port in MANAGEMENT_PORTS]
 
-# Every port a row names, and two no row names.
-PORTS = sorted({80, 443, 53, 2049, 9000, 9443, 9001, 8000, 11434, 8081} | {22, 8080})
+# Every port a row names, three of the management ports, and one nothing opens.
+PORTS = sorted({80, 443, 53, 2049, 9000, 9443, 9001, 8000, 11434, 8081} | {22, 8006, 5900} | {8080})
 
 
 def spec_admits(src, dst, proto, port):

@@ -27,7 +27,10 @@ class CliTest(unittest.TestCase):
     def test_check_passes_on_the_spec(self):
         result = phx_fw(None, "check", "--rules", SPEC_RULES)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(result.stdout, f"{SPEC_RULES}: 10 hosts, 16 rows: 0 error(s), 1 warning(s)\n")
+        self.assertEqual(result.stdout, f"{SPEC_RULES}: 10 hosts, 16 rows and 3 [management] rows: 0 error(s), 1 "
+                                        "warning(s)\nscope: traffic forwarded through bridge vmbr0, and what "
+                                        "hypervisor sends and receives itself; traffic of other bridges and "
+                                        "interfaces passes untouched\n")
         self.assertNotIn("error", result.stderr)
 
     def test_check_reports_every_error_of_a_broken_copy_at_file_line_col(self):

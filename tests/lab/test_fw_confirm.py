@@ -141,7 +141,8 @@ class ConfirmTest(unittest.TestCase):
         elapsed = self.assert_rolled_back_on_time(run, before, 2)
         self.assertEqual(run.finish(), 3, run.output)
         self.assertIn("no confirmation within 2 s: at ", run.output)
-        self.assertIn("restored the previous table inet phx (counters included) in one transaction", run.output)
+        self.assertIn("restored the previous table inet phx and table bridge phx (counters included) in one "
+                      "transaction", run.output)
         self.assertEqual(self.state(), before)
         print(f"\nrolled back {elapsed:.2f} s after the apply was reported (window 2 s)")
         self.assert_nothing_pending()
@@ -152,7 +153,7 @@ class ConfirmTest(unittest.TestCase):
         run.wait_applied()
         confirmed = self.fw("confirm")
         self.assertEqual(confirmed.returncode, 0, confirmed.stdout + confirmed.stderr)
-        self.assertRegex(confirmed.stdout, r"confirmed at \S+: table inet phx stays as applied at \S+")
+        self.assertRegex(confirmed.stdout, r"confirmed at \S+: phx-fw's tables stay as applied at \S+")
         self.assertEqual(run.finish(), 0, run.output)
         self.assertIn("phx-fw: confirmed at", run.output)
         self.assertTrue(wait_until(lambda: not alive(run.keeper), 5), "the keeper is still running")
@@ -166,10 +167,11 @@ class ConfirmTest(unittest.TestCase):
         self.assertIn("No such file or directory", before["nft list table inet phx"])
         run = self.start("--rules", SPEC_RULES, "--confirm", "1")
         run.wait_applied()
-        self.assertIn("no table inet phx is loaded: without confirmation the new one is removed again", run.output)
+        self.assertIn("no table of phx-fw's is loaded: without confirmation the new ones are removed again",
+                      run.output)
         self.assert_rolled_back_on_time(run, before, 1)
         self.assertEqual(run.finish(), 3, run.output)
-        self.assertIn("removed table inet phx, as there was none before", run.output)
+        self.assertIn("removed phx-fw's tables, as there were none before", run.output)
 
     def test_killing_the_waiting_process_still_rolls_back_on_time(self):
         self.apply(SPEC_RULES)
@@ -235,8 +237,8 @@ class ConfirmTest(unittest.TestCase):
     def test_a_change_during_the_wait_is_reported_and_the_previous_table_still_restored(self):
         self.apply(SPEC_RULES)
         before = self.state()
-        for change, expected in (("add table ip intruder", "another table changed (table inet phx is as applied)"),
-                                 ("add rule inet phx input counter", "table inet phx itself was changed")):
+        for change, expected in (("add table ip intruder", "another table changed (phx-fw's are as applied)"),
+                                 ("add rule inet phx input counter", "phx-fw's tables themselves were changed")):
             with self.subTest(change=change):
                 run = self.start("--rules", MIXED, "--confirm", "1")
                 run.wait_applied()
@@ -259,7 +261,7 @@ class ConfirmTest(unittest.TestCase):
                   "phx-fw would write [ immediate reg 0 accept ]"),
                  (None, 'table inet phx {\n chain input {\n type filter hook input priority 0; policy drop;\n'
                         ' comment "hand-made"\n }\n}\n', "chain input has a comment"),
-                 (None, 'table inet phx {\n comment "hand-made"\n}\n', "table inet phx has a comment")]
+                 (None, 'table inet phx {\n flags dormant\n}\n', "table inet phx has flags 0x1 (dormant")]
         for change, table, expected in cases:
             with self.subTest(change=change or table):
                 nft(self.hv, "delete", "table", "inet", "phx", check=False)
@@ -271,7 +273,7 @@ class ConfirmTest(unittest.TestCase):
                 before = self.state()
                 result = self.fw("apply", "--rules", MIXED, "--confirm", "2")
                 self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
-                self.assertIn("--confirm cannot promise to restore table inet phx exactly", result.stderr)
+                self.assertIn("--confirm cannot promise to restore phx-fw's tables exactly", result.stderr)
                 self.assertIn(expected, result.stderr)
                 self.assertIn("Nothing was applied.", result.stderr)
                 self.assertEqual(self.state(), before)

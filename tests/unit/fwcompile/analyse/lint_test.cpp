@@ -46,7 +46,7 @@ TEST_CASE("lint: a guest's out row from another host, or a global out row not fr
                              "needs nginx (10.0.0.153) in its "
                              "destination\n");
     REQUIRE(loaded.rules);
-    for (const auto& r : loaded.rules->rows) CHECK_FALSE(r.effective);
+    for (const auto& r : loaded.rules->file_rows()) CHECK_FALSE(r.effective);
 }
 
 TEST_CASE("lint: duplicates, redundant rows and shadowed rows point at the earlier row") {

@@ -19,10 +19,15 @@ std::string rule(const std::string& scope, const std::string& direction, const s
 }
 
 // Where the rules' only row is placed: the hooks of the target that hold it.
+// The hooks the file's one [[rule]] is placed on ([management]'s rows aside).
 std::vector<ir::Hook> hooks_of_only_row(const RuleSet& rules, const Target& target) {
     std::vector<ir::Hook> hooks;
     for (const auto& plan : place(rules, target))
-        if (!plan.rows.empty()) hooks.push_back(plan.hook);
+        for (const Row* row : plan.rows)
+            if (row->origin == RowOrigin::rule) {
+                hooks.push_back(plan.hook);
+                break;
+            }
     return hooks;
 }
 
@@ -37,12 +42,12 @@ TEST_CASE("scope: a guest's out row is traffic from that guest, its in row traff
     const auto loaded = load_rows(rule("nginx", "out", "destination = \"traefik\"\n") +
                                   rule("traefik", "in", "source = \"10.0.0.0/24\"\n"));
     REQUIRE(loaded.rules);
-    const Flow& out = *loaded.rules->rows[0].effective;
+    const Flow& out = *loaded.rules->file_rows()[0].effective;
     REQUIRE(out.source.items.size() == 1);
     CHECK(out.source.items[0].cidr.to_string() == "10.0.0.153");
     CHECK(out.source.items[0].from_scope); // written as "any"
     CHECK(out.destination.items[0].cidr.to_string() == "10.0.0.12");
-    const Flow& in = *loaded.rules->rows[1].effective;
+    const Flow& in = *loaded.rules->file_rows()[1].effective;
     CHECK(in.source.items[0].cidr.to_string() == "10.0.0.0/24");
     CHECK(in.destination.items[0].cidr.to_string() == "10.0.0.12");
 }
@@ -100,6 +105,6 @@ TEST_CASE(
                                       [](const auto& p) { return p.hook == ir::Hook::forward; });
     REQUIRE(forward != plans.end());
     REQUIRE(forward->rows.size() == 2);
-    CHECK(forward->rows[0] == &loaded.rules->rows[0]);
-    CHECK(forward->rows[1] == &loaded.rules->rows[2]);
+    CHECK(forward->rows[0] == &loaded.rules->file_rows()[0]);
+    CHECK(forward->rows[1] == &loaded.rules->file_rows()[2]);
 }

@@ -45,12 +45,12 @@ public:
     explicit FakeKernel(Journal& journal) : journal_{journal} {}
 
     struct Restore {
-        std::optional<ir::Table> previous;
+        ir::Ruleset previous;
         std::uint32_t generation;
     };
 
     std::uint32_t ruleset_generation = 40;
-    std::optional<ir::Table> live;  // table inet phx as the kernel holds it
+    ir::Ruleset live;               // phx-fw's tables as the kernel holds them
     bool apply_throws = false;      // no socket for the apply
     bool refuse_apply = false;      // the new table holds something the kernel rejects
     bool refuse_restores = false;   // refused for good, not for a stale generation
@@ -60,7 +60,7 @@ public:
 
     std::uint32_t generation() override { return ruleset_generation; }
 
-    netlink::Outcome apply(const ir::Table& table, std::uint32_t generation) override {
+    netlink::Outcome apply(const ir::Ruleset& ruleset, std::uint32_t generation) override {
         if (apply_throws)
             throw std::system_error(EPERM, std::generic_category(), "cannot open a socket");
         journal_.push_back(fmt::format("apply@{}", generation));
@@ -68,7 +68,7 @@ public:
             return refused("rules.toml:31: the kernel refused rule 1 of chain input: Invalid "
                            "argument\nnothing was applied: the live ruleset is unchanged\n");
         if (generation != ruleset_generation) return stale(generation);
-        live = table;
+        live = ruleset;
         ++ruleset_generation;
         netlink::Outcome out;
         out.ok = true;
@@ -77,8 +77,7 @@ public:
         return out;
     }
 
-    netlink::Outcome restore(const std::optional<ir::Table>& previous,
-                             std::uint32_t generation) override {
+    netlink::Outcome restore(const ir::Ruleset& previous, std::uint32_t generation) override {
         if (restores_throwing > 0) {
             --restores_throwing;
             throw std::system_error(EMFILE, std::generic_category(), "cannot open a socket");
@@ -95,14 +94,15 @@ public:
         ++ruleset_generation;
         netlink::Outcome out;
         out.ok = true;
-        out.report = previous ? "restored the previous table inet phx (counters included) in "
-                                "one transaction (9 messages, kernel 0.8 ms)\n"
-                              : "removed table inet phx, as there was none before in one "
-                                "transaction (1 messages, kernel 0.2 ms)\n";
+        out.report = !previous.tables.empty()
+                         ? "restored the previous table inet phx (counters included) in one "
+                           "transaction (9 messages, kernel 0.8 ms)\n"
+                         : "removed phx-fw's tables, as there were none before in one "
+                           "transaction (1 messages, kernel 0.2 ms)\n";
         return out;
     }
 
-    std::optional<ir::Table> read_live_table() override { return live; }
+    ir::Ruleset read_live() override { return live; }
 
 private:
     static netlink::Outcome refused(std::string report) {

@@ -19,8 +19,8 @@ const std::string kWhat = "rules.toml (the hypervisor target)";
 const std::string kRestored = "restored the previous table inet phx (counters included) in one "
                               "transaction (9 messages, kernel 0.8 ms)";
 
-// A table inet phx with one input chain; `mark` tells them apart.
-ir::Table table_marked(const std::string& mark, bool policy_drop) {
+// phx-fw's tables: a table inet phx with one input chain; `mark` tells them apart.
+ir::Ruleset table_marked(const std::string& mark, bool policy_drop) {
     ir::Rule rule;
     rule.matches.emplace_back(ir::CtStateMatch{ir::kCtEstablished | ir::kCtRelated});
     rule.verdict = ir::Verdict::accept;
@@ -31,17 +31,19 @@ ir::Table table_marked(const std::string& mark, bool policy_drop) {
     input.rules.push_back(rule);
     ir::Table table;
     table.chains.push_back(input);
-    return table;
+    ir::Ruleset ruleset;
+    ruleset.tables.push_back(table);
+    return ruleset;
 }
 
-std::string text(const std::optional<ir::Table>& table) {
-    return table ? to_nft_text(*table, TextStyle{false, true}) : "(no table inet phx)";
+std::string text(const ir::Ruleset& ruleset) {
+    return ruleset.tables.empty() ? "(no tables)" : to_nft_text(ruleset, TextStyle{false, true});
 }
 
 // The old table is live at the generation the job was saved at.
 KeeperJob job_in(FakeWorld& world) {
     KeeperJob job;
-    job.table = table_marked("new", true);
+    job.ruleset = table_marked("new", true);
     job.previous = table_marked("old", false);
     job.generation = world.kernel.ruleset_generation;
     job.window = 30s;
@@ -75,7 +77,7 @@ TEST_CASE("keeper: applies at the snapshot's generation and says when the rollba
     CHECK(w.events.said[0].event == Event::applied);
     CHECK(w.events.said[0].text ==
           fmt::format("applied table inet phx from {} at {}: 12 messages, kernel 1.5 ms; the "
-                      "previous table comes back at {} unless confirmed",
+                      "previous tables come back at {} unless confirmed",
                       kWhat, clock_time(wall0), clock_time(wall0 + 30s)));
     CHECK(w.inbox.deadlines == std::vector{steady0 + 30s});
 }
@@ -88,9 +90,9 @@ TEST_CASE("keeper: a confirmation before the deadline keeps the new table and re
 
     CHECK(keep(job, w.ports()) == kConfirmed);
     CHECK(w.kernel.restores.empty());
-    CHECK(text(w.kernel.live) == text(job.table));
+    CHECK(text(w.kernel.live) == text(job.ruleset));
     const std::string confirmed =
-        fmt::format("confirmed at {}: table inet phx stays as applied at {} (27.0 s before the "
+        fmt::format("confirmed at {}: phx-fw's tables stay as applied at {} (27.0 s before the "
                     "rollback was due)",
                     clock_time(wall0 + 3s), clock_time(wall0));
     CHECK(w.events.events() == std::vector{Event::applied, Event::confirmed});
@@ -144,8 +146,7 @@ TEST_CASE("keeper: a rollback command is answered and restores at once") {
     w.inbox.script.push_back({5s, Wakeup::of(Wakeup::Kind::rollback), {}});
 
     CHECK(keep(job, w.ports()) == kRolledBack);
-    CHECK(w.inbox.answers ==
-          std::vector<std::string>{"ok: restoring the previous table inet phx now"});
+    CHECK(w.inbox.answers == std::vector<std::string>{"ok: restoring the previous tables now"});
     CHECK(starts_with(w.events.said.back().text,
                       "the admin interrupted apply --confirm (Ctrl-C): at "));
     CHECK(text(w.kernel.live) == text(job.previous));
@@ -173,12 +174,12 @@ TEST_CASE("keeper: after five refused restores the keeper gives up and says the 
 
     CHECK(keep(job, w.ports()) == kFailed);
     CHECK(restore_generations(w.kernel) == std::vector<std::uint32_t>{41, 42, 43, 44, 45});
-    CHECK(text(w.kernel.live) == text(job.table));
+    CHECK(text(w.kernel.live) == text(job.ruleset));
     CHECK(w.events.events() == std::vector{Event::applied, Event::failed});
     CHECK(w.events.said.back().text ==
-          "no confirmation within 30 s, but the previous table could not be restored: the "
+          "no confirmation within 30 s, but the previous tables could not be restored: the "
           "ruleset changed after phx-fw read its generation (45): another program modified "
-          "nf_tables meanwhile. Run the command again.; table inet phx stays as applied");
+          "nf_tables meanwhile. Run the command again.; phx-fw's tables stay as applied");
 }
 
 TEST_CASE("keeper: a restore refused for another reason is not sent again") {
@@ -190,8 +191,8 @@ TEST_CASE("keeper: a restore refused for another reason is not sent again") {
     CHECK(w.kernel.restores.size() == 1);
     CHECK(w.events.said.back().event == Event::failed);
     CHECK(w.events.said.back().text ==
-          "no confirmation within 30 s, but the previous table could not be restored: the kernel "
-          "refused the whole batch: Out of memory; table inet phx stays as applied");
+          "no confirmation within 30 s, but the previous tables could not be restored: the kernel "
+          "refused the whole batch: Out of memory; phx-fw's tables stay as applied");
 }
 
 TEST_CASE("keeper: a restore that throws is tried again after a pause on the keeper's clock") {
@@ -218,8 +219,8 @@ TEST_CASE("keeper: a restore that never gets a socket fails after five tries and
     CHECK(w.kernel.restores.empty());
     CHECK(w.events.said.back().event == Event::failed);
     CHECK(w.events.said.back().text ==
-          "no confirmation within 30 s, but the previous table could not be restored: cannot "
-          "open a socket: Too many open files; table inet phx stays as applied");
+          "no confirmation within 30 s, but the previous tables could not be restored: cannot "
+          "open a socket: Too many open files; phx-fw's tables stay as applied");
 }
 
 TEST_CASE("keeper: an apply the kernel refuses fails at once, without a wait or a restore") {
@@ -267,16 +268,16 @@ TEST_CASE("keeper: a change to the ruleset during the wait is noted before the r
     std::string expected;
     std::function<void()> change;
     SUBCASE("another table (moving counters are no change to ours)") {
-        change = [&] { w.kernel.live->chains[0].rules[0].counts = {7, 420}; };
-        expected = "another table changed (table inet phx is as applied)";
+        change = [&] { w.kernel.live.tables[0].chains[0].rules[0].counts = {7, 420}; };
+        expected = "another table changed (phx-fw's are as applied)";
     }
-    SUBCASE("table inet phx itself") {
-        change = [&] { w.kernel.live->chains[0].rules.push_back(ir::Rule{}); };
-        expected = "table inet phx itself was changed";
+    SUBCASE("phx-fw's tables themselves") {
+        change = [&] { w.kernel.live.tables[0].chains[0].rules.push_back(ir::Rule{}); };
+        expected = "phx-fw's tables themselves were changed";
     }
-    SUBCASE("table inet phx removed") {
-        change = [&] { w.kernel.live.reset(); };
-        expected = "table inet phx was removed";
+    SUBCASE("phx-fw's tables removed") {
+        change = [&] { w.kernel.live.tables.clear(); };
+        expected = "phx-fw's tables were removed";
     }
     w.inbox.script.push_back({10s, std::nullopt, [&] {
                                   change();
@@ -287,26 +288,26 @@ TEST_CASE("keeper: a change to the ruleset during the wait is noted before the r
     CHECK(w.events.events() == std::vector{Event::applied, Event::note, Event::rolled_back});
     CHECK(w.events.said[1].text ==
           fmt::format("the ruleset changed during the wait (generation 41 after the apply, 42 "
-                      "now): {}. Restoring the previous table inet phx anyway; no other table is "
+                      "now): {}. Restoring the previous tables anyway; no other table is "
                       "touched",
                       expected));
     CHECK(restore_generations(w.kernel) == std::vector<std::uint32_t>{42});
     CHECK(text(w.kernel.live) == text(job.previous));
 }
 
-TEST_CASE("keeper: without a previous table the rollback removes table inet phx") {
+TEST_CASE("keeper: without previous tables the rollback removes phx-fw's tables") {
     FakeWorld w;
     KeeperJob job = job_in(w);
-    job.previous.reset();
-    w.kernel.live.reset();
+    job.previous.tables.clear();
+    w.kernel.live.tables.clear();
     const auto wall0 = w.clock.wall;
 
     CHECK(keep(job, w.ports()) == kRolledBack);
     REQUIRE(w.kernel.restores.size() == 1);
-    CHECK_FALSE(w.kernel.restores[0].previous.has_value());
-    CHECK_FALSE(w.kernel.live.has_value());
+    CHECK(w.kernel.restores[0].previous.tables.empty());
+    CHECK(w.kernel.live.tables.empty());
     CHECK(w.events.said.back().text ==
-          fmt::format("no confirmation within 30 s: at {} removed table inet phx, as there was "
+          fmt::format("no confirmation within 30 s: at {} removed phx-fw's tables, as there were "
                       "none before in one transaction (1 messages, kernel 0.2 ms)",
                       clock_time(wall0 + 30s)));
 }

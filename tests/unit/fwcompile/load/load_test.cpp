@@ -2,6 +2,7 @@
 // Loading rules files: the spec's file loads completely, hosts resolve by
 // name, id and address, and every mistake is reported at file:line:col.
 #include "common/config/document.hpp"
+#include "fwcompile/flow.hpp"
 #include "unit/fwcompile/fw_test_util.hpp"
 
 #include <doctest/doctest.h>
@@ -34,7 +35,7 @@ TEST_CASE("load: the spec's rules file holds every host and every row of section
     const Inventory& inv = rules->inventory;
     REQUIRE(inv.hosts.size() == 10);
     CHECK(inv.hypervisor().address.to_string() == "10.0.0.13");
-    CHECK(inv.bridge == "vmbr0");
+    CHECK(inv.bridges == std::vector<std::string>{"vmbr0"});
     const std::pair<const char*, const char*> expected[] = {
         {"101", "10.0.0.153"},        {"102", "10.0.0.12"},     {"103", "10.0.0.10"},
         {"1001", "10.0.0.111"},       {"1002", "10.0.0.102"},   {"granite-embedding", "10.0.0.141"},
@@ -45,14 +46,14 @@ TEST_CASE("load: the spec's rules file holds every host and every row of section
         REQUIRE_MESSAGE(h, ref);
         CHECK(inv.hosts[*h].address.to_string() == address);
     }
-    REQUIRE(rules->rows.size() == 16); // 6 global rows, 10 guest rows
-    const Row& first = rules->rows.front();
+    REQUIRE(rules->file_rows().size() == 16); // 6 global rows, 10 guest rows
+    const Row& first = rules->file_rows().front();
     CHECK_FALSE(first.scope);
     CHECK(first.written.destination.items.at(0).host == inv.find("nginx"));
     CHECK(first.written.ports.ranges.at(0) == PortRange{80, 80});
     CHECK(first.comment == "Allow HTTP for ACME challenges to Nginx");
-    CHECK(rules->rows[6].comment == "Allow Nginx to proxy to Traefik");
-    CHECK(rules->rows[6].scope == inv.find("101"));
+    CHECK(rules->file_rows()[6].comment == "Allow Nginx to proxy to Traefik");
+    CHECK(rules->file_rows()[6].scope == inv.find("101"));
 }
 
 TEST_CASE("load: a host is the same whether named, numbered or addressed") {
@@ -61,7 +62,7 @@ TEST_CASE("load: a host is the same whether named, numbered or addressed") {
                   row("destination = \"10.0.0.12\"") + row("destination = \"10.0.0.12/32\""));
     REQUIRE(loaded.rules);
     CHECK(loaded.messages.empty());
-    for (const auto& r : loaded.rules->rows) {
+    for (const auto& r : loaded.rules->file_rows()) {
         REQUIRE(r.written.destination.items.size() == 1);
         CHECK(r.written.destination.items[0].host == HostIndex{2});
         CHECK(r.written.destination.items[0].cidr == Cidr::host(*IpAddress::parse("10.0.0.12")));
@@ -79,7 +80,7 @@ TEST_CASE("load: keywords may be written in any case, and omitted keys default t
         load_rows("\n[[rule]]\nscope = \"Global\"\ndirection = \"OUT\"\naction = \"Accept\"\n"
                   "comment = \"everything the hypervisor sends\"\n");
     REQUIRE(ok.rules);
-    const Row& r = ok.rules->rows.at(0);
+    const Row& r = ok.rules->file_rows()[0];
     CHECK(r.direction == Direction::out);
     CHECK(r.action == Action::accept);
     CHECK(r.written.source.any());
@@ -242,9 +243,9 @@ TEST_CASE("load: a file toml++ reads instead (CRLF line ends) gives the same row
     const auto windows = load_text(crlf);
     REQUIRE(lf.rules);
     REQUIRE(windows.rules);
-    REQUIRE(windows.rules->rows.size() == 1);
-    const Row& a = lf.rules->rows[0];
-    const Row& b = windows.rules->rows[0];
+    REQUIRE(windows.rules->file_rows().size() == 1);
+    const Row& a = lf.rules->file_rows()[0];
+    const Row& b = windows.rules->file_rows()[0];
     CHECK(a.at.line == b.at.line);
     CHECK(a.pos.ports.line == b.pos.ports.line);
     CHECK(a.pos.ports.column == b.pos.ports.column);
@@ -252,4 +253,104 @@ TEST_CASE("load: a file toml++ reads instead (CRLF line ends) gives the same row
     CHECK(a.written.destination.items[1].at.column == b.written.destination.items[1].at.column);
     CHECK(b.written.destination.items[1].text == "10.0.0.0/28");
     CHECK(b.comment == "web");
+}
+
+TEST_CASE("load: a guest outside the network, or on another guest's port, is an error") {
+    CHECK(
+        load_rows("\n[[guest]]\nid = 200\nkind = \"vm\"\nname = \"far\"\naddress = \"10.9.0.1\"\n")
+            .messages ==
+        "rules.toml:29:11: error: guest address 10.9.0.1 is outside the network (10.0.0.0/24) of "
+        "[hypervisor] at rules.toml:1:1\n");
+    CHECK(load_rows("\n[[guest]]\nid = 200\nkind = \"vm\"\nname = \"twin\"\naddress = "
+                    "\"10.0.0.200\"\nport = \"veth101i0\"\n")
+              .messages ==
+          "rules.toml:30:8: error: port 'veth101i0' is already the port of the guest at "
+          "rules.toml:7:1\n");
+    CHECK(
+        load_rows("\n[[guest]]\nid = 200\nkind = \"vm\"\nname = \"hv\"\naddress = \"10.0.0.13\"\n")
+            .messages == "rules.toml:29:11: error: address 10.0.0.13 is already used by the host "
+                         "at rules.toml:1:1\n");
+    CHECK(load_rows("\n[[guest]]\nid = 200\nkind = \"vm\"\nname = \"m\"\naddress = \"10.0.0.200\"\n"
+                    "mac = \"bc:24:11\"\n")
+              .messages == "rules.toml:30:7: error: 'bc:24:11' is not a MAC address (e.g. "
+                           "bc:24:11:5e:0a:01)\n");
+}
+
+TEST_CASE("load: ports default to Proxmox's names; bridges and networks may be lists") {
+    std::string text = fw::test::kInventory;
+    text.replace(text.find("network = \"10.0.0.0/24\""), 23,
+                 "network = [\"10.0.0.0/24\", \"fd00::/64\"]");
+    text.replace(text.find("bridge = \"vmbr0\""), 16, "bridge = [\"vmbr0\", \"vmbr1\"]");
+    text += "\n[[guest]]\nid = 300\nkind = \"lxc\"\nname = \"six\"\naddress = \"fd00::6\"\nport = "
+            "\"eth-six\"\nmac = \"BC:24:11:00:00:06\"\n";
+    const auto loaded = fw::test::load_text(text);
+    REQUIRE_MESSAGE(loaded.rules, loaded.messages);
+    const Inventory& inv = loaded.rules->inventory;
+    CHECK(inv.bridges == std::vector<std::string>{"vmbr0", "vmbr1"});
+    REQUIRE(inv.networks.size() == 2);
+    CHECK(inv.hosts[*inv.find("nginx")].port == "veth101i0");
+    CHECK(inv.hosts[*inv.find("portainer")].port == "tap1001i0");
+    const Host& six = inv.hosts[*inv.find("six")];
+    CHECK(six.port == "eth-six");
+    REQUIRE(six.mac);
+    CHECK(to_string(*six.mac) == "bc:24:11:00:00:06");
+    CHECK(inv.bridge_list() == "vmbr0, vmbr1");
+}
+
+TEST_CASE("load: [management] opens SSH, the web UI and the consoles to the LAN by default") {
+    const auto loaded = load_rows("");
+    REQUIRE(loaded.rules);
+    const RuleSet& rules = *loaded.rules;
+    REQUIRE(rules.management_rows == 3);
+    CHECK(rules.rows[0].origin == RowOrigin::management);
+    CHECK(rules.rows[0].comment == "management: SSH from the management network");
+    CHECK(rules.rows[1].written.ports.ranges.at(0) == PortRange{8006, 8006});
+    CHECK(rules.rows[2].written.ports.ranges.size() == 2); // 5900-5999 and 3128
+    CHECK(row_source(rules.rows[0]) == "[management] defaults");
+    // The LAN is the network without the guests: nginx is left out, a LAN client is in.
+    const Flow& ssh = *rules.rows[0].effective;
+    CHECK_FALSE(fw::contains(ssh.source, *IpAddress::parse("10.0.0.153")));
+    CHECK(fw::contains(ssh.source, *IpAddress::parse("10.0.0.50")));
+    CHECK(fw::contains(ssh.destination, *IpAddress::parse("10.0.0.13")));
+}
+
+TEST_CASE("load: [management] can be narrowed, extended for a cluster, or turned off") {
+    const auto narrowed =
+        fw::test::load_text(fw::test::kInventory + "\n[management]\nsources = [\"10.0.0.0/28\"]\n"
+                                                   "services = [\"ssh\"]\ncluster = true\n");
+    REQUIRE_MESSAGE(narrowed.rules, narrowed.messages);
+    const RuleSet& rules = *narrowed.rules;
+    REQUIRE(rules.management_rows == 3); // ssh, corosync, migration
+    CHECK(rules.rows[0].comment == "management: SSH from the [management] sources");
+    CHECK(rules.rows[1].written.protocol == Protocol::udp);
+    CHECK(rules.rows[1].written.ports.ranges.at(0) == PortRange{5405, 5412});
+    CHECK(rules.rows[2].written.ports.ranges.at(0) == PortRange{60000, 60050});
+    CHECK(row_source(rules.rows[0]).ends_with(":25 [management]"));
+    const auto off =
+        fw::test::load_text(fw::test::kInventory + "\n[management]\nenabled = false\n");
+    REQUIRE(off.rules);
+    CHECK(off.rules->management_rows == 0);
+    CHECK(
+        fw::test::load_text(fw::test::kInventory +
+                            "\n[management]\nservices = [\"ssh\", \"telnet\"]\nsources = \"any\"\n"
+                            "cluter = true\n")
+            .messages ==
+        "rules.toml:28:1: error: unknown key 'cluter' in [management] (did you mean 'cluster'?)\n"
+        "rules.toml:27:11: error: sources = \"any\" would open the hypervisor's management "
+        "services "
+        "to everyone; list the networks\n"
+        "rules.toml:26:20: error: service 'telnet' is not \"ssh\", \"web\" or \"console\" (the "
+        "cluster's are `cluster = true`)\n");
+}
+
+TEST_CASE("load: [logging] sets the NFLOG group, rate and burst, or turns logging off") {
+    const auto loaded = fw::test::load_text(
+        fw::test::kInventory + "\n[logging]\ngroup = 7\nrate = 3\nburst = 9\ndrops = false\n");
+    REQUIRE_MESSAGE(loaded.rules, loaded.messages);
+    CHECK(loaded.rules->logging.group == 7);
+    CHECK(loaded.rules->logging.per_second == 3);
+    CHECK(loaded.rules->logging.burst == 9);
+    CHECK_FALSE(loaded.rules->logging.drops);
+    CHECK(fw::test::load_text(fw::test::kInventory + "\n[logging]\ngroup = 70000\n").messages ==
+          "rules.toml:26:9: error: 'group' in [logging] must be between 0 and 65535, not 70000\n");
 }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 using namespace phx;
 using namespace phx::fw;
@@ -93,14 +94,15 @@ ports = 443
 comment = "second accept"
 )");
     REQUIRE(loaded.rules);
-    const ir::Table table = lower(*loaded.rules, Target{});
+    const ir::Table table = lower_inet(*loaded.rules, Target{});
     const ir::Chain& forward = chain(table, ir::Hook::forward);
-    REQUIRE(forward.rules.size() == 3 + 3); // conntrack twice and ND, then the three rows
-    CHECK(rule_text(forward.rules[3], table) == "ip daddr 10.0.0.153 tcp dport 80 counter packets "
+    // the scope, conntrack twice and ND, the three rows, the log and the counted drop
+    REQUIRE(forward.rules.size() == 4 + 3 + 2);
+    CHECK(rule_text(forward.rules[4], table) == "ip daddr 10.0.0.153 tcp dport 80 counter packets "
                                                 "0 bytes 0 accept comment \"first accept\"");
-    CHECK(rule_text(forward.rules[4], table) == "ip saddr 10.0.0.12 ip daddr 10.0.0.153 counter "
+    CHECK(rule_text(forward.rules[5], table) == "ip saddr 10.0.0.12 ip daddr 10.0.0.153 counter "
                                                 "packets 0 bytes 0 drop comment \"the drop\"");
-    CHECK(rule_text(forward.rules[5], table) ==
+    CHECK(rule_text(forward.rules[6], table) ==
           "ip saddr . ip daddr . meta l4proto . th dport @forward_1 counter "
           "packets 0 bytes 0 accept comment \"second accept\"");
     REQUIRE(table.find_set("forward_1"));
@@ -120,7 +122,7 @@ ports = 9000
 comment = "two destinations"
 )");
     REQUIRE(loaded.rules);
-    const ir::Table table = lower(*loaded.rules, Target{});
+    const ir::Table table = lower_inet(*loaded.rules, Target{});
     const ir::Set* set = table.find_set("forward_1");
     REQUIRE(set);
     for (const auto& e : set->elements) {
@@ -184,19 +186,19 @@ ports = "20-30"
 comment = "a range that holds telnet"
 )");
     REQUIRE(loaded.rules);
-    const ir::Table table = lower(*loaded.rules, Target{});
+    const ir::Table table = lower_inet(*loaded.rules, Target{});
     const ir::Chain& forward = chain(table, ir::Hook::forward);
-    REQUIRE(forward.rules.size() == 3 + 3);
+    REQUIRE(forward.rules.size() == 4 + 3 + 2);
     // "web" and "tls to traefik" share no packet with the drop row: one set
     // before it. The range holds port 23, so it stays behind the drop.
-    const std::string first = rule_text(forward.rules[3], table);
+    const std::string first = rule_text(forward.rules[4], table);
     CHECK(first.rfind("ip saddr . ip daddr . meta l4proto . th dport @forward_1 counter packets 0 "
                       "bytes 0 accept comment \"2 accept rows, ",
                       0) == 0);
     CHECK(first.ends_with(":25-43\"")); // "web" and "tls to traefik", not the range at line 52
-    CHECK(rule_text(forward.rules[4], table) == "ip daddr 10.0.0.12 tcp dport 23 counter packets "
+    CHECK(rule_text(forward.rules[5], table) == "ip daddr 10.0.0.12 tcp dport 23 counter packets "
                                                 "0 bytes 0 drop comment \"no telnet to traefik\"");
-    CHECK(rule_text(forward.rules[5], table) ==
+    CHECK(rule_text(forward.rules[6], table) ==
           "ip daddr 10.0.0.12 tcp dport 20-30 counter packets "
           "0 bytes 0 accept comment \"a range that holds "
           "telnet\"");
@@ -272,4 +274,82 @@ TEST_CASE("group_elements: the indexed grouping agrees with comparing every pair
         for (std::size_t l = 0; l < plain.layers.size(); ++l)
             CHECK(origins(indexed.layers[l]) == origins(plain.layers[l]));
     }
+}
+
+TEST_CASE("lower: forward starts by passing what is not through the inventory's bridges; every "
+          "chain ends by logging and counting what it drops") {
+    const auto loaded = fw::test::load_rows("");
+    REQUIRE(loaded.rules);
+    const ir::Table table = lower_inet(*loaded.rules, Target{});
+    const ir::Chain& forward = chain(table, ir::Hook::forward);
+    CHECK(rule_text(forward.rules.front(), table) ==
+          "iifname != \"vmbr0\" oifname != \"vmbr0\" accept comment \"not through vmbr0: not "
+          "phx-fw's\"");
+    for (const auto hook : {ir::Hook::input, ir::Hook::forward, ir::Hook::output}) {
+        const ir::Chain& c = chain(table, hook);
+        REQUIRE(c.rules.size() >= 2);
+        CHECK(rule_text(c.rules[c.rules.size() - 2], table) ==
+              fmt::format("limit rate 10/second burst 20 packets log prefix \"phx-fw drop {}: \" "
+                          "group 100",
+                          ir::to_string(hook)));
+        CHECK(rule_text(c.rules.back(), table) ==
+              "counter packets 0 bytes 0 drop comment \"policy: drop what no row accepts\"");
+    }
+    CHECK(table.comment.rfind("phx-fw: the hypervisor target, rules phx-test-", 0) == 0);
+}
+
+TEST_CASE("lower: with two bridges the scope is a set; [logging] turns the log off or moves it") {
+    std::string text = fw::test::kInventory;
+    text.replace(text.find("bridge = \"vmbr0\""), 16, "bridge = [\"vmbr0\", \"vmbr1\"]");
+    text += "\n[logging]\ndrops = false\n";
+    const auto loaded = fw::test::load_text(text);
+    REQUIRE_MESSAGE(loaded.rules, loaded.messages);
+    const ir::Table table = lower_inet(*loaded.rules, Target{});
+    const ir::Chain& forward = chain(table, ir::Hook::forward);
+    CHECK(rule_text(forward.rules.front(), table) ==
+          "iifname != { \"vmbr0\", \"vmbr1\" } oifname != { \"vmbr0\", \"vmbr1\" } accept "
+          "comment \"not through vmbr0, vmbr1: not phx-fw's\"");
+    CHECK(rule_text(forward.rules.back(), table).find("drop comment \"policy") !=
+          std::string::npos);
+    CHECK(rule_text(forward.rules[forward.rules.size() - 2], table).find("log") ==
+          std::string::npos);
+}
+
+TEST_CASE("lower: the host target has no bridge table and names its chains in the log prefix") {
+    const auto loaded = fw::test::load_rows("");
+    REQUIRE(loaded.rules);
+    const auto nginx = loaded.rules->inventory.find("nginx");
+    const ir::Ruleset ruleset = lower(*loaded.rules, Target{nginx});
+    REQUIRE(ruleset.tables.size() == 1);
+    const ir::Table& table = ruleset.tables.front();
+    CHECK(table.comment.rfind("phx-fw: host nginx (10.0.0.153), rules phx-test-", 0) == 0);
+    const ir::Chain& input = chain(table, ir::Hook::input);
+    CHECK(rule_text(input.rules[input.rules.size() - 2], table)
+              .find("log prefix \"phx-fw drop nginx input: \"") != std::string::npos);
+}
+
+TEST_CASE("lower: the bridge table binds each guest's address (and MAC) to its port") {
+    std::string text = fw::test::kInventory;
+    text.insert(text.find("[[guest]]\nid = 102"), "mac = \"bc:24:11:00:00:65\"\n\n");
+    const auto loaded = fw::test::load_text(text);
+    REQUIRE_MESSAGE(loaded.rules, loaded.messages);
+    const ir::Ruleset ruleset = lower(*loaded.rules, Target{});
+    REQUIRE(ruleset.tables.size() == 2);
+    const ir::Table& bridge = ruleset.tables[1];
+    CHECK(bridge.family == ir::Family::bridge);
+    const std::string shown = to_nft_text(bridge);
+    for (const char* expected :
+         {"table bridge phx {", "type filter hook prerouting priority filter; policy accept;",
+          "elements = { \"veth101i0\" comment \"nginx\"", "\"tap1001i0\" comment \"portainer\"",
+          "\"veth101i0\" . 10.0.0.153 comment \"nginx\"",
+          "\"veth101i0\" . bc:24:11:00:00:65 comment \"nginx\"", "iifname != @guest_ports accept",
+          "iifname @mac_ports iifname . ether saddr != @mac_bindings counter packets 0 bytes 0 "
+          "drop",
+          "iifname . arp saddr ip != @ip_bindings arp saddr ip != 0.0.0.0 counter",
+          "ip saddr 0.0.0.0 udp dport 67 accept",
+          "iifname . ip saddr != @ip_bindings counter packets 0 bytes 0 drop",
+          "udp sport { 67, 547 } counter packets 0 bytes 0 drop",
+          "icmpv6 type nd-router-advert counter packets 0 bytes 0 drop"})
+        CHECK_MESSAGE(shown.find(expected) != std::string::npos, expected << "\n" << shown);
+    CHECK(shown.find("ip6_bindings") == std::string::npos); // no guest has an IPv6 address
 }

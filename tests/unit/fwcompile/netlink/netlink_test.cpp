@@ -44,74 +44,116 @@ std::uint16_t nft_type(const nlmsghdr* nlh) {
     return static_cast<std::uint16_t>(nlh->nlmsg_type & 0xff);
 }
 
+ir::Family family_of(const nlmsghdr* nlh) {
+    const auto* header = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
+    return header->nfgen_family == NFPROTO_BRIDGE ? ir::Family::bridge : ir::Family::inet;
+}
+
 // What the kernel would receive, decoded the way `phx-fw list` decodes the
 // kernel's answer. The kernel names anonymous sets itself; here they keep
-// the names the table gave them, in the order it created them.
+// the names the tables gave them, in the order they created them.
 class BatchDecoder {
 public:
-    explicit BatchDecoder(const ir::Table& original) {
-        for (const auto& s : original.sets)
-            if (s.anonymous) anonymous_.push_back(s.name);
+    explicit BatchDecoder(const ir::Ruleset& original) {
+        for (const auto& table : original.tables)
+            for (const auto& s : table.sets)
+                if (s.anonymous) anonymous_[table.family].push_back(s.name);
     }
 
-    ir::Table decode(const std::string& bytes) {
+    ir::Ruleset decode(const std::string& bytes) {
         for (const nlmsghdr* nlh : messages_of(bytes))
             if (nlh->nlmsg_type >> 8 == NFNL_SUBSYS_NFTABLES) message(nlh); // skips BEGIN and END
-        std::size_t next_anonymous = 0;
-        for (auto& s : sets_) {
-            auto set = decode_set(s.get());
-            REQUIRE(set);
-            if (set->anonymous) set->name = anonymous_.at(next_anonymous++);
-            table_.sets.push_back(std::move(*set));
+        ir::Ruleset out;
+        for (auto& [family, parts] : tables_) {
+            if (!parts.built) continue;
+            std::size_t next_anonymous = 0;
+            for (auto& s : parts.sets) {
+                auto set = decode_set(s.get());
+                REQUIRE(set);
+                if (set->anonymous) set->name = anonymous_[family].at(next_anonymous++);
+                parts.table.sets.push_back(std::move(*set));
+            }
+            out.tables.push_back(std::move(parts.table));
         }
-        return std::move(table_);
+        return out;
     }
 
 private:
+    struct Parts {
+        ir::Table table;
+        std::vector<SetPtr> sets;
+        bool built = false; // a NEWTABLE after the family's DELTABLE: the table made anew
+        bool deleted = false;
+        std::size_t anonymous_rules = 0;
+    };
+
     void message(const nlmsghdr* nlh) {
+        Parts& parts = tables_[family_of(nlh)];
+        parts.table.family = family_of(nlh);
         switch (nft_type(nlh)) {
+        case NFT_MSG_NEWTABLE: {
+            if (!parts.deleted) break; // the "create if missing" before the delete
+            parts.built = true;
+            TablePtr t{nftnl_table_alloc()};
+            REQUIRE(nftnl_table_nlmsg_parse(nlh, t.get()) == 0);
+            if (nftnl_table_is_set(t.get(), NFTNL_TABLE_USERDATA)) {
+                std::uint32_t length = 0;
+                const void* data = nftnl_table_get_data(t.get(), NFTNL_TABLE_USERDATA, &length);
+                parts.table.comment = comment_of(data, length);
+            }
+            break;
+        }
+        case NFT_MSG_DELTABLE:
+            parts.deleted = true;
+            break;
         case NFT_MSG_NEWCHAIN: {
             ChainPtr c{nftnl_chain_alloc()};
             REQUIRE(nftnl_chain_nlmsg_parse(nlh, c.get()) == 0);
-            table_.chains.push_back(*decode_chain(c.get()));
+            parts.table.chains.push_back(*decode_chain(c.get(), parts.table.family));
             break;
         }
         case NFT_MSG_NEWSET:
-            sets_.emplace_back(nftnl_set_alloc());
-            REQUIRE(nftnl_set_nlmsg_parse(nlh, sets_.back().get()) == 0);
+            parts.sets.emplace_back(nftnl_set_alloc());
+            REQUIRE(nftnl_set_nlmsg_parse(nlh, parts.sets.back().get()) == 0);
             break;
         case NFT_MSG_NEWSETELEM:
-            REQUIRE(nftnl_set_elems_nlmsg_parse(nlh, sets_.back().get()) == 0);
+            REQUIRE(nftnl_set_elems_nlmsg_parse(nlh, parts.sets.back().get()) == 0);
             break;
         case NFT_MSG_NEWRULE:
-            rule(nlh);
+            rule(nlh, parts);
             break;
         default:
             break;
         }
     }
 
-    void rule(const nlmsghdr* nlh) {
+    void rule(const nlmsghdr* nlh, Parts& parts) {
         RulePtr r{nftnl_rule_alloc()};
         REQUIRE(nftnl_rule_nlmsg_parse(nlh, r.get()) == 0);
-        ir::Rule rule = decode_rule(r.get());
+        ir::Rule rule = decode_rule(r.get(), parts.table.family);
         REQUIRE_MESSAGE(rule.undecoded.empty(), rule.undecoded);
         for (auto& m : rule.matches)
             if (auto* s = std::get_if<ir::SetMatch>(&m); s && s->set == "__set%d")
-                s->set = anonymous_.at(anonymous_rules_++);
+                s->set = anonymous_[parts.table.family].at(parts.anonymous_rules++);
         const std::string chain = nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN);
-        for (auto& c : table_.chains)
+        for (auto& c : parts.table.chains)
             if (c.name == chain) c.rules.push_back(std::move(rule));
     }
 
-    ir::Table table_;
-    std::vector<SetPtr> sets_;
-    std::vector<std::string> anonymous_;
-    std::size_t anonymous_rules_ = 0;
+    std::map<ir::Family, Parts> tables_;
+    std::map<ir::Family, std::vector<std::string>> anonymous_;
 };
 
-ir::Table decode_batch(const std::string& bytes, const ir::Table& original) {
+ir::Ruleset decode_batch(const std::string& bytes, const ir::Ruleset& original) {
     return BatchDecoder{original}.decode(bytes);
+}
+
+ir::Table decode_batch(const std::string& bytes, const ir::Table& original) {
+    ir::Ruleset one;
+    one.tables.push_back(original);
+    ir::Ruleset decoded = decode_batch(bytes, one);
+    REQUIRE(decoded.tables.size() == 1);
+    return std::move(decoded.tables.front());
 }
 
 RuleSet load(const char* file) {
@@ -123,28 +165,33 @@ RuleSet load(const char* file) {
 
 } // namespace
 
-TEST_CASE("encode/decode: the spec's batch decodes back to the very table it was built from") {
+TEST_CASE("encode/decode: the spec's batch decodes back to the very tables it was built from") {
     const RuleSet rules = load(PHX_SOURCE_DIR "/rules/phoenix.toml");
     for (const Target target : {Target{}, Target{rules.inventory.find("nginx")}}) {
-        const ir::Table table = lower(rules, target);
+        const ir::Ruleset ruleset = lower(rules, target);
+        CHECK(ruleset.tables.size() == (target.host ? 1u : 2u)); // bridge phx: the hypervisor's
         Batch batch{7};
-        encode_replace(table, batch);
+        encode_replace(ruleset, batch);
         batch.end();
-        CHECK(to_nft_text(decode_batch(joined(batch), table)) == to_nft_text(table));
+        CHECK(to_nft_text(decode_batch(joined(batch), ruleset)) == to_nft_text(ruleset));
     }
 }
 
-TEST_CASE("encode/decode: drop and reject rows, IPv6, lists and ranges survive the round trip") {
+TEST_CASE("encode/decode: drop and reject rows, IPv6, lists, ranges, MAC and IPv6 bindings survive "
+          "the round trip") {
     const RuleSet rules = load(PHX_SOURCE_DIR "/tests/golden/mixed.toml");
-    const ir::Table table = lower(rules, Target{});
+    const ir::Ruleset ruleset = lower(rules, Target{});
     Batch batch{0};
-    encode_replace(table, batch);
-    CHECK(to_nft_text(decode_batch(joined(batch), table)) == to_nft_text(table));
+    encode_replace(ruleset, batch);
+    const std::string text = to_nft_text(ruleset);
+    CHECK(text.find("set mac_bindings") != std::string::npos);
+    CHECK(text.find("set ip6_bindings") != std::string::npos);
+    CHECK(to_nft_text(decode_batch(joined(batch), ruleset)) == text);
 }
 
 TEST_CASE("batch: BEGIN carries the generation, every message asks for an ACK, END closes") {
     Batch batch{0x01020304};
-    encode_flush(batch);
+    encode_flush(ir::Family::inet, batch);
     batch.end();
     const std::string bytes = joined(batch);
     const auto messages = messages_of(bytes);
@@ -217,9 +264,9 @@ TEST_CASE("batch: a kernel error at an element's offset names that element's row
     REQUIRE(origin);
     REQUIRE(origin->parts.size() == 2);
     const KernelError second{elements->nlmsg_seq, EEXIST, origin->parts[1].first, {}};
-    CHECK(describe(second, batch, &table) ==
+    CHECK(describe(second, batch) ==
           "rules.toml:20:1: the kernel refused elements of set forward_1: File exists");
     const KernelError whole{elements->nlmsg_seq, EINVAL, 0, "a message"};
-    CHECK(describe(whole, batch, &table) == "rules.toml:12:1: the kernel refused elements of set "
-                                            "forward_1: Invalid argument (a message)");
+    CHECK(describe(whole, batch) == "rules.toml:12:1: the kernel refused elements of set "
+                                    "forward_1: Invalid argument (a message)");
 }

@@ -28,6 +28,9 @@ std::string explain_text(const char* src, const char* dst, const char* proto, co
     return format_explanation(spec(), explain(spec(), *packet));
 }
 
+const std::string kTrust = "  (a guest's own chains trust source addresses; only the hypervisor "
+                           "target binds them to ports)\n";
+
 std::string line_of(const char* comment) {
     for (const auto& row : spec().rows)
         if (row.comment == comment) return SourcePos{row.at.file, row.at.line, 0}.to_string();
@@ -50,9 +53,7 @@ TEST_CASE("explain: nginx to traefik on tcp/80 is admitted by the Nginx->Traefik
               row +
               " \"Allow Nginx to proxy to Traefik\"\n"
               "  traefik input: accept by " +
-              row +
-              " \"Allow Nginx to proxy to Traefik\"\n"
-              "verdict: accept\n");
+              row + " \"Allow Nginx to proxy to Traefik\"\n" + kTrust + "verdict: accept\n");
 }
 
 TEST_CASE("explain: granite-embedding to ollama on tcp/11434 is dropped by policy") {
@@ -62,8 +63,8 @@ TEST_CASE("explain: granite-embedding to ollama on tcp/11434 is dropped by polic
           "  forward: drop by policy (no row matches)\n"
           "host target (phx-fw apply --host on every host):\n"
           "  granite-embedding output: drop by policy (no row matches)\n"
-          "  ollama input: drop by policy (no row matches)\n"
-          "verdict: drop by policy\n");
+          "  ollama input: drop by policy (no row matches)\n" +
+              kTrust + "verdict: drop by policy\n");
 }
 
 TEST_CASE("explain: names, ids and addresses outside the inventory are all accepted") {
@@ -79,17 +80,34 @@ TEST_CASE("explain: names, ids and addresses outside the inventory are all accep
               dns +
               " \"Allow internal guests to query DNS on Host\"\n"
               "  hypervisor input: accept by " +
-              dns +
-              " \"Allow internal guests to query DNS on Host\"\n"
+              dns + " \"Allow internal guests to query DNS on Host\"\n" + kTrust +
               "verdict: accept\n");
-    const std::string out = explain_text("10.0.0.50", "10.0.0.13", "tcp", "22");
-    CHECK(out.rfind("10.0.0.50 (not in the inventory) -> hypervisor (10.0.0.13) tcp/22", 0) == 0);
-    CHECK(out.find("verdict: drop by policy\n") != std::string::npos);
+}
+
+TEST_CASE("explain: the LAN reaches the hypervisor's management services, a guest does not") {
+    for (const char* port : {"22", "8006", "5900", "3128"}) {
+        const std::string lan = explain_text("10.0.0.50", "10.0.0.13", "tcp", port);
+        CHECK(lan.rfind("10.0.0.50 (not in the inventory) -> hypervisor (10.0.0.13) tcp/", 0) == 0);
+        CHECK_MESSAGE(lan.find("  input: accept by [management] defaults \"management: ") !=
+                          std::string::npos,
+                      lan);
+        CHECK(lan.ends_with("verdict: accept\n"));
+        const std::string guest = explain_text("nginx", "hypervisor", "tcp", port);
+        CHECK_MESSAGE(guest.find("  input: drop by policy") != std::string::npos, guest);
+    }
+    const std::string cluster = explain_text("10.0.0.50", "10.0.0.13", "udp", "5405");
+    CHECK(cluster.find("  input: drop by policy") != std::string::npos); // cluster = false
+}
+
+TEST_CASE("explain: a flow that touches neither the bridge nor the hypervisor is not ours") {
+    const std::string out = explain_text("172.17.0.2", "8.8.8.8", "tcp", "53");
+    CHECK_MESSAGE(out.find("  not ours: passes (neither end is on vmbr0") != std::string::npos,
+                  out);
 }
 
 TEST_CASE(
     "explain: the hypervisor may open anything, but its 'out' row opens nothing between guests") {
-    CHECK(explain_text("hypervisor", "ollama", "tcp", "22").find("verdict: accept\n") !=
+    CHECK(explain_text("hypervisor", "ollama", "tcp", "22").find(kTrust + "verdict: accept\n") !=
           std::string::npos);
     CHECK(explain_text("nginx", "ollama", "tcp", "22").find("verdict: drop by policy\n") !=
           std::string::npos);

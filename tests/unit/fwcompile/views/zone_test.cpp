@@ -114,18 +114,22 @@ TEST_CASE("zone: a domain or name server that is not a host name is an error") {
           1);
 }
 
-TEST_CASE("zone: a host outside the network gets no PTR record and a warning") {
-    const auto result = zone_of(fw::test::kInventory + R"(
+TEST_CASE(
+    "zone: a host outside the IPv4 network (an IPv6 guest) gets no PTR record and a warning") {
+    std::string text = fw::test::kInventory;
+    text.replace(text.find("network = \"10.0.0.0/24\""), 23,
+                 "network = [\"10.0.0.0/24\", \"fd00::/64\"]");
+    const auto result = zone_of(text + R"(
 [[guest]]
 id = 200
 kind = "vm"
 name = "elsewhere"
-address = "10.9.0.1"
+address = "fd00::9"
 )");
     REQUIRE(result.zone);
     CHECK(result.zone->pointers == 4);
     CHECK(result.zone->text.find("elsewhere") == std::string::npos);
     CHECK(result.zone->warnings ==
           std::vector<std::string>{
-              "elsewhere (10.9.0.1) is outside 10.0.0.0/24: no PTR record for it"});
+              "elsewhere (fd00::9) is outside 10.0.0.0/24: no PTR record for it"});
 }
