@@ -56,9 +56,10 @@ void explain_hosts(const RuleSet& rules, const Packet& p, Explanation& e) {
         e.hosts.push_back(decide(rules, Target{src}, ir::Hook::output, p));
     if (const auto dst = inv.find_by_address(p.destination))
         e.hosts.push_back(decide(rules, Target{dst}, ir::Hook::input, p));
+    const auto guest = [](std::optional<HostIndex> h) { return h && *h != kHypervisor; };
     if (e.hosts.empty())
         e.hosts_note = "neither end is a host of the inventory: no host filters this flow";
-    else
+    else if (guest(inv.find_by_address(p.source)) || guest(inv.find_by_address(p.destination)))
         e.hosts_note = "(a guest's own chains trust source addresses; only the hypervisor target "
                        "binds them to ports)";
 }

@@ -3,6 +3,7 @@
 and --help. No kernel and no privileges needed."""
 
 import os
+import subprocess
 import tempfile
 import unittest
 
@@ -84,6 +85,22 @@ class CliTest(unittest.TestCase):
                 result = phx_fw(None, command, "--help")
                 self.assertEqual(result.returncode, 0)
                 self.assertIn("--rules", result.stdout)
+
+    def test_without_rules_only_the_installed_file_is_read(self):
+        # A checkout's rules/phoenix.toml in the current directory must not be
+        # picked up behind the admin's back; here it is broken, so using it shows.
+        with tempfile.TemporaryDirectory() as checkout:
+            os.mkdir(os.path.join(checkout, "rules"))
+            with open(os.path.join(checkout, "rules", "phoenix.toml"), "w", encoding="utf-8") as f:
+                f.write("this is not TOML\n")
+            result = subprocess.run([PHX_FW, "check"], cwd=checkout, capture_output=True, text=True, timeout=20)
+        self.assertNotIn("rules/phoenix.toml", result.stdout + result.stderr)
+        if os.path.exists("/etc/phoenix/rules.toml"):
+            self.assertIn("/etc/phoenix/rules.toml", result.stdout)
+        else:
+            self.assertEqual(result.returncode, 1)
+            self.assertIn("no --rules given, and the installed rules file /etc/phoenix/rules.toml does not exist",
+                          result.stderr)
 
     def test_exit_status_is_2_for_usage_errors_and_1_for_bad_input(self):
         for args in (["--no-such-flag"], ["check", "--no-such-flag"], ["apply", "--confirm", "0"],
