@@ -85,7 +85,7 @@ TEST_CASE("answer: NODATA carries the SOA with TTL min(SOA TTL, MINIMUM)") {
     CHECK(e.reply.authority[0].ttl == 600);
 }
 
-TEST_CASE("answer: NXDOMAIN carries the SOA; an empty non-terminal is NODATA") {
+TEST_CASE("answer: NXDOMAIN carries the SOA, an empty non-terminal is NODATA") {
     auto nx = ask("nosuch.phx.test", A);
     CHECK(nx.reply.rcode == 3);
     CHECK(nx.reply.flag(flag::aa));

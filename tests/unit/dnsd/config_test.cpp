@@ -29,7 +29,7 @@ TEST_CASE("config: the shipped production example loads as documented") {
     CHECK(config->forward.serve_stale);
 }
 
-TEST_CASE("config: all keys are read; relative zone paths follow the config file") {
+TEST_CASE("config: all keys are read, relative zone paths follow the config file") {
     const TempFile file("[server]\nlisten = [\"127.0.0.1:5353\", \"[::1]:5353\"]\nworkers = "
                         "3\nedns_udp_size = 1400\nudp_batch_window_us = 250\n"
                         "[tcp]\nmax_connections = 5\nidle_timeout_seconds = 2\n"

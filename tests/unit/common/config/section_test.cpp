@@ -39,7 +39,7 @@ TEST_CASE("Section: unknown keys, wrong types and ranges carry positions") {
           "cfg.toml:5:5: error: 'b' in [server] must be true or false\n");
 }
 
-TEST_CASE("Section: values with their positions; a missing required key names the table") {
+TEST_CASE("Section: values with their positions, a missing required key names the table") {
     const Parsed p("one = \"a\"\nmany = [\"b\", 'c']\nflag = false\nn = 42\n");
     REQUIRE(p.doc);
     const Section s = p.section("[t]");
@@ -52,7 +52,7 @@ TEST_CASE("Section: values with their positions; a missing required key names th
     REQUIRE(many);
     REQUIRE(many->size() == 2);
     CHECK((*many)[1].value == "c");
-    CHECK((*many)[1].at.to_string() == "cfg.toml:2:15");
+    CHECK((*many)[1].at.to_string() == "cfg.toml:2:14");
     CHECK(s.boolean("flag") == false);
     CHECK(s.integer("n", 0, 100) == 42);
     CHECK_FALSE(s.string("absent"));

@@ -69,7 +69,7 @@ TEST_CASE("stored reply: written back with the client's ID, case and EDNS, AA cl
     CHECK(reply.flag(flag::rd));
 }
 
-TEST_CASE("stored reply: truncation drops whole RRsets and sets TC; stale TTL is fixed") {
+TEST_CASE("stored reply: truncation drops whole RRsets and sets TC, stale TTL is fixed") {
     auto stored = parse_reply(upstream_reply(40));
     REQUIRE(stored);
     const auto client = parsed(make_query("www.example", 1));
@@ -112,7 +112,7 @@ TEST_CASE("cache_ttl: positive answers use the lowest TTL, negative ones the SOA
     CHECK_FALSE(fail.cache_ttl(86400, 3600));
 }
 
-TEST_CASE("cache: fresh, then stale within the window, then gone; LRU eviction") {
+TEST_CASE("cache: fresh, then stale within the window, then gone, LRU eviction") {
     Cache cache{2, std::chrono::seconds{10}};
     const auto t0 = Clock::now();
     auto message = std::make_shared<const StoredMessage>();
@@ -185,7 +185,7 @@ TEST_CASE("loop guard: our mark, or our exact case back from the upstream, is a 
     CHECK_FALSE(guard.check(back, upstream.address, false));
 }
 
-TEST_CASE("upstreams: a failure starts a back-off that doubles; success ends it") {
+TEST_CASE("upstreams: a failure starts a back-off that doubles, success ends it") {
     Upstreams u{{*Endpoint::parse("127.0.0.1:1"), *Endpoint::parse("127.0.0.1:2")}};
     const auto t0 = Upstreams::Clock::now();
     CHECK(u.usable(t0).size() == 2);

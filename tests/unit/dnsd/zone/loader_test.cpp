@@ -91,7 +91,7 @@ TEST_CASE("zone: a CNAME beside other data, or two CNAMEs, is an error") {
                                         "at its name (RFC 1034 3.6.2)\n");
 }
 
-TEST_CASE("zone: syntax errors from the scanner carry their line; nothing is served") {
+TEST_CASE("zone: syntax errors from the scanner carry their line, nothing is served") {
     const std::string out =
         errors_of("www A 192.0.2.300\nok A 192.0.2.3\nbad TXT \"unterminated\n");
     CHECK(out.find("test.zone:5: error: ") == 0);
@@ -146,7 +146,7 @@ TEST_CASE("origin_from_file_name strips directories and the .zone suffix") {
     CHECK(origin_from_file_name("example.org") == "example.org.");
 }
 
-TEST_CASE("load_zone_set: the bundled zone loads; an unreadable file fails the whole set") {
+TEST_CASE("load_zone_set: the bundled zone loads, an unreadable file fails the whole set") {
     const std::string dir = PHX_SOURCE_DIR;
     std::vector<ZoneSource> sources{{dir + "/zones/internal.thinkheads.ai.zone", {}, {}}};
     Diagnostics d;

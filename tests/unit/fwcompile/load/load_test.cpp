@@ -276,7 +276,7 @@ TEST_CASE("load: a guest outside the network, or on another guest's port, is an 
                            "bc:24:11:5e:0a:01)\n");
 }
 
-TEST_CASE("load: ports default to Proxmox's names; bridges and networks may be lists") {
+TEST_CASE("load: ports default to Proxmox's names, bridges and networks may be lists") {
     std::string text = fw::test::kInventory;
     text.replace(text.find("network = \"10.0.0.0/24\""), 23,
                  "network = [\"10.0.0.0/24\", \"fd00::/64\"]");

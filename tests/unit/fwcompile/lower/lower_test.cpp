@@ -276,7 +276,7 @@ TEST_CASE("group_elements: the indexed grouping agrees with comparing every pair
     }
 }
 
-TEST_CASE("lower: forward starts by passing what is not through the inventory's bridges; every "
+TEST_CASE("lower: forward starts by passing what is not through the inventory's bridges, every "
           "chain ends by logging and counting what it drops") {
     const auto loaded = fw::test::load_rows("");
     REQUIRE(loaded.rules);
@@ -298,7 +298,7 @@ TEST_CASE("lower: forward starts by passing what is not through the inventory's 
     CHECK(table.comment.rfind("phx-fw: the hypervisor target, rules phx-test-", 0) == 0);
 }
 
-TEST_CASE("lower: with two bridges the scope is a set; [logging] turns the log off or moves it") {
+TEST_CASE("lower: with two bridges the scope is a set, [logging] turns the log off or moves it") {
     std::string text = fw::test::kInventory;
     text.replace(text.find("bridge = \"vmbr0\""), 16, "bridge = [\"vmbr0\", \"vmbr1\"]");
     text += "\n[logging]\ndrops = false\n";

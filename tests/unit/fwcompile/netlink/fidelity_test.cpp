@@ -70,7 +70,7 @@ Problems rule_problems(nftnl_rule* raw, const ir::Table& named, const SetIds& id
 
 } // namespace
 
-TEST_CASE("fidelity: a base chain as phx-fw makes it is exact; a comment or devices are not") {
+TEST_CASE("fidelity: a base chain as phx-fw makes it is exact, a comment or devices are not") {
     ChainPtr c = base_chain();
     CHECK(chain_problems(c.get()).empty());
     const std::string comment = comment_user_data("hand-made");

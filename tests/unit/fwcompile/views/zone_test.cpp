@@ -30,7 +30,7 @@ Cidr cidr(const char* text) {
 
 } // namespace
 
-TEST_CASE("zone: the origin of /8, /16 and /24 networks; other prefixes have none") {
+TEST_CASE("zone: the origin of /8, /16 and /24 networks, other prefixes have none") {
     CHECK(reverse_origin(cidr("10.0.0.0/24")) == "0.0.10.in-addr.arpa.");
     CHECK(reverse_origin(cidr("192.168.7.0/24")) == "7.168.192.in-addr.arpa.");
     CHECK(reverse_origin(cidr("172.16.0.0/16")) == "16.172.in-addr.arpa.");
