@@ -3,6 +3,7 @@
 // converting what toml++ parsed, and looking values up.
 #include "common/config/document.hpp"
 
+#include "common/config/nesting.hpp"
 #include "common/file_text.hpp"
 
 #include <algorithm>
@@ -63,6 +64,10 @@ bool same(const Document& a, const Node& x, const Document& b, const Node& y) {
 // toml++ reads what the fast reader declines, and words every syntax error.
 std::optional<Document> parse_with_tomlpp(const std::string& text, const std::string& file,
                                           Diagnostics& diag) {
+    if (const auto deep = nesting_problem(text)) {
+        diag.error({file, deep->line, deep->column}, deep->message);
+        return std::nullopt;
+    }
     try {
         return Document::from_toml(toml::parse(text, file));
     } catch (const toml::parse_error& e) {

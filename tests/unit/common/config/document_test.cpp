@@ -4,6 +4,7 @@
 // refuses (tests/fuzz/fuzz_toml.cpp checks the same on mutated input). And a
 // file that cannot be read is an error naming it and saying why.
 #include "common/config/document.hpp"
+#include "common/config/nesting.hpp"
 #include "unit/temp_file.hpp"
 
 #include <doctest/doctest.h>
@@ -150,4 +151,46 @@ TEST_CASE("Document: a file that cannot be read is an error naming it and saying
     Diagnostics directory;
     CHECK_FALSE(Document::load("/", directory));
     CHECK(directory.to_string() == "/: error: cannot read the file: is a directory\n");
+}
+
+TEST_CASE("nesting: deep dotted keys, headers and brackets are refused before toml++ parses them") {
+    const std::string key = "x = 1\na" + std::string(35000 / 2, '.') + "\n";
+    std::string dotted = "x = 1\na";
+    for (int i = 0; i < 70; ++i) dotted += ".b";
+    dotted += " = 1\n";
+    const auto deep_key = config::nesting_problem(dotted);
+    REQUIRE(deep_key);
+    CHECK(deep_key->line == 2);
+    CHECK(deep_key->column == 2 + 2 * 63); // at the dot that makes part 65
+    std::string header = "[t";
+    for (int i = 0; i < 70; ++i) header += ".u";
+    header += "]\n";
+    CHECK(config::nesting_problem(header));
+    const std::string brackets = "a = " + std::string(65, '[') + std::string(65, ']') + "\n";
+    const auto deep_array = config::nesting_problem(brackets);
+    REQUIRE(deep_array);
+    CHECK(deep_array->column == 4 + 65);
+    std::string inline_table = "t = {";
+    for (int i = 0; i < 65; ++i) inline_table += " a = {";
+    CHECK(config::nesting_problem(inline_table));
+    // What only looks deep: dots and brackets in strings and comments, many
+    // floats in one array, a table array header.
+    std::string floats = "f = [";
+    for (int i = 0; i < 200; ++i) floats += "1.5, ";
+    floats += "2.5]\n";
+    for (const std::string& fine :
+         {std::string{"s = \"" + std::string(200, '.') + std::string(100, '[') + "\"\n"},
+          std::string{"# " + std::string(200, '.') + "\n[[rule]]\na.b.c = 'x.y.z[[['\n"},
+          std::string{"m = \"\"\"\n" + std::string(100, '{') + "\n\"\"\"\nq = 1\n"}, floats})
+        CHECK_MESSAGE(!config::nesting_problem(fine), fine);
+}
+
+TEST_CASE("Document: a file nested 35,000 levels deep is an error at its line, not a crash") {
+    std::string text = "a";
+    for (int i = 0; i < 35000; ++i) text += ".b";
+    text += " = 1\n";
+    const TempFile file(text);
+    Diagnostics d;
+    CHECK_FALSE(Document::load(file.path(), d));
+    CHECK(d.to_string().find(file.path() + ":1:128: error: a key of more than 64 levels") == 0);
 }
