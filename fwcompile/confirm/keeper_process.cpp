@@ -17,7 +17,9 @@ namespace {
 void detach(const PendingPaths& paths) {
     ::setsid();
     const Fd null{::open("/dev/null", O_RDWR | O_CLOEXEC)};
-    Fd log{::open(paths.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)};
+    // O_NOFOLLOW: a link planted in the runtime directory must not send the
+    // keeper's log over another file.
+    Fd log{::open(paths.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)};
     const int out = log.valid() ? log.get() : null.get();
     ::dup2(null.get(), STDIN_FILENO);
     ::dup2(out, STDOUT_FILENO);

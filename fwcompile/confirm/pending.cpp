@@ -8,7 +8,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <fstream>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,7 +36,8 @@ sockaddr_un socket_address(const std::string& path) {
 }
 
 Fd open_lock(const PendingPaths& paths, int flags) {
-    Fd fd{::open(paths.lock.c_str(), flags | O_RDWR | O_CLOEXEC, 0600)};
+    // O_NOFOLLOW: the lock is ours, not whatever a link planted here points at.
+    Fd fd{::open(paths.lock.c_str(), flags | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600)};
     if (!fd.valid() && errno != ENOENT) fail("cannot open " + paths.lock);
     return fd;
 }
@@ -127,11 +127,15 @@ std::optional<std::string> ask_keeper(const PendingPaths& paths, const std::stri
 }
 
 std::string last_logged_event(const PendingPaths& paths) {
-    std::ifstream in{paths.log};
-    std::string line, last;
-    while (std::getline(in, line))
-        if (!line.empty()) last = line;
-    return last;
+    const Fd fd{::open(paths.log.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+    if (!fd.valid()) return {};
+    std::string text;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fd.get(), buffer, sizeof buffer)) > 0;)
+        text.append(buffer, static_cast<std::size_t>(n));
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    const auto last = text.find_last_of('\n');
+    return last == std::string::npos ? text : text.substr(last + 1);
 }
 
 } // namespace phx::fw::confirm

@@ -190,3 +190,14 @@ TEST_CASE("pending: the last logged event is the log's last line, or nothing wit
                                 "2024-05-01 22:16:50 net:[1] rolled back\n\n";
     CHECK(last_logged_event(paths) == "2024-05-01 22:16:50 net:[1] rolled back");
 }
+
+TEST_CASE("pending: the lock and the log are never opened through a symbolic link") {
+    TempDir dir;
+    const PendingPaths paths = paths_in(dir.path());
+    const std::string target = dir.path() + "/elsewhere";
+    std::ofstream{target} << "someone else's file\n";
+    REQUIRE(::symlink(target.c_str(), paths.lock.c_str()) == 0);
+    CHECK_THROWS_AS((void)claim_pending(paths), std::system_error);
+    REQUIRE(::symlink(target.c_str(), paths.log.c_str()) == 0);
+    CHECK(last_logged_event(paths).empty());
+}
