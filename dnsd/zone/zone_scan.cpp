@@ -9,6 +9,7 @@ extern "C" { // libzscanner's headers declare C functions without extern "C"
 
 #include "common/file_text.hpp"
 #include "dnsd/wire/name.hpp"
+#include "dnsd/zone/include_check.hpp"
 
 #include <fmt/format.h>
 #include <memory>
@@ -94,12 +95,7 @@ std::vector<ScannedRecord> scan_zone(std::string_view input, bool input_is_file,
         return {};
     }
     const std::string input_copy{input};
-    if (input_is_file) {
-        if (std::string why = file_problem(input_copy); !why.empty()) {
-            diag.error({file_label}, "cannot read the zone file: " + why);
-            return {};
-        }
-    }
+    if (input_is_file && !check_includes(input_copy, diag)) return {};
     const int set = input_is_file
                         ? zs_set_input_file(scanner.get(), input_copy.c_str())
                         : zs_set_input_string(scanner.get(), input_copy.data(), input_copy.size());

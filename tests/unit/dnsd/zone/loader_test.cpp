@@ -6,10 +6,15 @@
 #include "unit/temp_file.hpp"
 
 #include <doctest/doctest.h>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <unistd.h>
 
 using namespace phx;
 using namespace phx::dns;
 using phx::test::TempFile;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -189,4 +194,33 @@ TEST_CASE("load_zone_set: the same origin twice is an error") {
     CHECK(d.to_string() ==
           "cfg.toml:9:8: error: zone internal.thinkheads.ai. is already loaded from " + file +
               "\n");
+}
+
+TEST_CASE("zone: an $INCLUDE loop or nesting deeper than 8 files is an error, not a hang") {
+    const std::string dir =
+        fs::temp_directory_path() / ("phx-includes-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    const auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream{dir + "/" + name} << text;
+    };
+    write("loop.zone", kHead + "$INCLUDE loop.zone\n");
+    Diagnostics loop;
+    const std::vector<ZoneSource> looping{{dir + "/loop.zone", "example.", {}}};
+    CHECK(load_zone_set(looping, loop) == nullptr);
+    CHECK(loop.to_string() == dir + "/loop.zone:5: error: $INCLUDE " + dir +
+                                  "/loop.zone makes a loop: it is already being read\n");
+    write("top.zone", kHead + "$INCLUDE n1.zone\n");
+    for (int i = 1; i <= 9; ++i)
+        write(fmt::format("n{}.zone", i), fmt::format("$INCLUDE n{}.zone\n", i + 1));
+    write("n10.zone", "x A 192.0.2.9\n");
+    Diagnostics deep;
+    const std::vector<ZoneSource> nested{{dir + "/top.zone", "example.", {}}};
+    CHECK(load_zone_set(nested, deep) == nullptr);
+    CHECK(deep.to_string() ==
+          dir + "/n7.zone:1: error: $INCLUDE " + dir + "/n8.zone nests more than 8 files deep\n");
+    write("n5.zone", "x A 192.0.2.5\n"); // now 6 files deep: fine, and its record is served
+    Diagnostics ok;
+    const auto set = load_zone_set(nested, ok);
+    CHECK_MESSAGE(set != nullptr, ok.to_string());
+    fs::remove_all(dir);
 }
