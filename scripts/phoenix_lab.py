@@ -3,7 +3,9 @@
 """The Phoenix network, for real, in network namespaces.
 
 Builds the spec's network (hypervisor 10.0.0.13 with bridge vmbr0, every
-guest at its spec address, a LAN client at 10.0.0.50), runs phx-dnsd in the
+guest at its spec address on the port Proxmox would give it, veth101i0 for
+LXC 101 or tap1001i0 for VM 1001, and a LAN client at 10.0.0.50 behind the
+uplink eno1), runs phx-dnsd in the
 hypervisor's namespace on 10.0.0.13:53 with the bundled zone (and a second
 phx-dnsd with the same zones on the root namespace's 127.0.0.1:5353, so the
 zone can be dug from the host too), applies phx-fw
@@ -18,6 +20,7 @@ usage: phoenix_lab.py [--host-targets] [--once] [--down] [--loopback-port N]
 """
 
 import argparse
+import collections
 import os
 import shutil
 import signal
@@ -115,15 +118,19 @@ def set_resolvers(lab):
 
 
 def apply_firewall(lab, host_targets):
-    """phx-fw on the hypervisor (the default), or on every host for itself."""
+    """phx-fw on the hypervisor (the default), or on every host for itself;
+    says which tables are live, as nft lists them ("table inet phx, table
+    bridge phx": the hypervisor target also binds guests to their ports)."""
     targets = [(lab.hypervisor, [])]
     if host_targets:
         targets = [(ns, ["--host", address]) for address, ns in lab.ns.items() if address != LAN_CLIENT]
+    live = collections.Counter()
     for ns, extra in targets:
         result = netns.exec_in(ns, PHX_FW, "apply", "--rules", RULES, *extra, check=False)
         if result.returncode != 0:
             raise SystemExit(f"phx-fw apply failed in {ns}:\n{result.stdout}{result.stderr}")
-    return len(targets)
+        live.update(netns.exec_in(ns, "nft", "list", "tables").stdout.splitlines())
+    return ", ".join(table if count == 1 else f"{count} x {table}" for table, count in live.items())
 
 
 def resolver_table(lab):
@@ -206,6 +213,8 @@ def poke_help(lab, loopback_port):
     ip netns exec {lab.hypervisor} {PHX_FW} list --rules {RULES}
     ip netns exec {lab.hypervisor} {PHX_FW} explain 10.0.0.153 10.0.0.12 tcp 80 --rules {RULES}
     ip netns exec {lab.hypervisor} nft list table inet phx
+    ip netns exec {lab.hypervisor} nft list table bridge phx   # which port may send from which address
+    ip -n {lab.hypervisor} -br link show master vmbr0   # the ports, named as Proxmox names them
     ip netns list | grep {PREFIX}
 """)
 
@@ -245,18 +254,19 @@ def main():
     signal.signal(signal.SIGTERM, on_term)
     loopback = None
     try:
-        print("phoenix lab: building namespaces (hypervisor, 9 guests, LAN client)...", flush=True)
+        print("phoenix lab: building namespaces (hypervisor with vmbr0, 9 guests on their Proxmox ports, "
+              "LAN client behind eno1)...", flush=True)
         lab.build()
         set_resolvers(lab)
         lab.start_services()
-        applied = apply_firewall(lab, args.host_targets)
+        tables = apply_firewall(lab, args.host_targets)
         if args.loopback_port:
             loopback = start_loopback_dnsd(args.loopback_port, [f"{SOURCE}/zones/internal.thinkheads.ai.zone",
                                                                 reverse_zone])
         print(f"phoenix lab: phx-dnsd on {HYPERVISOR}:53"
               + (f" and on the host's 127.0.0.1:{args.loopback_port}" if loopback else "")
               + f"; phx-fw applied on "
-              f"{'every host (--host)' if args.host_targets else 'the hypervisor'} ({applied} table(s))", flush=True)
+              f"{'every host (--host)' if args.host_targets else 'the hypervisor'} ({tables})", flush=True)
         problems = resolver_table(lab) + connectivity(lab, args.seed)
         poke_help(lab, args.loopback_port if loopback else 0)
         if args.once:

@@ -26,3 +26,8 @@ phx_python_test(fw_confirm lab test_fw_confirm.py TIMEOUT 180)
 # renders it to the committed docs/policy.svg, and phx-dnsd serves the
 # reverse zone to dig -x. No privileges needed.
 phx_python_test(fw_graph_zone lab test_fw_graph_zone.py TIMEOUT 120)
+
+# phx-fw on a host shaped like a real Proxmox node: guests on their Proxmox
+# ports (veth<ID>i0, tap<ID>i0), a second bridge that is not phx-fw's,
+# management from the LAN only, and a guest forging another's address.
+phx_python_test(fw_proxmox lab test_fw_proxmox.py TIMEOUT 300)

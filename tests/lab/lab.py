@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The spec's network in network namespaces: a hypervisor namespace with
 bridge vmbr0 at 10.0.0.13/24, one namespace per guest at its spec address on
-a veth port of vmbr0, and a LAN client. It serves TCP and UDP echo on every
-port a row names, runs phx-dnsd on 10.0.0.13:53, and probes flows in
-parallel: a reply means the flow passed, silence means it was dropped."""
+the port Proxmox would give it (veth101i0 for LXC 101, tap1001i0 for VM
+1001), and a LAN client behind the uplink eno1. It serves TCP and UDP echo
+on every port a row names, runs phx-dnsd on 10.0.0.13:53, and probes flows
+in parallel: a reply means the flow passed, silence means it was dropped."""
 
 import concurrent.futures
 import random
@@ -20,7 +21,7 @@ import dns.rdatatype
 
 import netns
 from fwtool import PHX_DNSD, SOURCE
-from spec_flows import GUESTS, HYPERVISOR, LAN_CLIENT, PORTS, spec_admits
+from spec_flows import BRIDGE_PORTS, GUESTS, HYPERVISOR, LAN_CLIENT, PORTS, UPLINK, spec_admits
 
 DNS_NAME = "traefik.internal.thinkheads.ai"
 DNS_ANSWER = "10.0.0.153"  # every service name points at the gateway (spec section 1)
@@ -39,12 +40,51 @@ def stop_process(proc):
             proc.wait()
 
 
+def add_bridge(hv, bridge, cidr):
+    """Bridge `bridge` in namespace `hv`, up, with the host's address `cidr` on it."""
+    netns.run("ip", "-n", hv, "link", "add", bridge, "type", "bridge")
+    netns.run("ip", "-n", hv, "addr", "add", cidr, "dev", bridge)
+    netns.run("ip", "-n", hv, "link", "set", bridge, "up")
+
+
+def plug(hv, bridge, port, ns, cidr):
+    """A veth from `port` on `bridge` (in `hv`) to eth0 in `ns`, which gets
+    `cidr`. Both ends are created in their namespaces, never in ours."""
+    netns.run("ip", "-n", hv, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns)
+    netns.run("ip", "-n", hv, "link", "set", port, "master", bridge, "up")
+    netns.run("ip", "-n", ns, "addr", "add", cidr, "dev", "eth0")
+    netns.run("ip", "-n", ns, "link", "set", "eth0", "up")
+
+
+def probe_from(ns, dst, proto, port, timeout, source=None):
+    """One new connection from namespace `ns` (from address `source` if
+    given) to dst: "ok" when the echo came back, else why not."""
+    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    with netns.socket_in(ns, socket.AF_INET, kind) as s:
+        s.settimeout(timeout)
+        try:
+            if source:
+                s.bind((source, 0))
+            s.connect((dst, port))
+            s.send(b"ping")
+            reply = s.recv(64)
+        except (socket.timeout, TimeoutError):
+            return "timeout"
+        except ConnectionRefusedError:
+            return "refused"
+        except OSError as e:
+            return f"error: {e.strerror}"
+    return "ok" if reply == b"pong ping" else f"wrong reply {reply!r}"
+
+
 class Lab:
     def __init__(self, extra_zones=()):
         self.extra_zones = list(extra_zones)  # more [ORIGIN=]FILE zones for phx-dnsd
         self.ns = {}  # address -> namespace
         self.names = {HYPERVISOR: "hypervisor", LAN_CLIENT: "lan-client"}
         self.names.update({address: name for name, address in GUESTS.items()})
+        self.ports = {GUESTS[name]: port for name, port in BRIDGE_PORTS.items()}  # address -> port on vmbr0
+        self.ports[LAN_CLIENT] = UPLINK
         self.dnsd = None
         self.servers = None
 
@@ -59,16 +99,10 @@ class Lab:
         hv = self.ns[HYPERVISOR] = netns.create("hv")
         netns.exec_in(hv, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1",
                       "net.bridge.bridge-nf-call-ip6tables=1")
-        netns.run("ip", "-n", hv, "link", "add", "vmbr0", "type", "bridge")
-        netns.run("ip", "-n", hv, "addr", "add", f"{HYPERVISOR}/24", "dev", "vmbr0")
-        netns.run("ip", "-n", hv, "link", "set", "vmbr0", "up")
-        for index, address in enumerate(list(GUESTS.values()) + [LAN_CLIENT], start=1):
+        add_bridge(hv, "vmbr0", f"{HYPERVISOR}/24")
+        for address in list(GUESTS.values()) + [LAN_CLIENT]:
             ns = self.ns[address] = netns.create(self.names[address])
-            port = f"v{index}"
-            netns.run("ip", "-n", hv, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns)
-            netns.run("ip", "-n", hv, "link", "set", port, "master", "vmbr0", "up")
-            netns.run("ip", "-n", ns, "addr", "add", f"{address}/24", "dev", "eth0")
-            netns.run("ip", "-n", ns, "link", "set", "eth0", "up")
+            plug(hv, "vmbr0", self.ports[address], ns, f"{address}/24")
 
     def start_services(self):
         self.dnsd = subprocess.Popen(
@@ -78,7 +112,7 @@ class Lab:
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         endpoints = [(address, proto, port) for address in self.ns for proto in ("tcp", "udp") for port in PORTS
                      if not (address == HYPERVISOR and port == 53)]  # phx-dnsd has that one
-        self.servers = EchoServers(self, endpoints)
+        self.servers = EchoServers(self.ns, endpoints)
         self.servers.start()
         for _ in range(100):  # up to 10 s for phx-dnsd to bind
             if self.resolve(HYPERVISOR, "tcp", timeout=0.05) == "ok":
@@ -124,20 +158,7 @@ class Lab:
         """One new connection from src to dst: "ok" when the echo came back."""
         if dst == HYPERVISOR and port == 53:
             return self.resolve(src, proto, timeout)
-        kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-        with netns.socket_in(self.ns[src], socket.AF_INET, kind) as s:
-            s.settimeout(timeout)
-            try:
-                s.connect((dst, port))
-                s.send(b"ping")
-                reply = s.recv(64)
-            except (socket.timeout, TimeoutError):
-                return "timeout"
-            except ConnectionRefusedError:
-                return "refused"
-            except OSError as e:
-                return f"error: {e.strerror}"
-        return "ok" if reply == b"pong ping" else f"wrong reply {reply!r}"
+        return probe_from(self.ns[src], dst, proto, port, timeout)
 
     def probe_all(self, probes):
         """probes: [(src, dst, proto, port, expect_ok)] -> [(probe, seen)], in parallel."""
@@ -184,16 +205,17 @@ class Lab:
 
 
 class EchoServers:
-    """TCP and UDP servers on (address, proto, port) in their namespaces,
-    answering "pong <data>" to each message; one thread serves them all."""
+    """TCP and UDP servers on (address, proto, port), each in the namespace
+    `namespaces` maps its address to, answering "pong <data>" to each
+    message; one thread serves them all."""
 
-    def __init__(self, lab, endpoints):
+    def __init__(self, namespaces, endpoints):
         self.selector = selectors.DefaultSelector()
         self.stopping = threading.Event()
         self.sockets = []
         for address, proto, port in endpoints:
             kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-            s = netns.socket_in(lab.ns[address], socket.AF_INET, kind)
+            s = netns.socket_in(namespaces[address], socket.AF_INET, kind)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((address, port))
             if proto == "tcp":

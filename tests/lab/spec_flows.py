@@ -19,6 +19,22 @@ GUESTS = {  # spec section 2 (and section 1 for the model servers' names)
     "llamacpp": "10.0.0.157",
 }
 LAN_CLIENT = "10.0.0.50"  # in none of the guest rows
+# Each guest's port on vmbr0, named as Proxmox names it: veth<VMID>i0 for a
+# container's first NIC, tap<VMID>i0 for a VM's (the ids and kinds are the
+# inventory's in rules/phoenix.toml). Written out, not derived, for the same
+# reason as the flows below. The LAN is behind the host's uplink.
+BRIDGE_PORTS = {
+    "nginx": "veth101i0",  # LXC 101
+    "traefik": "veth102i0",  # LXC 102
+    "step-ca": "veth103i0",  # LXC 103
+    "portainer": "tap1001i0",  # VM 1001
+    "portainer-agent": "tap1002i0",  # VM 1002
+    "granite-embedding": "veth141i0",  # the model servers: LXC, id = last octet
+    "granite-3b": "veth142i0",
+    "ollama": "veth155i0",
+    "llamacpp": "veth157i0",
+}
+UPLINK = "eno1"  # the LAN client's port: no guest's, so table bridge phx lets it be
 NETWORK = ipaddress.ip_network("10.0.0.0/24")
 ANY = None
 # Not in the spec: the access the Proxmox firewall always gives the

@@ -101,9 +101,14 @@ class LabTest(unittest.TestCase):
         live = netns.exec_in(self.lab.hypervisor, "nft", "list", "ruleset").stdout
         for shown in ("table inet phx", "type filter hook forward priority filter; policy drop;",
                       "ct state established,related", "ct state invalid",
-                      'comment "Allow Nginx to proxy to Traefik"'):
+                      'comment "Allow Nginx to proxy to Traefik"', "table bridge phx",
+                      '"veth101i0" . 10.0.0.153 comment "nginx"'):
             self.assertIn(shown, live)
         self.check_spec_connectivity("hypervisor target")
+        # The guests' addresses were bound to their ports all along, and no
+        # honest packet tripped a binding (test_fw_proxmox shows they bite).
+        bridge = netns.exec_in(self.lab.hypervisor, "nft", "list", "table", "bridge", "phx").stdout
+        self.assertNotRegex(bridge, r"packets [1-9]\d* bytes \d+ drop", bridge)
 
     def test_3_every_host_filtering_itself_gives_the_spec_connectivity(self):
         self.apply_every_host(SPEC_RULES)
