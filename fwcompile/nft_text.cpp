@@ -135,6 +135,32 @@ std::string priority_text(const ir::Chain& chain, ir::Family family) {
     return std::to_string(chain.priority);
 }
 
+// How many elements nft prints on one line of a named set (its
+// calculate_delim()): IPv4 addresses two, protocols and ports five, any
+// other type, and every concatenation, one.
+std::size_t elements_per_line(const ir::Set& set) {
+    if (set.key.size() != 1) return 1;
+    switch (set.key.front()) {
+    case ir::Type::ipv4_addr:
+        return 2;
+    case ir::Type::inet_proto:
+    case ir::Type::inet_service:
+        return 5;
+    default:
+        return 1;
+    }
+}
+
+std::string joined_elements(const ir::Set& set, const std::vector<std::string>& lines) {
+    const std::size_t per_line = elements_per_line(set);
+    std::string out;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (i > 0) out += i % per_line == 0 ? ",\n\t\t\t     " : ", ";
+        out += lines[i];
+    }
+    return out;
+}
+
 std::string set_block(const ir::Set& set, const TextStyle& style) {
     std::vector<std::string_view> types;
     for (const auto type : set.key) types.push_back(ir::info(type).name);
@@ -145,7 +171,7 @@ std::string set_block(const ir::Set& set, const TextStyle& style) {
     if (set.counter) out += "\t\tcounter\n";
     const auto lines = element_lines(set, style);
     if (!lines.empty())
-        out += fmt::format("\t\telements = {{ {} }}\n", fmt::join(lines, ",\n\t\t\t     "));
+        out += fmt::format("\t\telements = {{ {} }}\n", joined_elements(set, lines));
     return out + "\t}\n";
 }
 

@@ -39,6 +39,10 @@ std::optional<SshSession> ssh_session(const char* ssh_connection) {
 }
 
 std::optional<std::string> lockout(const Loaded& loaded, const SshSession& session) {
+    // A session whose server address is not on this machine (apply run in
+    // a network namespace from an SSH login elsewhere) does not come
+    // through these tables.
+    if (!is_local_address(session.server)) return std::nullopt;
     const RuleSet& rules = loaded.rules;
     const Packet packet{session.client, session.server, Protocol::tcp, session.port};
     const Decision d = decide_at(rules, loaded.target, ir::Hook::input, packet);

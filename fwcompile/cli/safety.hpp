@@ -22,7 +22,8 @@ struct SshSession {
 
 // Why a new connection from the session's client to its port would be
 // dropped by the target's input chain under these rules, naming what is
-// missing; nullopt when it would be accepted.
+// missing; nullopt when it would be accepted, or when the session's server
+// address is not on this machine (its packets never meet these tables).
 [[nodiscard]] std::optional<std::string> lockout(const Loaded& loaded, const SshSession& session);
 
 // Why --host names a host whose address is not on this machine; nullopt

@@ -37,7 +37,7 @@ const Service kCluster[] = {
 // must not reach the hypervisor's SSH.
 AddressList lan_sources(const Inventory& inventory, const SourcePos& at) {
     const Cidr& network = inventory.networks.front();
-    std::vector<IpAddress> guests;
+    std::vector<IpAddress> guests{inventory.hypervisor().address}; // it needs no rule to itself
     for (std::size_t h = 1; h < inventory.hosts.size(); ++h)
         guests.push_back(inventory.hosts[h].address);
     AddressList out;

@@ -5,7 +5,7 @@
 // prerouting hook sees the port a frame came in on, before anything else; it
 // is stateless, so it needs no bridge conntrack (which many kernels lack).
 // Ports the inventory does not name (the uplink, other guests' second NICs)
-// pass untouched.
+// pass, unless they use a guest's address.
 #include "fwcompile/lower/detail.hpp"
 
 #include <fmt/format.h>
@@ -33,6 +33,8 @@ ir::Set named_set(std::string name, std::vector<ir::Type> key) {
 
 struct BridgeSets {
     ir::Set ports = named_set("guest_ports", {ir::Type::ifname});
+    // Every guest's IPv4 address: no other port (the uplink) may use them.
+    ir::Set addresses = named_set("guest_addresses", {ir::Type::ipv4_addr});
     ir::Set ip_bindings = named_set("ip_bindings", {ir::Type::ifname, ir::Type::ipv4_addr});
     ir::Set mac_ports = named_set("mac_ports", {ir::Type::ifname});
     ir::Set mac_bindings = named_set("mac_bindings", {ir::Type::ifname, ir::Type::ether_addr});
@@ -50,6 +52,7 @@ BridgeSets bridge_sets(const Inventory& inventory) {
         const ir::Interval address = ir::interval_of(Cidr::host(guest.address));
         s.ports.elements.push_back(element({port}, guest, h));
         if (guest.address.family == IpFamily::v4) {
+            s.addresses.elements.push_back(element({address}, guest, h));
             s.ip_bindings.elements.push_back(element({port, address}, guest, h));
         } else {
             s.ip6_claimed.elements.push_back(element({address}, guest, h));
@@ -94,6 +97,16 @@ ir::Interval port(std::uint16_t number) {
 std::vector<ir::Rule> binding_rules(const BridgeSets& s, ir::Table& table) {
     using F = ir::Field;
     std::vector<ir::Rule> rules;
+    // From the uplink (or any port that is no guest's), a guest's address
+    // is a lie too: a LAN host would otherwise get that guest's rights.
+    rules.push_back(rule({in_set({F::iifname}, s.ports, true), in_set({F::ip_saddr}, s.addresses)},
+                         ir::Verdict::drop, "another port sending from a guest's address"));
+    rules.push_back(rule({in_set({F::iifname}, s.ports, true), in_set({F::arp_spa}, s.addresses)},
+                         ir::Verdict::drop, "another port announcing a guest's address"));
+    if (!s.ip6_claimed.elements.empty())
+        rules.push_back(
+            rule({in_set({F::iifname}, s.ports, true), in_set({F::ip6_saddr}, s.ip6_claimed)},
+                 ir::Verdict::drop, "another port sending from a guest's address"));
     rules.push_back(rule({in_set({F::iifname}, s.ports, true)}, ir::Verdict::accept,
                          "a port that is no guest's in the inventory: not phx-fw's"));
     if (!s.mac_ports.elements.empty())
@@ -150,9 +163,10 @@ ir::Table lower_bridge(const RuleSet& rules) {
     chain.rules = binding_rules(sets, table);
     table.chains.push_back(std::move(chain));
     // The sets the rules name; the optional ones only when they hold something.
-    for (ir::Set* set : {&sets.ports, &sets.ip_bindings, &sets.mac_ports, &sets.mac_bindings,
-                         &sets.ip6_claimed, &sets.ip6_bindings})
-        if (!set->elements.empty() || set == &sets.ports || set == &sets.ip_bindings)
+    for (ir::Set* set : {&sets.ports, &sets.addresses, &sets.ip_bindings, &sets.mac_ports,
+                         &sets.mac_bindings, &sets.ip6_claimed, &sets.ip6_bindings})
+        if (!set->elements.empty() || set == &sets.ports || set == &sets.addresses ||
+            set == &sets.ip_bindings)
             table.sets.push_back(std::move(*set));
     return table;
 }

@@ -12,6 +12,7 @@
 #include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <netinet/in.h>
 #include <optional>
 
 namespace phx::fw::netlink {
@@ -138,22 +139,30 @@ Needs needs_of(ir::Field field) {
     }
 }
 
-// The first field of the rule that needs a network protocol decides it.
-Needs rule_needs(const ir::Rule& rule) {
-    for (const auto& match : rule.matches) {
-        std::vector<ir::Field> fields;
-        if (const auto* f = std::get_if<ir::FieldMatch>(&match)) fields.push_back(f->field);
-        if (const auto* s = std::get_if<ir::SetMatch>(&match)) fields = s->key;
-        for (const auto field : fields)
+// What one match needs: its first field that needs a network protocol.
+Needs match_needs(const ir::Match& match) {
+    if (const auto* f = std::get_if<ir::FieldMatch>(&match)) return needs_of(f->field);
+    if (const auto* s = std::get_if<ir::SetMatch>(&match))
+        for (const auto field : s->key)
             if (needs_of(field) != Needs::nothing) return needs_of(field);
-    }
     return Needs::nothing;
 }
 
-// The check nft puts first in such a rule, so that `nft -f` of phx-fw's text
-// makes the same expressions: meta nfproto in the inet family; in the bridge
-// family meta protocol for IPv4 and IPv6 addresses, but the Ethernet type
-// for ARP and ICMPv6 (nft 1.0's choices).
+// What the match at `i` needs. "meta l4proto ipv6-icmp" before an ICMPv6
+// type is that type's own dependency, and nft checks the network protocol
+// before it.
+Needs needs_from(const std::vector<ir::Match>& matches, std::size_t i) {
+    const auto* f = std::get_if<ir::FieldMatch>(&matches[i]);
+    if (f && f->field == ir::Field::l4proto && f->value.lo.bytes[0] == IPPROTO_ICMPV6)
+        for (std::size_t j = i + 1; j < matches.size(); ++j)
+            if (match_needs(matches[j]) == Needs::icmpv6) return Needs::icmpv6;
+    return match_needs(matches[i]);
+}
+
+// The check nft puts right before the first match that needs it, so that
+// `nft -f` of phx-fw's text makes the same expressions: meta nfproto in the inet family; in the
+// bridge family meta protocol for IPv4 and IPv6 addresses, but the Ethernet type for ARP and ICMPv6
+// (nft 1.0's choices).
 void dependency(Needs needs, ir::Family family, Expressions& x) {
     if (needs == Needs::nothing) return;
     if (family == ir::Family::inet) {
@@ -260,16 +269,21 @@ void verdict(ir::Verdict v, Expressions& x) {
 void encode_expressions(const ir::Rule& rule, const ir::Table& table, const SetIds& ids,
                         nftnl_rule* out) {
     Expressions x{out};
-    dependency(rule_needs(rule), table.family, x);
-    for (const auto& match : rule.matches) {
+    bool depended = false;
+    for (std::size_t i = 0; i < rule.matches.size(); ++i) {
+        const ir::Match& match = rule.matches[i];
+        if (const Needs needs = needs_from(rule.matches, i); needs != Needs::nothing && !depended) {
+            dependency(needs, table.family, x);
+            depended = true;
+        }
         if (const auto* ct = std::get_if<ir::CtStateMatch>(&match)) {
             const std::uint32_t zero = 0;
             x.ct_state();
             x.bitwise(&ct->states, 4);
             x.cmp(NFT_CMP_NEQ, &zero, 4);
-        } else if (const auto* i = std::get_if<ir::InterfaceMatch>(&match)) {
-            x.meta(i->input ? NFT_META_IIF : NFT_META_OIF, NFT_REG_1);
-            x.cmp(NFT_CMP_EQ, &i->index, 4);
+        } else if (const auto* iface = std::get_if<ir::InterfaceMatch>(&match)) {
+            x.meta(iface->input ? NFT_META_IIF : NFT_META_OIF, NFT_REG_1);
+            x.cmp(NFT_CMP_EQ, &iface->index, 4);
         } else if (const auto* f = std::get_if<ir::FieldMatch>(&match)) {
             field_match(*f, x);
         } else {

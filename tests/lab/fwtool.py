@@ -52,9 +52,22 @@ def normalise(text):
     collapsed: the kernel lists hash sets in no particular order."""
     text = re.sub(r"packets \d+ bytes \d+", "packets 0 bytes 0", text)
 
+    def split_outside_quotes(text):
+        items, current, quoted = [], "", False
+        for c in text:
+            if c == '"':
+                quoted = not quoted
+            if c == "," and not quoted:
+                items.append(current.strip())
+                current = ""
+            else:
+                current += c
+        return items + [current.strip()]
+
     def sort_elements(match):
-        items = [item.strip() for item in match.group(1).split(",\n")]
-        return "elements = { " + ", ".join(sorted(items)) + " }"
+        # nft puts several short elements on one line (two IPv4 addresses,
+        # five ports) and one long one per line; the order is the kernel's.
+        return "elements = { " + ", ".join(sorted(split_outside_quotes(match.group(1)))) + " }"
 
     text = re.sub(r"elements = \{ (.*?) \}", sort_elements, text, flags=re.S)
     return " ".join(text.split())

@@ -221,6 +221,10 @@ class KernelTest(unittest.TestCase):
         management_line = len(text.splitlines()) + 2
         session = ("env", "SSH_CONNECTION=10.0.0.50 50312 10.0.0.13 22", PHX_FW)
         nft(self.ns, "-f", "-", input=OTHER_TABLE)
+        # Not this machine's session: its server address is elsewhere, so the guard keeps out of it.
+        elsewhere = netns.exec_in(self.ns, *session, "apply", "--rules", off.name, check=False)
+        self.assertEqual(elsewhere.returncode, 0, elsewhere.stderr)
+        self.own("10.0.0.13")
         before = ruleset(self.ns)
         for extra in ((), ("--confirm", "5")):
             with self.subTest(extra=extra):

@@ -26,6 +26,8 @@ MANAGEMENT_PROBED = (22, 8006, 5900)  # SSH, the web UI, a console: the lab serv
 # the address bindings; see POLICY.md and `phx-fw show`).
 ARP_DROP = "a guest announcing an address that is not its own"
 IP_DROP = "a guest sending from an address that is not its own"
+UPLINK_ARP_DROP = "another port announcing a guest's address"
+UPLINK_IP_DROP = "another port sending from a guest's address"
 
 
 def mac_of(ns, device="eth0"):
@@ -153,25 +155,26 @@ class ProxmoxHostTest(unittest.TestCase):
 
     # --- forged addresses -------------------------------------------------
 
-    def pose_as_nginx(self):
-        """ollama takes nginx's address beside its own and announces it with
-        gratuitous ARP. It also keeps traefik's MAC as a permanent neighbour,
-        so its forged packets leave without an ARP request of its own: what
-        stops them must be the address binding, not a lost ARP exchange."""
-        ollama = self.lab.ns[OLLAMA]
-        for ns in self.lab.ns.values():  # last: caches the announcement may have poisoned
-            self.addCleanup(netns.run, "ip", "-n", ns, "neigh", "flush", "all", check=False)
-        netns.run("ip", "-n", ollama, "addr", "add", f"{NGINX}/32", "dev", "eth0")
-        self.addCleanup(netns.run, "ip", "-n", ollama, "addr", "del", f"{NGINX}/32", "dev", "eth0", check=False)
-        netns.run("ip", "-n", ollama, "neigh", "replace", TRAEFIK, "lladdr", mac_of(self.lab.ns[TRAEFIK]), "dev",
+    def pose_as_nginx(self, poser=OLLAMA):
+        """`poser` (ollama, or the LAN client behind the uplink) takes nginx's
+        address beside its own and announces it with gratuitous ARP. It also
+        keeps traefik's MAC as a permanent neighbour, so its forged packets
+        leave without an ARP request of its own: what stops them must be the
+        address binding, not a lost ARP exchange."""
+        ns = self.lab.ns[poser]
+        for other in self.lab.ns.values():  # last: caches the announcement may have poisoned
+            self.addCleanup(netns.run, "ip", "-n", other, "neigh", "flush", "all", check=False)
+        netns.run("ip", "-n", ns, "addr", "add", f"{NGINX}/32", "dev", "eth0")
+        self.addCleanup(netns.run, "ip", "-n", ns, "addr", "del", f"{NGINX}/32", "dev", "eth0", check=False)
+        netns.run("ip", "-n", ns, "neigh", "replace", TRAEFIK, "lladdr", mac_of(self.lab.ns[TRAEFIK]), "dev",
                   "eth0", "nud", "permanent")
-        self.addCleanup(netns.run, "ip", "-n", ollama, "neigh", "del", TRAEFIK, "dev", "eth0", check=False)
-        gratuitous_arp(ollama, NGINX)
+        self.addCleanup(netns.run, "ip", "-n", ns, "neigh", "del", TRAEFIK, "dev", "eth0", check=False)
+        gratuitous_arp(ns, NGINX)
 
-    def forged_probe(self, timeout):
-        """ollama -> traefik tcp/80 from nginx's address: the row "Allow
-        Nginx to proxy to Traefik" admits that flow, for nginx."""
-        return probe_from(self.lab.ns[OLLAMA], TRAEFIK, "tcp", 80, timeout, source=NGINX)
+    def forged_probe(self, timeout, poser=OLLAMA):
+        """poser -> traefik tcp/80 from nginx's address: the row "Allow Nginx
+        to proxy to Traefik" admits that flow, for nginx."""
+        return probe_from(self.lab.ns[poser], TRAEFIK, "tcp", 80, timeout, source=NGINX)
 
     def test_3_a_guest_posing_as_another_is_dropped_at_its_port(self):
         hv = self.lab.hypervisor
@@ -189,6 +192,20 @@ class ProxmoxHostTest(unittest.TestCase):
             self.assertEqual(self.lab.resolve(OLLAMA, proto), "ok", f"ollama's DNS over {proto}")
         self.assertEqual(self.lab.probe(OLLAMA, HYPERVISOR, "tcp", 2049, ACCEPT_TIMEOUT), "ok")
         self.assertEqual(self.lab.probe(TRAEFIK, OLLAMA, "tcp", 11434, ACCEPT_TIMEOUT), "ok")
+
+    def test_3b_the_lan_posing_as_a_guest_is_dropped_at_the_uplink(self):
+        # The uplink is no guest's port, so its traffic passes table bridge
+        # phx, but not with a guest's address: a LAN host would otherwise get
+        # that guest's rights in the forward chain.
+        hv = self.lab.hypervisor
+        self.apply(HYPERVISOR)
+        before = (drop_counter(hv, UPLINK_ARP_DROP), drop_counter(hv, UPLINK_IP_DROP))
+        self.pose_as_nginx(poser=LAN_CLIENT)
+        self.assertEqual(self.forged_probe(ACCEPT_TIMEOUT, poser=LAN_CLIENT), "timeout")
+        self.assertGreater(drop_counter(hv, UPLINK_ARP_DROP), before[0], "the LAN's ARP for nginx passed eno1")
+        self.assertGreater(drop_counter(hv, UPLINK_IP_DROP), before[1], "the LAN's forged SYN passed eno1")
+        # The LAN client as itself still gets what it may (the hypervisor's DNS).
+        self.assertEqual(self.lab.resolve(LAN_CLIENT, "udp"), "ok")
 
     def test_4_without_table_bridge_phx_the_same_forgery_gets_through(self):
         # The control for test 3: a host's own chains trust source addresses
