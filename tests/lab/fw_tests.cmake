@@ -26,3 +26,7 @@ phx_python_test(fw_confirm lab test_fw_confirm.py TIMEOUT 180)
 # renders it to the committed docs/policy.svg, and phx-dnsd serves the
 # reverse zone to dig -x. No privileges needed.
 phx_python_test(fw_graph_zone lab test_fw_graph_zone.py TIMEOUT 120)
+
+# watch and metrics: a drop no row allows, shown within a second with its
+# hosts, nearest row and a [[rule]] that admits it; the counters after.
+phx_python_test(fw_watch lab test_fw_watch.py TIMEOUT 120)
