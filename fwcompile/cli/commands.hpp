@@ -22,7 +22,9 @@ struct Options {
     std::string source, destination, protocol, port; // explain
     std::string domain = "internal.thinkheads.ai";   // zone --domain
     std::string nameserver;                          // zone --nameserver; "": ns1.<domain>
-    std::string output;                              // zone --output; "": stdout
+    std::string output;                              // zone and metrics --output; "": stdout
+    unsigned count = 0;                              // watch --count; 0: no limit
+    unsigned seconds = 0;                            // watch --seconds; 0: no limit
 };
 
 // Exit codes, the same in phx-dnsd: 0 success, 1 an error in the input or
@@ -44,5 +46,7 @@ int flush(const Options& o);
 int confirm(const Options& o);
 int graph(const Options& o);
 int zone(const Options& o);
+int watch(const Options& o);
+int metrics(const Options& o);
 
 } // namespace phx::fw::cli

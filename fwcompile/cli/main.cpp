@@ -34,6 +34,7 @@ constexpr const char* kFooter =
     "  phx-fw explain nginx traefik tcp 80\n\n"
     "  phx-fw apply --confirm 60 (then from a second SSH session: phx-fw confirm)\n\n"
     "  phx-fw graph | dot -Tsvg > policy.svg\n\n"
+    "  phx-fw watch --count 10\n\n"
     "  phx-fw zone --output /run/phx-dnsd/0.0.10.in-addr.arpa.zone";
 
 constexpr const char* kConfirmFooter =
@@ -78,6 +79,8 @@ struct Commands {
     CLI::App* confirm;
     CLI::App* graph;
     CLI::App* zone;
+    CLI::App* watch;
+    CLI::App* metrics;
 };
 
 void add_explain(CLI::App& app, Options& o, Commands& c) {
@@ -123,6 +126,33 @@ void add_views(CLI::App& app, Options& o, Commands& c) {
         "when they do. Serve it with: phx-dnsd --zone 0.0.10.in-addr.arpa=FILE");
 }
 
+// What the live tables do: the drops as they happen, and the counters.
+void add_live_views(CLI::App& app, Options& o, Commands& c) {
+    c.watch =
+        command(app, o, "watch",
+                "Show each packet the chains drop, with the nearest rows and a row to allow it");
+    c.watch->add_option("-c,--count", o.count, "stop after N dropped packets")->option_text("N");
+    c.watch->add_option("-s,--seconds", o.seconds, "stop after S seconds")->option_text("S");
+    c.watch->footer(
+        "Reads the NFLOG group of the rules file's [logging] section (default 100), to which\n"
+        "every chain logs what its policy drops (rate-limited). Each drop is one line: the time,\n"
+        "the enforcement point, the flow with host names, the rows nearest to admitting it;\n"
+        "then a [[rule]] to paste into the rules file to allow it. Stops after --count drops,\n"
+        "after --seconds, or on Ctrl-C or SIGTERM, with exit status 0.");
+    c.metrics = command(app, o, "metrics",
+                        "Print the live counters in the Prometheus text format (node_exporter)");
+    c.metrics
+        ->add_option("-o,--output", o.output,
+                     "write them to FILE atomically (the textfile collector's *.prom) instead of "
+                     "stdout")
+        ->option_text("FILE");
+    c.metrics->footer(
+        "phx_fw_rule_{packets,bytes}_total{table,chain,comment} per row (set elements by their\n"
+        "row's comment), phx_fw_policy_drop_{packets,bytes}_total{chain} and\n"
+        "phx_fw_binding_drop_{packets,bytes}_total{comment}. Exit status 1 when no table of\n"
+        "phx-fw's is loaded.");
+}
+
 Commands add_commands(CLI::App& app, Options& o) {
     Commands c{};
     c.check = command(app, o, "check", "Validate and lint the rules file; exit 1 on errors");
@@ -166,6 +196,7 @@ Commands add_commands(CLI::App& app, Options& o) {
         "Keep the table a waiting `apply --confirm` installed in this network namespace");
     c.confirm->footer("Exit status 1 when no apply is waiting (the last one's outcome is shown).");
     add_views(app, o, c);
+    add_live_views(app, o, c);
     return c;
 }
 
@@ -180,6 +211,8 @@ int dispatch(const Commands& c, const Options& o) {
     if (c.confirm->parsed()) return cli::confirm(o);
     if (c.graph->parsed()) return cli::graph(o);
     if (c.zone->parsed()) return cli::zone(o);
+    if (c.watch->parsed()) return cli::watch(o);
+    if (c.metrics->parsed()) return cli::metrics(o);
     return cli::flush(o);
 }
 

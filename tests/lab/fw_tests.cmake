@@ -31,3 +31,7 @@ phx_python_test(fw_graph_zone lab test_fw_graph_zone.py TIMEOUT 120)
 # ports (veth<ID>i0, tap<ID>i0), a second bridge that is not phx-fw's,
 # management from the LAN only, and a guest forging another's address.
 phx_python_test(fw_proxmox lab test_fw_proxmox.py TIMEOUT 300)
+
+# watch and metrics: a drop no row allows, shown within a second with its
+# hosts, nearest row and a [[rule]] that admits it; the counters after.
+phx_python_test(fw_watch lab test_fw_watch.py TIMEOUT 120)
