@@ -38,8 +38,6 @@ using config::Section;
 // Whether `text` is `word` (written in lower case) in any case.
 [[nodiscard]] bool is_word(std::string_view text, std::string_view word);
 
-// Reads [hypervisor] and [[guest]] of the top level; false when anything was wrong.
-bool load_inventory(const Section& top, Inventory& inventory);
 
 // A source or destination list: "any" (nothing added), or addresses,
 // CIDRs and host references; false after reporting a bad entry.

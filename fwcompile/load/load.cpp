@@ -91,7 +91,7 @@ std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag) {
     const FileName file{path}; // shared by every position of the rules
     const detail::Section top{*doc, doc->root(), "the top level", file, diag};
     top.allow_only({"hypervisor", "guest", "management", "logging", "rule"});
-    if (!detail::load_inventory(top, rules.inventory)) return std::nullopt;
+    if (!inventory::load_inventory(top, rules.inventory)) return std::nullopt;
     const bool logging = detail::load_logging(top, rules.logging);
     if (!detail::load_management(top, rules.inventory, rules.management) || !logging)
         return std::nullopt;

@@ -2,16 +2,31 @@
 // Loading the inventory: the hypervisor with its bridges and networks, and
 // the guests with Proxmox id, kind, name, address and bridge port. Names, ids and addresses
 // must be unique, because rows and the command line refer to hosts by any of them.
+#include "common/inventory/inventory.hpp"
 #include "common/suggest.hpp"
-#include "fwcompile/load/detail.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <unordered_map>
 
-namespace phx::fw::detail {
+namespace phx::inventory {
 namespace {
+
+using config::Document;
+using config::Node;
+using config::NodeKind;
+using config::Section;
+
+// Keywords are ASCII and the C locale is never changed: this is tolower.
+std::string lowercase(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    return out;
+}
 
 // Proxmox VE allocates guest ids from 100 up to 999999999.
 constexpr std::int64_t kMinGuestId = 100;
@@ -267,4 +282,14 @@ bool load_inventory(const Section& top, Inventory& inventory) {
     return ok;
 }
 
-} // namespace phx::fw::detail
+std::optional<Inventory> load_inventory_file(const std::string& path, Diagnostics& diag) {
+    const auto doc = Document::load(path, diag);
+    if (!doc) return std::nullopt;
+    const FileName file{path};
+    Inventory inventory;
+    if (!load_inventory({*doc, doc->root(), "the top level", file, diag}, inventory))
+        return std::nullopt;
+    return inventory;
+}
+
+} // namespace phx::inventory
