@@ -24,8 +24,18 @@ std::string directory_of(const std::string& path) {
 }
 
 void read_server(const Section& s, DnsdConfig& config) {
-    s.allow_only({"listen", "workers", "edns_udp_size", "udp_batch_window_us", "user"});
+    s.allow_only(
+        {"listen", "workers", "edns_udp_size", "udp_batch_window_us", "user", "serial_policy"});
     if (auto user = s.string("user")) config.user = std::string{user->value};
+    if (auto policy = s.string("serial_policy")) {
+        if (auto parsed = parse_serial_policy(policy->value))
+            config.serial_policy = *parsed;
+        else
+            s.diag().error(policy->at,
+                           fmt::format("serial_policy '{}' is not one of keep, increment, "
+                                       "unixtime, dateserial",
+                                       policy->value));
+    }
     if (auto listen = s.strings("listen")) {
         for (const auto& item : *listen) {
             auto endpoint = Endpoint::parse(item.value);
@@ -119,6 +129,27 @@ void read_zones(const Section& top, const config::Node& zones, DnsdConfig& confi
     }
 }
 
+void read_inventory(const Section& s, DnsdConfig& config) {
+    s.allow_only({"file", "zone", "label", "ttl"});
+    auto file = s.string("file", true);
+    if (!file) return;
+    InventoryConfig inventory;
+    inventory.file = (!file->value.empty() && file->value.front() == '/')
+                         ? std::string{file->value}
+                         : directory_of(s.file().str()) + std::string{file->value};
+    inventory.at = file->at;
+    if (auto zone = s.string("zone")) {
+        inventory.zone = std::string{zone->value};
+        inventory.zone_at = zone->at;
+    }
+    if (auto label = s.string("label")) {
+        inventory.label = std::string{label->value};
+        inventory.label_at = label->at;
+    }
+    if (auto ttl = s.integer("ttl", 0, 604800)) inventory.ttl = static_cast<std::uint32_t>(*ttl);
+    config.inventory = std::move(inventory);
+}
+
 void read_metrics(const Section& s, DnsdConfig& config) {
     s.allow_only({"listen"});
     auto listen = s.string("listen");
@@ -139,12 +170,14 @@ std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics&
     const FileName file{path};
     DnsdConfig config;
     const Section top{*doc, doc->root(), "the top level", file, diag};
-    top.allow_only({"server", "tcp", "zone", "forward", "metrics"});
+    top.allow_only({"server", "tcp", "zone", "inventory", "forward", "metrics"});
     if (const config::Node* server = top.table("server"))
         read_server({*doc, *server, "[server]", file, diag}, config);
     if (const config::Node* tcp = top.table("tcp"))
         read_tcp({*doc, *tcp, "[tcp]", file, diag}, config);
     if (const config::Node* zones = top.array("zone")) read_zones(top, *zones, config);
+    if (const config::Node* inventory = top.table("inventory"))
+        read_inventory({*doc, *inventory, "[inventory]", file, diag}, config);
     if (const config::Node* forward = top.table("forward"))
         read_forward({*doc, *forward, "[forward]", file, diag}, config.forward);
     if (const config::Node* metrics = top.table("metrics"))

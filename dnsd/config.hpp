@@ -6,6 +6,7 @@
 #include "common/diag.hpp"
 #include "common/net.hpp"
 #include "dnsd/zone/loader.hpp"
+#include "dnsd/zone/serial_policy.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -35,12 +36,26 @@ struct ForwardConfig {
     static std::vector<Cidr> default_allow();
 };
 
+// Names for the hosts of phx-fw's inventory (the rules file), served by
+// phx-dnsd itself: see dnsd/zone/inventory_zones.hpp.
+struct InventoryConfig {
+    std::string file;            // the rules file
+    std::string zone;            // presentation form; empty: the first [[zone]]
+    std::string label = "hosts"; // names are <host>.<label>.<zone>; "" for <host>.<zone>
+    std::uint32_t ttl = 300;
+    SourcePos at;       // where the file was named
+    SourcePos zone_at;  // where zone was set, if it was
+    SourcePos label_at; // where label was set, if it was
+};
+
 inline constexpr unsigned kDefaultUdpBatchWindowUs = 500;
 inline constexpr unsigned kMaxUdpBatchWindowUs = 10000;
 
 struct DnsdConfig {
     std::vector<Endpoint> listen;
     std::vector<ZoneSource> zones;
+    std::optional<InventoryConfig> inventory;
+    SerialPolicy serial_policy = SerialPolicy::keep;
     unsigned workers = 0;               // 0: one per CPU
     std::uint16_t edns_udp_size = 1232; // DNS flag day 2020: no IP fragmentation
     std::size_t tcp_max_connections = 256;
@@ -66,7 +81,7 @@ enum class ListenAddresses { required, optional };
 // Checks what both the file and the command line can get wrong: no listen
 // address (unless optional), no zone, a listen address given twice, and an
 // upstream that is this server itself (forwarding to it would loop).
-void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label,
-                       Diagnostics& diag, ListenAddresses listen = ListenAddresses::required);
+void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label, Diagnostics& diag,
+                       ListenAddresses listen = ListenAddresses::required);
 
 } // namespace phx::dns

@@ -3,6 +3,7 @@
 #include "common/log.hpp"
 #include "dnsd/config.hpp"
 #include "dnsd/net/server.hpp"
+#include "dnsd/served_zones.hpp"
 #include "dnsd/wire/name.hpp"
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,8 @@ struct CommandLine {
     std::vector<std::string> allow_recursion;
     std::string user;
     std::string metrics_listen;
+    std::string inventory;
+    std::string serial_policy;
     unsigned workers = 0;
     std::optional<unsigned> udp_batch_window_us;
     bool check = false;
@@ -75,6 +78,19 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
         parse_each<Endpoint>({cl.metrics_listen}, "--metrics-listen", "127.0.0.1:9153", diag,
                              [&](const Endpoint& e) { config.metrics_listen = e; });
     if (!cl.user.empty()) config.user = cl.user;
+    if (!cl.inventory.empty()) {
+        if (!config.inventory) config.inventory.emplace();
+        config.inventory->file = cl.inventory;
+        config.inventory->at = {"--inventory"};
+    }
+    if (!cl.serial_policy.empty()) {
+        if (auto policy = parse_serial_policy(cl.serial_policy))
+            config.serial_policy = *policy;
+        else
+            diag.error({"--serial-policy"},
+                       fmt::format("'{}' is not one of keep, increment, unixtime, dateserial",
+                                   cl.serial_policy));
+    }
     if (cl.workers > 0) config.workers = cl.workers;
     if (cl.udp_batch_window_us)
         config.udp_batch_window = std::chrono::microseconds{*cl.udp_batch_window_us};
@@ -97,6 +113,12 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     for (const auto& zone : zones.zones())
         std::printf("zone %s: %zu records at %zu names, serial %u (%s)\n", zone_name(*zone).c_str(),
                     zone->record_count(), zone->node_count(), zone->serial(), zone->file().c_str());
+    if (config.inventory) {
+        const auto& label = config.inventory->label;
+        std::printf("inventory %s: every host named <host>.%s%s, and its reverse zones\n",
+                    config.inventory->file.c_str(), label.empty() ? "" : (label + ".").c_str(),
+                    inventory_zone_text(config).c_str());
+    }
     std::string listen;
     for (const auto& e : config.listen) listen += (listen.empty() ? "" : ", ") + e.to_string();
     if (listen.empty()) listen = "nowhere (zones checked only)";
@@ -122,29 +144,42 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
 // SIGHUP: config and zones are read and checked again; only a complete,
 // valid set replaces what is served. Settings that need new sockets or
 // threads are reported, not applied.
+void log_serials(const std::vector<SerialReport>& reports, SerialPolicy policy,
+                 const char* prefix) {
+    for (const auto& r : reports) {
+        if (r.stale)
+            log::warning("{}{}", prefix, describe(r, policy));
+        else
+            log::info("{}{}", prefix, describe(r, policy));
+    }
+}
+
+// SIGHUP: config, inventory and zones are read and checked again; only a
+// complete, valid set replaces what is served. Settings that need new
+// sockets or threads are reported, not applied.
 std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& running,
                                       std::shared_ptr<const ZoneSet>& current) {
     Diagnostics diag;
     auto config = build_config(cl, diag);
-    auto zones = config ? load_zone_set(config->zones, diag) : nullptr;
+    auto loaded = config ? load_served_zones(*config, diag) : nullptr;
     for (const auto& d : diag.all()) {
         if (d.severity == Severity::error)
             log::error("reload: {}", d.to_string());
         else
             log::warning("reload: {}", d.to_string());
     }
-    if (!zones) {
+    if (!loaded) {
         log::error("reload failed with {} error(s); still serving the zones loaded before",
                    diag.error_count());
         return nullptr;
     }
-    for (const auto& z : zones->zones()) {
-        std::string before = "new";
-        for (const auto& old : current->zones())
-            if (old->origin() == z->origin()) before = fmt::format("serial {}", old->serial());
-        log::info("reload: zone {} {} -> serial {} from {}", zone_name(*z), before, z->serial(),
-                  z->file());
-    }
+    std::vector<SerialReport> reports;
+    auto zones = apply_serial_policy(*loaded, current.get(), config->serial_policy,
+                                     std::time(nullptr), reports);
+    log_serials(reports, config->serial_policy, "reload: ");
+    for (const auto& old : current->zones())
+        if (!zones->find(old->origin()) || zones->find(old->origin())->origin() != old->origin())
+            log::info("reload: zone {} is no longer served", zone_name(*old));
     if (config->listen != running.listen || config->workers != running.workers ||
         config->user != running.user ||
         config->forward.upstreams.size() != running.forward.upstreams.size() ||
@@ -204,6 +239,12 @@ int main(int argc, char** argv) {
                    "replaces the config's list");
     app.add_option("--metrics-listen", cl.metrics_listen,
                    "ADDR:PORT for the Prometheus endpoint /metrics");
+    app.add_option("-i,--inventory", cl.inventory,
+                   "phx-fw rules file whose hosts get names (<host>.hosts.<zone>) and reverse "
+                   "zones; replaces the config's [inventory] file");
+    app.add_option("--serial-policy", cl.serial_policy,
+                   "keep, increment, unixtime or dateserial: the SOA serial of a zone whose "
+                   "content changed at a reload (default keep: the file's, and a warning)");
     app.add_option("-u,--user", cl.user, "after binding, give up root and run as this user");
     app.add_option("-w,--workers", cl.workers, "worker threads (default: one per CPU)")
         ->check(CLI::Range(1, 64));
@@ -229,12 +270,15 @@ int main(int argc, char** argv) {
 
     Diagnostics diag;
     auto config = build_config(cl, diag);
-    std::shared_ptr<const ZoneSet> zones = config ? load_zone_set(config->zones, diag) : nullptr;
+    auto loaded = config ? load_served_zones(*config, diag) : nullptr;
     diag.print(stderr);
-    if (!config || !zones) {
+    if (!config || !loaded) {
         std::fprintf(stderr, "phx-dnsd: %zu error(s); nothing is served\n", diag.error_count());
         return 1;
     }
+    std::vector<SerialReport> reports;
+    auto zones =
+        apply_serial_policy(*loaded, nullptr, config->serial_policy, std::time(nullptr), reports);
     if (cl.check) {
         print_summary(*config, *zones);
         return 0;

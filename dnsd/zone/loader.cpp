@@ -3,6 +3,7 @@
 #include "dnsd/zone/loader.hpp"
 
 #include "dnsd/wire/name.hpp"
+#include "dnsd/zone/inventory_zones.hpp"
 #include "dnsd/zone/zone_build.hpp"
 #include "dnsd/zone/zone_scan.hpp"
 
@@ -23,17 +24,18 @@ std::optional<std::string> origin_wire(std::string_view text, const SourcePos& a
     return std::string{name->view()};
 }
 
-std::shared_ptr<const Zone> load(std::string_view input, bool is_file, std::string_view origin,
-                                 const std::string& file_label, const SourcePos& origin_pos,
-                                 Diagnostics& diag) {
+std::optional<ScannedZone> scan(std::string_view input, bool is_file, std::string_view origin,
+                                const std::string& file_label, const SourcePos& origin_pos,
+                                Diagnostics& diag) {
     auto wire_origin = origin_wire(origin, origin_pos, diag);
-    if (!wire_origin) return nullptr;
+    if (!wire_origin) return std::nullopt;
     std::string origin_text{origin};
     if (origin_text.empty() || origin_text.back() != '.') origin_text += '.';
     const std::size_t errors_before = diag.error_count();
     auto records = scan_zone(input, is_file, origin_text, file_label, diag);
-    if (diag.error_count() > errors_before) return nullptr; // never serve a partly parsed zone
-    return build_zone(*wire_origin, file_label, std::move(records), diag);
+    if (diag.error_count() > errors_before) return std::nullopt; // never serve a partly parsed zone
+    return ScannedZone{std::move(*wire_origin), std::move(origin_text), file_label,
+                       std::move(records)};
 }
 
 } // namespace
@@ -51,40 +53,88 @@ std::string origin_from_file_name(std::string_view path) {
     return origin;
 }
 
-std::shared_ptr<const Zone> load_zone_file(const ZoneSource& source, Diagnostics& diag) {
+std::optional<ScannedZone> scan_zone_file(const ZoneSource& source, Diagnostics& diag) {
     const std::string origin =
         source.origin.empty() ? origin_from_file_name(source.file) : source.origin;
     const SourcePos origin_pos =
         source.origin.empty() ? SourcePos{source.file} : source.declared_at;
-    return load(source.file, true, origin, source.file, origin_pos, diag);
+    return scan(source.file, true, origin, source.file, origin_pos, diag);
+}
+
+std::shared_ptr<const Zone> build_scanned_zone(ScannedZone scanned, Diagnostics& diag) {
+    return build_zone(scanned.origin, scanned.file, std::move(scanned.records), diag);
+}
+
+std::shared_ptr<const Zone> load_zone_file(const ZoneSource& source, Diagnostics& diag) {
+    auto scanned = scan_zone_file(source, diag);
+    return scanned ? build_scanned_zone(std::move(*scanned), diag) : nullptr;
 }
 
 std::shared_ptr<const Zone> load_zone_text(std::string_view text, std::string_view origin,
                                            const std::string& file_label, Diagnostics& diag) {
-    return load(text, false, origin, file_label, SourcePos{file_label}, diag);
+    auto scanned = scan(text, false, origin, file_label, SourcePos{file_label}, diag);
+    return scanned ? build_scanned_zone(std::move(*scanned), diag) : nullptr;
 }
 
-std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources,
-                                             Diagnostics& diag) {
+namespace {
+
+// Adds `zone` unless its origin is taken, which is reported at `at`.
+bool add_unique(std::vector<std::shared_ptr<const Zone>>& zones, std::shared_ptr<const Zone> zone,
+                const SourcePos& at, Diagnostics& diag) {
+    for (const auto& other : zones) {
+        if (other->origin() != zone->origin()) continue;
+        diag.error(at,
+                   fmt::format("zone {} is already loaded from {}",
+                               wire::name_to_text(wire::bytes_of(zone->origin())), other->file()));
+        return false;
+    }
+    zones.push_back(std::move(zone));
+    return true;
+}
+
+} // namespace
+
+std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources, Diagnostics& diag,
+                                             const InventoryNames* inventory) {
     std::vector<std::shared_ptr<const Zone>> zones;
+    const Zone* inventory_zone = nullptr;
     bool complete = true;
     for (const auto& source : sources) {
-        auto zone = load_zone_file(source, diag);
+        auto scanned = scan_zone_file(source, diag);
+        if (!scanned) {
+            complete = false;
+            continue;
+        }
+        const bool has_hosts = inventory && scanned->origin == inventory->zone;
+        if (has_hosts) {
+            if (!check_host_names_free(*inventory, scanned->records, diag)) complete = false;
+            for (auto& r : host_records(*inventory)) scanned->records.push_back(std::move(r));
+        }
+        auto zone = build_scanned_zone(std::move(*scanned), diag);
         if (!zone) {
             complete = false;
             continue;
         }
-        for (const auto& other : zones) {
-            if (other->origin() != zone->origin()) continue;
-            diag.error(
-                source.declared_at.file.empty() ? SourcePos{source.file} : source.declared_at,
-                fmt::format("zone {} is already loaded from {}",
-                            wire::name_to_text(wire::bytes_of(zone->origin())), other->file()));
-            complete = false;
-        }
-        zones.push_back(std::move(zone));
+        if (has_hosts) inventory_zone = zone.get();
+        const SourcePos at =
+            source.declared_at.file.empty() ? SourcePos{source.file} : source.declared_at;
+        if (!add_unique(zones, std::move(zone), at, diag)) complete = false;
     }
     if (!complete) return nullptr;
+    if (inventory) {
+        if (!inventory_zone) {
+            diag.error({inventory->file},
+                       fmt::format("the inventory's host names belong in {}, which is not one of "
+                                   "the zones served (set [inventory] zone)",
+                                   inventory->zone_text));
+            return nullptr;
+        }
+        auto reverse = reverse_zones(*inventory, *inventory_zone, diag);
+        if (!reverse) return nullptr;
+        for (auto& zone : *reverse)
+            if (!add_unique(zones, std::move(zone), {inventory->file}, diag)) complete = false;
+        if (!complete) return nullptr;
+    }
     return std::make_shared<const ZoneSet>(std::move(zones));
 }
 

@@ -6,12 +6,14 @@
 
 #include "common/diag.hpp"
 #include "dnsd/zone/zone.hpp"
+#include "dnsd/zone/zone_scan.hpp"
 
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace phx::dns {
 
@@ -25,6 +27,19 @@ struct ZoneSource {
 // ".zone", ".db" or ".txt" is dropped).
 [[nodiscard]] std::string origin_from_file_name(std::string_view path);
 
+// A zone file read but not yet validated, for records made elsewhere to
+// join it (the inventory's host names) before build_scanned_zone().
+struct ScannedZone {
+    std::string origin;      // lower-case wire form
+    std::string origin_text; // absolute presentation form
+    std::string file;
+    std::vector<ScannedRecord> records;
+};
+[[nodiscard]] std::optional<ScannedZone> scan_zone_file(const ZoneSource& source,
+                                                        Diagnostics& diag);
+[[nodiscard]] std::shared_ptr<const Zone> build_scanned_zone(ScannedZone scanned,
+                                                             Diagnostics& diag);
+
 [[nodiscard]] std::shared_ptr<const Zone> load_zone_file(const ZoneSource& source,
                                                          Diagnostics& diag);
 
@@ -34,9 +49,13 @@ struct ZoneSource {
                                                          const std::string& file_label,
                                                          Diagnostics& diag);
 
+struct InventoryNames;
+
 // All zones or nothing: nullptr if any zone has an error or two zones share
-// an origin.
-[[nodiscard]] std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources,
-                                                           Diagnostics& diag);
+// an origin. With an inventory, its host names join the zone they belong in
+// and its reverse zones are added.
+[[nodiscard]] std::shared_ptr<const ZoneSet>
+load_zone_set(std::span<const ZoneSource> sources, Diagnostics& diag,
+              const InventoryNames* inventory = nullptr);
 
 } // namespace phx::dns
