@@ -174,6 +174,94 @@ class ReloadTests(unittest.TestCase):
             self.assertEqual(self.serial(server), 1)
 
 
+def inventory_rules(guests):
+    """A phx-fw rules file (its inventory is all phx-dnsd reads) with the
+    hypervisor 192.0.2.1 and `guests`: [(id, name, address)]."""
+    text = '[hypervisor]\nname = "hv"\naddress = "192.0.2.1"\nnetwork = "192.0.2.0/24"\nbridge = "vmbr0"\n'
+    for vmid, name, address in guests:
+        text += f'\n[[guest]]\nid = {vmid}\nkind = "lxc"\nname = "{name}"\naddress = "{address}"\n'
+    return text
+
+
+class InventoryReloadTests(unittest.TestCase):
+    """phx-dnsd --inventory: the rules file is read again at every SIGHUP."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="phx-inventory-")
+        self.zone = os.path.join(self.dir, "lab.test.zone")
+        with open(self.zone, "w") as f:
+            f.write("$TTL 60\n@ SOA ns1 hostmaster 5 3600 900 1209600 60\n@ NS ns1\nns1 A 192.0.2.1\n"
+                    "www A 192.0.2.10\n")
+        self.rules = os.path.join(self.dir, "rules.toml")
+        self.write_rules([(101, "web", "192.0.2.10")])
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write_rules(self, guests, extra=""):
+        with open(self.rules + ".tmp", "w") as f:
+            f.write(inventory_rules(guests) + extra)
+        os.rename(self.rules + ".tmp", self.rules)
+
+    @staticmethod
+    def serials(server):
+        return (server.query("lab.test", "SOA").answer[0][0].serial,
+                server.query("2.0.192.in-addr.arpa", "SOA").answer[0][0].serial)
+
+    @staticmethod
+    def names(server, name, rdtype):
+        reply = server.query(name, rdtype)
+        return reply.rcode(), [r.to_text() for rrset in reply.answer for r in rrset]
+
+    def reload_until(self, server, done):
+        server.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 5
+        while not done():
+            self.assertLess(time.monotonic(), deadline, server.log())
+            time.sleep(0.02)
+
+    def test_a_host_added_to_the_inventory_is_served_at_reload_under_a_grown_serial(self):
+        with Dnsd("--inventory", self.rules, "--serial-policy", "increment", zones=(self.zone,)) as server:
+            self.assertEqual(self.names(server, "web.hosts.lab.test", "A"), (dns.rcode.NOERROR, ["192.0.2.10"]))
+            self.assertEqual(self.names(server, "10.2.0.192.in-addr.arpa", "PTR"),
+                             (dns.rcode.NOERROR, ["web.hosts.lab.test."]))
+            self.assertEqual(self.names(server, "db.hosts.lab.test", "A")[0], dns.rcode.NXDOMAIN)
+            self.assertEqual(self.serials(server), (5, 5))
+            self.write_rules([(101, "web", "192.0.2.10"), (102, "db", "192.0.2.20")])
+            self.reload_until(server, lambda: self.names(server, "db.hosts.lab.test", "A")[1] == ["192.0.2.20"])
+            self.assertEqual(self.names(server, "20.2.0.192.in-addr.arpa", "PTR")[1], ["db.hosts.lab.test."])
+            self.assertEqual(self.serials(server), (6, 6))
+            self.assertIn("reload: zone lab.test. changed, serial 5 -> 6", server.log())
+            # Nothing changed: the serial stays.
+            self.reload_until(server, lambda: server.log().count("reload: zone lab.test.") == 2)
+            self.assertIn("reload: zone lab.test. unchanged, serial 6 -> 6", server.log())
+            self.assertEqual(self.serials(server), (6, 6))
+
+    def test_under_keep_a_change_without_a_new_serial_is_reported(self):
+        with Dnsd("--inventory", self.rules, zones=(self.zone,)) as server:
+            self.write_rules([(101, "web", "192.0.2.10"), (102, "db", "192.0.2.20")])
+            self.reload_until(server, lambda: "did not grow" in server.log())
+            self.assertIn("warning: reload: zone lab.test. changed but its serial 5 did not grow", server.log())
+            self.assertEqual(self.names(server, "db.hosts.lab.test", "A")[1], ["192.0.2.20"])
+            self.assertEqual(self.serials(server), (5, 5))
+
+    def test_a_broken_inventory_at_reload_keeps_the_names_served_before(self):
+        with Dnsd("--inventory", self.rules, zones=(self.zone,)) as server:
+            self.write_rules([(101, "web", "192.0.2.10"), (102, "db", "198.51.100.20")])
+            self.reload_until(server, lambda: "reload failed" in server.log())
+            self.assertRegex(server.log(), re.escape(self.rules) + r":\d+:\d+: error: .*198\.51\.100\.20")
+            self.assertEqual(self.names(server, "web.hosts.lab.test", "A")[1], ["192.0.2.10"])
+            self.assertEqual(self.names(server, "db.hosts.lab.test", "A")[0], dns.rcode.NXDOMAIN)
+            # A zone file taking a host's name is refused too, naming both files.
+            self.write_rules([(101, "web", "192.0.2.10")])
+            with open(self.zone, "a") as f:
+                f.write("web.hosts A 192.0.2.99\n")
+            self.reload_until(server, lambda: server.log().count("reload failed") == 2)
+            self.assertIn(f"{self.zone}:6: error: web.hosts.lab.test. is a host name from the inventory "
+                          f"({self.rules}:", server.log())
+            self.assertEqual(self.names(server, "web.hosts.lab.test", "A")[1], ["192.0.2.10"])
+
+
 class DaemonTests(unittest.TestCase):
     def test_systemd_hears_ready_reloading_and_stopping(self):
         d = tempfile.mkdtemp(prefix="phx-notify-")

@@ -1,16 +1,26 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The Debian package: it builds from the build tree, holds the expected
 files with /etc/phoenix as conffiles, its units pass systemd-analyze verify,
-and the configuration it ships is valid as shipped."""
+and the configuration it ships works as shipped: run through the unit's own
+commands, every inventory host's address has one PTR naming a name that
+resolves back to it, for the spec's network and, changed only where an admin
+would, for the second example network."""
 
+import ipaddress
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import time
+import tomllib
 import unittest
 
 BUILD_DIR = os.environ["PHX_BUILD_DIR"]
+SOURCE = os.environ["PHX_SOURCE_DIR"]
+sys.path.insert(0, os.path.join(SOURCE, "tests", "lab"))
+import netns  # noqa: E402
 
 EXPECTED = [
     "./usr/sbin/phx-dnsd",
@@ -33,6 +43,19 @@ EXPECTED = [
 
 def run(*cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
+
+
+def read_all(log):
+    log.flush()
+    log.seek(0)
+    return log.read()
+
+
+def inventory_zone(etc):
+    """The first [[zone]] of the config in `etc`: where the host names are."""
+    with open(os.path.join(etc, "phx-dnsd.toml"), "rb") as f:
+        path = tomllib.load(f)["zone"][0]["file"]
+    return os.path.basename(path).removesuffix(".zone")
 
 
 class PackageTest(unittest.TestCase):
@@ -91,28 +114,100 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stderr.strip(), "", "systemd-analyze had complaints")
 
-    def test_the_shipped_configuration_is_valid_as_shipped(self):
-        etc = os.path.join(self.root, "etc/phoenix")
-        config = os.path.join(etc, "phx-dnsd.toml")
-        run_dir = os.path.join(self.dir, "run-phx-dnsd")  # what RuntimeDirectory= gives the service
-        os.makedirs(run_dir)
-        with open(config) as f:
-            text = f.read().replace("/etc/phoenix/", etc + "/").replace("/run/phx-dnsd/", run_dir + "/")
-        with open(config, "w") as f:
+    def unit_commands(self, key, etc):
+        """The unit's `key=` command lines (ExecStartPre, ExecStart, ...),
+        pointed at the unpacked binaries and at `etc` for /etc/phoenix."""
+        with open(os.path.join(self.root, "usr/lib/systemd/system/phx-dnsd.service")) as f:
+            lines = [line.split("=", 1)[1].strip() for line in f if line.startswith(key + "=")]
+        return [line.replace("/usr/sbin/", os.path.join(self.root, "usr/sbin") + "/")
+                .replace("/etc/phoenix/", etc + "/").split() for line in lines]
+
+    def etc_copy(self, name):
+        """A copy of the package's /etc/phoenix whose config names the copy."""
+        etc = os.path.join(self.dir, name)
+        shutil.copytree(os.path.join(self.root, "etc/phoenix"), etc)
+        self.edit(os.path.join(etc, "phx-dnsd.toml"), [("/etc/phoenix/", etc + "/")])
+        return etc
+
+    @staticmethod
+    def edit(path, replacements):
+        with open(path) as f:
+            text = f.read()
+        for old, new in replacements:
+            assert old in text, f"{old!r} is not in {path}"
+            text = text.replace(old, new)
+        with open(path, "w") as f:
             f.write(text)
-        fw = os.path.join(self.root, "usr/sbin/phx-fw")
-        out = run(fw, "check", "--rules", os.path.join(etc, "rules.toml"))
+
+    def serve_with_the_units_commands(self, etc):
+        """Runs phx-dnsd.service's own commands on `etc` in a namespace of
+        its own where the hypervisor's address exists, as on the host; checks
+        every inventory host is forward-confirmed (one PTR, naming a name that
+        resolves back to the address) after start and after a reload.
+        Returns a dig function for more checks and the inventory."""
+        with open(os.path.join(etc, "rules.toml"), "rb") as f:
+            inventory = tomllib.load(f)
+        hypervisor = inventory["hypervisor"]
+        prefix = ipaddress.ip_network(hypervisor["network"]).prefixlen
+        ns = netns.create("pkg")
+        self.addCleanup(netns.delete, ns)
+        netns.exec_in(ns, "ip", "link", "add", "vmbr0", "type", "bridge")
+        netns.exec_in(ns, "ip", "addr", "add", f"{hypervisor['address']}/{prefix}", "dev", "vmbr0")
+        netns.exec_in(ns, "ip", "link", "set", "vmbr0", "up")
+        for command in self.unit_commands("ExecStartPre", etc):
+            out = netns.exec_in(ns, *command, check=False)
+            self.assertEqual(out.returncode, 0, f"{command}: {out.stdout}{out.stderr}")
+        [start] = self.unit_commands("ExecStart", etc)
+        log = tempfile.TemporaryFile(mode="w+")
+        server = subprocess.Popen(["ip", "netns", "exec", ns, *start], stdout=log, stderr=log)
+        self.addCleanup(lambda: (server.terminate(), server.wait(10), log.close()))
+
+        def dig(*args):
+            out = netns.exec_in(ns, "dig", f"@{hypervisor['address']}", "+time=2", "+tries=1",
+                                "+short", *args, check=False)
+            return out.stdout.split()
+
+        for _ in range(100):
+            if dig("SOA", inventory_zone(etc)):
+                break
+            self.assertIsNone(server.poll(), "phx-dnsd stopped")
+            time.sleep(0.1)
+        hosts = [hypervisor] + inventory.get("guest", [])
+
+        def every_host_forward_confirmed():
+            for host in hosts:
+                names = dig("-x", host["address"])
+                self.assertEqual(len(names), 1, f"{host['address']}: {names}")
+                self.assertEqual(dig(names[0], "AAAA" if ":" in host["address"] else "A"),
+                                 [host["address"]], names[0])
+                self.assertEqual(names[0].split(".")[0], host["name"])
+
+        every_host_forward_confirmed()
+        # ExecReload: the check, then SIGHUP to the running server.
+        for command in self.unit_commands("ExecReload", etc):
+            command = [str(server.pid) if word == "$MAINPID" else word for word in command]
+            out = netns.exec_in(ns, *command, check=False)
+            self.assertEqual(out.returncode, 0, f"{command}: {out.stdout}{out.stderr}")
+        deadline = time.monotonic() + 10
+        while "reload: zone" not in read_all(log):
+            self.assertLess(time.monotonic(), deadline, read_all(log))
+            time.sleep(0.05)
+        every_host_forward_confirmed()
+        return dig, hosts
+
+    def test_the_shipped_configuration_serves_every_host_by_name_and_address(self):
+        netns.require_root()
+        etc = self.etc_copy("etc-shipped")
+        out = run(os.path.join(self.root, "usr/sbin/phx-fw"), "check", "--rules",
+                  os.path.join(etc, "rules.toml"))
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
-        # The unit's first ExecStartPre: the reverse zone from the shipped inventory.
-        out = run(fw, "zone", "--rules", os.path.join(etc, "rules.toml"),
-                  "--output", os.path.join(run_dir, "0.0.10.in-addr.arpa.zone"))
-        self.assertEqual(out.returncode, 0, out.stderr)
-        dnsd = os.path.join(self.root, "usr/sbin/phx-dnsd")
-        out = run(dnsd, "--check", "--config", config)
-        self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertIn("zone internal.thinkheads.ai.: 12 records", out.stdout)
-        self.assertIn("zone 0.0.10.in-addr.arpa.:", out.stdout)
-        self.assertIn("listen 10.0.0.13:53, 127.0.0.1:53", out.stdout)
+        dig, hosts = self.serve_with_the_units_commands(etc)
+        self.assertEqual(len(hosts), 10)
+        # The spec's service names are unchanged: every one is the gateway.
+        self.assertEqual(dig("traefik.internal.thinkheads.ai"), ["10.0.0.153"])
+        self.assertEqual(dig("ns1.internal.thinkheads.ai"), ["10.0.0.13"])
+        self.assertEqual(dig("-x", "10.0.0.12"), ["traefik.hosts.internal.thinkheads.ai."])
+        self.assertEqual(dig("-x", "10.0.0.99"), [])  # no host: NXDOMAIN
 
     def test_man_pages_are_made_from_help(self):
         for program in ("phx-dnsd", "phx-fw"):

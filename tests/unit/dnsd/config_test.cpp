@@ -18,9 +18,13 @@ TEST_CASE("config: the shipped production example loads as documented") {
     REQUIRE(config->listen.size() == 2);
     CHECK(config->listen[0].to_string() == "10.0.0.13:53");
     CHECK(config->listen[1].to_string() == "127.0.0.1:53");
-    REQUIRE(config->zones.size() == 2);
+    REQUIRE(config->zones.size() == 1);
     CHECK(config->zones[0].file == "/etc/phoenix/zones/internal.thinkheads.ai.zone");
-    CHECK(config->zones[1].file == "/run/phx-dnsd/0.0.10.in-addr.arpa.zone");
+    REQUIRE(config->inventory);
+    CHECK(config->inventory->file == "/etc/phoenix/rules.toml");
+    CHECK(config->inventory->zone.empty());
+    CHECK(config->inventory->label == "hosts");
+    CHECK(config->serial_policy == SerialPolicy::dateserial);
     CHECK(config->edns_udp_size == 1232);
     REQUIRE(config->forward.upstreams.size() == 2);
     CHECK(config->forward.upstreams[0].endpoint.to_string() == "1.1.1.1:53");
@@ -59,6 +63,33 @@ TEST_CASE("config: unknown keys and bad values are errors at file:line:col") {
               ":2:1: error: unknown key 'lisen' in [server] (did you mean 'listen'?)\n" + path +
               ":3:11: error: '127.0.0.1' is not an address:port (e.g. 127.0.0.1:53 or [::1]:53)\n" +
               path + ":5:1: error: [[zone]] #1 needs 'file'\n");
+}
+
+TEST_CASE("config: [inventory] and serial_policy are read and checked") {
+    const TempFile file("[server]\nserial_policy = \"unixtime\"\n"
+                        "[inventory]\nfile = \"rules.toml\"\nzone = \"lab.example\"\n"
+                        "label = \"\"\nttl = 60\n");
+    Diagnostics d;
+    auto config = load_dnsd_config(file.path(), d);
+    REQUIRE_MESSAGE(config, d.to_string());
+    CHECK(config->serial_policy == SerialPolicy::unixtime);
+    REQUIRE(config->inventory);
+    CHECK(config->inventory->file == "/tmp/rules.toml");
+    CHECK(config->inventory->zone == "lab.example");
+    CHECK(config->inventory->label.empty());
+    CHECK(config->inventory->ttl == 60);
+
+    const TempFile bad("[server]\nserial_policy = \"date\"\n[inventory]\nzone = \"x.\"\n"
+                       "labels = \"h\"\n");
+    Diagnostics d2;
+    CHECK_FALSE(load_dnsd_config(bad.path(), d2));
+    CHECK(d2.to_string() == bad.path() +
+                                ":2:17: error: serial_policy 'date' is not one of keep, increment, "
+                                "unixtime, dateserial\n" +
+                                bad.path() +
+                                ":5:1: error: unknown key 'labels' in [inventory] (did you mean "
+                                "'label'?)\n" +
+                                bad.path() + ":3:1: error: [inventory] needs 'file'\n");
 }
 
 TEST_CASE("config: [forward] keys are read and checked") {
