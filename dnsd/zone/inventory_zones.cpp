@@ -148,6 +148,24 @@ bool check_host_names_free(const InventoryNames& names, const std::vector<Scanne
     return free;
 }
 
+void check_addresses_known(const InventoryNames& names, const std::vector<ScannedRecord>& zone,
+                           Diagnostics& diag) {
+    for (const auto& r : zone) {
+        IpAddress a;
+        if (r.type == RrType::a && r.rdata.size() == 4)
+            a.family = IpFamily::v4;
+        else if (r.type == RrType::aaaa && r.rdata.size() == 16)
+            a.family = IpFamily::v6;
+        else
+            continue;
+        std::copy(r.rdata.begin(), r.rdata.end(), a.bytes.begin());
+        if (!names.inventory.in_network(a) || names.inventory.find_by_address(a)) continue;
+        diag.warning(r.at, fmt::format("{} points at {}, in the inventory's network, but no host "
+                                       "of {} has that address",
+                                       text_of(r.owner), a.to_string(), names.file));
+    }
+}
+
 std::vector<std::string> reverse_origins(const Cidr& network) {
     const bool v4 = network.address.family == IpFamily::v4;
     const unsigned step = v4 ? 8 : 4;

@@ -40,6 +40,12 @@ struct InventoryNames {
 bool check_host_names_free(const InventoryNames& names, const std::vector<ScannedRecord>& zone,
                            Diagnostics& diag);
 
+// Warns about each A/AAAA record of a zone file that points into one of
+// the inventory's networks at an address no host has: a name for a machine
+// the firewall does not know, or an address that moved.
+void check_addresses_known(const InventoryNames& names, const std::vector<ScannedRecord>& zone,
+                           Diagnostics& diag);
+
 // The reverse zones of a network: in-addr.arpa zones on octet boundaries
 // between /8 and /24, ip6.arpa zones on nibble boundaries between /4 and
 // /124. A prefix between two boundaries is split into the zones of the next

@@ -105,6 +105,7 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
             complete = false;
             continue;
         }
+        if (inventory) check_addresses_known(*inventory, scanned->records, diag);
         const bool has_hosts = inventory && scanned->origin == inventory->zone;
         if (has_hosts) {
             if (!check_host_names_free(*inventory, scanned->records, diag)) complete = false;

@@ -213,6 +213,14 @@ TEST_CASE("inventory names: a zone file record at a host's name is refused, nami
     CHECK_MESSAGE(beside.zones != nullptr, beside.messages);
 }
 
+TEST_CASE("inventory names: a zone name pointing into the network at no host is a warning") {
+    const auto loaded = load(kRules, std::string{kZone} + "old A 172.20.3.3\nout A 192.0.2.1\n");
+    REQUIRE_MESSAGE(loaded.zones, loaded.messages);
+    CHECK(loaded.messages == "zone:6: warning: old.workshop.home.arpa. points at 172.20.3.3, in "
+                             "the inventory's network, but no host of rules.toml has that "
+                             "address\n");
+}
+
 TEST_CASE("inventory names: without a label, a service record with a host's name collides") {
     const auto loaded = load(kRules, std::string{kZone} + "proxy A 172.20.1.10\n", "");
     CHECK(loaded.zones == nullptr);
