@@ -12,6 +12,10 @@ namespace phx::fw::cli {
 // back: `apply` in a checkout would otherwise install the repository's.)
 inline constexpr const char* kInstalledRules = "/etc/phoenix/rules.toml";
 
+// Proxmox's cluster file system, where lxc/ and qemu-server/ hold this
+// node's guest configurations.
+inline constexpr const char* kProxmoxDir = "/etc/pve";
+
 struct Options {
     std::string rules = kInstalledRules;             // --rules
     bool rules_given = false;                        // --rules was on the command line
@@ -25,6 +29,7 @@ struct Options {
     std::string output;                              // zone and metrics --output; "": stdout
     unsigned count = 0;                              // watch --count; 0: no limit
     unsigned seconds = 0;                            // watch --seconds; 0: no limit
+    std::string pve; // check and inventory --pve: Proxmox's configuration; "": not given
 };
 
 // Exit codes, the same in phx-dnsd: 0 success, 1 an error in the input or
@@ -37,6 +42,8 @@ inline constexpr int kUsageError = 2;
 inline constexpr int kOtherOutcome = 3;
 
 int check(const Options& o);
+int check_pve(const Options& o); // check, then the inventory against Proxmox's guests
+int inventory(const Options& o);
 int show(const Options& o);
 int explain(const Options& o);
 int diff(const Options& o);

@@ -50,16 +50,20 @@ constexpr const char* kConfirmFooter =
     "apply waits, apply and flush refuse to run. State and a log live in $PHX_FW_RUNTIME_DIR\n"
     "(default /run/phx-fw), one set per network namespace.";
 
-CLI::App* command(CLI::App& app, Options& o, const char* name, const char* help) {
-    CLI::App* sub = app.add_subcommand(name, help);
+void add_rules(CLI::App* sub, Options& o, const char* help) {
     sub->add_option_function<std::string>(
            "-r,--rules",
            [&o](const std::string& path) {
                o.rules = path;
                o.rules_given = true;
            },
-           "the rules file (TOML); default /etc/phoenix/rules.toml")
+           help)
         ->option_text("FILE");
+}
+
+CLI::App* command(CLI::App& app, Options& o, const char* name, const char* help) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    add_rules(sub, o, "the rules file (TOML); default /etc/phoenix/rules.toml");
     return sub;
 }
 
@@ -67,9 +71,18 @@ void add_host(CLI::App* sub, Options& o, const char* help) {
     sub->add_option("-H,--host", o.host, help);
 }
 
+// --pve alone means Proxmox's own directory.
+void add_pve(CLI::App* sub, Options& o, const char* help) {
+    sub->add_option("--pve", o.pve, help)
+        ->expected(0, 1)
+        ->default_str(phx::fw::cli::kProxmoxDir)
+        ->option_text("[DIR]");
+}
+
 // The subcommands, and which of them the command line chose.
 struct Commands {
     CLI::App* check;
+    CLI::App* inventory;
     CLI::App* show;
     CLI::App* diff;
     CLI::App* apply;
@@ -153,12 +166,33 @@ void add_live_views(CLI::App& app, Options& o, Commands& c) {
         "phx-fw's is loaded.");
 }
 
-Commands add_commands(CLI::App& app, Options& o) {
-    Commands c{};
+// check, and inventory: the rules file alone, or against Proxmox's guests.
+void add_checks(CLI::App& app, Options& o, Commands& c) {
     c.check = command(app, o, "check", "Validate and lint the rules file; exit 1 on errors");
+    add_pve(c.check, o, "also compare the inventory with Proxmox's guests in DIR (/etc/pve)");
     c.check->footer(
         "Warns about duplicate and shadowed rows, rows that can never match, overlapping list\n"
-        "entries and addresses in the guest network that belong to no host.");
+        "entries and addresses in the guest network that belong to no host.\n\n"
+        "With --pve, reads DIR/lxc/*.conf and DIR/qemu-server/*.conf and reports every difference\n"
+        "from the inventory at file:line on both sides: a guest on one side only, a different\n"
+        "kind, address, MAC or name, a bridge the inventory does not list, firewall=1 on a\n"
+        "device. Exit status 1 when the rules file or the comparison has errors.");
+    c.inventory = app.add_subcommand(
+        "inventory", "Print an inventory ([hypervisor], [[guest]]) from Proxmox's guests");
+    add_pve(c.inventory, o, "Proxmox's configuration directory (default /etc/pve)");
+    add_rules(c.inventory, o, "keep this rules file's [hypervisor] (default: one to fill in)");
+    c.inventory->footer(
+        "One [[guest]] per DIR/lxc/<ID>.conf and DIR/qemu-server/<ID>.conf: id, kind, name,\n"
+        "address (a container's ip=, a VM's cloud-init ipconfig0), mac, and port where\n"
+        "Proxmox's is not veth<ID>i0 or tap<ID>i0; comments say what to fill in or rename.\n"
+        "With --rules, that file's [hypervisor] is kept; without, [hypervisor] has the guests'\n"
+        "network and bridge and asks for the hypervisor's address. Then, for example:\n"
+        "  phx-fw inventory --pve > /root/rules.new; $EDITOR /root/rules.new");
+}
+
+Commands add_commands(CLI::App& app, Options& o) {
+    Commands c{};
+    add_checks(app, o, c);
     c.show =
         command(app, o, "show", "Print the compiled ruleset in nft syntax (nft -c -f accepts it)");
     add_host(c.show, o, "compile for this host's own input/output instead of the hypervisor");
@@ -202,7 +236,8 @@ Commands add_commands(CLI::App& app, Options& o) {
 
 int dispatch(const Commands& c, const Options& o) {
     namespace cli = phx::fw::cli;
-    if (c.check->parsed()) return cli::check(o);
+    if (c.check->parsed()) return o.pve.empty() ? cli::check(o) : cli::check_pve(o);
+    if (c.inventory->parsed()) return cli::inventory(o);
     if (c.show->parsed()) return cli::show(o);
     if (c.diff->parsed()) return cli::diff(o);
     if (c.apply->parsed()) return cli::apply(o);

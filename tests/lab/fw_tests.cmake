@@ -27,6 +27,10 @@ phx_python_test(fw_confirm lab test_fw_confirm.py TIMEOUT 180)
 # reverse zone to dig -x. No privileges needed.
 phx_python_test(fw_graph_zone lab test_fw_graph_zone.py TIMEOUT 120)
 
+# check --pve and inventory --pve against directories shaped like /etc/pve
+# (tests/pve, tests/pve-mismatch). No privileges needed.
+phx_python_test(fw_pve lab test_fw_pve.py TIMEOUT 60)
+
 # phx-fw on a host shaped like a real Proxmox node: guests on their Proxmox
 # ports (veth<ID>i0, tap<ID>i0), a second bridge that is not phx-fw's,
 # management from the LAN only, and a guest forging another's address.
