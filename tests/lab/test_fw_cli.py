@@ -80,7 +80,8 @@ class CliTest(unittest.TestCase):
         self.assertIn("(did you mean 'nginx'?)", wrong.stderr)
 
     def test_every_command_has_help_and_takes_rules(self):
-        for command in ("check", "show", "diff", "apply", "explain", "list", "flush", "watch", "metrics"):
+        for command in ("check", "show", "diff", "apply", "explain", "list", "flush", "watch", "metrics",
+                        "inventory"):
             with self.subTest(command=command):
                 result = phx_fw(None, command, "--help")
                 self.assertEqual(result.returncode, 0)
