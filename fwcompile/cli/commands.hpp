@@ -24,9 +24,7 @@ struct Options {
     bool dry_run = false;                            // apply --dry-run
     unsigned confirm_seconds = 0;                    // apply --confirm; 0: no confirmation
     std::string source, destination, protocol, port; // explain
-    std::string domain = "internal.thinkheads.ai";   // zone --domain
-    std::string nameserver;                          // zone --nameserver; "": ns1.<domain>
-    std::string output;                              // zone and metrics --output; "": stdout
+    std::string output;                              // metrics --output; "": stdout
     unsigned count = 0;                              // watch --count; 0: no limit
     unsigned seconds = 0;                            // watch --seconds; 0: no limit
     std::string pve; // check and inventory --pve: Proxmox's configuration; "": not given
@@ -52,7 +50,6 @@ int list(const Options& o);
 int flush(const Options& o);
 int confirm(const Options& o);
 int graph(const Options& o);
-int zone(const Options& o);
 int watch(const Options& o);
 int metrics(const Options& o);
 

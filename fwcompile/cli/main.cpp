@@ -34,8 +34,7 @@ constexpr const char* kFooter =
     "  phx-fw explain nginx traefik tcp 80\n\n"
     "  phx-fw apply --confirm 60 (then from a second SSH session: phx-fw confirm)\n\n"
     "  phx-fw graph | dot -Tsvg > policy.svg\n\n"
-    "  phx-fw watch --count 10\n\n"
-    "  phx-fw zone --output /run/phx-dnsd/0.0.10.in-addr.arpa.zone";
+    "  phx-fw watch --count 10";
 
 constexpr const char* kConfirmFooter =
     "With --confirm SECONDS, phx-fw first saves the live table inet phx (chains, sets, elements,\n"
@@ -117,26 +116,10 @@ void add_views(CLI::App& app, Options& o, Commands& c) {
         "makes it, labelled protocol/port; rows with the same ends, scope and action share one.\n"
         "The colour tells the rule table (scope), a legend says which; drop and reject rows are\n"
         "dashed or dotted with a bar head. Render: phx-fw graph | dot -Tsvg > policy.svg");
-    c.zone = command(app, o, "zone",
-                     "Print the reverse DNS zone (PTR records) of the inventory's network");
-    c.zone
-        ->add_option("-d,--domain", o.domain,
-                     "domain of the names the PTR records give (default internal.thinkheads.ai)")
-        ->option_text("DOMAIN");
-    c.zone
-        ->add_option("-n,--nameserver", o.nameserver,
-                     "the zone's name server (SOA and NS); default ns1.DOMAIN")
-        ->option_text("HOST");
-    c.zone
-        ->add_option("-o,--output", o.output,
-                     "write the zone to FILE (atomically: phx-dnsd never reads half of it) "
-                     "instead of stdout")
-        ->option_text("FILE");
-    c.zone->footer(
-        "One PTR record per host, the hypervisor included, to NAME.DOMAIN, in the reverse zone\n"
-        "of the guest network: 10.0.0.0/24 gives 0.0.10.in-addr.arpa. The network must be IPv4\n"
-        "/8, /16 or /24. The SOA serial is a hash of the zone's records, so it changes exactly\n"
-        "when they do. Serve it with: phx-dnsd --zone 0.0.10.in-addr.arpa=FILE");
+    // Removed: phx-dnsd reads the inventory itself. Kept hidden so scripts
+    // that still call it learn where reverse names come from now.
+    c.zone = app.add_subcommand("zone", "")->group("");
+    c.zone->allow_extras();
 }
 
 // What the live tables do: the drops as they happen, and the counters.
@@ -245,7 +228,13 @@ int dispatch(const Commands& c, const Options& o) {
     if (c.list->parsed()) return cli::list(o);
     if (c.confirm->parsed()) return cli::confirm(o);
     if (c.graph->parsed()) return cli::graph(o);
-    if (c.zone->parsed()) return cli::zone(o);
+    if (c.zone->parsed()) {
+        std::fputs("phx-fw: `phx-fw zone` is gone: phx-dnsd now serves every host's name and the "
+                   "reverse zones from the rules file itself ([inventory] file in phx-dnsd.toml; "
+                   "README: Host names and reverse zones from the inventory)\n",
+                   stderr);
+        return kUsageError;
+    }
     if (c.watch->parsed()) return cli::watch(o);
     if (c.metrics->parsed()) return cli::metrics(o);
     return cli::flush(o);

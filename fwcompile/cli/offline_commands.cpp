@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The subcommands that need no kernel: check, show, explain, graph, zone.
+// The subcommands that need no kernel: check, show, explain, graph.
 #include "fwcompile/analyse/lint.hpp"
 #include "fwcompile/cli/atomic_write.hpp"
 #include "fwcompile/cli/commands.hpp"
@@ -9,7 +9,6 @@
 #include "fwcompile/nft_text.hpp"
 #include "fwcompile/views/explain.hpp"
 #include "fwcompile/views/graph.hpp"
-#include "fwcompile/views/zone_file.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -75,34 +74,6 @@ int graph(const Options& o) {
     if (!loaded) return 1;
     const std::string title = std::filesystem::path{o.rules}.filename().string();
     std::fputs(policy_graph(loaded->rules, title).c_str(), stdout);
-    return 0;
-}
-
-int zone(const Options& o) {
-    const auto loaded = load_for(o);
-    if (!loaded) return 1;
-    const ZoneResult result =
-        reverse_zone(loaded->rules.inventory, ZoneOptions{o.domain, o.nameserver, o.rules});
-    for (const auto& error : result.errors) fmt::print(stderr, "phx-fw: error: {}\n", error);
-    if (!result.zone) {
-        fmt::print(stderr, "phx-fw: no zone was written\n");
-        return 1;
-    }
-    for (const auto& warning : result.zone->warnings)
-        fmt::print(stderr, "phx-fw: warning: {}\n", warning);
-    if (o.output.empty()) {
-        std::fputs(result.zone->text.c_str(), stdout);
-        return 0;
-    }
-    try {
-        // World-readable: the zone is public data, and phx-dnsd runs as its own user.
-        write_atomically(o.output, result.zone->text, 0644);
-    } catch (const std::system_error& e) {
-        fmt::print(stderr, "phx-fw: {}; {} is unchanged\n", e.what(), o.output);
-        return 1;
-    }
-    fmt::print("phx-fw: wrote zone {} to {}: {} PTR records, serial {}\n", result.zone->origin,
-               o.output, result.zone->pointers, result.zone->serial);
     return 0;
 }
 

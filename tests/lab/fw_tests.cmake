@@ -22,10 +22,9 @@ phx_python_test(fw_lab lab test_fw_lab.py TIMEOUT 300)
 # namespaces of their own with a runtime directory of their own.
 phx_python_test(fw_confirm lab test_fw_confirm.py TIMEOUT 180)
 
-# graph and zone through the binaries: the spec's flows in the DOT, Graphviz
-# renders it to the committed docs/policy.svg, and phx-dnsd serves the
-# reverse zone to dig -x. No privileges needed.
-phx_python_test(fw_graph_zone lab test_fw_graph_zone.py TIMEOUT 120)
+# graph through the binary: the spec's flows in the DOT, Graphviz renders it
+# to the committed docs/policy.svg. No privileges needed.
+phx_python_test(fw_graph lab test_fw_graph.py TIMEOUT 120)
 
 # check --pve and inventory --pve against directories shaped like /etc/pve
 # (tests/pve, tests/pve-mismatch). No privileges needed.
