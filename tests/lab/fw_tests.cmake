@@ -14,9 +14,14 @@ phx_python_test(fw_kernel lab test_fw_kernel.py TIMEOUT 120)
 # The offline commands through the binary; no privileges needed.
 phx_python_test(fw_cli lab test_fw_cli.py TIMEOUT 60)
 
-# The lab: the spec's network in namespaces, phx-dnsd on 10.0.0.13:53, both
-# enforcement targets probed flow by flow. Needs phx-dnsd from this build.
+# The lab: the spec's network in namespaces, built from rules/phoenix.toml,
+# phx-dnsd on 10.0.0.13:53 with it as its inventory, both enforcement
+# targets probed flow by flow, every name and reverse name asked. Needs
+# phx-dnsd from this build.
 phx_python_test(fw_lab lab test_fw_lab.py TIMEOUT 300)
+# The same checks on the second example network (a /16, other names, MACs),
+# rules/examples/workshop.toml, against its own hand-written expectations.
+phx_python_test(fw_lab_workshop lab test_fw_lab_workshop.py TIMEOUT 300)
 
 # apply --confirm and confirm: rollbacks byte for byte and on time, in
 # namespaces of their own with a runtime directory of their own.
