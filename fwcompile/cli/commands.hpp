@@ -16,6 +16,9 @@ inline constexpr const char* kInstalledRules = "/etc/phoenix/rules.toml";
 // node's guest configurations.
 inline constexpr const char* kProxmoxDir = "/etc/pve";
 
+// phx-dnsd's installed configuration, whose zones check --dns reads.
+inline constexpr const char* kDnsdConfig = "/etc/phoenix/phx-dnsd.toml";
+
 struct Options {
     std::string rules = kInstalledRules;             // --rules
     bool rules_given = false;                        // --rules was on the command line
@@ -28,6 +31,7 @@ struct Options {
     unsigned count = 0;                              // watch --count; 0: no limit
     unsigned seconds = 0;                            // watch --seconds; 0: no limit
     std::string pve; // check and inventory --pve: Proxmox's configuration; "": not given
+    std::string dns; // check --dns: phx-dnsd's configuration; "": not given
 };
 
 // Exit codes, the same in phx-dnsd: 0 success, 1 an error in the input or
@@ -41,6 +45,7 @@ inline constexpr int kOtherOutcome = 3;
 
 int check(const Options& o);
 int check_pve(const Options& o); // check, then the inventory against Proxmox's guests
+int check_dns(const Options& o); // the inventory against phx-dnsd's zones
 int inventory(const Options& o);
 int show(const Options& o);
 int explain(const Options& o);

@@ -10,6 +10,7 @@
 namespace {
 
 using phx::fw::cli::kFailed;
+using phx::fw::cli::kOk;
 using phx::fw::cli::kUsageError;
 using phx::fw::cli::Options;
 
@@ -153,13 +154,24 @@ void add_live_views(CLI::App& app, Options& o, Commands& c) {
 void add_checks(CLI::App& app, Options& o, Commands& c) {
     c.check = command(app, o, "check", "Validate and lint the rules file; exit 1 on errors");
     add_pve(c.check, o, "also compare the inventory with Proxmox's guests in DIR (/etc/pve)");
+    c.check
+        ->add_option("--dns", o.dns,
+                     "also check the inventory against the zones of phx-dnsd's configuration "
+                     "FILE (/etc/phoenix/phx-dnsd.toml)")
+        ->expected(0, 1)
+        ->default_str(phx::fw::cli::kDnsdConfig)
+        ->option_text("[FILE]");
     c.check->footer(
         "Warns about duplicate and shadowed rows, rows that can never match, overlapping list\n"
         "entries and addresses in the guest network that belong to no host.\n\n"
         "With --pve, reads DIR/lxc/*.conf and DIR/qemu-server/*.conf and reports every difference\n"
         "from the inventory at file:line on both sides: a guest on one side only, a different\n"
         "kind, address, MAC or name, a bridge the inventory does not list, firewall=1 on a\n"
-        "device. Exit status 1 when the rules file or the comparison has errors.");
+        "device. Exit status 1 when the rules file or the comparison has errors.\n\n"
+        "With --dns, loads phx-dnsd's zones with this rules file as their inventory, as\n"
+        "phx-dnsd would: a zone record at a host's name is an error naming both files, a zone\n"
+        "name pointing into the network at an address no host has is a warning. Run it before\n"
+        "applying a changed inventory, then systemctl reload phx-dnsd.");
     c.inventory = app.add_subcommand(
         "inventory", "Print an inventory ([hypervisor], [[guest]]) from Proxmox's guests");
     add_pve(c.inventory, o, "Proxmox's configuration directory (default /etc/pve)");
@@ -219,7 +231,11 @@ Commands add_commands(CLI::App& app, Options& o) {
 
 int dispatch(const Commands& c, const Options& o) {
     namespace cli = phx::fw::cli;
-    if (c.check->parsed()) return o.pve.empty() ? cli::check(o) : cli::check_pve(o);
+    if (c.check->parsed()) {
+        int status = o.pve.empty() ? cli::check(o) : cli::check_pve(o);
+        if (!o.dns.empty() && cli::check_dns(o) != kOk) status = kFailed;
+        return status;
+    }
     if (c.inventory->parsed()) return cli::inventory(o);
     if (c.show->parsed()) return cli::show(o);
     if (c.diff->parsed()) return cli::diff(o);
