@@ -209,6 +209,25 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(dig("-x", "10.0.0.12"), ["traefik.hosts.internal.thinkheads.ai."])
         self.assertEqual(dig("-x", "10.0.0.99"), [])  # no host: NXDOMAIN
 
+    def test_another_network_needs_only_its_rules_its_zone_and_the_addresses(self):
+        """The second example network (rules/examples/workshop.toml) served
+        by the packaged configuration, changed only where an admin would."""
+        netns.require_root()
+        etc = self.etc_copy("etc-workshop")
+        shutil.copy(os.path.join(SOURCE, "rules/examples/workshop.toml"), os.path.join(etc, "rules.toml"))
+        os.remove(os.path.join(etc, "zones/internal.thinkheads.ai.zone"))
+        shutil.copy(os.path.join(SOURCE, "zones/examples/workshop.home.arpa.zone"), os.path.join(etc, "zones"))
+        with open(os.path.join(etc, "rules.toml"), "rb") as f:
+            hypervisor = tomllib.load(f)["hypervisor"]
+        self.edit(os.path.join(etc, "phx-dnsd.toml"), [
+            ('"10.0.0.13:53"', f'"{hypervisor["address"]}:53"'),
+            ('"10.0.0.0/24"', f'"{hypervisor["network"]}"'),
+            ("zones/internal.thinkheads.ai.zone", "zones/workshop.home.arpa.zone")])
+        dig, hosts = self.serve_with_the_units_commands(etc)
+        for host in hosts:
+            self.assertEqual(dig("-x", host["address"]), [f"{host['name']}.hosts.workshop.home.arpa."])
+        self.assertEqual(dig("traefik.internal.thinkheads.ai"), [])  # the spec's zone is gone
+
     def test_man_pages_are_made_from_help(self):
         for program in ("phx-dnsd", "phx-fw"):
             with open(os.path.join(self.root, f"usr/share/man/man8/{program}.8")) as f:
