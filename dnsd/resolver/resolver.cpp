@@ -36,7 +36,9 @@ Resolver::Resolver(const ForwardConfig& config, std::uint16_t our_udp_size)
           for (const auto& u : config.upstreams) endpoints.push_back(u.endpoint);
           return endpoints;
       }()},
-      cache_{config.cache_entries, kStaleWindow}, rng_{random_seed()}, mark_{rng_()} {
+      cache_{
+          {config.cache_entries, config.cache_bytes, config.cache_max_message_bytes, kStaleWindow}},
+      rng_{random_seed()}, mark_{rng_()} {
     if (config_.allow.empty()) config_.allow = ForwardConfig::default_allow();
 }
 

@@ -113,7 +113,7 @@ TEST_CASE("cache_ttl: positive answers use the lowest TTL, negative ones the SOA
 }
 
 TEST_CASE("cache: fresh, then stale within the window, then gone, LRU eviction") {
-    Cache cache{2, std::chrono::seconds{10}};
+    Cache cache{{2, std::size_t{1} << 20, std::size_t{1} << 20, std::chrono::seconds{10}}};
     const auto t0 = Clock::now();
     auto message = std::make_shared<const StoredMessage>();
     cache.store("a", message, 5, t0);
