@@ -72,12 +72,17 @@ std::string Resolver::metrics() const {
                        "# TYPE phx_dnsd_upstream_queries_total counter\n"
                        "phx_dnsd_upstream_queries_total {}\n"
                        "phx_dnsd_upstream_failures_total {}\n"
+                       "# HELP phx_dnsd_upstream_backoffs_total Times an upstream was set aside "
+                       "after failing.\n"
+                       "# TYPE phx_dnsd_upstream_backoffs_total counter\n"
+                       "phx_dnsd_upstream_backoffs_total {}\n"
                        "# HELP phx_dnsd_forwarding_loops_total Queries that came back to us "
                        "through a forwarding loop.\n"
                        "# TYPE phx_dnsd_forwarding_loops_total counter\n"
                        "phx_dnsd_forwarding_loops_total {}\n",
                        cache_hits_.get(), cache_misses_.get(), stale_served_.get(),
-                       upstream_queries_.get(), upstream_failures_.get(), loops_detected_.get());
+                       upstream_queries_.get(), upstream_failures_.get(), upstream_backoffs_.get(),
+                       loops_detected_.get());
 }
 
 void Resolver::submit(Request request) {
@@ -145,7 +150,7 @@ asio::awaitable<void> Resolver::handle(Request request) {
     }
     const ParsedQuery query = w.query;
     pending_[key].push_back(std::move(w));
-    auto answer = co_await ask_upstreams(query, marks);
+    auto answer = co_await ask_upstreams(query, key, marks);
     if (answer) {
         if (auto ttl = answer->cache_ttl(config_.max_ttl, config_.max_negative_ttl))
             cache_.store(key, answer, *ttl, Clock::now());
@@ -171,40 +176,49 @@ void Resolver::finish_pending(const std::string& key,
 }
 
 asio::awaitable<std::shared_ptr<const StoredMessage>>
-Resolver::ask_upstreams(const ParsedQuery& query, const std::vector<std::uint64_t>& marks) {
-    for (const std::size_t i : upstreams_.usable(Clock::now())) {
-        auto reply = co_await ask_one(i, query, marks);
-        if (!reply) {
-            upstream_failures_.add();
-            if (upstreams_.failed(i, Clock::now()))
-                log::warning("upstream {} did not answer usably; skipping it for {}s",
-                             upstreams_.endpoint(i).to_string(), Upstreams::kFirstBackoff.count());
+Resolver::ask_upstreams(const ParsedQuery& query, const std::string& key,
+                        const std::vector<std::uint64_t>& marks) {
+    for (const std::size_t i : upstreams_.order(Clock::now())) {
+        auto attempt = co_await ask_one(i, query, marks);
+        if (!attempt.message) {
+            upstream_failed(i, attempt.failure, key);
             continue;
         }
         upstreams_.succeeded(i);
         // SERVFAIL, REFUSED, NOTIMP, FORMERR: this upstream cannot help with
         // this question, but it is alive; another one may know.
-        if (reply->rcode != Rcode::noerror && reply->rcode != Rcode::nxdomain) continue;
-        co_return std::make_shared<const StoredMessage>(std::move(*reply));
+        const Rcode rcode = attempt.message->rcode;
+        if (rcode != Rcode::noerror && rcode != Rcode::nxdomain) continue;
+        co_return std::make_shared<const StoredMessage>(std::move(*attempt.message));
     }
     co_return nullptr;
 }
 
-asio::awaitable<std::optional<StoredMessage>>
-Resolver::ask_one(std::size_t i, const ParsedQuery& query,
-                  const std::vector<std::uint64_t>& marks) {
+void Resolver::upstream_failed(std::size_t i, UpstreamFailure failure, const std::string& key) {
+    upstream_failures_.add();
+    const auto backoff = upstreams_.failed(i, failure, key, Clock::now());
+    if (backoff.count() == 0) return;
+    upstream_backoffs_.add();
+    log::warning("upstream {} did not answer usably; skipping it for {}s",
+                 upstreams_.endpoint(i).to_string(), backoff.count());
+}
+
+asio::awaitable<Resolver::Attempt> Resolver::ask_one(std::size_t i, const ParsedQuery& query,
+                                                     const std::vector<std::uint64_t>& marks) {
     std::vector<std::uint64_t> with_ours = marks;
     with_ours.push_back(mark_);
     const UpstreamQuery upstream_query = make_upstream_query(query, with_ours, our_udp_size_, rng_);
     const Endpoint upstream = upstreams_.endpoint(i);
     loops_.sent(upstream_query, query, upstream);
     upstream_queries_.add();
-    auto bytes = co_await exchange_udp(upstream, upstream_query, query, config_.timeout);
-    if (bytes && is_truncated(*bytes))
-        bytes = co_await exchange_tcp(upstream, upstream_query, query, config_.timeout);
+    auto reply = co_await exchange_udp(upstream, upstream_query, query, config_.timeout);
+    if (!reply.failure && is_truncated(reply.bytes))
+        reply = co_await exchange_tcp(upstream, upstream_query, query, config_.timeout);
     loops_.finished(upstream_query, query, upstream);
-    if (!bytes) co_return std::nullopt;
-    co_return parse_reply(*bytes);
+    if (reply.failure) co_return Attempt{std::nullopt, *reply.failure};
+    auto message = parse_reply(reply.bytes);
+    if (!message) co_return Attempt{std::nullopt, UpstreamFailure::unusable};
+    co_return Attempt{std::move(message), UpstreamFailure::unusable};
 }
 
 } // namespace phx::dns::resolver

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -60,12 +61,19 @@ private:
         ParsedQuery query;
     };
 
+    // One upstream's reply, or why there is none.
+    struct Attempt {
+        std::optional<StoredMessage> message;
+        UpstreamFailure failure = UpstreamFailure::unusable;
+    };
+
     boost::asio::awaitable<void> handle(Request request);
     boost::asio::awaitable<std::shared_ptr<const StoredMessage>>
-    ask_upstreams(const ParsedQuery& query, const std::vector<std::uint64_t>& marks);
-    boost::asio::awaitable<std::optional<StoredMessage>>
-    ask_one(std::size_t upstream, const ParsedQuery& query,
-            const std::vector<std::uint64_t>& marks);
+    ask_upstreams(const ParsedQuery& query, const std::string& key,
+                  const std::vector<std::uint64_t>& marks);
+    boost::asio::awaitable<Attempt> ask_one(std::size_t upstream, const ParsedQuery& query,
+                                            const std::vector<std::uint64_t>& marks);
+    void upstream_failed(std::size_t upstream, UpstreamFailure failure, const std::string& key);
     void reply(const Waiter& w, const StoredMessage* message, Rcode rcode, std::uint32_t age,
                std::optional<std::uint32_t> fixed_ttl);
     bool is_loop(const Waiter& w, const std::vector<std::uint64_t>& marks);
@@ -85,7 +93,7 @@ private:
     std::map<std::string, Clock::time_point> loop_logged_;         // log each loop once a minute
     QueryCounters counters_;
     Counter cache_hits_, cache_misses_, stale_served_, upstream_queries_, upstream_failures_,
-        loops_detected_;
+        upstream_backoffs_, loops_detected_;
 };
 
 } // namespace phx::dns::resolver
