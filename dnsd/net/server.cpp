@@ -21,8 +21,8 @@ namespace asio = boost::asio;
 Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zones)
     : options_{options}, zones_{std::move(zones)} {
     if (options.forward.enabled())
-        resolver_ =
-            std::make_unique<resolver::Resolver>(options.forward, options.limits.edns_udp_size);
+        resolver_ = std::make_unique<resolver::Resolver>(options.forward,
+                                                         options.limits.edns_udp_size, zones_);
     for (const auto& endpoint : options.listen) {
         ensure_port_free(endpoint, SocketKind::udp);
         ensure_port_free(endpoint, SocketKind::tcp);
@@ -55,6 +55,7 @@ Server::~Server() {
 void Server::set_zones(const std::shared_ptr<const ZoneSet>& zones) {
     zones_ = zones;
     for (auto& w : workers_) w->set_zones(zones);
+    if (resolver_) resolver_->set_zones(zones);
 }
 
 void Server::reload(const ReloadFunction& reload_function) {
