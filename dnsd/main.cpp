@@ -181,7 +181,8 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
     net::ServerOptions options{config.listen,
                                config.workers,
                                {config.edns_udp_size, config.tcp_max_connections,
-                                config.tcp_idle_timeout, config.udp_batch_window},
+                                config.tcp_max_connections_per_client, config.tcp_idle_timeout,
+                                config.udp_batch_window},
                                config.forward,
                                config.metrics_listen,
                                config.user};

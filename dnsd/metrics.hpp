@@ -82,6 +82,8 @@ private:
 struct MetricsSnapshot {
     std::span<const QueryCounters* const> counters;
     std::uint64_t tcp_connections = 0;
+    std::uint64_t tcp_refused_total_full = 0;  // every slot was taken
+    std::uint64_t tcp_refused_client_full = 0; // the client's share was taken
     std::uint64_t reloads_ok = 0;
     std::uint64_t reloads_failed = 0;
     std::string zone_serials; // pre-rendered gauge lines, one per zone
