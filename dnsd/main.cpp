@@ -123,9 +123,10 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     for (const auto& e : config.listen) listen += (listen.empty() ? "" : ", ") + e.to_string();
     if (listen.empty()) listen = "nowhere (zones checked only)";
     std::printf("listen %s; %u workers; EDNS UDP size %u; UDP batch window %lld us; TCP max %zu "
-                "connections, idle timeout %llds\n",
+                "connections, %zu per client, idle timeout %llds\n",
                 listen.c_str(), config.workers, config.edns_udp_size,
                 static_cast<long long>(config.udp_batch_window.count()), config.tcp_max_connections,
+                config.tcp_max_connections_per_client,
                 static_cast<long long>(config.tcp_idle_timeout.count()));
     if (config.forward.enabled()) {
         std::string upstreams, allow;
@@ -134,11 +135,35 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
         const auto allowed =
             config.forward.allow.empty() ? ForwardConfig::default_allow() : config.forward.allow;
         for (const auto& c : allowed) allow += (allow.empty() ? "" : ", ") + c.to_string();
-        std::printf("forward other names to %s for %s; cache %zu entries\n", upstreams.c_str(),
-                    allow.c_str(), config.forward.cache_entries);
+        const auto& f = config.forward;
+        std::printf("forward other names to %s for %s; at most %zu waiting upstream, %zu per "
+                    "client; cache %zu entries, %zu bytes, %zu bytes per message\n",
+                    upstreams.c_str(), allow.c_str(), f.max_outstanding,
+                    f.max_outstanding_per_client, f.cache_entries, f.cache_bytes,
+                    f.cache_max_message_bytes);
     }
     if (config.metrics_listen)
         std::printf("metrics on http://%s/metrics\n", config.metrics_listen->to_string().c_str());
+}
+
+// Whether `next` changes settings a reload cannot apply (sockets, threads,
+// limits the transports and the resolver were built with).
+bool needs_restart(const DnsdConfig& next, const DnsdConfig& running) {
+    const auto& a = next.forward;
+    const auto& b = running.forward;
+    const bool forwarding_changed =
+        a.upstreams.size() != b.upstreams.size() || a.allow != b.allow || a.timeout != b.timeout ||
+        a.max_outstanding != b.max_outstanding ||
+        a.max_outstanding_per_client != b.max_outstanding_per_client ||
+        a.cache_entries != b.cache_entries || a.cache_bytes != b.cache_bytes ||
+        a.cache_max_message_bytes != b.cache_max_message_bytes || a.max_ttl != b.max_ttl ||
+        a.max_negative_ttl != b.max_negative_ttl || a.serve_stale != b.serve_stale;
+    return next.listen != running.listen || next.workers != running.workers ||
+           next.user != running.user || next.metrics_listen != running.metrics_listen ||
+           next.udp_batch_window != running.udp_batch_window ||
+           next.tcp_max_connections != running.tcp_max_connections ||
+           next.tcp_max_connections_per_client != running.tcp_max_connections_per_client ||
+           next.tcp_idle_timeout != running.tcp_idle_timeout || forwarding_changed;
 }
 
 // SIGHUP: config and zones are read and checked again; only a complete,
@@ -180,13 +205,9 @@ std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& r
     for (const auto& old : current->zones())
         if (!zones->find(old->origin()) || zones->find(old->origin())->origin() != old->origin())
             log::info("reload: zone {} is no longer served", zone_name(*old));
-    if (config->listen != running.listen || config->workers != running.workers ||
-        config->user != running.user ||
-        config->forward.upstreams.size() != running.forward.upstreams.size() ||
-        config->metrics_listen != running.metrics_listen ||
-        config->udp_batch_window != running.udp_batch_window)
-        log::warning("reload: changes to listen addresses, workers, user, forwarding, metrics or "
-                     "the UDP batch window take effect at restart");
+    if (needs_restart(*config, running))
+        log::warning("reload: changes to listen addresses, workers, user, TCP limits, forwarding, "
+                     "metrics or the UDP batch window take effect at restart");
     current = zones;
     return zones;
 }
@@ -195,7 +216,8 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
     net::ServerOptions options{config.listen,
                                config.workers,
                                {config.edns_udp_size, config.tcp_max_connections,
-                                config.tcp_idle_timeout, config.udp_batch_window},
+                                config.tcp_max_connections_per_client, config.tcp_idle_timeout,
+                                config.udp_batch_window},
                                config.forward,
                                config.metrics_listen,
                                config.user};

@@ -52,7 +52,7 @@ private:
     std::shared_ptr<const ZoneSet> zones_; // the snapshot being served; control thread only
     std::uint64_t reloads_ok_ = 0;
     std::uint64_t reloads_failed_ = 0;
-    std::atomic<std::size_t> tcp_connections_{0};
+    TcpSlots tcp_slots_; // shared by the workers
     std::vector<std::unique_ptr<Worker>> workers_;
     // Declared after the workers so it is destroyed first: requests it still
     // holds may refer to worker state.

@@ -11,3 +11,10 @@ phx_python_test(dnsd.differential integration test_differential.py)
 phx_python_test(dnsd.resolver integration test_resolver.py)
 phx_python_test(dnsd.daemon integration test_daemon.py)
 phx_python_test(dnsd.udp_batching integration test_udp_batching.py)
+# Resolver hardening, each against a scripted upstream (fake_upstream.py):
+# scrubbing and TTL caps, the cache's byte budget, upstream health under
+# an attacker's silent names (timing-sensitive: run alone), TCP slots.
+phx_python_test(dnsd.resolver_scrub integration test_resolver_scrub.py)
+phx_python_test(dnsd.resolver_budget integration test_resolver_budget.py)
+phx_python_test(dnsd.resolver_health integration test_resolver_health.py RUN_SERIAL TRUE)
+phx_python_test(dnsd.tcp_limits integration test_tcp_limits.py)
