@@ -17,9 +17,6 @@ std::optional<Rcode> refusal(const ParsedQuery& q) {
     if (q.edns.present && q.edns.version > 0) return Rcode::badvers; // RFC 6891 §6.1.3
     if (q.qclass != to_u16(RrClass::in)) return Rcode::refused;
     switch (q.qtype) {
-    case RrType::axfr:
-    case RrType::ixfr:
-        return Rcode::refused; // zone transfers are not offered
     case RrType::maila:
     case RrType::mailb:
         return Rcode::notimp;
@@ -62,6 +59,10 @@ AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones,
     if (verdict != QueryVerdict::ok) {
         shape.rcode = verdict == QueryVerdict::notimp ? Rcode::notimp : Rcode::formerr;
         return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q);
+    }
+    if (q.tsig_offset != 0 || q.qtype == RrType::axfr || q.qtype == RrType::ixfr) {
+        shape.rcode = Rcode::refused; // dnsd/xfr replaces this (Disposition::transfer)
+        return finish(write_reply(q, shape, nullptr, out), Disposition::transfer, shape.rcode, q);
     }
     if (auto rcode = refusal(q)) {
         shape.rcode = *rcode;

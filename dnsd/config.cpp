@@ -183,7 +183,8 @@ std::optional<DnsdConfig> read_config(const Document& doc, const std::string& pa
     const FileName file{path};
     DnsdConfig config;
     const Section top{doc, doc.root(), "the top level", file, diag};
-    top.allow_only({"server", "tcp", "zone", "inventory", "forward", "metrics"});
+    top.allow_only(
+        {"server", "tcp", "zone", "inventory", "forward", "metrics", "tsig_key", "transfer"});
     if (const config::Node* server = top.table("server"))
         read_server({doc, *server, "[server]", file, diag}, config);
     if (const config::Node* tcp = top.table("tcp"))
@@ -195,6 +196,10 @@ std::optional<DnsdConfig> read_config(const Document& doc, const std::string& pa
         read_forward({doc, *forward, "[forward]", file, diag}, config.forward);
     if (const config::Node* metrics = top.table("metrics"))
         read_metrics({doc, *metrics, "[metrics]", file, diag}, config);
+    if (const config::Node* keys = top.array("tsig_key"))
+        read_tsig_keys(top, *keys, config.transfer);
+    if (const config::Node* transfer = top.table("transfer"))
+        read_transfer({doc, *transfer, "[transfer]", file, diag}, config.transfer);
     if (diag.error_count() > errors_before) return std::nullopt;
     return config;
 }
@@ -255,6 +260,7 @@ void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label
             if (config.listen[i] == config.listen[j])
                 diag.error({origin_label}, fmt::format("listen address {} is given twice",
                                                        config.listen[i].to_string()));
+    check_transfer_config(config.transfer, origin_label, diag);
     for (const auto& upstream : config.forward.upstreams)
         if (auto why = self_reference(upstream.endpoint, config.listen))
             diag.error(

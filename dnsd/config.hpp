@@ -5,6 +5,7 @@
 
 #include "common/diag.hpp"
 #include "common/net.hpp"
+#include "dnsd/transfer_config.hpp"
 #include "dnsd/zone/loader.hpp"
 #include "dnsd/zone/serial_policy.hpp"
 
@@ -80,6 +81,7 @@ struct DnsdConfig {
     ForwardConfig forward;
     std::string user;                       // drop root for this user after binding
     std::optional<Endpoint> metrics_listen; // Prometheus endpoint; keep it on loopback
+    TransferConfig transfer;                // TSIG keys, AXFR/IXFR, NOTIFY
 };
 
 // Reads `path`. Relative zone file names are taken relative to the config
