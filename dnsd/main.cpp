@@ -5,6 +5,7 @@
 #include "dnsd/net/server.hpp"
 #include "dnsd/served_zones.hpp"
 #include "dnsd/wire/name.hpp"
+#include "dnsd/xfr/state.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -182,8 +183,9 @@ void log_serials(const std::vector<SerialReport>& reports, SerialPolicy policy,
 // SIGHUP: config, inventory and zones are read and checked again; only a
 // complete, valid set replaces what is served. Settings that need new
 // sockets or threads are reported, not applied.
-std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& running,
-                                      std::shared_ptr<const ZoneSet>& current) {
+std::shared_ptr<const xfr::TransferState>
+reload(const CommandLine& cl, const DnsdConfig& running,
+       std::shared_ptr<const xfr::TransferState>& current) {
     Diagnostics diag;
     auto config = build_config(cl, diag);
     auto loaded = config ? load_served_zones(*config, diag) : nullptr;
@@ -199,17 +201,17 @@ std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& r
         return nullptr;
     }
     std::vector<SerialReport> reports;
-    auto zones = apply_serial_policy(*loaded, current.get(), config->serial_policy,
+    auto zones = apply_serial_policy(*loaded, current->zones.get(), config->serial_policy,
                                      std::time(nullptr), reports);
     log_serials(reports, config->serial_policy, "reload: ");
-    for (const auto& old : current->zones())
+    for (const auto& old : current->zones->zones())
         if (!zones->find(old->origin()) || zones->find(old->origin())->origin() != old->origin())
             log::info("reload: zone {} is no longer served", zone_name(*old));
     if (needs_restart(*config, running))
         log::warning("reload: changes to listen addresses, workers, user, TCP limits, forwarding, "
                      "metrics or the UDP batch window take effect at restart");
-    current = zones;
-    return zones;
+    current = xfr::next_state(current.get(), zones, config->transfer);
+    return current;
 }
 
 int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const ZoneSet> zones) {
@@ -221,7 +223,8 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
                                config.forward,
                                config.metrics_listen,
                                config.user};
-    net::Server server{options, zones};
+    auto current = xfr::next_state(nullptr, zones, config.transfer);
+    net::Server server{options, current};
     for (const auto& e : config.listen) log::info("listening on {} (udp, tcp)", e.to_string());
     for (const auto& z : zones->zones())
         log::info("serving {} serial {} from {}", zone_name(*z), z->serial(), z->file());
@@ -229,7 +232,6 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
         log::info("forwarding other names to {}", u.endpoint.to_string());
     if (config.metrics_listen)
         log::info("metrics on http://{}/metrics", config.metrics_listen->to_string());
-    auto current = zones;
     server.run([&] { return reload(cl, config, current); });
     log::info("stopped");
     return 0;

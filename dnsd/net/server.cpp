@@ -18,8 +18,8 @@ namespace phx::dns::net {
 
 namespace asio = boost::asio;
 
-Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zones)
-    : options_{options}, zones_{std::move(zones)},
+Server::Server(const ServerOptions& options, std::shared_ptr<const xfr::TransferState> served)
+    : options_{options}, zones_{served->zones}, served_{std::move(served)},
       tcp_slots_{options.limits.tcp_max_connections,
                  options.limits.tcp_max_connections_per_client} {
     if (options.forward.enabled())
@@ -31,6 +31,7 @@ Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zone
     }
     for (unsigned i = 0; i < std::max(1u, options.workers); ++i) {
         auto worker = std::make_unique<Worker>(options.limits, tcp_slots_, zones_, resolver_.get());
+        worker->set_transfer(served_);
         for (const auto& endpoint : options.listen) {
             const bool v6 = endpoint.address.family == IpFamily::v6;
             worker->add_udp(open_listener(endpoint, SocketKind::udp), v6,
@@ -53,22 +54,24 @@ Server::~Server() {
     for (auto& w : workers_) w->join();
 }
 
-void Server::set_zones(const std::shared_ptr<const ZoneSet>& zones) {
-    zones_ = zones;
-    for (auto& w : workers_) w->set_zones(zones);
-    if (resolver_) resolver_->set_zones(zones);
+void Server::set_served(const std::shared_ptr<const xfr::TransferState>& served) {
+    zones_ = served->zones;
+    served_ = served;
+    for (auto& w : workers_) w->set_zones(zones_);
+    if (resolver_) resolver_->set_zones(zones_);
+    for (auto& w : workers_) w->set_transfer(served);
 }
 
 void Server::reload(const ReloadFunction& reload_function) {
     notify_reloading();
-    auto zones = reload_function ? reload_function() : nullptr;
-    if (zones) {
-        set_zones(zones);
+    auto served = reload_function ? reload_function() : nullptr;
+    if (served) {
+        set_served(served);
         ++reloads_ok_;
     } else {
         ++reloads_failed_;
     }
-    notify_ready(zones ? "serving (reloaded)" : "serving (reload failed: previous zones kept)");
+    notify_ready(served ? "serving (reloaded)" : "serving (reload failed: previous zones kept)");
 }
 
 std::string Server::metrics() const {
@@ -79,9 +82,12 @@ std::string Server::metrics() const {
     for (const auto& z : zones_->zones())
         serials += fmt::format("phx_dnsd_zone_serial{{zone=\"{}\"}} {}\n",
                                wire::name_to_text(wire::bytes_of(z->origin())), z->serial());
+    std::vector<const xfr::TransferCounters*> transfers;
+    for (const auto& w : workers_) transfers.push_back(&w->transfer_counters());
     return render_metrics({counters, tcp_slots_.open(), tcp_slots_.refused_total_full(),
                            tcp_slots_.refused_client_full(), reloads_ok_, reloads_failed_, serials,
-                           resolver_ ? resolver_->metrics() : std::string{}});
+                           resolver_ ? resolver_->metrics() : std::string{}}) +
+           xfr::render_transfer_metrics(transfers, xfr::NotifyCounters{}, served_.get());
 }
 
 void Server::run(const ReloadFunction& reload_function) {

@@ -6,6 +6,7 @@
 #include "dnsd/net/tcp_transport.hpp"
 
 #include "dnsd/asio_address.hpp"
+#include "dnsd/net/transfer_transport.hpp"
 #include "dnsd/net/worker.hpp"
 
 #include <array>
@@ -111,6 +112,9 @@ asio::awaitable<bool> TcpSession::answer_and_write() {
     const std::span<std::uint8_t> scratch = worker_.tcp_scratch();
     const AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size, may_recurse_};
     const AnswerResult result = answer(query_, worker_.zones(), options, scratch.subspan(2));
+    if (result.disposition == Disposition::transfer) // AXFR, IXFR, signed queries: dnsd/xfr
+        co_return co_await send_transfer(worker_, socket_, query_, client_, reply_,
+                                         [this] { arm_deadline(); });
     const bool forwarded = result.disposition == Disposition::not_ours && may_recurse_;
     if (!forwarded) worker_.count(Transport::tcp, result); // the resolver counts its own replies
     if (result.disposition == Disposition::drop) co_return true;

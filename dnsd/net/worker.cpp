@@ -65,4 +65,12 @@ void Worker::set_zones(std::shared_ptr<const ZoneSet> zones) {
     asio::post(context_, [this, z = std::move(zones)]() mutable { zones_ = std::move(z); });
 }
 
+void Worker::set_transfer(std::shared_ptr<const xfr::TransferState> state,
+                          std::function<void()> swapped) {
+    asio::post(context_, [this, s = std::move(state), done = std::move(swapped)]() mutable {
+        transfer_ = std::move(s);
+        if (done) done();
+    });
+}
+
 } // namespace phx::dns::net
