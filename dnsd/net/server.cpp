@@ -8,6 +8,7 @@
 #include "dnsd/net/system.hpp"
 #include "dnsd/wire/name.hpp"
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -54,12 +55,37 @@ Server::~Server() {
     for (auto& w : workers_) w->join();
 }
 
+namespace {
+
+// The zones whose served serial is new: NOTIFY goes out for these.
+std::vector<std::string> new_serials(const xfr::TransferState* before,
+                                     const xfr::TransferState& after) {
+    std::vector<std::string> origins;
+    for (const auto& zone : after.zones->zones()) {
+        const Zone* old = before ? before->zone(zone->origin()) : nullptr;
+        if (!old || old->serial() != zone->serial()) origins.push_back(zone->origin());
+    }
+    return origins;
+}
+
+} // namespace
+
 void Server::set_served(const std::shared_ptr<const xfr::TransferState>& served) {
+    auto changed = new_serials(served_.get(), *served);
     zones_ = served->zones;
     served_ = served;
     for (auto& w : workers_) w->set_zones(zones_);
     if (resolver_) resolver_->set_zones(zones_);
-    for (auto& w : workers_) w->set_transfer(served);
+    // NOTIFY only once every worker serves the new zones: a secondary asks
+    // for the SOA within a millisecond, and an old answer would make it
+    // think it is current until its refresh timer runs out.
+    auto left = std::make_shared<std::atomic<std::size_t>>(workers_.size());
+    for (auto& w : workers_)
+        w->set_transfer(served, [this, left, served, changed] {
+            if (left->fetch_sub(1) == 1)
+                asio::post(control_,
+                           [this, served, changed] { notifier_.notify(served, changed); });
+        });
 }
 
 void Server::reload(const ReloadFunction& reload_function) {
@@ -87,7 +113,7 @@ std::string Server::metrics() const {
     return render_metrics({counters, tcp_slots_.open(), tcp_slots_.refused_total_full(),
                            tcp_slots_.refused_client_full(), reloads_ok_, reloads_failed_, serials,
                            resolver_ ? resolver_->metrics() : std::string{}}) +
-           xfr::render_transfer_metrics(transfers, xfr::NotifyCounters{}, served_.get());
+           xfr::render_transfer_metrics(transfers, notifier_.counters(), served_.get());
 }
 
 void Server::run(const ReloadFunction& reload_function) {
@@ -105,6 +131,7 @@ void Server::run(const ReloadFunction& reload_function) {
         if (ec) return;
         log::info("signal {}: stopping", signal);
         notify_stopping();
+        notifier_.stop();
         reload_signal.cancel();
         if (metrics_acceptor_) metrics_acceptor_->close();
     });
@@ -114,6 +141,8 @@ void Server::run(const ReloadFunction& reload_function) {
                        asio::detached);
     if (resolver_) resolver_->start();
     for (auto& w : workers_) w->start();
+    notifier_.notify(served_,
+                     new_serials(nullptr, *served_)); // secondaries may have missed a change
     notify_ready("serving");
     control_.run();
     if (resolver_) resolver_->stop();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "common/net.hpp"
+#include "dnsd/net/notifier.hpp"
 #include "dnsd/net/worker.hpp"
 #include "dnsd/xfr/state.hpp"
 
@@ -53,6 +54,7 @@ private:
     std::optional<boost::asio::ip::tcp::acceptor> metrics_acceptor_;
     std::shared_ptr<const ZoneSet> zones_; // the snapshot being served; control thread only
     std::shared_ptr<const xfr::TransferState> served_; // the same, with keys and journals
+    Notifier notifier_{control_};
     std::uint64_t reloads_ok_ = 0;
     std::uint64_t reloads_failed_ = 0;
     TcpSlots tcp_slots_; // shared by the workers
