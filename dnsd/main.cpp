@@ -4,6 +4,7 @@
 #include "dnsd/config.hpp"
 #include "dnsd/net/server.hpp"
 #include "dnsd/served_zones.hpp"
+#include "dnsd/transfer_options.hpp"
 #include "dnsd/wire/name.hpp"
 #include "dnsd/xfr/state.hpp"
 
@@ -27,6 +28,7 @@ struct CommandLine {
     std::vector<std::string> zones;
     std::vector<std::string> forward;
     std::vector<std::string> allow_recursion;
+    TransferOptions transfer; // --tsig-key, --allow-transfer, --notify
     std::string user;
     std::string metrics_listen;
     std::string inventory;
@@ -75,6 +77,7 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
     if (!cl.allow_recursion.empty()) config.forward.allow.clear();
     parse_each<Cidr>(cl.allow_recursion, "--allow-recursion", "10.0.0.0/24", diag,
                      [&](const Cidr& c) { config.forward.allow.push_back(c); });
+    apply_transfer_options(cl.transfer, config.transfer, diag);
     if (!cl.metrics_listen.empty())
         parse_each<Endpoint>({cl.metrics_listen}, "--metrics-listen", "127.0.0.1:9153", diag,
                              [&](const Endpoint& e) { config.metrics_listen = e; });
@@ -145,6 +148,7 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     }
     if (config.metrics_listen)
         std::printf("metrics on http://%s/metrics\n", config.metrics_listen->to_string().c_str());
+    for (const auto& line : describe_transfer(config.transfer)) std::printf("%s\n", line.c_str());
 }
 
 // Whether `next` changes settings a reload cannot apply (sockets, threads,
@@ -261,6 +265,17 @@ int main(int argc, char** argv) {
     app.add_option("--allow-recursion", cl.allow_recursion,
                    "CIDR allowed to use forwarding and the cache, repeatable (default: loopback); "
                    "replaces the config's list");
+    app.add_option("--tsig-key", cl.transfer.keys,
+                   "TSIG key NAME:ALGORITHM:BASE64SECRET (hmac-sha256, hmac-sha512, ...), "
+                   "repeatable; adds to the config's keys. Visible in ps: in production use "
+                   "[[tsig_key]] secret_file");
+    app.add_option("--allow-transfer", cl.transfer.allow,
+                   "CIDR[:KEYNAME] allowed to transfer our zones (AXFR, IXFR), repeatable; with "
+                   "a key, only requests signed with it ([2001:db8::/64]:KEYNAME for IPv6); "
+                   "replaces the config's list");
+    app.add_option("--notify", cl.transfer.notify,
+                   "ADDR:PORT[:KEYNAME] of a secondary to send NOTIFY to when a serial changes, "
+                   "repeatable, signed with the key if given; replaces the config's list");
     app.add_option("--metrics-listen", cl.metrics_listen,
                    "ADDR:PORT for the Prometheus endpoint /metrics");
     app.add_option("-i,--inventory", cl.inventory,
