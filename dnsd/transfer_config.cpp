@@ -17,6 +17,7 @@ using config::Section;
 namespace {
 
 constexpr std::size_t kMaxSecretFileBytes = 4096;
+constexpr std::int64_t kMaxJournalVersions = 10000;
 constexpr std::int64_t kMaxJournalBytes = std::int64_t{4} << 30;
 
 std::string name_error(std::string_view text) {
@@ -137,7 +138,7 @@ void read_tsig_keys(const Section& top, const config::Node& array, TransferConfi
 }
 
 void read_transfer(const Section& s, TransferConfig& out) {
-    s.allow_only({"allow", "notify", "journal_bytes"});
+    s.allow_only({"allow", "notify", "journal_versions", "journal_bytes"});
     if (auto allow = s.strings("allow"))
         for (const auto& item : *allow) {
             if (auto rule = parse_allow_transfer(item.value)) {
@@ -160,6 +161,8 @@ void read_transfer(const Section& s, TransferConfig& out) {
                                                     item.value));
             }
         }
+    if (auto n = s.integer("journal_versions", 0, kMaxJournalVersions))
+        out.journal_versions = static_cast<std::size_t>(*n);
     if (auto n = s.integer("journal_bytes", 0, kMaxJournalBytes))
         out.journal_bytes = static_cast<std::size_t>(*n);
 }

@@ -38,18 +38,22 @@ struct NotifyTarget {
     SourcePos at;
 };
 
+// IXFR history per zone: the differences of the last N reloads (Knot's
+// journal keeps 20 by default too), and never more than this much memory.
+inline constexpr std::size_t kDefaultJournalVersions = 20;
 inline constexpr std::size_t kDefaultJournalBytes = std::size_t{16} << 20;
 
 struct TransferConfig {
     std::vector<TsigKeyConfig> keys;
     std::vector<AllowTransfer> allow;
     std::vector<NotifyTarget> notify;
-    std::size_t journal_bytes = kDefaultJournalBytes; // per zone, for IXFR
+    std::size_t journal_versions = kDefaultJournalVersions; // per zone, for IXFR
+    std::size_t journal_bytes = kDefaultJournalBytes;       // per zone, for IXFR
 };
 
 // [[tsig_key]] tables: name, algorithm, and secret or secret_file.
 void read_tsig_keys(const config::Section& top, const config::Node& array, TransferConfig& out);
-// [transfer]: allow, notify, journal_bytes.
+// [transfer]: allow, notify, journal_versions, journal_bytes.
 void read_transfer(const config::Section& s, TransferConfig& out);
 
 // The command line's forms; nullopt with `why` set when malformed. The

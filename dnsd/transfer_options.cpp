@@ -54,7 +54,8 @@ std::vector<std::string> describe_transfer(const TransferConfig& config) {
     for (const auto& n : config.notify)
         lines.push_back(fmt::format("NOTIFY to {}{}", n.endpoint.to_string(), key_suffix(n.key)));
     if (!config.allow.empty())
-        lines.push_back(fmt::format("IXFR journal: up to {} bytes per zone", config.journal_bytes));
+        lines.push_back(fmt::format("IXFR journal: the last {} reloads, up to {} bytes per zone",
+                                    config.journal_versions, config.journal_bytes));
     return lines;
 }
 

@@ -91,7 +91,8 @@ Difference difference(const Zone& before, const Zone& after) {
 }
 
 std::shared_ptr<const Journal> Journal::extended(std::shared_ptr<const Difference> next,
-                                                 std::size_t budget) const {
+                                                 std::size_t max_versions,
+                                                 std::size_t max_bytes) const {
     auto j = std::make_shared<Journal>();
     const bool chained =
         !differences_.empty() && differences_.back()->to_serial == next->from_serial;
@@ -102,7 +103,8 @@ std::shared_ptr<const Journal> Journal::extended(std::shared_ptr<const Differenc
     j->bytes_ += next->bytes();
     j->differences_.push_back(std::move(next));
     std::size_t drop = 0;
-    while (drop < j->differences_.size() && j->bytes_ > budget)
+    while (drop < j->differences_.size() &&
+           (j->differences_.size() - drop > max_versions || j->bytes_ > max_bytes))
         j->bytes_ -= j->differences_[drop++]->bytes();
     j->differences_.erase(j->differences_.begin(),
                           j->differences_.begin() + static_cast<std::ptrdiff_t>(drop));

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The journal IXFR answers from (RFC 1995): for each zone, the differences
 // between the versions successive reloads served, oldest first, kept in
-// memory within a byte budget. A client that is several versions behind
+// memory: the last N of them, within a byte budget. Nothing is written to
+// disk: after a restart the journal starts empty, and secondaries behind
+// the version served at start get the whole zone. A client that is several versions behind
 // gets them condensed into one difference (RFC 1995 §4 allows it); one
 // further behind than the journal reaches gets the whole zone instead.
 #pragma once
@@ -52,9 +54,10 @@ public:
 
     // This journal with `next` added (it must start where the newest one
     // ends, else the journal starts again from it), the oldest dropped
-    // until it fits in `budget` bytes.
+    // until at most `max_versions` are left, in at most `max_bytes`.
     [[nodiscard]] std::shared_ptr<const Journal> extended(std::shared_ptr<const Difference> next,
-                                                          std::size_t budget) const;
+                                                          std::size_t max_versions,
+                                                          std::size_t max_bytes) const;
 
     // The changes from version `serial` to the newest, condensed into one
     // difference; nullopt if the journal does not reach back to `serial`.

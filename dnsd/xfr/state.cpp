@@ -8,7 +8,7 @@ namespace phx::dns::xfr {
 namespace {
 
 std::shared_ptr<const Journal> next_journal(const TransferState* before, const Zone& zone,
-                                            std::size_t budget) {
+                                            const TransferConfig& config) {
     static const auto empty = std::make_shared<const Journal>();
     const Zone* old = before ? before->zone(zone.origin()) : nullptr;
     const Journal* journal = before ? before->journal(zone.origin()) : nullptr;
@@ -16,7 +16,8 @@ std::shared_ptr<const Journal> next_journal(const TransferState* before, const Z
     if (old == &zone || (old->serial() == zone.serial() && same_content(*old, zone)))
         return before->journals.find(zone.origin())->second; // the same version
     if (!serial_greater(zone.serial(), old->serial())) return empty;
-    return journal->extended(std::make_shared<const Difference>(difference(*old, zone)), budget);
+    return journal->extended(std::make_shared<const Difference>(difference(*old, zone)),
+                             config.journal_versions, config.journal_bytes);
 }
 
 } // namespace
@@ -40,9 +41,8 @@ std::shared_ptr<const TransferState> next_state(const TransferState* before,
     state->keys = tsig::Keyring{std::move(keys)};
     state->allow = config.allow;
     state->notify = config.notify;
-    state->journal_bytes = config.journal_bytes;
     for (const auto& zone : zones->zones())
-        state->journals.emplace(zone->origin(), next_journal(before, *zone, config.journal_bytes));
+        state->journals.emplace(zone->origin(), next_journal(before, *zone, config));
     state->zones = std::move(zones);
     return state;
 }

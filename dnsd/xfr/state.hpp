@@ -23,7 +23,6 @@ struct TransferState {
     tsig::Keyring keys;
     std::vector<AllowTransfer> allow;
     std::vector<NotifyTarget> notify;
-    std::size_t journal_bytes = kDefaultJournalBytes;
     // By zone origin (lower-case wire form); every served zone has one.
     std::unordered_map<std::string, std::shared_ptr<const Journal>, NameHash, std::equal_to<>>
         journals;

@@ -33,7 +33,7 @@ TEST_CASE("transfer config: keys, allow and notify entries are read") {
                           "[transfer]\nallow = [\"10.0.0.20/32:xfr-key\", \"127.0.0.0/8\", "
                           "\"[2001:db8::/64]:xfr-key\"]\n"
                           "notify = [\"10.0.0.20:53:xfr-key\", \"[::1]:5300\"]\n"
-                          "journal_bytes = 1048576\n",
+                          "journal_versions = 5\njournal_bytes = 1048576\n",
                           kSecret),
               d);
     INFO(d.to_string());
@@ -52,6 +52,7 @@ TEST_CASE("transfer config: keys, allow and notify entries are read") {
     CHECK(t.notify[0].endpoint.to_string() == "10.0.0.20:53");
     CHECK(t.notify[0].key->to_text() == "xfr-key.");
     CHECK(t.notify[1].endpoint.to_string() == "[::1]:5300");
+    CHECK(t.journal_versions == 5);
     CHECK(t.journal_bytes == 1048576);
 }
 

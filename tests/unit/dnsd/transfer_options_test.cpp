@@ -62,7 +62,7 @@ TEST_CASE("transfer options: keys add to the file's, allow and notify replace it
                  "transfers allowed to ::1 with key xfr-key.\n"
                  "NOTIFY to 127.0.0.1:5300 with key knot-key.\n"
                  "NOTIFY to [::1]:5301 unsigned\n"
-                 "IXFR journal: up to 16777216 bytes per zone\n");
+                 "IXFR journal: the last 20 reloads, up to 16777216 bytes per zone\n");
 }
 
 TEST_CASE("transfer options: a --tsig-key of the same name replaces the file's key") {

@@ -3,6 +3,7 @@
 // from the client's version, a single SOA when it is current or asks over
 // UDP, the whole zone when the journal does not reach back; and how the
 // journal is kept (TTL changes, its byte budget, serials that go back).
+#include "dnsd/served_zones.hpp"
 #include "dnsd/xfr/journal.hpp"
 #include "unit/dnsd/xfr/xfr_util.hpp"
 
@@ -106,6 +107,51 @@ TEST_CASE("ixfr: the journal keeps to its byte budget, dropping the oldest diffe
     CHECK(collect(ixfr_query("ix.test.", 2), trimmed).summary.kind == xfr::Kind::ixfr);
     config.journal_bytes = 0;
     CHECK(reload_through({kV1, kV2, kV3}, config)->journal(origin)->versions() == 0);
+}
+
+TEST_CASE("ixfr: the journal keeps the differences of the last N reloads") {
+    TransferConfig config = allow_config("127.0.0.1");
+    const std::string origin{"\x02ix\x04test\x00", 9};
+    config.journal_versions = 1;
+    const auto one = reload_through({kV1, kV2, kV3}, config);
+    CHECK(one->journal(origin)->versions() == 1);
+    CHECK(collect(ixfr_query("ix.test.", 1), one).summary.kind == xfr::Kind::ixfr_full);
+    CHECK(collect(ixfr_query("ix.test.", 2), one).summary.kind == xfr::Kind::ixfr);
+    config.journal_versions = 0; // no history: every IXFR behind us gets the whole zone
+    const auto none = reload_through({kV1, kV2, kV3}, config);
+    CHECK(none->journal(origin)->versions() == 0);
+    CHECK(collect(ixfr_query("ix.test.", 2), none).summary.kind == xfr::Kind::ixfr_full);
+}
+
+TEST_CASE("ixfr: the journal speaks of the served serials, as the serial policy set them") {
+    // The file's serial stays 7 while its content changes twice: the
+    // policy serves 7, 8, 9, and IXFR must lead from 7 and 8 to 9.
+    const auto config = allow_config("127.0.0.1");
+    std::shared_ptr<const xfr::TransferState> state;
+    std::shared_ptr<const ZoneSet> served;
+    for (const char* body : {"a A 10.0.0.1\n", "a A 10.0.0.2\n", "a A 10.0.0.3\n"}) {
+        const auto loaded = set_of(zone_from_text(version(7, body), "ix.test."));
+        std::vector<SerialReport> reports;
+        served = apply_serial_policy(*loaded, served.get(), SerialPolicy::increment, 0, reports);
+        state = xfr::next_state(state.get(), served, config);
+    }
+    CHECK(served->zones()[0]->serial() == 9);
+    auto c = collect(ixfr_query("ix.test.", 8), state);
+    REQUIRE(c.summary.kind == xfr::Kind::ixfr);
+    CHECK(texts(c.answers) ==
+          std::vector<std::string>{
+              "ix.test. ns1.ix.test. hostmaster.ix.test. 9 min=60",
+              "ix.test. ns1.ix.test. hostmaster.ix.test. 8 min=60", "a.ix.test. 10.0.0.2",
+              "ix.test. ns1.ix.test. hostmaster.ix.test. 9 min=60", "a.ix.test. 10.0.0.3",
+              "ix.test. ns1.ix.test. hostmaster.ix.test. 9 min=60"});
+    CHECK(collect(ixfr_query("ix.test.", 7), state).summary.kind == xfr::Kind::ixfr);
+    // Under policy keep the change is served under the same serial: no
+    // secondary can ask for it, and the history no longer leads here.
+    const auto loaded = set_of(zone_from_text(version(9, "a A 10.0.0.4\n"), "ix.test."));
+    std::vector<SerialReport> reports;
+    served = apply_serial_policy(*loaded, served.get(), SerialPolicy::keep, 0, reports);
+    state = xfr::next_state(state.get(), served, config);
+    CHECK(state->journal(std::string_view{"\x02ix\x04test\x00", 9})->versions() == 0);
 }
 
 TEST_CASE("ixfr: an unchanged reload keeps the journal, a serial that went back empties it") {
