@@ -32,7 +32,7 @@ Server::Server(const ServerOptions& options, std::shared_ptr<const xfr::Transfer
     }
     for (unsigned i = 0; i < std::max(1u, options.workers); ++i) {
         auto worker = std::make_unique<Worker>(options.limits, tcp_slots_, zones_, resolver_.get());
-        worker->set_transfer(served_);
+        worker->set_served(served_);
         for (const auto& endpoint : options.listen) {
             const bool v6 = endpoint.address.family == IpFamily::v6;
             worker->add_udp(open_listener(endpoint, SocketKind::udp), v6,
@@ -74,14 +74,13 @@ void Server::set_served(const std::shared_ptr<const xfr::TransferState>& served)
     auto changed = new_serials(served_.get(), *served);
     zones_ = served->zones;
     served_ = served;
-    for (auto& w : workers_) w->set_zones(zones_);
     if (resolver_) resolver_->set_zones(zones_);
     // NOTIFY only once every worker serves the new zones: a secondary asks
     // for the SOA within a millisecond, and an old answer would make it
     // think it is current until its refresh timer runs out.
     auto left = std::make_shared<std::atomic<std::size_t>>(workers_.size());
     for (auto& w : workers_)
-        w->set_transfer(served, [this, left, served, changed] {
+        w->set_served(served, [this, left, served, changed] {
             if (left->fetch_sub(1) == 1)
                 asio::post(control_,
                            [this, served, changed] { notifier_.notify(served, changed); });

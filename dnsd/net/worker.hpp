@@ -53,12 +53,12 @@ public:
     void stop();  // closes listeners, lets in-flight TCP answers finish; thread-safe
     void join();
 
-    // Replaces the zone snapshot from any thread; takes effect for the next query.
-    void set_zones(std::shared_ptr<const ZoneSet> zones);
-    // The same for what transfers and signed queries are served from (keys,
-    // ACL, journals); `swapped` then runs on this worker's thread.
-    void set_transfer(std::shared_ptr<const xfr::TransferState> state,
-                      std::function<void()> swapped = {});
+    // Replaces what is served from any thread: the zone snapshot and what
+    // transfers and signed queries are served from (keys, ACL, journals),
+    // together; takes effect for the next query. `swapped` then runs on this
+    // worker's thread.
+    void set_served(std::shared_ptr<const xfr::TransferState> state,
+                    std::function<void()> swapped = {});
 
     // Called on the worker's thread only.
     [[nodiscard]] const ZoneSet& zones() const noexcept { return *zones_; }
