@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // One coroutine per (zone, secondary): send, wait for the reply or the
-// retry interval, again, and log the outcome once (key names only).
+// retry interval, again, until a reply; log the outcome (key names only).
 #include "dnsd/net/notifier.hpp"
 
 #include "common/log.hpp"
 #include "dnsd/asio_address.hpp"
 #include "dnsd/wire/name.hpp"
 #include "dnsd/xfr/notify_message.hpp"
+#include "dnsd/xfr/notify_retry.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -74,7 +75,10 @@ void Notifier::notify(const std::shared_ptr<const xfr::TransferState>& state,
         for (const auto& target : state->notify) {
             auto job = std::make_shared<Job>(control_, state, *zone, target);
             auto& slot = jobs_[{origin, target.endpoint}];
-            if (slot) slot->cancel(); // superseded by this newer serial
+            if (slot) { // superseded by this newer serial
+                slot->cancel();
+                counters_.superseded.add();
+            }
             slot = job;
             asio::co_spawn(control_, run(std::move(job)), asio::detached);
         }
@@ -97,13 +101,25 @@ asio::awaitable<void> Notifier::run(std::shared_ptr<Job> job) {
     boost::system::error_code ec;
     job->socket.open(remote.protocol(), ec);
     if (!ec) job->socket.connect(remote, ec);
+    if (ec) { // no route, no such family: nothing a retry would change
+        log::warning("{}: cannot send: {}", job->describe(), ec.message());
+        counters_.refused.add();
+        finish(job);
+        co_return;
+    }
     std::vector<std::uint8_t> reply(kMaxMessageSize);
     const auto started = std::chrono::steady_clock::now();
-    for (int attempt = 1; !ec && attempt <= kNotifyAttempts && !job->cancelled; ++attempt) {
+    for (int attempt = 1; !job->cancelled; ++attempt) {
+        if (attempt > 1) counters_.retries.add();
+        if (attempt == xfr::kNotifyWarnAfter + 1)
+            log::warning("{}: no reply after {} attempts; still trying, every {} s at most",
+                         job->describe(), xfr::kNotifyWarnAfter,
+                         xfr::kNotifyMaxInterval.count());
+        // A new ID and a new signature each time: a retry is a new message.
         const auto sent =
             xfr::make_notify(job->zone, static_cast<std::uint16_t>(rng_()), job->key, wall_clock());
         co_await job->socket.async_send(asio::buffer(sent.bytes), kTuple);
-        job->timer.expires_after(kNotifyInterval);
+        job->timer.expires_after(xfr::notify_retry_interval(attempt));
         for (bool waiting = true; waiting && !job->cancelled;) {
             auto result = co_await (job->socket.async_receive(asio::buffer(reply), kTuple) ||
                                     job->timer.async_wait(kTuple));
@@ -123,7 +139,7 @@ asio::awaitable<void> Notifier::run(std::shared_ptr<Job> job) {
                 counters_.acknowledged.add();
                 log::info("{}: acknowledged after {} attempt(s), {:.1f} ms", job->describe(),
                           attempt, ms);
-            } else {
+            } else { // a secondary that says no will say it again: not retried
                 counters_.refused.add();
                 log::warning("{}: refused ({}{})", job->describe(),
                              check.tsig_rejected ? "our TSIG was not accepted, " : "",
@@ -133,11 +149,6 @@ asio::awaitable<void> Notifier::run(std::shared_ptr<Job> job) {
             co_return;
         }
     }
-    if (job->cancelled) co_return;
-    counters_.unanswered.add();
-    log::warning("{}: no reply after {} attempts{}", job->describe(), kNotifyAttempts,
-                 ec ? ": " + ec.message() : std::string{});
-    finish(job);
 }
 
 } // namespace phx::dns::net

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Sends NOTIFY (RFC 1996) to the configured secondaries when a zone's
-// serial changes, over UDP, retried until a matching reply comes (at most
-// kNotifyAttempts times, kNotifyInterval apart, as NSD and Knot do). Runs
-// on the server's control thread; a newer serial supersedes a NOTIFY still
+// serial changes, over UDP, retried until a matching reply comes (with the
+// back-off of dnsd/xfr/notify_retry.hpp, without a last attempt). Runs on
+// the server's control thread; a newer serial supersedes a NOTIFY still
 // being retried for the same zone and target.
 #pragma once
 
@@ -12,7 +12,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <chrono>
 #include <map>
 #include <memory>
 #include <random>
@@ -21,9 +20,6 @@
 #include <vector>
 
 namespace phx::dns::net {
-
-constexpr int kNotifyAttempts = 5;
-constexpr std::chrono::seconds kNotifyInterval{2};
 
 class Notifier {
 public:
@@ -40,6 +36,8 @@ public:
     void stop();
 
     [[nodiscard]] const xfr::NotifyCounters& counters() const noexcept { return counters_; }
+    // NOTIFYs waiting for a reply.
+    [[nodiscard]] std::size_t pending() const noexcept { return jobs_.size(); }
 
 private:
     struct Job;

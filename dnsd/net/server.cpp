@@ -112,7 +112,8 @@ std::string Server::metrics() const {
     return render_metrics({counters, tcp_slots_.open(), tcp_slots_.refused_total_full(),
                            tcp_slots_.refused_client_full(), reloads_ok_, reloads_failed_, serials,
                            resolver_ ? resolver_->metrics() : std::string{}}) +
-           xfr::render_transfer_metrics(transfers, notifier_.counters(), served_.get());
+           xfr::render_transfer_metrics(transfers, notifier_.counters(), notifier_.pending(),
+                                        served_.get());
 }
 
 void Server::run(const ReloadFunction& reload_function) {

@@ -34,7 +34,8 @@ std::uint64_t TransferCounters::tsig_errors(tsig::Error e) const noexcept {
 }
 
 std::string render_transfer_metrics(std::span<const TransferCounters* const> workers,
-                                    const NotifyCounters& notify, const TransferState* state) {
+                                    const NotifyCounters& notify, std::size_t notify_pending,
+                                    const TransferState* state) {
     const auto sum = [&](auto get) {
         std::uint64_t n = 0;
         for (const auto* w : workers) n += get(*w);
@@ -82,12 +83,22 @@ std::string render_transfer_metrics(std::span<const TransferCounters* const> wor
     for (const auto e : kTsigErrors)
         out += fmt::format("phx_dnsd_tsig_errors_total{{error=\"{}\"}} {}\n", tsig::error_text(e),
                            sum([e](const TransferCounters& c) { return c.tsig_errors(e); }));
-    out += fmt::format("# HELP phx_dnsd_notify_total NOTIFY messages to secondaries, by outcome.\n"
-                       "# TYPE phx_dnsd_notify_total counter\n"
-                       "phx_dnsd_notify_total{{result=\"acknowledged\"}} {}\n"
-                       "phx_dnsd_notify_total{{result=\"refused\"}} {}\n"
-                       "phx_dnsd_notify_total{{result=\"unanswered\"}} {}\n",
-                       notify.acknowledged.get(), notify.refused.get(), notify.unanswered.get());
+    out += fmt::format(
+        "# HELP phx_dnsd_notify_total NOTIFYs to secondaries (one per zone, serial and "
+        "secondary), by outcome.\n"
+        "# TYPE phx_dnsd_notify_total counter\n"
+        "phx_dnsd_notify_total{{result=\"acknowledged\"}} {}\n"
+        "phx_dnsd_notify_total{{result=\"refused\"}} {}\n"
+        "phx_dnsd_notify_total{{result=\"superseded\"}} {}\n"
+        "# HELP phx_dnsd_notify_retries_total NOTIFY messages sent again for want of a reply.\n"
+        "# TYPE phx_dnsd_notify_retries_total counter\n"
+        "phx_dnsd_notify_retries_total {}\n"
+        "# HELP phx_dnsd_notify_pending NOTIFYs still waiting for a reply, retried until one "
+        "comes.\n"
+        "# TYPE phx_dnsd_notify_pending gauge\n"
+        "phx_dnsd_notify_pending {}\n",
+        notify.acknowledged.get(), notify.refused.get(), notify.superseded.get(),
+        notify.retries.get(), notify_pending);
     if (!state) return out;
     out += "# HELP phx_dnsd_journal_versions Differences each zone's IXFR journal holds.\n"
            "# TYPE phx_dnsd_journal_versions gauge\n";

@@ -35,14 +35,16 @@ private:
 // NOTIFY outcomes, counted on the control thread.
 struct NotifyCounters {
     Counter acknowledged;
-    Counter refused;
-    Counter unanswered; // no reply after every retry
+    Counter refused;    // a reply saying no: not retried
+    Counter superseded; // a newer serial came before the reply
+    Counter retries;    // messages sent again for want of a reply
 };
 
 // The phx_dnsd_transfers_*, phx_dnsd_tsig_*, phx_dnsd_notify_* and
 // phx_dnsd_journal_* series.
 [[nodiscard]] std::string render_transfer_metrics(std::span<const TransferCounters* const> workers,
                                                   const NotifyCounters& notify,
+                                                  std::size_t notify_pending,
                                                   const TransferState* state);
 
 } // namespace phx::dns::xfr
