@@ -4,6 +4,7 @@
 #include "dnsd/net/transfer_transport.hpp"
 
 #include "common/log.hpp"
+#include "dnsd/log_budget.hpp"
 #include "dnsd/net/worker.hpp"
 #include "dnsd/xfr/outgoing.hpp"
 
@@ -44,8 +45,14 @@ std::string signed_by(const xfr::Summary& s) {
     return s.key.empty() ? "unsigned" : "key " + s.key;
 }
 
-// Transfers and their refusals are rare and worth a line each; signed
-// ordinary queries (a secondary's SOA checks) are not.
+// Refusals and TSIG failures anyone can cause, over UDP from a forged
+// address too: a few lines a second, the rest counted. Per worker thread,
+// like everything else a worker touches.
+thread_local LogBudget refusal_lines{5, 20};
+
+// Transfers are rare, allowed by the ACL, and worth a line each; so are
+// refusals within their budget. Signed ordinary queries (a secondary's
+// SOA checks) are not.
 void log_reply(const xfr::Outgoing& out, const IpAddress& client, Clock::duration took,
                bool complete) {
     const xfr::Summary& s = out.summary();
@@ -63,9 +70,13 @@ void log_reply(const xfr::Outgoing& out, const IpAddress& client, Clock::duratio
         return;
     }
     if (s.kind == xfr::Kind::signed_query) return;
-    log::warning("{} for {} from {} answered {}: {}", type_name(s.qtype),
-                 s.zone.empty() ? std::string{"a signed query"} : s.zone, client.to_string(),
-                 rcode_text(s.rcode), s.why);
+    if (!refusal_lines.admit(Clock::now())) return;
+    const std::uint64_t suppressed = refusal_lines.take_suppressed();
+    log::warning("{} for {} from {} answered {}: {}{}", type_name(s.qtype), s.zone,
+                 client.to_string(), rcode_text(s.rcode), s.why,
+                 suppressed == 0
+                     ? std::string{}
+                     : fmt::format(" ({} more such lines left out)", suppressed));
 }
 
 } // namespace

@@ -43,7 +43,7 @@ struct Summary {
     RrType qtype{};
     Rcode rcode = Rcode::noerror;
     tsig::Error tsig_error = tsig::Error::none;
-    std::string zone;         // presentation form, for transfers
+    std::string zone;         // the question's name (the zone, for a transfer), presentation form
     std::string key;          // the key the request was signed with, if it verified
     std::uint32_t serial = 0; // the version sent
     std::optional<std::uint32_t> client_serial; // IXFR

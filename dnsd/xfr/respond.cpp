@@ -93,7 +93,6 @@ bool Planner::check_signature() {
 void Planner::plan_transfer(const IpAddress& client) {
     const ParsedQuery& q = o_.parsed_;
     Summary& s = o_.summary_;
-    s.zone = q.qname_lower.to_text();
     if (q.edns.present && q.edns.version > 0)
         return refuse({Rcode::badvers, Kind::other_error, "EDNS version above 0"});
     if (q.qclass != to_u16(RrClass::in))
@@ -150,6 +149,7 @@ std::unique_ptr<Outgoing> respond(std::span<const std::uint8_t> query,
         return o;
     }
     o->summary_.qtype = o->parsed_.qtype;
+    o->summary_.zone = o->parsed_.qname_lower.to_text();
     if (!planner.check_signature()) return o;
     const RrType qtype = o->parsed_.qtype;
     if (qtype != RrType::axfr && qtype != RrType::ixfr)
