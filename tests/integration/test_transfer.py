@@ -2,9 +2,11 @@
 """Zone transfers to real secondaries: NSD and Knot (Debian packages) load
 phx-dnsd's zones by AXFR with TSIG (hmac-sha256) on loopback, follow
 every new serial within 3 s of the SIGHUP that brings it (NOTIFY: their
-refresh timers are a day long), by IXFR; a zone larger than 64 KiB
-arrives whole. And the other side: unsigned and wrongly signed transfers
-refused, dnspython, kdig and dig as signed transfer clients."""
+refresh timers are a day long), by IXFR, also when the serial policy set
+the serial; a zone larger than 64 KiB arrives whole. And the other side:
+unsigned and wrongly signed transfers refused (dnspython, kdig and dig,
+with and without -y), an IXFR the journal does not reach answered with
+the whole zone, a NOTIFY nobody answers sent again until one does."""
 
 import base64
 import os
@@ -16,6 +18,7 @@ import stat
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -23,6 +26,7 @@ import urllib.request
 import dns.exception
 import dns.message
 import dns.name
+import dns.opcode
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -38,16 +42,19 @@ BIG = "big.test."
 BIG_NAMES = 1500
 
 
-def small_zone(serial):
-    """Version `serial` of xfr.test: www and v change with it, and each
-    version adds a name of its own (so IXFR has removals and additions)."""
-    added = "".join(f"new{n} A 198.51.100.{n}\n" for n in range(2, serial + 1))
+def small_zone(version, file_serial=None):
+    """Version `version` of xfr.test: www and v change with it, and each
+    version adds a name of its own (so IXFR has removals and additions).
+    Its SOA says serial `version` unless `file_serial` is given (an edit
+    that forgot the serial, left to the serial policy)."""
+    serial = version if file_serial is None else file_serial
+    added = "".join(f"new{n} A 198.51.100.{n}\n" for n in range(2, version + 1))
     return f"""$TTL 300
 @ SOA ns1 hostmaster {serial} 86400 3600 1209600 60
 @ NS ns1
 ns1 A 127.0.0.1
-www A 192.0.2.{serial}
-v TXT "version {serial}"
+www A 192.0.2.{version}
+v TXT "version {version}"
 {added}"""
 
 
@@ -113,7 +120,7 @@ class Primary:
     """phx-dnsd serving xfr.test and big.test from a configuration file
     with [[tsig_key]] secret_file entries, [transfer] and [metrics]."""
 
-    def __init__(self, keys, allow, notify_targets=()):
+    def __init__(self, keys, allow, notify_targets=(), serial_policy="keep", journal_versions=20):
         self.dir = tempfile.mkdtemp(prefix="phx-primary-")
         self.small = os.path.join(self.dir, "xfr.test.zone")
         write(self.small, small_zone(1))
@@ -122,19 +129,23 @@ class Primary:
         self.keys = keys
         self.allow = allow
         self.notify_targets = list(notify_targets)
+        self.serial_policy = serial_policy
+        self.journal_versions = journal_versions
         self.metrics_port = free_port()
         self.dnsd = Dnsd("--metrics-listen", f"127.0.0.1:{self.metrics_port}", config=self.config,
                          zones=())
         self.port = self.dnsd.port
 
     def write_config(self):
-        text = '[[zone]]\nfile = "xfr.test.zone"\n[[zone]]\nfile = "big.test.zone"\n'
+        text = f'[server]\nserial_policy = "{self.serial_policy}"\n'
+        text += '[[zone]]\nfile = "xfr.test.zone"\n[[zone]]\nfile = "big.test.zone"\n'
         for name, secret in self.keys.items():
             # As packaged: the secret in a file of its own, not readable by everyone.
             write(os.path.join(self.dir, f"{name}.key"), secret + "\n", mode=0o640)
             text += f'[[tsig_key]]\nname = "{name}"\nalgorithm = "hmac-sha256"\nsecret_file = "{name}.key"\n'
-        text += "[transfer]\nallow = [{}]\nnotify = [{}]\n".format(
-            ", ".join(f'"{a}"' for a in self.allow), ", ".join(f'"{n}"' for n in self.notify_targets))
+        text += "[transfer]\nallow = [{}]\nnotify = [{}]\njournal_versions = {}\n".format(
+            ", ".join(f'"{a}"' for a in self.allow), ", ".join(f'"{n}"' for n in self.notify_targets),
+            self.journal_versions)
         write(self.config, text)
 
     def __enter__(self):
@@ -154,11 +165,27 @@ class Primary:
     def metrics(self):
         return scrape(self.metrics_port)
 
+    def serve_version(self, version, file_serial=None, serial=None):
+        """Writes version `version` of xfr.test, sends SIGHUP and waits
+        until phx-dnsd serves `serial` (default: the file's); returns the
+        time of the SIGHUP (time.monotonic())."""
+        write(self.small, small_zone(version, file_serial))
+        sent = time.monotonic()
+        self.dnsd.proc.send_signal(signal.SIGHUP)
+        want = serial or file_serial or version
+        while self.dnsd.query(SMALL, "SOA", timeout=1).answer[0][0].serial != want:
+            if time.monotonic() - sent > 10:
+                raise AssertionError(f"phx-dnsd does not serve serial {want}: {self.log()}")
+            time.sleep(0.005)
+        return sent
+
 
 class SecondaryTests(unittest.TestCase):
     def test_nsd_and_knot_load_by_axfr_and_follow_each_serial_by_notify_and_ixfr(self):
         secrets = {"nsd-key": new_secret(), "knot-key": new_secret()}
-        primary = Primary(secrets, ["127.0.0.1:nsd-key", "127.0.0.1:knot-key"])
+        # increment: an edit that forgets the serial is still served under a new one.
+        primary = Primary(secrets, ["127.0.0.1:nsd-key", "127.0.0.1:knot-key"],
+                          serial_policy="increment")
         zones = [SMALL.rstrip("."), BIG.rstrip(".")]
         nsd = Secondary("nsd", primary.port, "nsd-key", secrets["nsd-key"], zones)
         knot = Secondary("knot", primary.port, "knot-key", secrets["knot-key"], zones)
@@ -178,10 +205,10 @@ class SecondaryTests(unittest.TestCase):
                 if f"AXFR of {BIG}" in line:
                     figures.append("phx-dnsd: " + line.split("info: ", 1)[-1])
 
-            for serial in (2, 3):
-                write(primary.small, small_zone(serial))
-                sent = time.monotonic()
-                primary.dnsd.proc.send_signal(signal.SIGHUP)
+            # Versions 2 and 3 carry their serial; version 4 is an edit that
+            # kept serial 3, served as 4 by the serial policy.
+            for serial, file_serial in ((2, None), (3, None), (4, 3)):
+                sent = primary.serve_version(serial, file_serial, serial)
                 served = {}
                 while len(served) < 2 and time.monotonic() - sent < 3.0:
                     for s in (nsd, knot):
@@ -203,26 +230,28 @@ class SecondaryTests(unittest.TestCase):
 
             log = primary.log()
             for k in ("nsd-key", "knot-key"):
-                for before, after in ((1, 2), (2, 3)):
+                for before, after in ((1, 2), (2, 3), (3, 4)):
                     self.assertRegex(log, rf"IXFR of {re.escape(SMALL)} serial {before} -> {after} "
                                           rf"to 127\.0\.0\.1 \(key {k}\.\)",
                                      f"the {k} secondary did not take serial {after} by IXFR:\n{log}")
                 # A secondary that could not apply an IXFR asks for the whole zone.
                 self.assertEqual(log.count(f"AXFR of {SMALL} serial 1 to 127.0.0.1 (key {k}.)"), 1, log)
-                self.assertNotRegex(log, rf"AXFR of {re.escape(SMALL)} serial [23] .*key {k}\.", log)
+                self.assertNotRegex(log, rf"AXFR of {re.escape(SMALL)} serial [234] .*key {k}\.", log)
             self.assertRegex(knot.read_log(), r"\[xfr\.test\.\] IXFR, incoming, .* finished")
             self.assertNotIn("fallback to AXFR", knot.read_log())
-            self.assertRegex(log, r"NOTIFY for xfr\.test\. serial 3 to 127\.0\.0\.1:\d+ "
+            self.assertIn("reload: zone xfr.test. changed, serial 3 -> 4 from", log)
+            self.assertRegex(log, r"NOTIFY for xfr\.test\. serial 4 to 127\.0\.0\.1:\d+ "
                                   r"\(key nsd-key\.\): acknowledged")
             self.assertNotIn(secrets["nsd-key"], log)
             self.assertNotIn(secrets["knot-key"], log)
             m = primary.metrics()
-            self.assertGreaterEqual(metric(m, "phx_dnsd_transfers_total", '{type="ixfr"}'), 4)
+            self.assertGreaterEqual(metric(m, "phx_dnsd_transfers_total", '{type="ixfr"}'), 6)
             self.assertGreaterEqual(metric(m, "phx_dnsd_transfers_total", '{type="axfr"}'), 4)
-            self.assertGreaterEqual(metric(m, "phx_dnsd_notify_total", '{result="acknowledged"}'), 4)
-            self.assertEqual(metric(m, "phx_dnsd_journal_versions", '{zone="xfr.test."}'), 2)
+            self.assertGreaterEqual(metric(m, "phx_dnsd_notify_total", '{result="acknowledged"}'), 6)
+            self.assertEqual(metric(m, "phx_dnsd_notify_pending"), 0)
+            self.assertEqual(metric(m, "phx_dnsd_journal_versions", '{zone="xfr.test."}'), 3)
             for line in log.splitlines():
-                if "IXFR" in line or "NOTIFY for xfr.test. serial 3" in line:
+                if "IXFR" in line or "NOTIFY for xfr.test. serial 4" in line:
                     figures.append("phx-dnsd: " + line.split(": ", 2)[-1])
         print("\n" + "\n".join(figures))
 
@@ -337,6 +366,141 @@ class ClientTests(unittest.TestCase):
         self.assertRegex(out.stdout, rf"XFR size: {2 * BIG_NAMES + 4} records \(messages \d+")
         self.assertNotIn("tsig verify failure", out.stdout + out.stderr)
         self.assertNotIn("Transfer failed", out.stdout)
+
+    def test_kdig_and_dig_without_the_key_or_with_a_wrong_one_get_nothing(self):
+        wrong = new_secret()
+        for tsig, error in (([], "REFUSED"), (["-y", f"hmac-sha256:xfr-key:{wrong}"], "BADSIG"),
+                            (["-y", f"hmac-sha256:stranger:{wrong}"], "BADKEY")):
+            out = subprocess.run(["kdig", *tsig, f"@{LOCALHOST}", "-p", str(self.port), "AXFR", BIG],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(out.returncode, 0, out.stdout)
+            self.assertIn(f"server replied with error '{error}'", out.stderr)
+            self.assertNotIn("\tSOA\t", out.stdout)  # not one record of the zone
+
+            out = subprocess.run(["dig", *tsig, f"@{LOCALHOST}", "-p", str(self.port), "AXFR", BIG],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertIn("; Transfer failed.", out.stdout)
+            self.assertNotIn("\tSOA\t", out.stdout)
+            if tsig:  # NOTAUTH carries the TSIG error, unsigned (RFC 8945 §5.3.2)
+                self.assertRegex(out.stdout, rf"TSIG\s+hmac-sha256\. \d+ 300 0 \d+ {error} 0")
+        log = self.primary.log()
+        self.assertIn(f"AXFR for {BIG} from 127.0.0.1 answered REFUSED: no [transfer] allow entry "
+                      "for 127.0.0.1 unsigned", log)
+        self.assertIn(f"AXFR for {BIG} from 127.0.0.1 answered NOTAUTH: TSIG BADSIG with key "
+                      "xfr-key.", log)
+        self.assertIn(f"AXFR for {BIG} from 127.0.0.1 answered NOTAUTH: TSIG BADKEY with key "
+                      "stranger.", log)
+        self.assertNotIn(wrong, log)
+
+
+class JournalTests(unittest.TestCase):
+    def test_ixfr_from_the_journal_or_the_whole_zone_when_it_does_not_reach_back(self):
+        """One version of history (journal_versions = 1), serials set by
+        the serial policy: the file says 1 throughout, phx-dnsd serves 1,
+        2, 3 and IXFR speaks of those."""
+        secret = new_secret()
+        k = key("xfr-key", secret)
+        with Primary({"xfr-key": secret}, ["127.0.0.1:xfr-key"], serial_policy="increment",
+                     journal_versions=1) as primary:
+            primary.serve_version(2, file_serial=1, serial=2)
+            primary.serve_version(3, file_serial=1, serial=3)
+
+            def ixfr(serial):
+                messages = list(dns.query.xfr(LOCALHOST, SMALL, rdtype=dns.rdatatype.IXFR,
+                                              serial=serial, port=primary.port, timeout=10,
+                                              relativize=False, keyring={k.name: k},
+                                              keyname=k.name, keyalgorithm=k.algorithm))
+                return [(rr.rdtype, rd.serial if rr.rdtype == dns.rdatatype.SOA else rd.to_text())
+                        for m in messages for rr in m.answer for rd in rr]
+
+            def sections(records):
+                """[(SOA serial, {records up to the next SOA})]"""
+                out = []
+                for rdtype, value in records:
+                    if rdtype == dns.rdatatype.SOA:
+                        out.append((value, set()))
+                    else:
+                        out[-1][1].add((dns.rdatatype.to_text(rdtype), value))
+                return out
+
+            # From 2: the one difference the journal holds (RFC 1995 §4):
+            # new SOA, old SOA and what went, new SOA and what came, new SOA.
+            self.assertEqual(sections(ixfr(2)), [
+                (3, set()),
+                (2, {("TXT", '"version 2"'), ("A", "192.0.2.2")}),
+                (3, {("TXT", '"version 3"'), ("A", "192.0.2.3"), ("A", "198.51.100.3")}),
+                (3, set())])
+            # From 1: beyond the journal, the whole zone, AXFR-style.
+            whole = sections(ixfr(1))
+            self.assertEqual([serial for serial, _ in whole], [3, 3])
+            self.assertEqual(len(whole[0][1]), 6)  # NS, ns1, www, v, new2, new3
+            self.assertIn(("A", "198.51.100.2"), whole[0][1])
+            self.assertEqual(ixfr(3), [(dns.rdatatype.SOA, 3)])  # current: one SOA
+            log = primary.log()
+            self.assertIn(f"IXFR of {SMALL} serial 2 -> 3 to 127.0.0.1 (key xfr-key.)", log)
+            self.assertIn(f"IXFR (whole zone) of {SMALL} serial 1 -> 3 to 127.0.0.1", log)
+            m = primary.metrics()
+            self.assertEqual(metric(m, "phx_dnsd_transfers_total", '{type="ixfr_full"}'), 1)
+            self.assertEqual(metric(m, "phx_dnsd_journal_versions", '{zone="xfr.test."}'), 1)
+
+
+class NotifyRetryTests(unittest.TestCase):
+    def test_an_unanswered_notify_is_sent_again_until_it_is_acknowledged(self):
+        """A stand-in secondary that ignores the first two NOTIFYs for
+        xfr.test: phx-dnsd sends again after 2 s, then after 4 s, a new ID
+        and a new signature each time, and stops once acknowledged."""
+        secret = new_secret()
+        k = key("notify-key", secret)
+        seen = []  # (monotonic time, message) for each NOTIFY for xfr.test
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((LOCALHOST, 0))
+        sock.settimeout(0.2)
+        stop = threading.Event()
+
+        def secondary():
+            while not stop.is_set():
+                try:
+                    data, peer = sock.recvfrom(65535)
+                except socket.timeout:
+                    continue
+                q = dns.message.from_wire(data, keyring={k.name: k})  # checks our TSIG
+                if q.question[0].name.to_text() == SMALL:
+                    seen.append((time.monotonic(), q))
+                    if len(seen) <= 2:
+                        continue  # lost, as far as phx-dnsd can tell
+                sock.sendto(dns.message.make_response(q).to_wire(), peer)  # signed, as q was
+
+        thread = threading.Thread(target=secondary, daemon=True)
+        thread.start()
+        try:
+            target = f"127.0.0.1:{sock.getsockname()[1]}:notify-key"
+            with Primary({"notify-key": secret}, [], notify_targets=[target]) as primary:
+                deadline = time.monotonic() + 15
+                while "acknowledged" not in primary.log() or len(seen) < 3:
+                    self.assertLess(time.monotonic(), deadline, primary.log())
+                    time.sleep(0.05)
+                time.sleep(2.5)  # no fourth one comes
+                log = primary.log()
+                m = primary.metrics()
+        finally:
+            stop.set()
+            thread.join()
+            sock.close()
+        self.assertEqual(len(seen), 3, [q.id for _, q in seen])
+        self.assertEqual(len({q.id for _, q in seen}), 3)
+        for _, q in seen:
+            self.assertEqual(q.opcode(), dns.opcode.NOTIFY)
+            self.assertTrue(q.had_tsig)
+            self.assertEqual(q.answer[0][0].serial, 1)
+        gaps = [seen[i + 1][0] - seen[i][0] for i in range(2)]
+        self.assertAlmostEqual(gaps[0], 2.0, delta=0.5)
+        self.assertAlmostEqual(gaps[1], 4.0, delta=0.5)
+        self.assertRegex(log, r"NOTIFY for xfr\.test\. serial 1 to 127\.0\.0\.1:\d+ \(key "
+                              r"notify-key\.\): acknowledged after 3 attempt\(s\)")
+        self.assertEqual(metric(m, "phx_dnsd_notify_retries_total"), 2)
+        self.assertEqual(metric(m, "phx_dnsd_notify_total", '{result="acknowledged"}'), 2)
+        self.assertEqual(metric(m, "phx_dnsd_notify_pending"), 0)
+        print(f"\nNOTIFY sent again after {gaps[0]:.2f} s and {gaps[1]:.2f} s; acknowledged the third")
 
 
 if __name__ == "__main__":
