@@ -19,7 +19,7 @@ build_pkgs=(
 test_pkgs=(
     python3 python3-dnspython
     dnsutils knot-dnsutils        # dig, kdig as real clients
-    nsd knot bind9                # peers for the differential test
+    nsd knot bind9                # peers for the differential test; NSD and Knot as secondaries (dnsd.transfer)
     nftables iproute2 procps      # nft to read back rules; ip netns for the lab
     curl                          # scrapes the metrics endpoint
     systemd                       # systemd-analyze verify for the units

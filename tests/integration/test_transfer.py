@@ -34,7 +34,7 @@ import dns.rrset
 import dns.tsig
 import dns.zone
 
-from phxdns import LOCALHOST, SOURCE_DIR, Dnsd, free_port, read_framed
+from phxdns import DNSD, LOCALHOST, SOURCE_DIR, Dnsd, free_port, read_framed
 from secondaries import Secondary, knot_snippet, nsd_snippet
 
 SMALL = "xfr.test."
@@ -501,6 +501,44 @@ class NotifyRetryTests(unittest.TestCase):
         self.assertEqual(metric(m, "phx_dnsd_notify_total", '{result="acknowledged"}'), 2)
         self.assertEqual(metric(m, "phx_dnsd_notify_pending"), 0)
         print(f"\nNOTIFY sent again after {gaps[0]:.2f} s and {gaps[1]:.2f} s; acknowledged the third")
+
+
+class ReadmeTests(unittest.TestCase):
+    """The README's "More than one nameserver" shows what runs here: the
+    NSD and Knot snippets are the ones the secondaries above are configured
+    with (up to addresses, paths and the secret), and the phx-dnsd side
+    passes --check."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(SOURCE_DIR, "README.md")) as f:
+            readme = f.read()
+        start = readme.index("### More than one nameserver\n")
+        end = readme.index("\n### ", start + 1)
+        cls.section = readme[start:end]
+
+    def test_the_nsd_and_knot_snippets_are_the_ones_the_secondaries_here_run(self):
+        zones = ["internal.thinkheads.ai", "0.0.10.in-addr.arpa"]
+        secret = "<the base64 in /etc/phoenix/xfr-key.secret>"
+        self.assertIn(nsd_snippet("10.0.0.13", 53, "xfr-key", secret, zones, "/var/lib/nsd"),
+                      self.section)
+        self.assertIn(knot_snippet("10.0.0.13", 53, "xfr-key", secret, zones), self.section)
+
+    def test_the_primary_side_passes_check(self):
+        block = re.search(r"```toml\n(.*?)```", self.section, re.S).group(1)
+        with tempfile.TemporaryDirectory(prefix="phx-readme-") as d:
+            secret = os.path.join(d, "xfr-key.secret")
+            write(secret, new_secret() + "\n", mode=0o640)
+            config = os.path.join(d, "phx-dnsd.toml")
+            write(config, block.replace("/etc/phoenix/xfr-key.secret", secret))
+            zone = os.path.join(d, "xfr.test.zone")
+            write(zone, small_zone(1))
+            out = subprocess.run([DNSD, "--check", "--config", config, "--zone", zone,
+                                  "--listen", "127.0.0.1:53"], capture_output=True, text=True,
+                                 timeout=30)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("transfers allowed to 10.0.0.20 with key xfr-key.", out.stdout)
+        self.assertIn("NOTIFY to 10.0.0.21:53 with key xfr-key.", out.stdout)
 
 
 if __name__ == "__main__":
