@@ -162,13 +162,20 @@ class PackageTest(unittest.TestCase):
         server = subprocess.Popen(["ip", "netns", "exec", ns, *start], stdout=log, stderr=log)
         self.addCleanup(lambda: (server.terminate(), server.wait(10), log.close()))
 
+        def dig_run(*args):
+            return netns.exec_in(ns, "dig", f"@{hypervisor['address']}", "+time=2", "+tries=1",
+                                 "+short", *args, check=False)
+
         def dig(*args):
-            out = netns.exec_in(ns, "dig", f"@{hypervisor['address']}", "+time=2", "+tries=1",
-                                "+short", *args, check=False)
+            out = dig_run(*args)
+            # dig +short prints ";; communications error" on stdout: never an answer.
+            self.assertEqual(out.returncode, 0, f"dig {args}: {out.stdout}{out.stderr}")
             return out.stdout.split()
 
         for _ in range(100):
-            if dig("SOA", inventory_zone(etc)):
+            # Ready only once the SOA really comes back (exit 0 and a record).
+            ready = dig_run("SOA", inventory_zone(etc))
+            if ready.returncode == 0 and ready.stdout.strip():
                 break
             self.assertIsNone(server.poll(), "phx-dnsd stopped")
             time.sleep(0.1)
