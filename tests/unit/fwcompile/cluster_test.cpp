@@ -157,3 +157,14 @@ comment = "nobody"
     CHECK(messages == "rules.toml:50:10: warning: 10.0.0.99 is in the network 10.0.0.0/24 but no "
                       "host in the inventory has it\n");
 }
+
+TEST_CASE("cluster: explain and the scope line speak of this node and name the others") {
+    const RuleSet rules = load_on(kCluster, "pve2");
+    CHECK(scope_text(rules).find("what this node (pve2) sends and receives itself") !=
+          std::string::npos);
+    const std::string text = format_explanation(
+        rules, fw::explain(rules, {ip("10.0.0.13"), ip("10.0.0.14"), Protocol::udp, 5405}));
+    CHECK_MESSAGE(
+        text.rfind("10.0.0.13 (node pve1 of the cluster) -> pve1 (10.0.0.14) udp/5405", 0) == 0,
+        text);
+}
