@@ -114,6 +114,16 @@ std::string canonical_text(const ir::Ruleset& ruleset) {
     return to_nft_text(ruleset, TextStyle{false, true});
 }
 
+// apply --if-changed: true (after saying so) when the live tables already
+// are what the rules compile to, and there is nothing to send.
+bool already_live(const ir::Ruleset& wanted, const Options& o, const Loaded& loaded) {
+    netlink::Socket socket;
+    if (canonical_text(netlink::read_live_ruleset(socket)) != canonical_text(wanted)) return false;
+    fmt::print("unchanged: the live tables already are {} ({}); nothing sent\n", o.rules,
+               loaded.target_name());
+    return true;
+}
+
 } // namespace
 
 int diff(const Options& o) {
@@ -151,6 +161,11 @@ int apply(const Options& o) {
     const auto compile_start = Clock::now();
     ir::Ruleset ruleset = lower(loaded->rules, loaded->target);
     const double compile_ms = ms_since(compile_start);
+    if (o.if_changed) {
+        // As below: a pending apply --confirm blocks, even a change of nothing.
+        if (!o.dry_run && blocked_by_pending_apply("you apply again")) return kFailed;
+        if (already_live(ruleset, o, *loaded)) return kOk;
+    }
     fmt::print(stderr, "phx-fw: {}\n", scope_line(*loaded));
     if (const std::string node = node_line(loaded->rules.inventory); !node.empty())
         fmt::print(stderr, "phx-fw: {}\n", node);

@@ -41,7 +41,9 @@ constexpr const char* kClusterFooter =
     "In a cluster, one rules file (in /etc/pve, which pmxcfs copies to every node) lists the\n"
     "other nodes as [[node]]s, and on each node the hypervisor is that node: the one whose\n"
     "address this machine has, else the one named like this machine, else [hypervisor] as\n"
-    "written; --node NAME says which.\n\n";
+    "written; --node NAME says which. With --if-changed, apply first reads the live tables and\n"
+    "sends nothing when they already are what the rules compile to (as diff compares them);\n"
+    "phx-fw-cluster.service runs it from a timer.\n\n";
 
 constexpr const char* kConfirmFooter =
     "With --confirm SECONDS, phx-fw first saves the live table inet phx (chains, sets, elements,\n"
@@ -220,6 +222,9 @@ Commands add_commands(CLI::App& app, Options& o) {
     add_host(c.apply, o,
              "install one host's own input/output chains, for a guest that filters itself");
     add_node(c.apply, o);
+    c.apply->add_flag("--if-changed", o.if_changed,
+                      "send nothing when the live tables already are what the rules compile to "
+                      "(their counters keep counting)");
     c.apply->add_flag("-f,--force", o.force,
                       "apply even when it would lock out this SSH session, or when --host names a "
                       "host this machine is not");
