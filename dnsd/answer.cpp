@@ -30,9 +30,26 @@ std::optional<Rcode> refusal(const ParsedQuery& q) {
     }
 }
 
-AnswerResult finish(std::size_t size, Disposition disposition, Rcode rcode, const ParsedQuery& q) {
+AnswerResult finish(std::size_t size, Disposition disposition, Rcode rcode, const ParsedQuery& q,
+                    CookieVerdict cookie = CookieVerdict::none, const Zone* zone = nullptr) {
     if (size == 0) disposition = Disposition::drop;
-    return {size, disposition, rcode, q.qtype};
+    return {size, disposition, rcode, q.qtype, false, cookie, zone};
+}
+
+// The NSID and COOKIE options of the reply (RFC 5001, 7873), for a query of
+// EDNS version 0: options of a version we do not speak mean nothing to us.
+CookieVerdict reply_options(const ParsedQuery& q, std::span<const std::uint8_t> query,
+                            const AnswerOptions& options, CookieReply& cookie, ReplyShape& shape) {
+    if (!q.edns.present || q.edns.version != 0) return CookieVerdict::none;
+    if (q.edns.nsid_requested) shape.options.nsid = options.nsid;
+    if (!options.cookies || !options.cookies->signer || !options.cookies->signer->enabled())
+        return CookieVerdict::none;
+    if (q.edns.cookie_malformed) return CookieVerdict::malformed;
+    if (q.edns.cookie_length == 0) return CookieVerdict::none;
+    const auto verdict = answer_cookie(query.subspan(q.edns.cookie_offset, q.edns.cookie_length),
+                                       *options.cookies, cookie);
+    shape.options.cookie = cookie;
+    return verdict;
 }
 
 } // namespace
@@ -55,28 +72,41 @@ AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones,
         dropped.too_short = query.size() < kHeaderSize;
         return dropped;
     }
-    ReplyShape shape{Rcode::noerror, false,
+    ReplyShape shape{Rcode::noerror,
+                     false,
                      reply_size_limit(q, options.transport, options.edns_udp_size),
-                     options.edns_udp_size, options.recursion_available};
+                     options.edns_udp_size,
+                     options.recursion_available,
+                     ReplyOptions{}};
 
     if (verdict != QueryVerdict::ok) {
         shape.rcode = verdict == QueryVerdict::notimp ? Rcode::notimp : Rcode::formerr;
         return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q);
     }
+    CookieReply cookie_reply{};
+    const CookieVerdict cookie = reply_options(q, query, options, cookie_reply, shape);
+    if (cookie == CookieVerdict::malformed) { // RFC 7873 §5.2.2
+        shape.rcode = Rcode::formerr;
+        return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q,
+                      cookie);
+    }
     if (auto rcode = refusal(q)) {
         shape.rcode = *rcode;
-        return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q);
+        return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q,
+                      cookie);
     }
     const Zone* zone = zones.find(q.qname_lower.view());
     if (!zone) {
         shape.rcode = Rcode::refused;
-        return finish(write_reply(q, shape, nullptr, out), Disposition::not_ours, shape.rcode, q);
+        return finish(write_reply(q, shape, nullptr, out), Disposition::not_ours, shape.rcode, q,
+                      cookie);
     }
     Plan plan;
     plan_answer(*zone, q.qname_lower, q.qtype, options.transport == Transport::tcp, plan);
     shape.rcode = plan.rcode;
     shape.authoritative = plan.authoritative;
-    return finish(write_reply(q, shape, &plan, out), Disposition::reply, shape.rcode, q);
+    return finish(write_reply(q, shape, &plan, out), Disposition::reply, shape.rcode, q, cookie,
+                  zone);
 }
 
 } // namespace phx::dns

@@ -3,6 +3,8 @@
 // that malformed sections and OPT errors (RFC 6891 §6.1.1) are caught.
 #include "dnsd/query.hpp"
 
+#include "dnsd/edns_options.hpp"
+
 namespace phx::dns {
 namespace {
 
@@ -17,17 +19,12 @@ bool read_record(WireReader& r, bool additional, EdnsInfo& edns) {
     const std::uint16_t rclass = r.u16();
     const std::uint32_t ttl = r.u32();
     const std::uint16_t rdlength = r.u16();
-    auto rdata = r.bytes(rdlength);
+    r.skip(rdlength);
     if (!r.ok()) return false;
     if (type != RrType::opt) return true;
     if (!additional || edns.present || !owner.is_root()) return false; // RFC 6891 6.1.1
     // The options must exactly fill the rdata.
-    WireReader options{rdata};
-    while (options.remaining() > 0) {
-        options.u16();
-        options.skip(options.u16());
-    }
-    if (!options.ok()) return false;
+    if (!scan_edns_options(r.message(), r.pos() - rdlength, rdlength, edns)) return false;
     edns.present = true;
     edns.udp_size = rclass;
     edns.version = static_cast<std::uint8_t>(ttl >> 16);
