@@ -232,7 +232,8 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
                                 config.udp_batch_window},
                                config.forward,
                                config.metrics_listen,
-                               config.user};
+                               config.user,
+                               {config.nsid, config.cookies, config.rate_limit}};
     net::Server server{options, zones};
     for (const auto& e : config.listen) log::info("listening on {} (udp, tcp)", e.to_string());
     for (const auto& z : zones->zones())
