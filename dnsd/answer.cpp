@@ -30,26 +30,37 @@ std::optional<Rcode> refusal(const ParsedQuery& q) {
     }
 }
 
+// What the query's COOKIE option amounted to, for the counters and the
+// rate limiter.
+struct CookieOutcome {
+    CookieVerdict verdict = CookieVerdict::none;
+    bool issued = false; // the reply carries a server cookie made for it
+};
+
 AnswerResult finish(std::size_t size, Disposition disposition, Rcode rcode, const ParsedQuery& q,
-                    CookieVerdict cookie = CookieVerdict::none, const Zone* zone = nullptr) {
+                    CookieOutcome cookie = {}, const Zone* zone = nullptr) {
     if (size == 0) disposition = Disposition::drop;
-    return {size, disposition, rcode, q.qtype, false, cookie, zone};
+    return {size, disposition, rcode, q.qtype, false, cookie.verdict, cookie.issued, zone};
 }
 
 // The NSID and COOKIE options of the reply (RFC 5001, 7873), for a query of
 // EDNS version 0: options of a version we do not speak mean nothing to us.
-CookieVerdict reply_options(const ParsedQuery& q, std::span<const std::uint8_t> query,
+CookieOutcome reply_options(const ParsedQuery& q, std::span<const std::uint8_t> query,
                             const AnswerOptions& options, CookieReply& cookie, ReplyShape& shape) {
-    if (!q.edns.present || q.edns.version != 0) return CookieVerdict::none;
+    if (!q.edns.present || q.edns.version != 0) return {};
     if (q.edns.nsid_requested) shape.options.nsid = options.nsid;
     if (!options.cookies || !options.cookies->signer || !options.cookies->signer->enabled())
-        return CookieVerdict::none;
-    if (q.edns.cookie_malformed) return CookieVerdict::malformed;
-    if (q.edns.cookie_length == 0) return CookieVerdict::none;
-    const auto verdict = answer_cookie(query.subspan(q.edns.cookie_offset, q.edns.cookie_length),
-                                       *options.cookies, cookie);
+        return {};
+    if (q.edns.cookie_malformed) return {CookieVerdict::malformed, false};
+    if (q.edns.cookie_length == 0) return {};
+    const auto sent = query.subspan(q.edns.cookie_offset, q.edns.cookie_length);
+    const auto verdict = answer_cookie(sent, *options.cookies, cookie);
     shape.options.cookie = cookie;
-    return verdict;
+    // A valid cookie young enough goes back as it came; any other reply
+    // carries a server cookie made now (the counters tell the two apart).
+    const bool echoed = verdict == CookieVerdict::valid && std::equal(sent.begin(), sent.end(),
+                                                                      cookie.begin(), cookie.end());
+    return {verdict, !echoed};
 }
 
 } // namespace
@@ -84,8 +95,8 @@ AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones,
         return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q);
     }
     CookieReply cookie_reply{};
-    const CookieVerdict cookie = reply_options(q, query, options, cookie_reply, shape);
-    if (cookie == CookieVerdict::malformed) { // RFC 7873 §5.2.2
+    const CookieOutcome cookie = reply_options(q, query, options, cookie_reply, shape);
+    if (cookie.verdict == CookieVerdict::malformed) { // RFC 7873 §5.2.2
         shape.rcode = Rcode::formerr;
         return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q,
                       cookie);

@@ -40,6 +40,7 @@ struct AnswerResult {
     RrType qtype{};
     bool too_short = false; // dropped as shorter than a header, not as a response
     CookieVerdict cookie = CookieVerdict::none;
+    bool cookie_issued = false; // the reply carries a server cookie made for it, not the client's
     // The zone that answered, if any: response rate limiting counts
     // NXDOMAIN and referrals by zone. Valid while the snapshot is.
     const Zone* zone = nullptr;

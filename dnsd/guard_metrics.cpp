@@ -25,13 +25,20 @@ std::string render_guard_metrics(std::span<const GuardCounters* const> counters)
         for (const auto* c : counters) n += c->cookies(r.verdict);
         out += fmt::format("phx_dnsd_cookies_total{{result=\"{}\"}} {}\n", r.label, n);
     }
-    std::uint64_t dropped = 0, slipped = 0, evicted = 0;
+    std::uint64_t issued = 0, dropped = 0, slipped = 0, evicted = 0;
     for (const auto* c : counters) {
+        issued += c->issued();
         dropped += c->dropped();
         slipped += c->slipped();
         evicted += c->evicted();
     }
+    // Issued against valid tells how often clients come back with a cookie
+    // they already had: a client that never does gets a new one each time.
     out += fmt::format(
+        "# HELP phx_dnsd_cookies_issued_total Server cookies made for a reply: for a new client, "
+        "to replace an invalid or expired cookie, or to renew one half an hour old.\n"
+        "# TYPE phx_dnsd_cookies_issued_total counter\n"
+        "phx_dnsd_cookies_issued_total {}\n"
         "# HELP phx_dnsd_rrl_dropped_total UDP replies not sent: over the response rate limit.\n"
         "# TYPE phx_dnsd_rrl_dropped_total counter\n"
         "phx_dnsd_rrl_dropped_total {}\n"
@@ -43,7 +50,7 @@ std::string render_guard_metrics(std::span<const GuardCounters* const> counters)
         "(a table too small for the traffic lets evicted sources start afresh).\n"
         "# TYPE phx_dnsd_rrl_evictions_total counter\n"
         "phx_dnsd_rrl_evictions_total {}\n",
-        dropped, slipped, evicted);
+        issued, dropped, slipped, evicted);
     return out;
 }
 

@@ -37,7 +37,15 @@ bool QueryGuard::exempt(const IpAddress& client) const noexcept {
 
 bool QueryGuard::admit_udp(const IpAddress& client, const AnswerResult& result,
                            std::span<std::uint8_t> reply, std::size_t& size) noexcept {
-    counters_.cookie(result.cookie);
+    const bool sent = rate_limit(client, result, reply, size);
+    // Every cookie is judged, but one made for a reply that is dropped was
+    // never issued.
+    counters_.cookie(result.cookie, result.cookie_issued && sent);
+    return sent;
+}
+
+bool QueryGuard::rate_limit(const IpAddress& client, const AnswerResult& result,
+                            std::span<std::uint8_t> reply, std::size_t& size) noexcept {
     // A valid server cookie proves the client sees our replies at its
     // address: it is no spoofed victim, so its replies reflect nothing.
     if (!settings_.limiter || result.cookie == CookieVerdict::valid || exempt(client)) return true;

@@ -45,7 +45,9 @@ public:
     [[nodiscard]] bool admit_udp(const IpAddress& client, const AnswerResult& result,
                                  std::span<std::uint8_t> reply, std::size_t& size) noexcept;
     // TCP is never limited: only the cookie is counted.
-    void count_tcp(const AnswerResult& result) noexcept { counters_.cookie(result.cookie); }
+    void count_tcp(const AnswerResult& result) noexcept {
+        counters_.cookie(result.cookie, result.cookie_issued);
+    }
 
     // New secrets (at start, and after each rotation); allocates.
     void set_cookie_secrets(std::span<const CookieSecret> secrets);
@@ -54,6 +56,9 @@ public:
 
 private:
     [[nodiscard]] bool exempt(const IpAddress& client) const noexcept;
+    // The rate limit alone: true to send the reply (maybe truncated).
+    [[nodiscard]] bool rate_limit(const IpAddress& client, const AnswerResult& result,
+                                  std::span<std::uint8_t> reply, std::size_t& size) noexcept;
 
     const GuardSettings& settings_;
     CookieSigner signer_;
