@@ -7,17 +7,21 @@
 #include "dnsd/wire/name.hpp"
 #include "dnsd/wire/reader.hpp"
 #include "dnsd/zone/loader.hpp"
+#include "unit/dnsd/edns_util.hpp"
 #include "unit/dnsd/message_util.hpp"
 
 #include <doctest/doctest.h>
-#include <map>
 #include <vector>
 
 using namespace phx;
 using namespace phx::dns;
 using phx::test::decode;
 using phx::test::make_query;
-using phx::test::QueryOptions;
+using phx::test::Bytes;
+using phx::test::cat;
+using phx::test::option;
+using phx::test::query_with;
+using phx::test::reply_options;
 
 namespace {
 
@@ -31,68 +35,6 @@ const ZoneSet& zones() {
         return loaded;
     }();
     return *set;
-}
-
-using Bytes = std::vector<std::uint8_t>;
-
-// A query with an OPT record (size 1232) holding `options` as its rdata.
-Bytes query_with(std::string_view name, RrType type, const Bytes& options,
-                 std::uint16_t size = 1232) {
-    QueryOptions o;
-    o.edns_size = size;
-    Bytes q = make_query(name, to_u16(type), o);
-    q[q.size() - 2] = static_cast<std::uint8_t>(options.size() >> 8);
-    q[q.size() - 1] = static_cast<std::uint8_t>(options.size());
-    q.insert(q.end(), options.begin(), options.end());
-    return q;
-}
-
-// (push_back rather than insert: GCC 12 warns wrongly about the latter here.)
-Bytes option(std::uint16_t code, const Bytes& data) {
-    Bytes out;
-    out.push_back(static_cast<std::uint8_t>(code >> 8));
-    out.push_back(static_cast<std::uint8_t>(code));
-    out.push_back(static_cast<std::uint8_t>(data.size() >> 8));
-    out.push_back(static_cast<std::uint8_t>(data.size()));
-    for (auto b : data) out.push_back(b);
-    return out;
-}
-
-Bytes cat(Bytes a, const Bytes& b) {
-    for (auto x : b) a.push_back(x);
-    return a;
-}
-
-// The options of the reply's OPT record, by code; empty if it has none.
-std::map<std::uint16_t, Bytes> reply_options(std::span<const std::uint8_t> reply) {
-    std::map<std::uint16_t, Bytes> out;
-    wire::WireReader r{reply};
-    r.skip(4);
-    const unsigned qd = r.u16();
-    const unsigned records = unsigned{r.u16()} + r.u16() + r.u16();
-    wire::Name name;
-    for (unsigned i = 0; i < qd; ++i) {
-        wire::read_name(r, name);
-        r.skip(4);
-    }
-    for (unsigned i = 0; i < records && r.ok(); ++i) {
-        wire::read_name(r, name);
-        const std::uint16_t type = r.u16();
-        r.skip(6);
-        const std::uint16_t length = r.u16();
-        const std::size_t end = r.pos() + length;
-        if (type != 41) {
-            r.skip(length);
-            continue;
-        }
-        while (r.ok() && r.pos() < end) {
-            const std::uint16_t code = r.u16();
-            const auto data = r.bytes(r.u16());
-            out[code] = Bytes(data.begin(), data.end());
-        }
-    }
-    REQUIRE(r.ok());
-    return out;
 }
 
 struct Server {
@@ -154,6 +96,7 @@ TEST_CASE("cookies: a client cookie gets a server cookie that validates on the n
     const auto first = reply_options(
         s.ask(query_with("www.phx.test", RrType::a, option(10, kClientCookie)), &result));
     CHECK(result.cookie == CookieVerdict::client_only);
+    CHECK(result.cookie_issued);
     REQUIRE(first.count(10) == 1);
     const Bytes& cookie = first.at(10);
     REQUIRE(cookie.size() == 24);
@@ -163,10 +106,18 @@ TEST_CASE("cookies: a client cookie gets a server cookie that validates on the n
     const auto second =
         reply_options(s.ask(query_with("www.phx.test", RrType::a, option(10, cookie)), &result));
     CHECK(result.cookie == CookieVerdict::valid);
+    CHECK_FALSE(result.cookie_issued); // echoed as it came: no new one made
     CHECK(second.at(10) == cookie);
+    s.now += 1800; // half an hour old: renewed
+    const auto third =
+        reply_options(s.ask(query_with("www.phx.test", RrType::a, option(10, cookie)), &result));
+    CHECK(result.cookie == CookieVerdict::valid);
+    CHECK(result.cookie_issued);
+    CHECK(third.at(10) != cookie);
     s.client = IpAddress::v4(198, 51, 100, 101);
     s.ask(query_with("www.phx.test", RrType::a, option(10, cookie)), &result);
     CHECK(result.cookie == CookieVerdict::invalid);
+    CHECK(result.cookie_issued);
 }
 
 TEST_CASE("cookies: a COOKIE of a length RFC 7873 forbids is FORMERR, with our OPT record") {
