@@ -63,6 +63,25 @@ CookieOutcome reply_options(const ParsedQuery& q, std::span<const std::uint8_t> 
     return {verdict, !echoed};
 }
 
+// RFC 7873 §5.4: a query with no question and a COOKIE option asks for a
+// server cookie alone. With cookies on it gets NOERROR, no question, and
+// the cookie (a bad one FORMERR, as in any query); with them off it is the
+// FORMERR, header only, that every question count but 1 gets.
+AnswerResult cookie_only(ParsedQuery& q, std::span<const std::uint8_t> query,
+                         const AnswerOptions& options, ReplyShape& shape,
+                         std::span<std::uint8_t> out) {
+    CookieReply cookie_reply{};
+    const CookieOutcome cookie = reply_options(q, query, options, cookie_reply, shape);
+    if (cookie.verdict == CookieVerdict::none) {
+        q.edns = {};
+        shape = ReplyShape{Rcode::formerr, false, kMinUdpSize, options.edns_udp_size,
+                           options.recursion_available, ReplyOptions{}};
+    } else if (cookie.verdict == CookieVerdict::malformed) {
+        shape.rcode = Rcode::formerr;
+    }
+    return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q, cookie);
+}
+
 } // namespace
 
 std::size_t reply_size_limit(const ParsedQuery& q, Transport transport,
@@ -90,6 +109,7 @@ AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones,
                      options.recursion_available,
                      ReplyOptions{}};
 
+    if (verdict == QueryVerdict::cookie_only) return cookie_only(q, query, options, shape, out);
     if (verdict != QueryVerdict::ok) {
         shape.rcode = verdict == QueryVerdict::notimp ? Rcode::notimp : Rcode::formerr;
         return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q);

@@ -47,21 +47,31 @@ QueryVerdict parse_query(std::span<const std::uint8_t> message, ParsedQuery& out
     if (!r.ok() || (out.flags & flag::qr) != 0) return QueryVerdict::drop;
     out.opcode = Opcode{static_cast<std::uint8_t>((out.flags >> 11) & 0xf)};
 
-    bool well_formed = qdcount == 1;
-    if (well_formed && wire::read_name(r, out.qname)) {
+    // QDCOUNT 0 is read on only to find a COOKIE option (RFC 7873 §5.4).
+    bool well_formed = qdcount <= 1;
+    if (qdcount == 1 && wire::read_name(r, out.qname)) {
         out.qtype = RrType{r.u16()};
         out.qclass = r.u16();
         out.has_question = r.ok();
         out.qname_lower = out.qname;
         out.qname_lower.to_lower();
     }
-    well_formed = well_formed && out.has_question;
+    well_formed = well_formed && (qdcount == 0 || out.has_question);
     const std::uint32_t records = std::uint32_t{ancount} + nscount + arcount;
     for (std::uint32_t i = 0; well_formed && i < records; ++i)
         well_formed = read_record(r, i >= std::uint32_t{ancount} + nscount, out.edns);
 
-    if (out.opcode != Opcode::query) return QueryVerdict::notimp;
-    return well_formed ? QueryVerdict::ok : QueryVerdict::formerr;
+    if (out.opcode != Opcode::query) {
+        if (qdcount == 0) out.edns = {}; // as before: nothing past the header was read
+        return QueryVerdict::notimp;
+    }
+    if (qdcount == 1) return well_formed ? QueryVerdict::ok : QueryVerdict::formerr;
+    const bool cookie = out.edns.cookie_length > 0 || out.edns.cookie_malformed;
+    if (well_formed && out.edns.present && cookie) return QueryVerdict::cookie_only;
+    // Any other query without a question is FORMERR, its reply the header
+    // alone, as it always was.
+    out.edns = {};
+    return QueryVerdict::formerr;
 }
 
 } // namespace phx::dns

@@ -42,6 +42,10 @@ enum class QueryVerdict {
     drop,    // not a query at all (too short, or a response): no reply (RFC 1035 4.1.1)
     formerr, // a query we cannot parse
     notimp,  // an opcode other than QUERY
+    // No question, but an OPT record with a COOKIE option: a client asking
+    // for a server cookie alone (RFC 7873 §5.4). Only a server with cookies
+    // on answers it; for any other it is FORMERR, as every QDCOUNT but 1.
+    cookie_only,
 };
 
 // Fills `out` as far as the message allows, so that even a FORMERR reply can

@@ -187,6 +187,16 @@ class NsidAndCookieTests(LimitedServerTest):
         d = self.delta(before)
         self.assertEqual((d["invalid"], d["valid"], d["issued"]), (1, 1, 1))
 
+    def test_a_query_without_a_question_gets_a_server_cookie(self):
+        # RFC 7873 5.4, as BIND and Knot answer `dig +header-only +cookie`.
+        out = dig(self.server, "+header-only", "+cookie")
+        self.assertEqual(status(out), "NOERROR")
+        self.assertIn("QUERY: 0, ANSWER: 0", out)
+        self.assertEqual(len(cookie_of(out)), 48, out)
+        self.assertIn("(good)", out)
+        # Without a COOKIE it stays FORMERR, as any question count but 1.
+        self.assertEqual(status(dig(self.server, "+header-only", "+nocookie")), "FORMERR")
+
     def test_a_cookie_of_a_forbidden_length_is_formerr(self):
         before = self.counters()
         for data in ("01020304050607", "010203040506070809", "01" * 41):  # 7, 9, 41 bytes

@@ -185,3 +185,50 @@ TEST_CASE("nsid and cookie: room is kept for them, so a large answer truncates i
     CHECK(decode(nx).parsed);
     CHECK(reply_options(nx).size() == 2);
 }
+
+namespace {
+
+// A query with no question: header (QDCOUNT 0, ARCOUNT 1) and an OPT record
+// holding `options`, as `dig +header-only +cookie` sends it.
+Bytes header_only(const Bytes& options) {
+    Bytes q{0x12, 0x34, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0};
+    q.push_back(static_cast<std::uint8_t>(options.size() >> 8));
+    q.push_back(static_cast<std::uint8_t>(options.size()));
+    return cat(q, options);
+}
+
+} // namespace
+
+TEST_CASE("cookies: a query with no question asks for a server cookie alone (RFC 7873 5.4)") {
+    Server s;
+    AnswerResult result;
+    const auto reply = s.ask(header_only(cat(option(10, kClientCookie), option(3, {}))), &result);
+    const auto r = decode(reply);
+    CHECK(r.rcode == to_u16(Rcode::noerror));
+    CHECK(r.qname.empty());
+    CHECK(r.answer.empty());
+    CHECK(r.id == 0x1234);
+    CHECK(result.cookie == CookieVerdict::client_only);
+    const auto o = reply_options(reply);
+    REQUIRE(o.count(10) == 1);
+    CHECK(Bytes(o.at(10).begin(), o.at(10).begin() + 8) == kClientCookie);
+    CHECK(o.at(10).size() == 24);
+    CHECK(o.count(3) == 1); // NSID too, when asked
+    // The cookie it got is valid on a real query.
+    s.ask(query_with("www.phx.test", RrType::a, option(10, o.at(10))), &result);
+    CHECK(result.cookie == CookieVerdict::valid);
+    // A bad length is FORMERR here as anywhere.
+    CHECK(decode(s.ask(header_only(option(10, Bytes(9, 1))))).rcode == to_u16(Rcode::formerr));
+}
+
+TEST_CASE("cookies: no question and no COOKIE, or cookies off, is FORMERR with the header alone") {
+    Server s;
+    for (const Bytes& query : {header_only({}), header_only(option(3, {}))}) {
+        const auto reply = s.ask(query);
+        CHECK(decode(reply).rcode == to_u16(Rcode::formerr));
+        CHECK(reply.size() == kHeaderSize);
+    }
+    const auto off = s.ask(header_only(option(10, kClientCookie)), nullptr, false);
+    CHECK(decode(off).rcode == to_u16(Rcode::formerr));
+    CHECK(off.size() == kHeaderSize);
+}
