@@ -23,6 +23,8 @@ struct Options {
     std::string rules = kInstalledRules;             // --rules
     bool rules_given = false;                        // --rules was on the command line
     std::string host;                                // --host; empty: the hypervisor target
+    std::string node;                                // --node; "": by address or host name
+    bool if_changed = false;                         // apply --if-changed
     bool force = false;                              // apply --force: skip the safety refusals
     bool dry_run = false;                            // apply --dry-run
     unsigned confirm_seconds = 0;                    // apply --confirm; 0: no confirmation

@@ -37,6 +37,14 @@ constexpr const char* kFooter =
     "  phx-fw graph | dot -Tsvg > policy.svg\n\n"
     "  phx-fw watch --count 10";
 
+constexpr const char* kClusterFooter =
+    "In a cluster, one rules file (in /etc/pve, which pmxcfs copies to every node) lists the\n"
+    "other nodes as [[node]]s, and on each node the hypervisor is that node: the one whose\n"
+    "address this machine has, else the one named like this machine, else [hypervisor] as\n"
+    "written; --node NAME says which. With --if-changed, apply first reads the live tables and\n"
+    "sends nothing when they already are what the rules compile to (as diff compares them);\n"
+    "phx-fw-cluster.service runs it from a timer.\n\n";
+
 constexpr const char* kConfirmFooter =
     "With --confirm SECONDS, phx-fw first saves the live table inet phx (chains, sets, elements,\n"
     "rules, comments and counters) and has the kernel check that it could be put back; if the\n"
@@ -69,6 +77,14 @@ CLI::App* command(CLI::App& app, Options& o, const char* name, const char* help)
 
 void add_host(CLI::App* sub, Options& o, const char* help) {
     sub->add_option("-H,--host", o.host, help);
+}
+
+// For the commands that compile the rules: which node of a cluster this is.
+void add_node(CLI::App* sub, Options& o) {
+    sub->add_option("--node", o.node,
+                    "compile for this node of the cluster ([hypervisor]'s name or a [[node]]'s); "
+                    "default: the node whose address this machine has")
+        ->option_text("NAME");
 }
 
 // --pve alone means Proxmox's own directory.
@@ -106,6 +122,7 @@ void add_explain(CLI::App& app, Options& o, Commands& c) {
         ->required();
     c.explain->add_option("PROTO", o.protocol, "tcp, udp, icmp or icmpv6")->required();
     c.explain->add_option("PORT", o.port, "destination port (tcp and udp)");
+    add_node(c.explain, o);
 }
 
 void add_views(CLI::App& app, Options& o, Commands& c) {
@@ -117,6 +134,7 @@ void add_views(CLI::App& app, Options& o, Commands& c) {
         "makes it, labelled protocol/port; rows with the same ends, scope and action share one.\n"
         "The colour tells the rule table (scope), a legend says which; drop and reject rows are\n"
         "dashed or dotted with a bar head. Render: phx-fw graph | dot -Tsvg > policy.svg");
+    add_node(c.graph, o);
     // Removed: phx-dnsd reads the inventory itself. Kept hidden so scripts
     // that still call it learn where reverse names come from now.
     c.zone = app.add_subcommand("zone", "")->group("");
@@ -130,6 +148,7 @@ void add_live_views(CLI::App& app, Options& o, Commands& c) {
                 "Show each packet the chains drop, with the nearest rows and a row to allow it");
     c.watch->add_option("-c,--count", o.count, "stop after N dropped packets")->option_text("N");
     c.watch->add_option("-s,--seconds", o.seconds, "stop after S seconds")->option_text("S");
+    add_node(c.watch, o);
     c.watch->footer(
         "Reads the NFLOG group of the rules file's [logging] section (default 100), to which\n"
         "every chain logs what its policy drops (rate-limited). Each drop is one line: the time,\n"
@@ -161,6 +180,7 @@ void add_checks(CLI::App& app, Options& o, Commands& c) {
         ->expected(0, 1)
         ->default_str(phx::fw::cli::kDnsdConfig)
         ->option_text("[FILE]");
+    add_node(c.check, o);
     c.check->footer(
         "Warns about duplicate and shadowed rows, rows that can never match, overlapping list\n"
         "entries and addresses in the guest network that belong to no host.\n\n"
@@ -191,14 +211,20 @@ Commands add_commands(CLI::App& app, Options& o) {
     c.show =
         command(app, o, "show", "Print the compiled ruleset in nft syntax (nft -c -f accepts it)");
     add_host(c.show, o, "compile for this host's own input/output instead of the hypervisor");
+    add_node(c.show, o);
     c.diff = command(app, o, "diff", "Show what apply would change in the live table inet phx");
     add_host(c.diff, o, "compare with what --host would install");
+    add_node(c.diff, o);
     c.diff->footer("Exit status 0 when the live table is what the rules compile to, 3 when "
                    "changes are\npending (shown as a unified diff), 1 on an error.");
     c.apply =
         command(app, o, "apply", "Install the rules as table inet phx in one atomic transaction");
     add_host(c.apply, o,
              "install one host's own input/output chains, for a guest that filters itself");
+    add_node(c.apply, o);
+    c.apply->add_flag("--if-changed", o.if_changed,
+                      "send nothing when the live tables already are what the rules compile to "
+                      "(their counters keep counting)");
     c.apply->add_flag("-f,--force", o.force,
                       "apply even when it would lock out this SSH session, or when --host names a "
                       "host this machine is not");
@@ -216,7 +242,7 @@ Commands add_commands(CLI::App& app, Options& o) {
         std::string{"The hypervisor target (no --host) needs br_netfilter: phx-fw refuses, and "
                     "says what to\nrun, when net.bridge.bridge-nf-call-iptables is off. Any error "
                     "means nothing was applied.\n\n"} +
-        kConfirmFooter);
+        kClusterFooter + kConfirmFooter);
     add_explain(app, o, c);
     c.list = command(app, o, "list", "Print the live table inet phx with packet and byte counters");
     c.flush = command(app, o, "flush", "Remove table inet phx (and nothing else)");

@@ -30,7 +30,7 @@ std::string management_summary(const RuleSet& rules) {
 int check(const Options& o) {
     if (!rules_file_usable(o)) return kFailed;
     Diagnostics diag;
-    auto rules = load_rules(o.rules, diag);
+    auto rules = load_rules(o.rules, diag, node_choice(o));
     if (rules) lint(*rules, diag);
     diag.print(stderr);
     if (!rules) {
@@ -41,6 +41,8 @@ int check(const Options& o) {
     fmt::print("{}: {} hosts, {} rows and {}: 0 error(s), {} warning(s)\n{}\n", o.rules,
                rules->inventory.hosts.size(), rules->file_rows().size(), management_summary(*rules),
                diag.warning_count(), scope_text(*rules));
+    if (const std::string node = node_line(rules->inventory); !node.empty())
+        fmt::print("{}\n", node);
     return kOk;
 }
 

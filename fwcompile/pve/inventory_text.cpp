@@ -113,16 +113,23 @@ Plan inferred_plan(const std::vector<GuestConfig>& guests) {
 }
 
 Plan existing_plan(const Inventory& inventory) {
-    return {inventory.networks, inventory.bridges, {inventory.hypervisor().name}};
+    Plan plan{inventory.networks, inventory.bridges, {}};
+    for (const auto& node : inventory.nodes) plan.names.insert(node.name); // [hypervisor]'s too
+    return plan;
 }
 
+// [hypervisor] and the other nodes of the cluster, as the file has them.
 std::string existing_hypervisor(const Inventory& inventory) {
     const inventory::Host& hypervisor = inventory.hypervisor();
-    return fmt::format(
+    std::string out = fmt::format(
         "[hypervisor]  # as in {}\nname = {}\naddress = {}\nnetwork = {}\nbridge = "
         "{}\n",
         hypervisor.at.file.str(), quoted(hypervisor.name), quoted(hypervisor.address.to_string()),
         one_or_list(network_texts(inventory.networks)), one_or_list(inventory.bridges));
+    for (std::size_t n = 1; n < inventory.nodes.size(); ++n)
+        out += fmt::format("\n[[node]]\nname = {}\naddress = {}\n", quoted(inventory.nodes[n].name),
+                           quoted(inventory.nodes[n].address.to_string()));
+    return out;
 }
 
 std::string hypervisor_skeleton(const Plan& plan) {

@@ -43,3 +43,9 @@ phx_python_test(fw_proxmox lab test_fw_proxmox.py TIMEOUT 300)
 # watch and metrics: a drop no row allows, shown within a second with its
 # hosts, nearest row and a [[rule]] that admits it; the counters after.
 phx_python_test(fw_watch lab test_fw_watch.py TIMEOUT 120)
+
+# A two-node cluster sharing one rules file (as pmxcfs shares /etc/pve): each
+# node applies it as itself, apply --if-changed sends nothing for an
+# unchanged file, and phx-fw-cluster.service's own commands refuse a broken
+# one and keep the last good policy.
+phx_python_test(fw_cluster lab test_fw_cluster.py TIMEOUT 120)

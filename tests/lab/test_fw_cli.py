@@ -157,6 +157,21 @@ class CliTest(unittest.TestCase):
                 self.assertIn(f"{path}: error: cannot read the file: {why}\n", result.stderr)
         self.assertIn("2 a usage error", phx_fw(None, "--help").stdout)
 
+    def test_a_fifo_and_a_file_nested_35000_levels_deep_fail_fast_with_a_message(self):
+        directory = tempfile.mkdtemp(prefix="phx-fw-input-")
+        self.addCleanup(shutil.rmtree, directory)
+        fifo = os.path.join(directory, "rules.toml")
+        os.mkfifo(fifo)  # no writer: a plain open() would block forever
+        result = phx_fw(None, "check", "--rules", fifo)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{fifo}: error: cannot read the file: is a pipe (FIFO)\n", result.stderr)
+        deep = os.path.join(directory, "deep.toml")
+        with open(deep, "w", encoding="utf-8") as f:
+            f.write("a" + ".a" * 35000 + " = 1\n")  # toml++ alone ran out of stack on this
+        result = phx_fw(None, "check", "--rules", deep)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{deep}:1:128: error: a key of more than 64 levels", result.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

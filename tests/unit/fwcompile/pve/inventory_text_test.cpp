@@ -118,3 +118,17 @@ TEST_CASE("pve inventory: an existing [hypervisor] is kept, and guests off its b
                     "\n# guest 102 (/etc/pve/lxc/102.conf) is left out: its address is outside "
                     "10.0.0.0/24\n");
 }
+
+TEST_CASE("pve inventory: the other nodes of an existing cluster inventory are kept") {
+    const auto existing = load_inventory_text("[hypervisor]\naddress = \"10.0.0.13\"\nnetwork = "
+                                              "\"10.0.0.0/24\"\nbridge = \"vmbr0\"\n\n[[node]]\n"
+                                              "name = \"pve2\"\naddress = \"10.0.0.14\"\n");
+    const std::vector<GuestConfig> guests = {
+        container(101, "hostname: pve2\nnet0: name=eth0,bridge=vmbr0,ip=10.0.0.153/24\n")};
+    const std::string text = inventory_text(guests, "/etc/pve", &existing.inventory);
+    CHECK(text.find("\n[[node]]\nname = \"pve2\"\naddress = \"10.0.0.14\"\n") != std::string::npos);
+    // A guest named like a node is renamed, so that the file loads (else this aborts).
+    const auto reloaded = load_inventory_text(text.substr(kHeader.size()));
+    REQUIRE(reloaded.inventory.nodes.size() == 2);
+    CHECK(reloaded.inventory.hosts.size() == 2);
+}

@@ -2,43 +2,14 @@
 // Reading a directory shaped like /etc/pve: the fixtures of tests/pve, and
 // what is skipped or refused.
 #include "fwcompile/pve/read_configs.hpp"
+#include "unit/temp_dir.hpp"
 
-#include <cstdlib>
 #include <doctest/doctest.h>
-#include <filesystem>
-#include <fstream>
 
 using namespace phx;
 using namespace phx::fw::pve;
 
-namespace {
-
-class TempDir {
-public:
-    TempDir() {
-        char name[] = "/tmp/phx-pve-XXXXXX";
-        if (!::mkdtemp(name)) std::abort();
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    void write(const std::string& name, const std::string& text) const {
-        std::filesystem::create_directories(
-            std::filesystem::path{path_ + "/" + name}.parent_path());
-        std::ofstream{path_ + "/" + name} << text;
-    }
-    [[nodiscard]] const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
-
-} // namespace
+using phx::test::TempDir;
 
 TEST_CASE("pve read: the fixture of the spec's network gives its nine guests by id") {
     Diagnostics diag;
