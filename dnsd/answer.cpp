@@ -58,8 +58,8 @@ CookieOutcome reply_options(const ParsedQuery& q, std::span<const std::uint8_t> 
     shape.options.cookie = cookie;
     // A valid cookie young enough goes back as it came; any other reply
     // carries a server cookie made now (the counters tell the two apart).
-    const bool echoed = verdict == CookieVerdict::valid && std::equal(sent.begin(), sent.end(),
-                                                                      cookie.begin(), cookie.end());
+    const bool echoed = verdict == CookieVerdict::valid &&
+                        std::equal(sent.begin(), sent.end(), cookie.begin(), cookie.end());
     return {verdict, !echoed};
 }
 
@@ -73,9 +73,9 @@ AnswerResult cookie_only(ParsedQuery& q, std::span<const std::uint8_t> query,
     CookieReply cookie_reply{};
     const CookieOutcome cookie = reply_options(q, query, options, cookie_reply, shape);
     if (cookie.verdict == CookieVerdict::none) {
-        q.edns = {};
-        shape = ReplyShape{Rcode::formerr, false, kMinUdpSize, options.edns_udp_size,
-                           options.recursion_available, ReplyOptions{}};
+        q.edns = {}; // the header alone: no OPT record, so no options
+        shape.rcode = Rcode::formerr;
+        shape.options = {};
     } else if (cookie.verdict == CookieVerdict::malformed) {
         shape.rcode = Rcode::formerr;
     }

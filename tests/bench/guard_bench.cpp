@@ -85,9 +85,8 @@ void BM_guarded_answer(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
     state.counters["sent"] = static_cast<double>(sent) / static_cast<double>(state.iterations());
-    state.counters["valid"] =
-        static_cast<double>(guard.counters().cookies(CookieVerdict::valid)) /
-        static_cast<double>(state.iterations());
+    state.counters["valid"] = static_cast<double>(guard.counters().cookies(CookieVerdict::valid)) /
+                              static_cast<double>(state.iterations());
 }
 
 BENCHMARK(BM_guarded_answer)->Arg(0)->Arg(1)->Arg(2)->Arg(3)->ArgName("variant");

@@ -15,8 +15,18 @@ using namespace phx::dns;
 
 Message query(const std::string& name, std::uint16_t type, std::uint16_t id,
               const Message& options) {
-    Message q{static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id), 0, 0, 0, 1, 0, 0,
-              0, 0, 0, 1};
+    Message q{static_cast<std::uint8_t>(id >> 8),
+              static_cast<std::uint8_t>(id),
+              0,
+              0,
+              0,
+              1,
+              0,
+              0,
+              0,
+              0,
+              0,
+              1};
     const auto n = *wire::Name::from_text(name);
     q.insert(q.end(), n.wire().begin(), n.wire().end());
     q.insert(q.end(),
@@ -62,7 +72,8 @@ std::vector<Message> query_mix(const Message& options) {
 
 void replace_cookie(Message& query, const std::vector<std::uint8_t>& cookie) {
     // The option is the last thing in the message: code, length, data.
-    std::copy(cookie.begin(), cookie.end(), query.end() - static_cast<std::ptrdiff_t>(cookie.size()));
+    std::copy(cookie.begin(), cookie.end(),
+              query.end() - static_cast<std::ptrdiff_t>(cookie.size()));
 }
 
 } // namespace phx::bench

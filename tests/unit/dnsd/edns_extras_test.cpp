@@ -15,10 +15,10 @@
 
 using namespace phx;
 using namespace phx::dns;
-using phx::test::decode;
-using phx::test::make_query;
 using phx::test::Bytes;
 using phx::test::cat;
+using phx::test::decode;
+using phx::test::make_query;
 using phx::test::option;
 using phx::test::query_with;
 using phx::test::reply_options;

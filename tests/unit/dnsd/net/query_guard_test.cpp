@@ -130,7 +130,8 @@ TEST_CASE("guard: slip 0 drops every limited reply, slip 1 truncates every one")
 TEST_CASE("guard: a valid server cookie lifts the limit, an invalid one does not") {
     Worker w;
     const std::string client = "198.51.100.7";
-    const Bytes first = w.udp(query_with("www.phx.test", RrType::a, option(10, kClientCookie)), client);
+    const Bytes first =
+        w.udp(query_with("www.phx.test", RrType::a, option(10, kClientCookie)), client);
     const Bytes cookie = reply_options(first).at(10);
     const Bytes with_cookie = query_with("www.phx.test", RrType::a, option(10, cookie));
     for (int i = 0; i < 20; ++i) {
