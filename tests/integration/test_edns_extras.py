@@ -146,6 +146,16 @@ class NsidAndCookieTests(LimitedServerTest):
         for client in ("dig", "kdig"):  # over TCP too
             self.assertIn(f'"{NSID}"', dig(self.server, "+tcp", "+nsid", "ns2.phx.test", client=client))
 
+    def test_optlist_as_isc_ednscomp_asks_it(self):
+        # The EDNS compliance tester's "optlist": NSID, ECS, EXPIRE and a
+        # COOKIE in one query; NSID and COOKIE come back, the rest is ignored.
+        out = dig(self.server, "+nsid", "+subnet=0.0.0.0/0", "+expire", "+cookie", "phx.test", "SOA")
+        self.assertEqual(status(out), "NOERROR")
+        self.assertIn(f'"{NSID}"', out)
+        self.assertIn("(good)", out)
+        self.assertNotIn("CLIENT-SUBNET", out)
+        self.assertNotIn("EXPIRE", out)
+
     def test_dig_gets_a_server_cookie_and_it_is_good_when_sent_back(self):
         before = self.counters()
         first = dig(self.server, "+cookie", "mx1.phx.test")
