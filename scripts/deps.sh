@@ -14,6 +14,7 @@ build_pkgs=(
     libtomlplusplus-dev libfmt-dev libcli11-dev doctest-dev
     libknot-dev        # libzscanner, Knot's RFC 1035 zone-file parser
     libsystemd-dev
+    libssl-dev         # libcrypto's SipHash-2-4 for DNS cookies (RFC 9018)
 )
 test_pkgs=(
     python3 python3-dnspython

@@ -39,6 +39,11 @@ Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zone
         }
         workers_.push_back(std::move(worker));
     }
+    guards_ = std::make_unique<Guards>(
+        options.guard,
+        options.forward.allow.empty() ? ForwardConfig::default_allow() : options.forward.allow,
+        control_);
+    guards_->attach(workers_);
     if (options.metrics_listen) {
         const auto& e = *options.metrics_listen;
         metrics_acceptor_.emplace(
@@ -79,9 +84,10 @@ std::string Server::metrics() const {
     for (const auto& z : zones_->zones())
         serials += fmt::format("phx_dnsd_zone_serial{{zone=\"{}\"}} {}\n",
                                wire::name_to_text(wire::bytes_of(z->origin())), z->serial());
-    return render_metrics({counters, tcp_slots_.open(), tcp_slots_.refused_total_full(),
-                           tcp_slots_.refused_client_full(), reloads_ok_, reloads_failed_, serials,
-                           resolver_ ? resolver_->metrics() : std::string{}});
+    return render_metrics(
+        {counters, tcp_slots_.open(), tcp_slots_.refused_total_full(),
+         tcp_slots_.refused_client_full(), reloads_ok_, reloads_failed_, serials,
+         (resolver_ ? resolver_->metrics() : std::string{}) + guards_->metrics()});
 }
 
 void Server::run(const ReloadFunction& reload_function) {
@@ -100,6 +106,7 @@ void Server::run(const ReloadFunction& reload_function) {
         log::info("signal {}: stopping", signal);
         notify_stopping();
         reload_signal.cancel();
+        guards_->stop();
         if (metrics_acceptor_) metrics_acceptor_->close();
     });
     wait_for_reload();
@@ -107,6 +114,7 @@ void Server::run(const ReloadFunction& reload_function) {
         asio::co_spawn(control_, serve_metrics(*metrics_acceptor_, [this] { return metrics(); }),
                        asio::detached);
     if (resolver_) resolver_->start();
+    guards_->start();
     for (auto& w : workers_) w->start();
     notify_ready("serving");
     control_.run();

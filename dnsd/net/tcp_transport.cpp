@@ -6,6 +6,7 @@
 #include "dnsd/net/tcp_transport.hpp"
 
 #include "dnsd/asio_address.hpp"
+#include "dnsd/net/query_guard.hpp"
 #include "dnsd/net/worker.hpp"
 
 #include <array>
@@ -109,8 +110,14 @@ asio::awaitable<bool> TcpSession::answer_and_write() {
     // The worker's scratch buffer is shared by its sessions, so the reply is
     // copied out before this coroutine suspends in the write.
     const std::span<std::uint8_t> scratch = worker_.tcp_scratch();
-    const AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size, may_recurse_};
+    AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size, may_recurse_};
+    QueryGuard* guard = worker_.guard();
+    if (guard) { // NSID and cookies; TCP is never rate-limited
+        guard->tick();
+        guard->prepare(options, client_);
+    }
     const AnswerResult result = answer(query_, worker_.zones(), options, scratch.subspan(2));
+    if (guard) guard->count_tcp(result);
     const bool forwarded = result.disposition == Disposition::not_ours && may_recurse_;
     if (!forwarded) worker_.count(Transport::tcp, result); // the resolver counts its own replies
     if (result.disposition == Disposition::drop) co_return true;

@@ -32,6 +32,7 @@ struct TransportLimits {
 };
 
 class TcpSession;
+class QueryGuard;
 
 class Worker {
 public:
@@ -74,6 +75,10 @@ public:
     [[nodiscard]] bool may_recurse(const IpAddress& client) const noexcept {
         return resolver_ != nullptr && resolver_->allows(client);
     }
+    // NSID, cookies and rate limiting (query_guard.hpp); null: none. Set
+    // before start(); the guard outlives the worker's thread.
+    void set_guard(QueryGuard* guard) noexcept { guard_ = guard; }
+    [[nodiscard]] QueryGuard* guard() const noexcept { return guard_; }
     void register_session(TcpSession* s) { sessions_.insert(s); }
     void unregister_session(TcpSession* s) { sessions_.erase(s); }
 
@@ -95,6 +100,7 @@ private:
     std::unordered_set<TcpSession*> sessions_;
     std::vector<std::uint8_t> tcp_scratch_;
     QueryCounters counters_;
+    QueryGuard* guard_ = nullptr;
     bool stopping_ = false;
     std::thread thread_;
 };

@@ -94,7 +94,7 @@ class PackageTest(unittest.TestCase):
         fields = run("dpkg-deb", "-f", self.deb).stdout
         self.assertIn("Package: phoenix-network", fields)
         depends = re.search(r"^Depends: (.*)$", fields, re.M).group(1)
-        for library in ("libzscanner", "libnftnl", "libmnl", "libsystemd0", "systemd"):
+        for library in ("libzscanner", "libnftnl", "libmnl", "libsystemd0", "systemd", "libssl3"):
             self.assertIn(library, depends)
         control = os.path.join(self.dir, "control")
         subprocess.run(["dpkg-deb", "-e", self.deb, control], check=True)
