@@ -27,9 +27,10 @@ std::string directory_of(const std::string& path) {
 }
 
 void read_server(const Section& s, DnsdConfig& config) {
-    s.allow_only(
-        {"listen", "workers", "edns_udp_size", "udp_batch_window_us", "user", "serial_policy"});
+    s.allow_only({"listen", "workers", "edns_udp_size", "udp_batch_window_us", "user",
+                  "serial_policy", "nsid"});
     if (auto user = s.string("user")) config.user = std::string{user->value};
+    read_nsid(s, config.nsid);
     if (auto policy = s.string("serial_policy")) {
         if (auto parsed = parse_serial_policy(policy->value))
             config.serial_policy = *parsed;
@@ -184,7 +185,8 @@ std::optional<DnsdConfig> read_config(const Document& doc, const std::string& pa
     DnsdConfig config;
     const Section top{doc, doc.root(), "the top level", file, diag};
     top.allow_only(
-        {"server", "tcp", "zone", "inventory", "forward", "metrics", "tsig_key", "transfer"});
+        {"server", "tcp", "zone", "inventory", "forward", "metrics", "cookies", "rate_limit",
+         "tsig_key", "transfer"});
     if (const config::Node* server = top.table("server"))
         read_server({doc, *server, "[server]", file, diag}, config);
     if (const config::Node* tcp = top.table("tcp"))
@@ -196,6 +198,7 @@ std::optional<DnsdConfig> read_config(const Document& doc, const std::string& pa
         read_forward({doc, *forward, "[forward]", file, diag}, config.forward);
     if (const config::Node* metrics = top.table("metrics"))
         read_metrics({doc, *metrics, "[metrics]", file, diag}, config);
+    read_cookies_and_rate_limit(top, config.cookies, config.rate_limit);
     if (const config::Node* keys = top.array("tsig_key"))
         read_tsig_keys(top, *keys, config.transfer);
     if (const config::Node* transfer = top.table("transfer"))

@@ -5,6 +5,7 @@
 
 #include "common/diag.hpp"
 #include "common/net.hpp"
+#include "dnsd/config_edns.hpp"
 #include "dnsd/transfer_config.hpp"
 #include "dnsd/zone/loader.hpp"
 #include "dnsd/zone/serial_policy.hpp"
@@ -78,6 +79,9 @@ struct DnsdConfig {
     // (dnsd/net/udp_pacer.hpp): far fewer wake-ups for at most this much
     // added latency. An idle server still answers a lone query at once.
     std::chrono::microseconds udp_batch_window{kDefaultUdpBatchWindowUs};
+    std::vector<std::uint8_t> nsid; // RFC 5001; empty: none (config_edns.hpp)
+    CookieConfig cookies;
+    RateLimitConfig rate_limit;
     ForwardConfig forward;
     std::string user;                       // drop root for this user after binding
     std::optional<Endpoint> metrics_listen; // Prometheus endpoint; keep it on loopback

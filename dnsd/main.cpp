@@ -35,6 +35,7 @@ struct CommandLine {
     std::string serial_policy;
     unsigned workers = 0;
     std::optional<unsigned> udp_batch_window_us;
+    EdnsCommandLine edns; // --nsid, --rate-limit*
     bool check = false;
 };
 
@@ -98,6 +99,7 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
     if (cl.workers > 0) config.workers = cl.workers;
     if (cl.udp_batch_window_us)
         config.udp_batch_window = std::chrono::microseconds{*cl.udp_batch_window_us};
+    apply_edns_command_line(cl.edns, config.nsid, config.rate_limit, diag);
     if (config.workers == 0)
         config.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 64u);
     // `--check --zone FILE` with no config checks zones, like nsd-checkzone;
@@ -148,6 +150,8 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     }
     if (config.metrics_listen)
         std::printf("metrics on http://%s/metrics\n", config.metrics_listen->to_string().c_str());
+    std::printf("%s\n",
+                describe_edns_extras(config.nsid, config.cookies, config.rate_limit).c_str());
     for (const auto& line : describe_transfer(config.transfer)) std::printf("%s\n", line.c_str());
 }
 
@@ -169,6 +173,12 @@ bool needs_restart(const DnsdConfig& next, const DnsdConfig& running) {
            next.tcp_max_connections != running.tcp_max_connections ||
            next.tcp_max_connections_per_client != running.tcp_max_connections_per_client ||
            next.tcp_idle_timeout != running.tcp_idle_timeout || forwarding_changed;
+}
+
+// NSID, cookies and rate limiting are given to the workers at start.
+bool edns_extras_changed(const DnsdConfig& next, const DnsdConfig& running) {
+    return next.nsid != running.nsid || !(next.cookies == running.cookies) ||
+           !(next.rate_limit == running.rate_limit);
 }
 
 // SIGHUP: config and zones are read and checked again; only a complete,
@@ -214,6 +224,8 @@ reload(const CommandLine& cl, const DnsdConfig& running,
     if (needs_restart(*config, running))
         log::warning("reload: changes to listen addresses, workers, user, TCP limits, forwarding, "
                      "metrics or the UDP batch window take effect at restart");
+    if (edns_extras_changed(*config, running))
+        log::warning("reload: changes to nsid, [cookies] and [rate_limit] take effect at restart");
     current = xfr::next_state(current.get(), zones, config->transfer);
     return current;
 }
@@ -226,7 +238,8 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
                                 config.udp_batch_window},
                                config.forward,
                                config.metrics_listen,
-                               config.user};
+                               config.user,
+                               {config.nsid, config.cookies, config.rate_limit}};
     auto current = xfr::next_state(nullptr, zones, config.transfer);
     net::Server server{options, current};
     for (const auto& e : config.listen) log::info("listening on {} (udp, tcp)", e.to_string());
@@ -239,6 +252,25 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
     server.run([&] { return reload(cl, config, current); });
     log::info("stopped");
     return 0;
+}
+
+void add_edns_options(CLI::App& app, EdnsCommandLine& edns) {
+    app.add_option("--nsid", edns.nsid,
+                   "TEXT (or hex:HEX) sent as the NSID (RFC 5001) to clients that ask for it; "
+                   "replaces [server] nsid");
+    app.add_option("--rate-limit", edns.rate_limit,
+                   "N: UDP responses per second per bucket (client /24 or /56, kind of response, "
+                   "name) for clients outside the recursion allow list; 0: off; replaces "
+                   "[rate_limit] responses_per_second")
+        ->check(CLI::Range(0u, 10000u));
+    app.add_option("--rate-limit-slip", edns.rate_limit_slip,
+                   "N: every Nth limited response is sent truncated (TC) so a real client "
+                   "retries over TCP; 0: drop all, 1: truncate all")
+        ->check(CLI::Range(0u, 100u));
+    app.add_option("--rate-limit-window", edns.rate_limit_window,
+                   "SECONDS: a source over the limit stays limited until its rate over this "
+                   "window is back under it; 0: a plain token bucket")
+        ->check(CLI::Range(0u, 3600u));
 }
 
 } // namespace
@@ -291,6 +323,7 @@ int main(int argc, char** argv) {
                    "USEC: under sustained load, collect UDP queries this long and answer them "
                    "in one batch (0: off; a lone query is always answered at once)")
         ->check(CLI::Range(0u, kMaxUdpBatchWindowUs));
+    add_edns_options(app, cl.edns);
     app.add_flag("--check", cl.check,
                  "load and validate the configuration and zones, print a summary, exit 0 or 1");
     app.set_version_flag("-V,--version", std::string{"phx-dnsd "} + PHX_VERSION);

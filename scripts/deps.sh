@@ -14,7 +14,7 @@ build_pkgs=(
     libtomlplusplus-dev libfmt-dev libcli11-dev doctest-dev
     libknot-dev        # libzscanner, Knot's RFC 1035 zone-file parser
     libsystemd-dev
-    libssl-dev         # OpenSSL's HMAC for TSIG (RFC 8945) on zone transfers and NOTIFY
+    libssl-dev         # libcrypto: HMAC for TSIG (RFC 8945), SipHash-2-4 for DNS cookies (RFC 9018)
 )
 test_pkgs=(
     python3 python3-dnspython

@@ -41,6 +41,11 @@ Server::Server(const ServerOptions& options, std::shared_ptr<const xfr::Transfer
         }
         workers_.push_back(std::move(worker));
     }
+    guards_ = std::make_unique<Guards>(
+        options.guard,
+        options.forward.allow.empty() ? ForwardConfig::default_allow() : options.forward.allow,
+        control_);
+    guards_->attach(workers_);
     if (options.metrics_listen) {
         const auto& e = *options.metrics_listen;
         metrics_acceptor_.emplace(
@@ -109,9 +114,10 @@ std::string Server::metrics() const {
                                wire::name_to_text(wire::bytes_of(z->origin())), z->serial());
     std::vector<const xfr::TransferCounters*> transfers;
     for (const auto& w : workers_) transfers.push_back(&w->transfer_counters());
-    return render_metrics({counters, tcp_slots_.open(), tcp_slots_.refused_total_full(),
-                           tcp_slots_.refused_client_full(), reloads_ok_, reloads_failed_, serials,
-                           resolver_ ? resolver_->metrics() : std::string{}}) +
+    return render_metrics(
+               {counters, tcp_slots_.open(), tcp_slots_.refused_total_full(),
+                tcp_slots_.refused_client_full(), reloads_ok_, reloads_failed_, serials,
+                (resolver_ ? resolver_->metrics() : std::string{}) + guards_->metrics()}) +
            xfr::render_transfer_metrics(transfers, notifier_.counters(), notifier_.pending(),
                                         served_.get());
 }
@@ -133,6 +139,7 @@ void Server::run(const ReloadFunction& reload_function) {
         notify_stopping();
         notifier_.stop();
         reload_signal.cancel();
+        guards_->stop();
         if (metrics_acceptor_) metrics_acceptor_->close();
     });
     wait_for_reload();
@@ -140,6 +147,7 @@ void Server::run(const ReloadFunction& reload_function) {
         asio::co_spawn(control_, serve_metrics(*metrics_acceptor_, [this] { return metrics(); }),
                        asio::detached);
     if (resolver_) resolver_->start();
+    guards_->start();
     for (auto& w : workers_) w->start();
     notifier_.notify(served_,
                      new_serials(nullptr, *served_)); // secondaries may have missed a change

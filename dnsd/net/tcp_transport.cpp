@@ -6,6 +6,7 @@
 #include "dnsd/net/tcp_transport.hpp"
 
 #include "dnsd/asio_address.hpp"
+#include "dnsd/net/query_guard.hpp"
 #include "dnsd/net/transfer_transport.hpp"
 #include "dnsd/net/worker.hpp"
 
@@ -110,11 +111,23 @@ asio::awaitable<bool> TcpSession::answer_and_write() {
     // The worker's scratch buffer is shared by its sessions, so the reply is
     // copied out before this coroutine suspends in the write.
     const std::span<std::uint8_t> scratch = worker_.tcp_scratch();
-    const AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size, may_recurse_};
+    AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size, may_recurse_};
+    QueryGuard* guard = worker_.guard();
+    if (guard) { // NSID and cookies; TCP is never rate-limited
+        guard->tick();
+        guard->prepare(options, client_);
+    }
     const AnswerResult result = answer(query_, worker_.zones(), options, scratch.subspan(2));
-    if (result.disposition == Disposition::transfer) // AXFR, IXFR, signed queries: dnsd/xfr
+    if (result.disposition == Disposition::transfer) { // AXFR, IXFR, signed queries: dnsd/xfr
+        if (guard) { // the client's cookie is judged; dnsd/xfr's replies carry none of ours
+            AnswerResult judged = result;
+            judged.cookie_issued = false;
+            guard->count_tcp(judged);
+        }
         co_return co_await send_transfer(worker_, socket_, query_, client_, reply_,
                                          [this] { arm_deadline(); });
+    }
+    if (guard) guard->count_tcp(result);
     const bool forwarded = result.disposition == Disposition::not_ours && may_recurse_;
     if (!forwarded) worker_.count(Transport::tcp, result); // the resolver counts its own replies
     if (result.disposition == Disposition::drop) co_return true;

@@ -92,7 +92,15 @@ AnswerResult answer_transfer_udp(Worker& worker, std::span<const std::uint8_t> q
     worker.transfer_counters().count(out->summary());
     log_reply(*out, client, Clock::now() - started, size > 0);
     const auto& s = out->summary();
-    return {size, size > 0 ? Disposition::reply : Disposition::drop, s.rcode, s.qtype};
+    // The rate limiter still sees the client's cookie verdict; no server
+    // cookie goes out in a transfer layer reply, so none was issued.
+    AnswerResult result = fallback;
+    result.size = size;
+    result.disposition = size > 0 ? Disposition::reply : Disposition::drop;
+    result.rcode = s.rcode;
+    result.qtype = s.qtype;
+    result.cookie_issued = false;
+    return result;
 }
 
 asio::awaitable<bool> send_transfer(Worker& worker, asio::ip::tcp::socket& socket,

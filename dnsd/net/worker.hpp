@@ -35,6 +35,7 @@ struct TransportLimits {
 };
 
 class TcpSession;
+class QueryGuard;
 
 class Worker {
 public:
@@ -85,6 +86,10 @@ public:
     [[nodiscard]] bool may_recurse(const IpAddress& client) const noexcept {
         return resolver_ != nullptr && resolver_->allows(client);
     }
+    // NSID, cookies and rate limiting (query_guard.hpp); null: none. Set
+    // before start(); the guard outlives the worker's thread.
+    void set_guard(QueryGuard* guard) noexcept { guard_ = guard; }
+    [[nodiscard]] QueryGuard* guard() const noexcept { return guard_; }
     void register_session(TcpSession* s) { sessions_.insert(s); }
     void unregister_session(TcpSession* s) { sessions_.erase(s); }
 
@@ -108,6 +113,7 @@ private:
     std::vector<std::uint8_t> tcp_scratch_;
     QueryCounters counters_;
     xfr::TransferCounters transfer_counters_;
+    QueryGuard* guard_ = nullptr;
     bool stopping_ = false;
     std::thread thread_;
 };

@@ -8,9 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/deps.sh bench
-scripts/build.sh release phx-dnsd floor_responder answer_bench
+scripts/build.sh release phx-dnsd floor_responder answer_bench guard_bench
 echo "== answer() alone (Google Benchmark)" >&2
 build/release/tests/bench/answer_bench --benchmark_min_time=1
+echo "== answer() with cookies and rate limiting (tests/bench/edns_cost.py: the same on servers)" >&2
+build/release/tests/bench/guard_bench --benchmark_min_time=1
 echo "== servers under dnsperf" >&2
 /usr/bin/python3 tests/bench/dns_bench.py "$@"
 records=${PHX_ZONE_RECORDS:-1000000}

@@ -3,6 +3,8 @@
 # dnspython, dig and kdig, and compared with NSD, Knot and BIND.
 phx_python_test(dnsd.answers integration test_answers.py)
 phx_python_test(dnsd.edns integration test_edns.py)
+# NSID, cookies (dig, kdig) and response rate limiting under real bursts.
+phx_python_test(dnsd.edns_extras integration test_edns_extras.py)
 phx_python_test(dnsd.tcp integration test_tcp.py)
 phx_python_test(dnsd.malformed integration test_malformed.py)
 phx_python_test(dnsd.clients integration test_clients.py)

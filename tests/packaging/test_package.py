@@ -100,7 +100,7 @@ class PackageTest(unittest.TestCase):
         fields = run("dpkg-deb", "-f", self.deb).stdout
         self.assertIn("Package: phoenix-network", fields)
         depends = re.search(r"^Depends: (.*)$", fields, re.M).group(1)
-        for library in ("libzscanner", "libnftnl", "libmnl", "libsystemd0", "systemd"):
+        for library in ("libzscanner", "libnftnl", "libmnl", "libsystemd0", "systemd", "libssl3"):
             self.assertIn(library, depends)
         control = self.control
         with open(os.path.join(control, "conffiles")) as f:
