@@ -196,7 +196,7 @@ std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& r
                                       std::shared_ptr<const ZoneSet>& current) {
     Diagnostics diag;
     auto config = build_config(cl, diag);
-    auto loaded = config ? load_served_zones(*config, diag) : nullptr;
+    auto loaded = config ? load_served_zones(*config, diag, current.get()) : nullptr;
     for (const auto& d : diag.all()) {
         if (d.severity == Severity::error)
             log::error("reload: {}", d.to_string());
