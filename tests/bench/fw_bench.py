@@ -9,7 +9,7 @@ says what they hold), in a network namespace of its own:
   - the floor: fw_batch_floor sending the very batch apply sends, built
     beforehand, so only the kernel's work is left;
 each run in turn, rotating who goes first, several runs each, every run
-starting from a namespace without table inet phx. Reported: median wall
+starting from a namespace without phx-fw's tables. Reported: median wall
 time (process start to exit, `ip netns exec` included for all three alike),
 the spread, peak RSS, and the ratios. Before the timing, each size is
 checked: the table nft loads from S and the one the floor batch installs
@@ -142,7 +142,10 @@ class Tools:
 
 
 def drop_table(ns):
-    run(*in_ns(ns, "nft", "delete", "table", "inet", "phx"), check=False)
+    """Both of phx-fw's tables: a bridge table left from another policy would
+    hold a set declared for that policy's guests, too small for this one's."""
+    for family in ("inet", "bridge"):
+        run(*in_ns(ns, "nft", "delete", "table", family, "phx"), check=False)
 
 
 def check_same_ruleset(ns, size, tools):
@@ -195,10 +198,12 @@ class Lab:
         run("ip", "-n", hv, "link", "add", "vmbr0", "type", "bridge")
         run("ip", "-n", hv, "addr", "add", f"{fw_rules_gen.HYPERVISOR}/16", "dev", "vmbr0")
         run("ip", "-n", hv, "link", "set", "vmbr0", "up")
-        for port, (ns, address) in enumerate(((self.client, fw_rules_gen.CLIENT),
-                                              (self.server, fw_rules_gen.SERVER)), start=1):
-            run("ip", "-n", hv, "link", "add", f"v{port}", "type", "veth", "peer", "name", "eth0", "netns", ns)
-            run("ip", "-n", hv, "link", "set", f"v{port}", "master", "vmbr0", "up")
+        # The ports are the ones the policies' inventory gives the two hosts:
+        # table bridge phx drops a guest's address from any other port.
+        for port, ns, address in ((fw_rules_gen.PORTS["bench-client"], self.client, fw_rules_gen.CLIENT),
+                                  (fw_rules_gen.PORTS["bench-server"], self.server, fw_rules_gen.SERVER)):
+            run("ip", "-n", hv, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns)
+            run("ip", "-n", hv, "link", "set", port, "master", "vmbr0", "up")
             run("ip", "-n", ns, "addr", "add", f"{address}/16", "dev", "eth0")
             run("ip", "-n", ns, "link", "set", "eth0", "up")
         if rules:
@@ -277,7 +282,7 @@ def ratio(size, name, other):
 
 def report_load(sizes, runs):
     print(f"\n## Loading the ruleset: median of {runs} runs, wall time from process start to exit "
-          f"(under ip netns exec), table inet phx absent before each run; ratios are medians of "
+          f"(under ip netns exec), phx-fw's tables absent before each run; ratios are medians of "
           f"the per-run ratios\n")
     print("| rows | elements | phx-fw apply ms | nft -f ms | floor ms | apply / nft | apply / floor "
           "| apply MiB | nft MiB | floor MiB | check s |")
