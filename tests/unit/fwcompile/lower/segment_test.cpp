@@ -48,13 +48,12 @@ std::vector<std::size_t> reference_runs(const std::vector<Row>& rows) {
         return x.any() || y.any() || x.items[0].cidr.overlaps(y.items[0].cidr);
     };
     const auto share = [&](const Flow& a, const Flow& b) {
-        const bool protocols = a.protocol == Protocol::any || b.protocol == Protocol::any ||
-                               a.protocol == b.protocol;
+        const bool protocols =
+            a.protocol == Protocol::any || b.protocol == Protocol::any || a.protocol == b.protocol;
         const bool ports = a.ports.any() || b.ports.any() ||
                            (a.ports.ranges[0].first <= b.ports.ranges[0].last &&
                             b.ports.ranges[0].first <= a.ports.ranges[0].last);
-        return protocols && ports && meet(a.source, b.source) &&
-               meet(a.destination, b.destination);
+        return protocols && ports && meet(a.source, b.source) && meet(a.destination, b.destination);
     };
     std::vector<std::size_t> runs;
     std::vector<const Flow*> denies;
@@ -105,7 +104,7 @@ TEST_CASE("segment: the indexed search agrees with comparing every drop row befo
         return (seed >> 16) % n;
     };
     // Hosts, prefixes holding them and one beside them, and "any".
-    const char* addresses[] = {"10.0.0.1", "10.0.0.2", "10.0.0.9", "10.0.0.0/30",
+    const char* addresses[] = {"10.0.0.1",    "10.0.0.2",    "10.0.0.9",    "10.0.0.0/30",
                                "10.0.0.8/29", "10.0.0.0/24", "10.0.1.0/24", nullptr};
     const Protocol protocols[] = {Protocol::any, Protocol::tcp, Protocol::udp};
     const auto loaded = fw::test::load_rows("");
@@ -129,7 +128,8 @@ TEST_CASE("segment: the indexed search agrees with comparing every drop row befo
         const detail::Segments segments = detail::segment(placed, ctx);
         std::vector<std::size_t> runs(rows.size());
         for (std::size_t k = 0; k < segments.runs.size(); ++k)
-            for (const Row* r : segments.runs[k]) runs[static_cast<std::size_t>(r - rows.data())] = k;
+            for (const Row* r : segments.runs[k])
+                runs[static_cast<std::size_t>(r - rows.data())] = k;
         std::vector<std::size_t> indexed;
         for (std::size_t i = 0; i < rows.size(); ++i)
             if (rows[i].action == Action::accept) indexed.push_back(runs[i]);
