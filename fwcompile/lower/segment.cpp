@@ -70,6 +70,7 @@ public:
         out.assign(wide_.begin(), wide_.end());
         near(by_destination_, flow.destination, out);
         near(by_source_, flow.source, out);
+        if (out.size() < 2) return;
         std::sort(out.begin(), out.end(), std::greater<>{});
         out.erase(std::unique(out.begin(), out.end()), out.end());
     }
@@ -82,14 +83,17 @@ private:
     }
     // Those filed under an address `side` holds; all of them for "any".
     static void near(const Filed& filed, const AddressList& side, std::vector<std::uint32_t>& out) {
+        if (filed.empty()) return;
         if (side.any()) {
             for (const auto& [address, deny] : filed) out.push_back(deny);
             return;
         }
         for (const Address& a : side.items) {
-            const auto end = filed.upper_bound(a.cidr.broadcast());
-            for (auto it = filed.lower_bound(a.cidr.network()); it != end; ++it)
-                out.push_back(it->second);
+            const auto [first, end] = a.cidr.is_host()
+                                          ? filed.equal_range(a.cidr.address)
+                                          : std::pair{filed.lower_bound(a.cidr.network()),
+                                                      filed.upper_bound(a.cidr.broadcast())};
+            for (auto it = first; it != end; ++it) out.push_back(it->second);
         }
     }
 
