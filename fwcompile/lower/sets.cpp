@@ -60,8 +60,11 @@ public:
     void for_each_near(const ir::Element& e, Visit visit) const {
         for (std::size_t f = 0; f < e.key.size(); ++f) {
             const auto& filed = by_field_[f];
-            const auto end = filed.upper_bound(e.key[f].hi);
-            for (auto it = filed.lower_bound(e.key[f].lo); it != end; ++it) visit(it->second);
+            if (filed.empty()) continue;
+            const auto [first, end] = e.key[f].point() ? filed.equal_range(e.key[f].lo)
+                                                       : std::pair{filed.lower_bound(e.key[f].lo),
+                                                                   filed.upper_bound(e.key[f].hi)};
+            for (auto it = first; it != end; ++it) visit(it->second);
         }
         for (const auto index : wide_) visit(index);
     }
@@ -111,6 +114,7 @@ std::vector<std::vector<ir::Element>> layer_ranges(std::vector<ir::Element> rang
         placed.add(ranges[i], i);
     }
     std::vector<std::vector<ir::Element>> out(layers);
+    for (std::uint32_t l = 0; l < layers; ++l) out[l].reserve(filled[l]);
     for (std::uint32_t i = 0; i < ranges.size(); ++i)
         if (layer_of[i] != kDropped) out[layer_of[i]].push_back(std::move(ranges[i]));
     return out;
@@ -203,6 +207,8 @@ void add_elements(const Flow& flow, const KeyShape& key, const std::string& comm
 ElementGroups group_elements(std::vector<ir::Element> elements) {
     // Single values stay where they are (most elements are), ranges move out.
     std::vector<ir::Element> ranges;
+    ranges.reserve(static_cast<std::size_t>(std::count_if(
+        elements.begin(), elements.end(), [](const auto& e) { return !is_point(e); })));
     std::size_t points = 0;
     for (std::size_t i = 0; i < elements.size(); ++i) {
         if (!is_point(elements[i])) {
