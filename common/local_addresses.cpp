@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// getifaddrs(3) into IpAddress values; see local_addresses.hpp.
+// getifaddrs(3) into IpAddress values, and gethostname(2); see
+// local_addresses.hpp.
 #include "common/local_addresses.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <unistd.h>
 
 namespace phx {
 
@@ -35,6 +38,13 @@ std::vector<IpAddress> local_addresses() {
 bool is_local_address(const IpAddress& address) {
     const auto all = local_addresses();
     return std::find(all.begin(), all.end(), address) != all.end();
+}
+
+std::string local_host_name() {
+    std::array<char, 256> name{}; // HOST_NAME_MAX is 64; a longer name is truncated, unterminated
+    if (gethostname(name.data(), name.size() - 1) != 0) return {};
+    const std::string full{name.data()};
+    return full.substr(0, full.find('.'));
 }
 
 } // namespace phx

@@ -2,9 +2,11 @@
 // The answer function: one query message in, one reply message out. It is a
 // pure function of (query bytes, zone snapshot, transport limits): no heap
 // allocation, no lock, no exception, no I/O. Transports call it; tests call
-// it directly.
+// it directly. The one state it touches is the worker's SipHash context for
+// cookies, reset in place for each hash.
 #pragma once
 
+#include "dnsd/cookies/server_cookie.hpp"
 #include "dnsd/wire/types.hpp"
 #include "dnsd/zone/zone.hpp"
 
@@ -19,6 +21,10 @@ struct AnswerOptions {
     Transport transport = Transport::udp;
     std::uint16_t edns_udp_size = 1232; // our own limit, advertised in OPT
     bool recursion_available = false;   // RA: this client may use the forwarder
+    // NSID (RFC 5001) for clients that ask with an empty NSID option; empty: none.
+    std::span<const std::uint8_t> nsid{};
+    // DNS cookies (RFC 7873, 9018) for this client; null: the option is ignored.
+    const CookieContext* cookies = nullptr;
 };
 
 enum class Disposition : std::uint8_t {
@@ -33,6 +39,11 @@ struct AnswerResult {
     Rcode rcode = Rcode::noerror;
     RrType qtype{};
     bool too_short = false; // dropped as shorter than a header, not as a response
+    CookieVerdict cookie = CookieVerdict::none;
+    bool cookie_issued = false; // the reply carries a server cookie made for it, not the client's
+    // The zone that answered, if any: response rate limiting counts
+    // NXDOMAIN and referrals by zone. Valid while the snapshot is.
+    const Zone* zone = nullptr;
 };
 
 struct ParsedQuery;

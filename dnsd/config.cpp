@@ -18,15 +18,19 @@ using config::Section;
 
 namespace {
 
+constexpr std::int64_t kMaxCacheBytes = std::int64_t{64} << 30;
+constexpr std::int64_t kMaxCachedMessageBytes = std::int64_t{16} << 20;
+
 std::string directory_of(const std::string& path) {
     const auto slash = path.find_last_of('/');
     return slash == std::string::npos ? std::string{} : path.substr(0, slash + 1);
 }
 
 void read_server(const Section& s, DnsdConfig& config) {
-    s.allow_only(
-        {"listen", "workers", "edns_udp_size", "udp_batch_window_us", "user", "serial_policy"});
+    s.allow_only({"listen", "workers", "edns_udp_size", "udp_batch_window_us", "user",
+                  "serial_policy", "nsid"});
     if (auto user = s.string("user")) config.user = std::string{user->value};
+    read_nsid(s, config.nsid);
     if (auto policy = s.string("serial_policy")) {
         if (auto parsed = parse_serial_policy(policy->value))
             config.serial_policy = *parsed;
@@ -58,16 +62,19 @@ void read_server(const Section& s, DnsdConfig& config) {
 }
 
 void read_tcp(const Section& s, DnsdConfig& config) {
-    s.allow_only({"max_connections", "idle_timeout_seconds"});
+    s.allow_only({"max_connections", "max_connections_per_client", "idle_timeout_seconds"});
     if (auto n = s.integer("max_connections", 1, 65535))
         config.tcp_max_connections = static_cast<std::size_t>(*n);
+    if (auto n = s.integer("max_connections_per_client", 1, 65535))
+        config.tcp_max_connections_per_client = static_cast<std::size_t>(*n);
     if (auto t = s.integer("idle_timeout_seconds", 1, 3600))
         config.tcp_idle_timeout = std::chrono::seconds{*t};
 }
 
 void read_forward(const Section& s, ForwardConfig& forward) {
-    s.allow_only({"upstreams", "allow", "timeout_ms", "max_outstanding", "cache_entries", "max_ttl",
-                  "max_negative_ttl", "serve_stale"});
+    s.allow_only({"upstreams", "allow", "timeout_ms", "max_outstanding",
+                  "max_outstanding_per_client", "cache_entries", "cache_bytes",
+                  "cache_max_message_bytes", "max_ttl", "max_negative_ttl", "serve_stale"});
     if (auto upstreams = s.strings("upstreams")) {
         for (const auto& item : *upstreams) {
             auto endpoint = Endpoint::parse(item.value);
@@ -95,8 +102,14 @@ void read_forward(const Section& s, ForwardConfig& forward) {
         forward.timeout = std::chrono::milliseconds{*t};
     if (auto n = s.integer("max_outstanding", 1, 1000000))
         forward.max_outstanding = static_cast<std::size_t>(*n);
+    if (auto n = s.integer("max_outstanding_per_client", 1, 1000000))
+        forward.max_outstanding_per_client = static_cast<std::size_t>(*n);
     if (auto n = s.integer("cache_entries", 0, 10000000))
         forward.cache_entries = static_cast<std::size_t>(*n);
+    if (auto n = s.integer("cache_bytes", 0, kMaxCacheBytes))
+        forward.cache_bytes = static_cast<std::size_t>(*n);
+    if (auto n = s.integer("cache_max_message_bytes", 512, kMaxCachedMessageBytes))
+        forward.cache_max_message_bytes = static_cast<std::size_t>(*n);
     if (auto t = s.integer("max_ttl", 0, 604800)) forward.max_ttl = static_cast<std::uint32_t>(*t);
     if (auto t = s.integer("max_negative_ttl", 0, 86400))
         forward.max_negative_ttl = static_cast<std::uint32_t>(*t);
@@ -163,27 +176,45 @@ void read_metrics(const Section& s, DnsdConfig& config) {
 
 } // namespace
 
-std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics& diag) {
-    const auto doc = Document::load(path, diag);
-    if (!doc) return std::nullopt;
+namespace {
+
+std::optional<DnsdConfig> read_config(const Document& doc, const std::string& path,
+                                      Diagnostics& diag) {
     const std::size_t errors_before = diag.error_count();
     const FileName file{path};
     DnsdConfig config;
-    const Section top{*doc, doc->root(), "the top level", file, diag};
-    top.allow_only({"server", "tcp", "zone", "inventory", "forward", "metrics"});
+    const Section top{doc, doc.root(), "the top level", file, diag};
+    top.allow_only(
+        {"server", "tcp", "zone", "inventory", "forward", "metrics", "cookies", "rate_limit"});
     if (const config::Node* server = top.table("server"))
-        read_server({*doc, *server, "[server]", file, diag}, config);
+        read_server({doc, *server, "[server]", file, diag}, config);
     if (const config::Node* tcp = top.table("tcp"))
-        read_tcp({*doc, *tcp, "[tcp]", file, diag}, config);
+        read_tcp({doc, *tcp, "[tcp]", file, diag}, config);
     if (const config::Node* zones = top.array("zone")) read_zones(top, *zones, config);
     if (const config::Node* inventory = top.table("inventory"))
-        read_inventory({*doc, *inventory, "[inventory]", file, diag}, config);
+        read_inventory({doc, *inventory, "[inventory]", file, diag}, config);
     if (const config::Node* forward = top.table("forward"))
-        read_forward({*doc, *forward, "[forward]", file, diag}, config.forward);
+        read_forward({doc, *forward, "[forward]", file, diag}, config.forward);
     if (const config::Node* metrics = top.table("metrics"))
-        read_metrics({*doc, *metrics, "[metrics]", file, diag}, config);
+        read_metrics({doc, *metrics, "[metrics]", file, diag}, config);
+    read_cookies_and_rate_limit(top, config.cookies, config.rate_limit);
     if (diag.error_count() > errors_before) return std::nullopt;
     return config;
+}
+
+} // namespace
+
+std::optional<DnsdConfig> load_dnsd_config(const std::string& path, Diagnostics& diag) {
+    const auto doc = Document::load(path, diag);
+    if (!doc) return std::nullopt;
+    return read_config(*doc, path, diag);
+}
+
+std::optional<DnsdConfig> parse_dnsd_config(std::string text, const std::string& path,
+                                            Diagnostics& diag) {
+    const auto doc = Document::parse(std::move(text), path, diag);
+    if (!doc) return std::nullopt;
+    return read_config(*doc, path, diag);
 }
 
 namespace {

@@ -32,6 +32,7 @@ struct CommandLine {
     std::string serial_policy;
     unsigned workers = 0;
     std::optional<unsigned> udp_batch_window_us;
+    EdnsCommandLine edns; // --nsid, --rate-limit*
     bool check = false;
 };
 
@@ -94,6 +95,7 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
     if (cl.workers > 0) config.workers = cl.workers;
     if (cl.udp_batch_window_us)
         config.udp_batch_window = std::chrono::microseconds{*cl.udp_batch_window_us};
+    apply_edns_command_line(cl.edns, config.nsid, config.rate_limit, diag);
     if (config.workers == 0)
         config.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 64u);
     // `--check --zone FILE` with no config checks zones, like nsd-checkzone;
@@ -123,9 +125,10 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     for (const auto& e : config.listen) listen += (listen.empty() ? "" : ", ") + e.to_string();
     if (listen.empty()) listen = "nowhere (zones checked only)";
     std::printf("listen %s; %u workers; EDNS UDP size %u; UDP batch window %lld us; TCP max %zu "
-                "connections, idle timeout %llds\n",
+                "connections, %zu per client, idle timeout %llds\n",
                 listen.c_str(), config.workers, config.edns_udp_size,
                 static_cast<long long>(config.udp_batch_window.count()), config.tcp_max_connections,
+                config.tcp_max_connections_per_client,
                 static_cast<long long>(config.tcp_idle_timeout.count()));
     if (config.forward.enabled()) {
         std::string upstreams, allow;
@@ -134,11 +137,43 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
         const auto allowed =
             config.forward.allow.empty() ? ForwardConfig::default_allow() : config.forward.allow;
         for (const auto& c : allowed) allow += (allow.empty() ? "" : ", ") + c.to_string();
-        std::printf("forward other names to %s for %s; cache %zu entries\n", upstreams.c_str(),
-                    allow.c_str(), config.forward.cache_entries);
+        const auto& f = config.forward;
+        std::printf("forward other names to %s for %s; at most %zu waiting upstream, %zu per "
+                    "client; cache %zu entries, %zu bytes, %zu bytes per message\n",
+                    upstreams.c_str(), allow.c_str(), f.max_outstanding,
+                    f.max_outstanding_per_client, f.cache_entries, f.cache_bytes,
+                    f.cache_max_message_bytes);
     }
     if (config.metrics_listen)
         std::printf("metrics on http://%s/metrics\n", config.metrics_listen->to_string().c_str());
+    std::printf("%s\n",
+                describe_edns_extras(config.nsid, config.cookies, config.rate_limit).c_str());
+}
+
+// Whether `next` changes settings a reload cannot apply (sockets, threads,
+// limits the transports and the resolver were built with).
+bool needs_restart(const DnsdConfig& next, const DnsdConfig& running) {
+    const auto& a = next.forward;
+    const auto& b = running.forward;
+    const bool forwarding_changed =
+        a.upstreams.size() != b.upstreams.size() || a.allow != b.allow || a.timeout != b.timeout ||
+        a.max_outstanding != b.max_outstanding ||
+        a.max_outstanding_per_client != b.max_outstanding_per_client ||
+        a.cache_entries != b.cache_entries || a.cache_bytes != b.cache_bytes ||
+        a.cache_max_message_bytes != b.cache_max_message_bytes || a.max_ttl != b.max_ttl ||
+        a.max_negative_ttl != b.max_negative_ttl || a.serve_stale != b.serve_stale;
+    return next.listen != running.listen || next.workers != running.workers ||
+           next.user != running.user || next.metrics_listen != running.metrics_listen ||
+           next.udp_batch_window != running.udp_batch_window ||
+           next.tcp_max_connections != running.tcp_max_connections ||
+           next.tcp_max_connections_per_client != running.tcp_max_connections_per_client ||
+           next.tcp_idle_timeout != running.tcp_idle_timeout || forwarding_changed;
+}
+
+// NSID, cookies and rate limiting are given to the workers at start.
+bool edns_extras_changed(const DnsdConfig& next, const DnsdConfig& running) {
+    return next.nsid != running.nsid || !(next.cookies == running.cookies) ||
+           !(next.rate_limit == running.rate_limit);
 }
 
 // SIGHUP: config and zones are read and checked again; only a complete,
@@ -180,13 +215,11 @@ std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& r
     for (const auto& old : current->zones())
         if (!zones->find(old->origin()) || zones->find(old->origin())->origin() != old->origin())
             log::info("reload: zone {} is no longer served", zone_name(*old));
-    if (config->listen != running.listen || config->workers != running.workers ||
-        config->user != running.user ||
-        config->forward.upstreams.size() != running.forward.upstreams.size() ||
-        config->metrics_listen != running.metrics_listen ||
-        config->udp_batch_window != running.udp_batch_window)
-        log::warning("reload: changes to listen addresses, workers, user, forwarding, metrics or "
-                     "the UDP batch window take effect at restart");
+    if (needs_restart(*config, running))
+        log::warning("reload: changes to listen addresses, workers, user, TCP limits, forwarding, "
+                     "metrics or the UDP batch window take effect at restart");
+    if (edns_extras_changed(*config, running))
+        log::warning("reload: changes to nsid, [cookies] and [rate_limit] take effect at restart");
     current = zones;
     return zones;
 }
@@ -195,10 +228,12 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
     net::ServerOptions options{config.listen,
                                config.workers,
                                {config.edns_udp_size, config.tcp_max_connections,
-                                config.tcp_idle_timeout, config.udp_batch_window},
+                                config.tcp_max_connections_per_client, config.tcp_idle_timeout,
+                                config.udp_batch_window},
                                config.forward,
                                config.metrics_listen,
-                               config.user};
+                               config.user,
+                               {config.nsid, config.cookies, config.rate_limit}};
     net::Server server{options, zones};
     for (const auto& e : config.listen) log::info("listening on {} (udp, tcp)", e.to_string());
     for (const auto& z : zones->zones())
@@ -211,6 +246,25 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
     server.run([&] { return reload(cl, config, current); });
     log::info("stopped");
     return 0;
+}
+
+void add_edns_options(CLI::App& app, EdnsCommandLine& edns) {
+    app.add_option("--nsid", edns.nsid,
+                   "TEXT (or hex:HEX) sent as the NSID (RFC 5001) to clients that ask for it; "
+                   "replaces [server] nsid");
+    app.add_option("--rate-limit", edns.rate_limit,
+                   "N: UDP responses per second per bucket (client /24 or /56, kind of response, "
+                   "name) for clients outside the recursion allow list; 0: off; replaces "
+                   "[rate_limit] responses_per_second")
+        ->check(CLI::Range(0u, 10000u));
+    app.add_option("--rate-limit-slip", edns.rate_limit_slip,
+                   "N: every Nth limited response is sent truncated (TC) so a real client "
+                   "retries over TCP; 0: drop all, 1: truncate all")
+        ->check(CLI::Range(0u, 100u));
+    app.add_option("--rate-limit-window", edns.rate_limit_window,
+                   "SECONDS: a source over the limit stays limited until its rate over this "
+                   "window is back under it; 0: a plain token bucket")
+        ->check(CLI::Range(0u, 3600u));
 }
 
 } // namespace
@@ -252,6 +306,7 @@ int main(int argc, char** argv) {
                    "USEC: under sustained load, collect UDP queries this long and answer them "
                    "in one batch (0: off; a lone query is always answered at once)")
         ->check(CLI::Range(0u, kMaxUdpBatchWindowUs));
+    add_edns_options(app, cl.edns);
     app.add_flag("--check", cl.check,
                  "load and validate the configuration and zones, print a summary, exit 0 or 1");
     app.set_version_flag("-V,--version", std::string{"phx-dnsd "} + PHX_VERSION);

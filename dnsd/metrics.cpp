@@ -81,11 +81,17 @@ std::string render_metrics(const MetricsSnapshot& s) {
     out += fmt::format("# HELP phx_dnsd_tcp_connections Open TCP connections.\n"
                        "# TYPE phx_dnsd_tcp_connections gauge\n"
                        "phx_dnsd_tcp_connections {}\n"
+                       "# HELP phx_dnsd_tcp_refused_total TCP connections closed at once, by the "
+                       "limit they hit: max_connections or max_connections_per_client.\n"
+                       "# TYPE phx_dnsd_tcp_refused_total counter\n"
+                       "phx_dnsd_tcp_refused_total{{limit=\"total\"}} {}\n"
+                       "phx_dnsd_tcp_refused_total{{limit=\"client\"}} {}\n"
                        "# HELP phx_dnsd_reloads_total Reloads on SIGHUP, by result.\n"
                        "# TYPE phx_dnsd_reloads_total counter\n"
                        "phx_dnsd_reloads_total{{result=\"ok\"}} {}\n"
                        "phx_dnsd_reloads_total{{result=\"failed\"}} {}\n",
-                       s.tcp_connections, s.reloads_ok, s.reloads_failed);
+                       s.tcp_connections, s.tcp_refused_total_full, s.tcp_refused_client_full,
+                       s.reloads_ok, s.reloads_failed);
     out += "# HELP phx_dnsd_zone_serial The SOA serial of each zone being served.\n"
            "# TYPE phx_dnsd_zone_serial gauge\n";
     out += s.zone_serials;

@@ -28,6 +28,19 @@ private:
     std::atomic<std::uint64_t> value_{0};
 };
 
+// A level (bytes in use, connections open) that one thread sets and any
+// thread reads.
+class Gauge {
+public:
+    void set(std::uint64_t v) noexcept { value_.store(v, std::memory_order_relaxed); }
+    [[nodiscard]] std::uint64_t get() const noexcept {
+        return value_.load(std::memory_order_relaxed);
+    }
+
+private:
+    std::atomic<std::uint64_t> value_{0};
+};
+
 enum class DropReason : std::uint8_t { response, runt, oversized, send_failed, count_ };
 
 class QueryCounters {
@@ -69,6 +82,8 @@ private:
 struct MetricsSnapshot {
     std::span<const QueryCounters* const> counters;
     std::uint64_t tcp_connections = 0;
+    std::uint64_t tcp_refused_total_full = 0;  // every slot was taken
+    std::uint64_t tcp_refused_client_full = 0; // the client's share was taken
     std::uint64_t reloads_ok = 0;
     std::uint64_t reloads_failed = 0;
     std::string zone_serials; // pre-rendered gauge lines, one per zone

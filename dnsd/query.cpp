@@ -3,6 +3,8 @@
 // that malformed sections and OPT errors (RFC 6891 §6.1.1) are caught.
 #include "dnsd/query.hpp"
 
+#include "dnsd/edns_options.hpp"
+
 namespace phx::dns {
 namespace {
 
@@ -17,17 +19,12 @@ bool read_record(WireReader& r, bool additional, EdnsInfo& edns) {
     const std::uint16_t rclass = r.u16();
     const std::uint32_t ttl = r.u32();
     const std::uint16_t rdlength = r.u16();
-    auto rdata = r.bytes(rdlength);
+    r.skip(rdlength);
     if (!r.ok()) return false;
     if (type != RrType::opt) return true;
     if (!additional || edns.present || !owner.is_root()) return false; // RFC 6891 6.1.1
     // The options must exactly fill the rdata.
-    WireReader options{rdata};
-    while (options.remaining() > 0) {
-        options.u16();
-        options.skip(options.u16());
-    }
-    if (!options.ok()) return false;
+    if (!scan_edns_options(r.message(), r.pos() - rdlength, rdlength, edns)) return false;
     edns.present = true;
     edns.udp_size = rclass;
     edns.version = static_cast<std::uint8_t>(ttl >> 16);
@@ -50,21 +47,31 @@ QueryVerdict parse_query(std::span<const std::uint8_t> message, ParsedQuery& out
     if (!r.ok() || (out.flags & flag::qr) != 0) return QueryVerdict::drop;
     out.opcode = Opcode{static_cast<std::uint8_t>((out.flags >> 11) & 0xf)};
 
-    bool well_formed = qdcount == 1;
-    if (well_formed && wire::read_name(r, out.qname)) {
+    // QDCOUNT 0 is read on only to find a COOKIE option (RFC 7873 §5.4).
+    bool well_formed = qdcount <= 1;
+    if (qdcount == 1 && wire::read_name(r, out.qname)) {
         out.qtype = RrType{r.u16()};
         out.qclass = r.u16();
         out.has_question = r.ok();
         out.qname_lower = out.qname;
         out.qname_lower.to_lower();
     }
-    well_formed = well_formed && out.has_question;
+    well_formed = well_formed && (qdcount == 0 || out.has_question);
     const std::uint32_t records = std::uint32_t{ancount} + nscount + arcount;
     for (std::uint32_t i = 0; well_formed && i < records; ++i)
         well_formed = read_record(r, i >= std::uint32_t{ancount} + nscount, out.edns);
 
-    if (out.opcode != Opcode::query) return QueryVerdict::notimp;
-    return well_formed ? QueryVerdict::ok : QueryVerdict::formerr;
+    if (out.opcode != Opcode::query) {
+        if (qdcount == 0) out.edns = {}; // as before: nothing past the header was read
+        return QueryVerdict::notimp;
+    }
+    if (qdcount == 1) return well_formed ? QueryVerdict::ok : QueryVerdict::formerr;
+    const bool cookie = out.edns.cookie_length > 0 || out.edns.cookie_malformed;
+    if (well_formed && out.edns.present && cookie) return QueryVerdict::cookie_only;
+    // Any other query without a question is FORMERR, its reply the header
+    // alone, as it always was.
+    out.edns = {};
+    return QueryVerdict::formerr;
 }
 
 } // namespace phx::dns

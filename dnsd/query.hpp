@@ -18,6 +18,11 @@ struct EdnsInfo {
     bool dnssec_ok = false;
     std::size_t options_offset = 0; // the OPT rdata (its options) within the message
     std::uint16_t options_length = 0;
+    // The options we act on (edns_options.hpp).
+    bool nsid_requested = false;    // an empty NSID option (RFC 5001)
+    bool cookie_malformed = false;  // a COOKIE of a forbidden length: FORMERR (RFC 7873 §5.2.2)
+    std::uint8_t cookie_length = 0; // 0: no COOKIE; else 8, or 16 to 40 with a server cookie
+    std::size_t cookie_offset = 0;  // the COOKIE's data within the message
 };
 
 struct ParsedQuery {
@@ -37,6 +42,10 @@ enum class QueryVerdict {
     drop,    // not a query at all (too short, or a response): no reply (RFC 1035 4.1.1)
     formerr, // a query we cannot parse
     notimp,  // an opcode other than QUERY
+    // No question, but an OPT record with a COOKIE option: a client asking
+    // for a server cookie alone (RFC 7873 §5.4). Only a server with cookies
+    // on answers it; for any other it is FORMERR, as every QDCOUNT but 1.
+    cookie_only,
 };
 
 // Fills `out` as far as the message allows, so that even a FORMERR reply can

@@ -66,7 +66,8 @@ void write_opt(WireWriter& w, const ParsedQuery& query, const ReplyShape& shape)
     w.u16(std::max<std::uint16_t>(shape.our_udp_size, kMinUdpSize));
     // Only DO is echoed; other flag bits are cleared (RFC 6891 §6.1.4).
     w.u32(extended << 24 | (query.edns.dnssec_ok ? kEdnsDoBit : 0u));
-    w.u16(0);
+    w.u16(static_cast<std::uint16_t>(shape.options.wire_size()));
+    write_reply_options(w, shape.options);
 }
 
 } // namespace
@@ -92,7 +93,7 @@ std::size_t write_reply(const ParsedQuery& query, const ReplyShape& shape, const
         if (!w.ok()) return 0; // cannot happen: the question came in a message this size
     }
 
-    const std::size_t opt_room = query.edns.present ? kOptSize : 0;
+    const std::size_t opt_room = query.edns.present ? kOptSize + shape.options.wire_size() : 0;
     w.set_limit(w.limit() - std::min(w.limit(), opt_room));
     SectionCounts counts;
     if (plan) {

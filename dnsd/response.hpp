@@ -3,6 +3,7 @@
 // OPT record, fitting everything into the size the transport allows.
 #pragma once
 
+#include "dnsd/edns_options.hpp"
 #include "dnsd/lookup.hpp"
 #include "dnsd/query.hpp"
 
@@ -17,6 +18,7 @@ struct ReplyShape {
     std::size_t max_size = kMinUdpSize; // what the client can take over this transport
     std::uint16_t our_udp_size = 1232;  // advertised in our OPT
     bool recursion_available = false;   // RA
+    ReplyOptions options;               // NSID and COOKIE, in the OPT record if the query had one
 };
 
 // Writes the reply into `out` and returns its size (0 if `out` is too small

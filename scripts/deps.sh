@@ -4,7 +4,7 @@
 # Idempotent and quick when everything is present: it asks dpkg first and
 # calls apt-get only for what is not installed.
 #
-# usage: scripts/deps.sh [build|run|test|bench]...   (default: build)
+# usage: scripts/deps.sh [build|run|test|bench|fuzz]...   (default: build)
 set -euo pipefail
 
 build_pkgs=(
@@ -14,6 +14,7 @@ build_pkgs=(
     libtomlplusplus-dev libfmt-dev libcli11-dev doctest-dev
     libknot-dev        # libzscanner, Knot's RFC 1035 zone-file parser
     libsystemd-dev
+    libssl-dev         # libcrypto's SipHash-2-4 for DNS cookies (RFC 9018)
 )
 test_pkgs=(
     python3 python3-dnspython
@@ -26,6 +27,7 @@ test_pkgs=(
     graphviz fonts-dejavu-core    # renders phx-fw graph (docs/policy.svg is laid out in DejaVu Sans)
 )
 bench_pkgs=(dnsperf time)  # time: GNU time reads peak RSS
+fuzz_pkgs=(clang-14 libclang-rt-14-dev)  # the fuzz preset: libFuzzer and the sanitizers' runtimes
 
 wanted=()
 [ $# -eq 0 ] && set -- build
@@ -35,7 +37,8 @@ for group in "$@"; do
         run)   wanted+=("${build_pkgs[@]}" python3 python3-dnspython dnsutils iproute2 nftables) ;;
         test)  wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
         bench) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-        *) echo "deps.sh: unknown group '$group' (build, run, test, bench)" >&2; exit 2 ;;
+        fuzz)  wanted+=("${build_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+        *) echo "deps.sh: unknown group '$group' (build, run, test, bench, fuzz)" >&2; exit 2 ;;
     esac
 done
 

@@ -1,27 +1,38 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The Phoenix network, for real, in network namespaces.
+"""The Phoenix network, for real, in network namespaces, or any other
+network a phx-fw rules file describes.
 
-Builds the spec's network (hypervisor 10.0.0.13 with bridge vmbr0, every
-guest at its spec address on the port Proxmox would give it, veth101i0 for
-LXC 101 or tap1001i0 for VM 1001, and a LAN client at 10.0.0.50 behind the
-uplink eno1), runs phx-dnsd in the
-hypervisor's namespace on 10.0.0.13:53 with the bundled zone (and a second
-phx-dnsd with the same zones on the root namespace's 127.0.0.1:5353, so the
-zone can be dug from the host too), applies phx-fw
-from rules/phoenix.toml, then prints what each guest's resolver answers, the
-connectivity matrix (expected against seen), and how to poke at it by hand.
+Builds the network of the rules file (by default the spec's,
+rules/phoenix.toml: hypervisor 10.0.0.13 with bridge vmbr0, every guest at
+its address on the port Proxmox would give it, veth101i0 for LXC 101 or
+tap1001i0 for VM 1001, and a LAN client at 10.0.0.50 behind the uplink
+eno1), runs phx-dnsd in the hypervisor's namespace on its address, port 53,
+with the zone file and the rules file as its inventory (and a second
+phx-dnsd with the same on the root namespace's 127.0.0.1:5353, so the zone
+can be dug from the host too), applies phx-fw from the rules file, then
+prints what each guest's resolver answers, every host's reverse name
+confirmed forward, the connectivity matrix (expected against seen), and how
+to poke at it by hand. What is expected comes from a module of hand-written
+expectations (--expect: tests/lab/spec_flows.py by default,
+tests/lab/workshop_flows.py for rules/examples/workshop.toml), which must
+describe the same hosts as the rules file.
 It stays up until Ctrl-C, then removes everything it created. Nothing in the
 root namespace (addresses, routes, ruleset) is touched; only the files
 /etc/netns/phxlab-*/resolv.conf are written, so that `ip netns exec` gives
-each guest 10.0.0.13 as its nameserver, and they go with the lab.
+each guest the hypervisor as its nameserver, and they go with the lab.
 
-usage: phoenix_lab.py [--host-targets] [--once] [--down] [--loopback-port N]
+usage: phoenix_lab.py [--rules FILE] [--zone FILE] [--expect MODULE] [--host-targets] [--once] [--down]
+                      [--loopback-port N]
 """
 
 import argparse
 import collections
+import importlib
+import importlib.util
+import ipaddress
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,24 +46,57 @@ os.environ.setdefault("PHX_SOURCE_DIR", SOURCE)
 os.environ.setdefault("PHX_BUILD_DIR", os.path.join(SOURCE, "build", "release"))
 
 import netns  # noqa: E402
-from lab import Lab, stop_process  # noqa: E402
-from spec_flows import GUESTS, HYPERVISOR, LAN_CLIENT  # noqa: E402
+from lab import Lab, disagreements, stop_process  # noqa: E402
 
 PREFIX = "phxlab-"
 netns.PREFIX = PREFIX  # fixed names, so that --down finds them after a crash
 BUILD = os.environ["PHX_BUILD_DIR"]
 PHX_FW = os.path.join(BUILD, "fwcompile", "phx-fw")
 PHX_DNSD = os.path.join(BUILD, "dnsd", "phx-dnsd")
-RULES = os.path.join(SOURCE, "rules", "phoenix.toml")
-SERVICE_NAMES = ["nginx", "traefik", "ca", "portainer", "portainer-agent", "granite-embedding", "granite-3b",
-                 "ollama", "llamacpp"]
-DOMAIN = "internal.thinkheads.ai"
 SHORT = {"hypervisor": "hv", "portainer": "portnr", "portainer-agent": "agent", "granite-embedding": "g-embed",
          "granite-3b": "g-3b", "llamacpp": "llama", "lan-client": "lan"}  # column headings
 
 
 def short(name):
-    return SHORT.get(name, name)
+    return SHORT.get(name, name[:8])
+
+
+def mixed_case(name):
+    """"TrAeFiK.InTeRnAl...": DNS names are case-insensitive, and the answer
+    keeps the question's case (the 0x20 trick relies on it)."""
+    return ".".join("".join(c.upper() if i % 2 == 0 else c for i, c in enumerate(label))
+                    for label in name.split("."))
+
+
+def load_expectations(name):
+    """The module of hand-written expectations: a name importable from
+    tests/lab ("workshop_flows") or the path of a .py file."""
+    if name.endswith(".py") or os.sep in name:
+        path = os.path.abspath(name)
+        spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return importlib.import_module(name)
+
+
+def dig(ns, *args):
+    """dig from namespace `ns`: (status, [the answer section's data]), the
+    status "NOERROR", "NXDOMAIN"..., or "no answer" when none came."""
+    out = netns.exec_in(ns, "dig", "+time=2", "+tries=1", "+noall", "+comments", "+answer", *args,
+                        check=False).stdout
+    status = re.search(r"status: (\w+)", out)
+    data = [line.split(None, 4)[4] for line in out.splitlines() if line and not line.startswith(";")
+            and len(line.split(None, 4)) == 5]
+    return (status.group(1) if status else "no answer"), data
+
+
+def is_address(text):
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
 
 
 ZONE_DIR_PREFIX = "phxlab-zone-"  # also marks the loopback phx-dnsd's command line, for --down
@@ -84,18 +128,34 @@ def down():
             shutil.rmtree(os.path.join(tmp, entry), ignore_errors=True)
 
 
-def start_loopback_dnsd(port, zones):
-    """The same zones on the root namespace's loopback, as unprivileged
+def copy_for_loopback(lab):
+    """The rules and zone files, copied into a directory of their own that
+    `nobody` can read: the loopback phx-dnsd re-reads them as nobody on
+    SIGHUP (the source tree may be root's alone), and the directory's name
+    marks that phx-dnsd's command line for --down."""
+    directory = tempfile.mkdtemp(prefix=ZONE_DIR_PREFIX)
+    os.chmod(directory, 0o755)
+    copies = []
+    for path in (lab.rules, lab.zone):
+        copy = os.path.join(directory, os.path.basename(path))  # the zone's origin is its file name
+        shutil.copyfile(path, copy)
+        os.chmod(copy, 0o644)
+        copies.append(copy)
+    return directory, copies
+
+
+def start_loopback_dnsd(port, lab, rules, zone):
+    """The same names on the root namespace's loopback, as unprivileged
     `nobody`: `dig @127.0.0.1 -p 5353` works on the host itself. Only a
     listening socket on 127.0.0.1; no address, route or rule is touched."""
-    args = [PHX_DNSD, "--listen", f"127.0.0.1:{port}", "--workers", "1", "--user", "nobody"]
-    for zone in zones:
-        args += ["--zone", zone]
+    args = [PHX_DNSD, "--listen", f"127.0.0.1:{port}", "--workers", "1", "--user", "nobody", "--inventory", rules,
+            "--zone", zone]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    expected = "\n".join(lab.expect.NAMES[lab.expect.PROBE_NAME])
     for _ in range(50):
         probe = subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "+short", "+time=1", "+tries=1", "+norec",
-                                "ns1.internal.thinkheads.ai"], capture_output=True, text=True)
-        if probe.stdout.strip() == HYPERVISOR:
+                                lab.expect.PROBE_NAME], capture_output=True, text=True)
+        if probe.stdout.strip() == expected:
             return proc
         if proc.poll() is not None:
             break
@@ -109,12 +169,12 @@ def start_loopback_dnsd(port, zones):
 
 
 def set_resolvers(lab):
-    """Every host's resolv.conf, as `ip netns exec` shows it: 10.0.0.13."""
+    """Every host's resolv.conf, as `ip netns exec` shows it: the hypervisor."""
     for ns in lab.ns.values():
         os.makedirs(f"/etc/netns/{ns}", exist_ok=True)
         with open(f"/etc/netns/{ns}/resolv.conf", "w") as f:
-            f.write(f"# the Phoenix lab: every guest asks the hypervisor\nnameserver {HYPERVISOR}\n"
-                    f"search {DOMAIN}\n")
+            f.write(f"# the Phoenix lab: every guest asks the hypervisor\nnameserver {lab.hypervisor_address}\n"
+                    f"search {lab.expect.ZONE_ORIGIN.rstrip('.')}\n")
 
 
 def apply_firewall(lab, host_targets):
@@ -123,10 +183,10 @@ def apply_firewall(lab, host_targets):
     bridge phx": the hypervisor target also binds guests to their ports)."""
     targets = [(lab.hypervisor, [])]
     if host_targets:
-        targets = [(ns, ["--host", address]) for address, ns in lab.ns.items() if address != LAN_CLIENT]
+        targets = [(ns, ["--host", address]) for address, ns in lab.ns.items() if address != lab.lan_client]
     live = collections.Counter()
     for ns, extra in targets:
-        result = netns.exec_in(ns, PHX_FW, "apply", "--rules", RULES, *extra, check=False)
+        result = netns.exec_in(ns, PHX_FW, "apply", "--rules", lab.rules, *extra, check=False)
         if result.returncode != 0:
             raise SystemExit(f"phx-fw apply failed in {ns}:\n{result.stdout}{result.stderr}")
         live.update(netns.exec_in(ns, "nft", "list", "tables").stdout.splitlines())
@@ -134,36 +194,57 @@ def apply_firewall(lab, host_targets):
 
 
 def resolver_table(lab):
-    """dig through each guest's own resolver (its resolv.conf), every spec name."""
-    hosts = [a for a in lab.ns if a != HYPERVISOR]
-    print("\n(a) What each host's resolver (nameserver 10.0.0.13, via its resolv.conf) answers:\n")
-    header = f"{'name':<42}" + "".join(f"{short(lab.names[a]):>11}" for a in hosts)
-    print(header)
+    """dig through each guest's own resolver (its resolv.conf), every name
+    of the zone file and one it does not have."""
+    expect = lab.expect
+    hosts = [a for a in lab.ns if a != lab.hypervisor_address]
+    expected = {name: ",".join(addresses) for name, addresses in expect.NAMES.items()}
+    expected[expect.NXDOMAIN_NAME] = "NXDOMAIN"
+    name_width = max(42, max(len(name) for name in expected) + 1)
+    width = max(11, max(len(cell) for cell in expected.values()) + 1, max(len(short(lab.names[a])) for a in hosts) + 1)
+    print(f"\n(a) What each host's resolver (nameserver {lab.hypervisor_address}, via its resolv.conf) answers:\n")
+    print(f"{'name':<{name_width}}" + "".join(f"{short(lab.names[a]):>{width}}" for a in hosts))
     problems = 0
-    for name in SERVICE_NAMES + ["ns1", "nosuch"]:
-        fqdn = f"{name}.{DOMAIN}"
+    for fqdn, want in expected.items():
         cells = []
         for address in hosts:
             out = netns.exec_in(lab.ns[address], "dig", "+short", "+time=2", "+tries=1", fqdn, check=False).stdout
-            answer = out.strip().replace("\n", ",") or "NXDOMAIN"
-            expected = {"ns1": "10.0.0.13", "nosuch": "NXDOMAIN"}.get(name, "10.0.0.153")
-            problems += answer != expected
-            cells.append(answer if answer == expected else f"!{answer}")
-        print(f"{fqdn:<42}" + "".join(f"{c:>11}" for c in cells))
-    # Reverse names, from the zone phx-fw generated out of the inventory.
-    asker = lab.ns[GUESTS["nginx"]]
-    reverse = []
-    for address in [HYPERVISOR] + list(GUESTS.values()):
-        out = netns.exec_in(asker, "dig", "+short", "+time=2", "+tries=1", "-x", address, check=False).stdout.strip()
-        expected = f"{lab.names[address]}.{DOMAIN}."
-        problems += out != expected
-        reverse.append(f"{address} -> {out or 'nothing'}" + ("" if out == expected else "  !"))
-    print("\n    dig -x from nginx: " + "\n                       ".join(reverse))
+            # An alias answers with its CNAME first: the addresses are what it resolves to.
+            answer = ",".join(line for line in out.split() if is_address(line)) or "NXDOMAIN"
+            problems += answer != want
+            cells.append(answer if answer == want else f"!{answer}")
+        print(f"{fqdn.rstrip('.'):<{name_width}}" + "".join(f"{c:>{width}}" for c in cells))
+    return problems + reverse_names(lab)
+
+
+def reverse_names(lab):
+    """dig -x for every host of the inventory, the hypervisor too, and the
+    name it gives asked back (forward-confirmed reverse DNS); then an
+    address no host has, which must be NXDOMAIN. Prints what it checked."""
+    expect = lab.expect
+    asker_name = expect.DNS_ASKER
+    asker = lab.ns[expect.GUESTS[asker_name]]
+    lines, problems = [], 0
+    width = max(len(address) for address in [host.address for host in lab.inventory.hosts] + [expect.UNUSED_ADDRESS])
+    for host in lab.inventory.hosts:
+        status, ptr = dig(asker, "-x", host.address)
+        want = expect.HOST_NAMES.get(host.address)
+        back = dig(asker, ptr[0], "A")[1] if len(ptr) == 1 else []
+        ok = status == "NOERROR" and ptr == [want] and back == [host.address]
+        problems += not ok
+        lines.append(f"{host.address:>{width}} -> {','.join(ptr) or status} -> {','.join(back) or '?'}"
+                     + ("" if ok else f"  ! expected {want}"))
+    status, ptr = dig(asker, "-x", expect.UNUSED_ADDRESS)
+    ok = status == "NXDOMAIN" and not ptr
+    problems += not ok
+    lines.append(f"{expect.UNUSED_ADDRESS:>{width}} -> {status} (no host has it)" + ("" if ok else "  !"))
+    print(f"\n    dig -x from {asker_name}, and each name asked back (forward-confirmed reverse DNS):\n      "
+          + "\n      ".join(lines))
     return problems
 
 
 def connectivity(lab, seed):
-    """Every flow the spec allows and a sample of 300 others, probed for real."""
+    """Every flow the expectations allow and a sample of 300 others, probed for real."""
     results = lab.probe_all(lab.plan(seed))
     order = list(lab.ns)
     cells = {}
@@ -174,11 +255,13 @@ def connectivity(lab, seed):
         cell["through"] += ok and expected
         if ok != expected:
             cell["wrong"].append(f"{proto}/{port} expected {'accept' if expected else 'drop'}, seen {seen}")
+    oracle = "the spec" if lab.expect.NAME == "spec" else f"{lab.expect.__name__}.py"
     print("\n(b) Connectivity, expected against seen (rows: from, columns: to). A cell is\n"
-          "    flows that got through / flows the spec allows; '-' nothing allowed and nothing\n"
+          f"    flows that got through / flows {oracle} allows; '-' nothing allowed and nothing\n"
           "    got through; '!' something unexpected (listed below).\n")
     width = max(len(lab.names[a]) for a in order)
-    print(" " * (width + 2) + "".join(f"{short(lab.names[a]):>8}" for a in order))
+    column = max(8, max(len(short(lab.names[a])) for a in order) + 1)
+    print(" " * (width + 2) + "".join(f"{short(lab.names[a]):>{column}}" for a in order))
     unexpected = []
     for src in order:
         row = []
@@ -191,7 +274,7 @@ def connectivity(lab, seed):
                 unexpected += [f"{lab.names[src]} -> {lab.names[dst]}: {w}" for w in c["wrong"]]
             else:
                 row.append(f"{c['through']}/{c['allowed']}" if c["allowed"] else "-")
-        print(f"{lab.names[src]:>{width}}  " + "".join(f"{r:>8}" for r in row))
+        print(f"{lab.names[src]:>{width}}  " + "".join(f"{r:>{column}}" for r in row))
     allowed = sum(1 for (p, seen) in results if p[4])
     print(f"\n    {len(results)} probes: {allowed} allowed flows, {len(results) - allowed} others (seed {seed}); "
           f"{len(unexpected)} unexpected")
@@ -201,26 +284,37 @@ def connectivity(lab, seed):
 
 
 def poke_help(lab, loopback_port):
-    ns = lab.ns
-    on_host = (f"""    dig @127.0.0.1 -p {loopback_port} +norec TrAeFiK.InTeRnAl.ThInKhEaDs.Ai   # from the host itself, +tcp too
+    ns, expect, hv = lab.ns, lab.expect, lab.hypervisor_address
+    g = expect.GUESTS
+    probe = expect.PROBE_NAME.rstrip(".")
+    (src, dst, port, _), (dropped_src, dropped_dst, dropped_port) = expect.KEPT_FLOW, expect.DROPPED_FLOW
+    on_host = (f"""    dig @127.0.0.1 -p {loopback_port} +norec {mixed_case(probe)}   # from the host itself, +tcp too
 """ if loopback_port else "")
     print(f"""
 (c) Poke at it by hand (as root, in another shell):
-{on_host}    ip netns exec {ns[GUESTS['nginx']]} dig @{HYPERVISOR} traefik.internal.thinkheads.ai
-    ip netns exec {ns[GUESTS['traefik']]} dig TrAeFiK.internal.thinkheads.ai      # through its resolv.conf
-    ip netns exec {ns[GUESTS['nginx']]} timeout 1 bash -c '</dev/tcp/{GUESTS['traefik']}/80' && echo open   # allowed
-    ip netns exec {ns[GUESTS['granite-embedding']]} timeout 1 bash -c '</dev/tcp/{GUESTS['ollama']}/11434' || echo dropped
-    ip netns exec {lab.hypervisor} {PHX_FW} list --rules {RULES}
-    ip netns exec {lab.hypervisor} {PHX_FW} explain 10.0.0.153 10.0.0.12 tcp 80 --rules {RULES}
+{on_host}    ip netns exec {ns[g[src]]} dig @{hv} {probe}
+    ip netns exec {ns[g[dst]]} dig {mixed_case(probe.split('.')[0])}.{probe.split('.', 1)[1]}      # through its resolv.conf
+    ip netns exec {ns[g[src]]} dig -x {g[dst]}   # {expect.HOST_NAMES[g[dst]]}
+    ip netns exec {ns[g[src]]} timeout 1 bash -c '</dev/tcp/{g[dst]}/{port}' && echo open   # allowed
+    ip netns exec {ns[g[dropped_src]]} timeout 1 bash -c '</dev/tcp/{g[dropped_dst]}/{dropped_port}' || echo dropped
+    ip netns exec {lab.hypervisor} {PHX_FW} list --rules {lab.rules}
+    ip netns exec {lab.hypervisor} {PHX_FW} explain {g[src]} {g[dst]} tcp {port} --rules {lab.rules}
     ip netns exec {lab.hypervisor} nft list table inet phx
     ip netns exec {lab.hypervisor} nft list table bridge phx   # which port may send from which address
-    ip -n {lab.hypervisor} -br link show master vmbr0   # the ports, named as Proxmox names them
+    ip -n {lab.hypervisor} -br link show master {lab.inventory.bridge}   # the ports, named as Proxmox names them
     ip netns list | grep {PREFIX}
 """)
 
 
 def main():
-    parser = argparse.ArgumentParser(description="The Phoenix network in network namespaces.")
+    parser = argparse.ArgumentParser(description="The Phoenix network (or another one) in network namespaces.")
+    parser.add_argument("--rules", metavar="FILE", help="the phx-fw rules file whose network to build "
+                        "(default: the expectations' own, rules/phoenix.toml for the spec)")
+    parser.add_argument("--zone", metavar="FILE", help="the zone file phx-dnsd serves with the rules file as "
+                        "its inventory (default: the expectations' own, zones/internal.thinkheads.ai.zone)")
+    parser.add_argument("--expect", metavar="MODULE", default="spec_flows",
+                        help="the hand-written expectations: a module in tests/lab (spec_flows, the default, or "
+                        "workshop_flows) or a .py file")
     parser.add_argument("--host-targets", action="store_true",
                         help="every host applies its own policy (phx-fw apply --host) instead of the hypervisor")
     parser.add_argument("--once", action="store_true", help="print everything, then tear down and exit "
@@ -239,31 +333,30 @@ def main():
         raise SystemExit(f"phoenix lab: namespaces {', '.join(leftovers())} exist; is a lab running? "
                          f"If it crashed: {sys.argv[0]} --down")
 
-    # The reverse zone comes from the same inventory phx-fw enforces.
-    zone_dir = tempfile.mkdtemp(prefix=ZONE_DIR_PREFIX)
-    os.chmod(zone_dir, 0o755)  # the loopback phx-dnsd reads it as nobody on SIGHUP
-    reverse_zone = os.path.join(zone_dir, "0.0.10.in-addr.arpa.zone")
-    made = subprocess.run([PHX_FW, "zone", "--rules", RULES, "--output", reverse_zone], capture_output=True, text=True)
-    if made.returncode != 0:
-        raise SystemExit(f"phx-fw zone failed: {made.stderr}")
-    lab = Lab(extra_zones=[reverse_zone])
+    expect = load_expectations(args.expect)
+    lab = Lab(expect, rules=args.rules, zone=args.zone)
+    differ = disagreements(lab.inventory, expect)
+    if differ:
+        raise SystemExit(f"phoenix lab: {lab.rules} and the expectations {args.expect} describe different "
+                         f"networks (another --expect?):\n  " + "\n  ".join(differ))
 
     def on_term(*_):
         raise KeyboardInterrupt  # SIGTERM takes the lab down like Ctrl-C
 
     signal.signal(signal.SIGTERM, on_term)
-    loopback = None
+    loopback, copies_dir = None, None
     try:
-        print("phoenix lab: building namespaces (hypervisor with vmbr0, 9 guests on their Proxmox ports, "
-              "LAN client behind eno1)...", flush=True)
+        print(f"phoenix lab: {lab.rules} with {lab.zone}, judged by {expect.__name__}; building namespaces "
+              f"({lab.names[lab.hypervisor_address]} with {lab.inventory.bridge}, {len(lab.inventory.guests)} "
+              f"guests on their Proxmox ports, LAN client behind {expect.UPLINK})...", flush=True)
         lab.build()
         set_resolvers(lab)
         lab.start_services()
         tables = apply_firewall(lab, args.host_targets)
         if args.loopback_port:
-            loopback = start_loopback_dnsd(args.loopback_port, [f"{SOURCE}/zones/internal.thinkheads.ai.zone",
-                                                                reverse_zone])
-        print(f"phoenix lab: phx-dnsd on {HYPERVISOR}:53"
+            copies_dir, (rules_copy, zone_copy) = copy_for_loopback(lab)
+            loopback = start_loopback_dnsd(args.loopback_port, lab, rules_copy, zone_copy)
+        print(f"phoenix lab: phx-dnsd on {lab.hypervisor_address}:53"
               + (f" and on the host's 127.0.0.1:{args.loopback_port}" if loopback else "")
               + f"; phx-fw applied on "
               f"{'every host (--host)' if args.host_targets else 'the hypervisor'} ({tables})", flush=True)
@@ -281,7 +374,8 @@ def main():
         stop_process(loopback)
         lab.stop()
         down()
-        shutil.rmtree(zone_dir, ignore_errors=True)
+        if copies_dir:
+            shutil.rmtree(copies_dir, ignore_errors=True)
         print("phoenix lab: all namespaces, veths and processes removed.", flush=True)
 
 

@@ -97,6 +97,12 @@ std::string Inventory::bridge_list() const {
     return fmt::format("{}", fmt::join(bridges, ", "));
 }
 
+const ClusterNode* Inventory::find_node(const IpAddress& a) const {
+    const auto it = std::find_if(nodes.begin(), nodes.end(),
+                                 [&](const ClusterNode& node) { return node.address == a; });
+    return it == nodes.end() ? nullptr : &*it;
+}
+
 std::string default_port(HostKind kind, std::uint32_t id) {
     return fmt::format("{}{}i0", kind == HostKind::vm ? "tap" : "veth", id);
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The inventory: the hypervisor with its bridges and networks, and the
-// guests with Proxmox id, kind, name, address and bridge port. phx-fw's
-// rules file holds it; phx-fw compiles rows against it and phx-dnsd names
-// its hosts from it, so both read it with the loader here.
+// The inventory: the hypervisor with its bridges and networks, the other
+// nodes of its Proxmox cluster, and the guests with Proxmox id, kind, name,
+// address and bridge port. phx-fw's rules file holds it; phx-fw compiles
+// rows against it and phx-dnsd names its hosts from it, so both read it
+// with the loader here.
 #pragma once
 
 #include "common/config/section.hpp"
@@ -41,6 +42,29 @@ struct Host {
 // The port Proxmox gives a guest's first network device.
 [[nodiscard]] std::string default_port(HostKind kind, std::uint32_t id);
 
+// A node of a Proxmox cluster: [hypervisor] is the first, each [[node]]
+// another. One rules file (in /etc/pve, which pmxcfs copies to every node)
+// serves them all: on each node, the hypervisor's role is that node.
+struct ClusterNode {
+    std::string name; // as Proxmox names the node: its host name
+    IpAddress address;
+    SourcePos at;
+};
+
+// Which node the inventory is loaded for. With a name, that node (an
+// unknown name is an error). Without, the node one of whose addresses is
+// in `local_addresses`; else the node named `host_name` (at boot, before
+// the network has its addresses); else [hypervisor] as written (the lab,
+// a workstation). The default is [hypervisor] as written.
+struct NodeChoice {
+    std::string name;                       // --node; empty: by this machine
+    std::vector<IpAddress> local_addresses; // this machine's
+    std::string host_name;                  // this machine's, without its domain
+};
+
+// How the node was chosen, for messages.
+enum class NodeChosen : std::uint8_t { by_name, by_address, by_host_name, as_written };
+
 // Hosts are numbered by their place in Inventory::hosts.
 using HostIndex = std::uint32_t;
 inline constexpr HostIndex kHypervisor = 0;
@@ -58,6 +82,12 @@ struct Inventory {
     // what is forwarded through them and what the hypervisor itself sends
     // and receives; traffic of other bridges and interfaces is not ours.
     std::vector<std::string> bridges;
+    // nodes[0] is [hypervisor] as written, then the [[node]]s. Nodes are
+    // not hosts: rows name the hypervisor's role by [hypervisor]'s name,
+    // and hosts[kHypervisor] has the address of nodes[this_node].
+    std::vector<ClusterNode> nodes;
+    std::size_t this_node = 0;
+    NodeChosen node_chosen = NodeChosen::as_written;
 
     // Appends the host; its name, id and address must be new (the loader checks).
     void add(Host host);
@@ -74,6 +104,10 @@ struct Inventory {
     [[nodiscard]] bool in_network(const IpAddress& a) const;
     // "vmbr0" or "vmbr0, vmbr1".
     [[nodiscard]] std::string bridge_list() const;
+    // Whether the file has [[node]]s: other nodes share its policy.
+    [[nodiscard]] bool cluster() const { return nodes.size() > 1; }
+    [[nodiscard]] const ClusterNode& node() const { return nodes.at(this_node); }
+    [[nodiscard]] const ClusterNode* find_node(const IpAddress& a) const;
 
 private:
     // Host indices by one key: open addressing, each slot keeping its key's
@@ -99,11 +133,13 @@ private:
     Index by_address_;
 };
 
-// Reads [hypervisor] and [[guest]] of a document's top level, checking each
-// host (names, ids, addresses, ports unique; guests inside a network);
-// false when anything was wrong. Other keys of the top level are the
-// caller's to check.
-bool load_inventory(const config::Section& top, Inventory& inventory);
+// Reads [hypervisor], [[node]] and [[guest]] of a document's top level,
+// checking each host (names, ids, addresses, ports unique; guests and nodes
+// inside a network) and choosing the node (see NodeChoice) before any guest
+// is added; false when anything was wrong. Other keys of the top level are
+// the caller's to check.
+bool load_inventory(const config::Section& top, Inventory& inventory,
+                    const NodeChoice& choice = {});
 
 // The inventory of a rules file, for a program that reads nothing else of
 // it (phx-dnsd); nullopt after reporting what was wrong.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Loading the inventory: the hypervisor with its bridges and networks, and
-// the guests with Proxmox id, kind, name, address and bridge port. Names, ids and addresses
-// must be unique, because rows and the command line refer to hosts by any of them.
+// Loading the inventory: the hypervisor with its bridges and networks, the
+// other nodes of its cluster, and the guests with Proxmox id, kind, name,
+// address and bridge port. Names, ids and addresses must be unique, because
+// rows and the command line refer to hosts by any of them.
 #include "common/inventory/inventory.hpp"
 #include "common/suggest.hpp"
 
@@ -138,21 +139,23 @@ bool read_bridges(const Section& s, Inventory& inventory) {
     return ok;
 }
 
-bool load_hypervisor(const Section& s, Inventory& inventory) {
+// [hypervisor]: its networks and bridges go into the inventory, and it is
+// the first node; the host itself is added once the node is chosen.
+std::optional<Host> load_hypervisor(const Section& s, Inventory& inventory) {
     s.allow_only({"name", "address", "network", "bridge"});
     Host host{"hypervisor", std::nullopt, HostKind::hypervisor, {}, s.pos(), {}, {}};
     if (s.has("name")) {
         auto name = read_name(s, false);
-        if (!name) return false;
+        if (!name) return std::nullopt;
         host.name = *name;
     }
     auto address = read_address(s);
-    if (!address) return false;
+    if (!address) return std::nullopt;
     host.address = *address;
     const bool networks = read_networks(s, host.address, inventory);
-    if (!read_bridges(s, inventory) || !networks) return false;
-    inventory.add(std::move(host));
-    return true;
+    if (!read_bridges(s, inventory) || !networks) return std::nullopt;
+    inventory.nodes.push_back({host.name, host.address, host.at});
+    return host;
 }
 
 // port and mac of a guest; the port defaults to Proxmox's name for it.
@@ -246,20 +249,143 @@ bool check_port(const Section& s, const Host& guest, const Inventory& inventory,
     return false;
 }
 
+// A node's or a guest's name or address that a node already has: reported
+// at the key, naming the node ([hypervisor] is "the host", as for guests).
+// Checked against the nodes as written, not through hosts[kHypervisor],
+// which has only this node's address: the message must not depend on the
+// node the file is loaded for.
+bool clashes_with_node(const Section& s, std::string_view name, const IpAddress& address,
+                       const Inventory& inventory) {
+    for (std::size_t n = 0; n < inventory.nodes.size(); ++n) {
+        const ClusterNode& node = inventory.nodes[n];
+        const bool same_name = node.name == name;
+        if (!same_name && node.address != address) continue;
+        const std::string what = same_name ? fmt::format("name '{}'", name)
+                                           : fmt::format("address {}", address.to_string());
+        const std::string by = n == 0 ? "the host" : fmt::format("[[node]] {}", node.name);
+        s.diag().error(
+            s.pos_of(same_name ? "name" : "address"),
+            fmt::format("{} is already used by {} at {}", what, by, node.at.to_string()));
+        return true;
+    }
+    return false;
+}
+
+// A [[node]]: another node of the cluster, which stands in for [hypervisor]
+// when the file is loaded there, so its address is in the hypervisor's network.
+bool load_node(const Section& s, Inventory& inventory) {
+    s.allow_only({"name", "address"});
+    auto name = read_name(s, true);
+    auto address = read_address(s);
+    if (!name || !address) return false;
+    const Cidr& network = inventory.networks.front();
+    if (!network.contains(*address)) {
+        s.diag().error(s.pos_of("address"),
+                       fmt::format("node address {} is outside the hypervisor's network {}: each "
+                                   "node stands in for [hypervisor] at {}",
+                                   address->to_string(), network.to_string(),
+                                   inventory.nodes.front().at.to_string()));
+        return false;
+    }
+    if (clashes_with_node(s, *name, *address, inventory)) return false;
+    inventory.nodes.push_back({*name, *address, s.pos()});
+    return true;
+}
+
+bool load_nodes(const Section& top, Inventory& inventory) {
+    const Node* nodes = top.array("node");
+    if (!nodes) return !top.has("node");
+    const Document& doc = top.doc();
+    bool ok = true;
+    std::size_t i = 0;
+    for (const Node& table : doc.items(*nodes)) {
+        ++i;
+        if (table.kind != NodeKind::table) {
+            top.diag().error(top.at(table), "each [[node]] must be a table");
+            ok = false;
+            continue;
+        }
+        ok = load_node({doc, table, "[[node]]", top.file(), top.diag(), i}, inventory) && ok;
+    }
+    return ok;
+}
+
+std::optional<std::size_t> node_named(const Inventory& inventory, std::string_view name) {
+    for (std::size_t n = 0; n < inventory.nodes.size(); ++n)
+        if (inventory.nodes[n].name == name) return n;
+    return std::nullopt;
+}
+
+// --node NAME: an unknown name is an error, with the names there are.
+bool choose_by_name(const Section& top, Inventory& inventory, std::string_view name) {
+    if (const auto n = node_named(inventory, name)) {
+        inventory.this_node = *n;
+        inventory.node_chosen = NodeChosen::by_name;
+        return true;
+    }
+    std::vector<std::string_view> names;
+    for (const auto& node : inventory.nodes) names.push_back(node.name);
+    top.diag().error({top.file()}, fmt::format("no node is named '{}': the nodes are {}{}", name,
+                                               fmt::join(names, ", "), did_you_mean(name, names)));
+    return false;
+}
+
+// The node whose address this machine has; without one, the node named
+// like this machine (at boot the network has no addresses yet); without
+// one, [hypervisor] as written. Two nodes' addresses here is an error.
+bool choose_by_machine(const Section& top, Inventory& inventory, const NodeChoice& choice) {
+    const auto& local = choice.local_addresses;
+    std::vector<std::size_t> here;
+    std::vector<std::string> described;
+    for (std::size_t n = 0; n < inventory.nodes.size(); ++n) {
+        const ClusterNode& node = inventory.nodes[n];
+        if (std::find(local.begin(), local.end(), node.address) == local.end()) continue;
+        here.push_back(n);
+        described.push_back(fmt::format("{} ({})", node.name, node.address.to_string()));
+    }
+    if (here.size() > 1) {
+        top.diag().error({top.file()}, fmt::format("this machine has the addresses of several "
+                                                   "nodes: {}; name the one it is",
+                                                   fmt::join(described, ", ")));
+        return false;
+    }
+    const auto by_host_name = choice.host_name.empty()
+                                  ? std::nullopt
+                                  : node_named(inventory, lowercase(choice.host_name));
+    if (!here.empty()) {
+        inventory.this_node = here.front();
+        inventory.node_chosen = NodeChosen::by_address;
+    } else if (by_host_name) {
+        inventory.this_node = *by_host_name;
+        inventory.node_chosen = NodeChosen::by_host_name;
+    }
+    return true;
+}
+
+bool choose_node(const Section& top, Inventory& inventory, const NodeChoice& choice) {
+    if (!choice.name.empty()) return choose_by_name(top, inventory, choice.name);
+    return choose_by_machine(top, inventory, choice);
+}
+
 } // namespace
 
-bool load_inventory(const Section& top, Inventory& inventory) {
-    const Node* hypervisor = top.table("hypervisor");
-    if (!hypervisor) {
+bool load_inventory(const Section& top, Inventory& inventory, const NodeChoice& choice) {
+    const Node* hypervisor_table = top.table("hypervisor");
+    if (!hypervisor_table) {
         if (!top.has("hypervisor"))
             top.diag().error({top.file()}, "the rules file needs a [hypervisor] table");
         return false;
     }
     const Document& doc = top.doc();
-    if (!load_hypervisor({doc, *hypervisor, "[hypervisor]", top.file(), top.diag()}, inventory))
-        return false;
+    auto hypervisor = load_hypervisor(
+        {doc, *hypervisor_table, "[hypervisor]", top.file(), top.diag()}, inventory);
+    if (!hypervisor) return false;
+    // The node is chosen before anything depends on the hypervisor's address.
+    bool ok = load_nodes(top, inventory) && choose_node(top, inventory, choice);
+    hypervisor->address = inventory.node().address;
+    inventory.add(std::move(*hypervisor));
     const Node* guests = top.array("guest");
-    bool ok = top.has("guest") == (guests != nullptr);
+    ok = top.has("guest") == (guests != nullptr) && ok;
     if (!guests) return ok;
     std::unordered_map<std::string, HostIndex> ports;
     std::size_t i = 0;
@@ -272,8 +398,8 @@ bool load_inventory(const Section& top, Inventory& inventory) {
         }
         const Section s{doc, table, "[[guest]]", top.file(), top.diag(), i};
         auto guest = load_guest(s, inventory);
-        if (!guest || !check_unique(s, *guest, inventory) ||
-            !check_port(s, *guest, inventory, ports)) {
+        if (!guest || clashes_with_node(s, guest->name, guest->address, inventory) ||
+            !check_unique(s, *guest, inventory) || !check_port(s, *guest, inventory, ports)) {
             ok = false;
             continue;
         }

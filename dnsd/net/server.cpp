@@ -19,17 +19,18 @@ namespace phx::dns::net {
 namespace asio = boost::asio;
 
 Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zones)
-    : options_{options}, zones_{std::move(zones)} {
+    : options_{options}, zones_{std::move(zones)},
+      tcp_slots_{options.limits.tcp_max_connections,
+                 options.limits.tcp_max_connections_per_client} {
     if (options.forward.enabled())
-        resolver_ =
-            std::make_unique<resolver::Resolver>(options.forward, options.limits.edns_udp_size);
+        resolver_ = std::make_unique<resolver::Resolver>(options.forward,
+                                                         options.limits.edns_udp_size, zones_);
     for (const auto& endpoint : options.listen) {
         ensure_port_free(endpoint, SocketKind::udp);
         ensure_port_free(endpoint, SocketKind::tcp);
     }
     for (unsigned i = 0; i < std::max(1u, options.workers); ++i) {
-        auto worker =
-            std::make_unique<Worker>(options.limits, tcp_connections_, zones_, resolver_.get());
+        auto worker = std::make_unique<Worker>(options.limits, tcp_slots_, zones_, resolver_.get());
         for (const auto& endpoint : options.listen) {
             const bool v6 = endpoint.address.family == IpFamily::v6;
             worker->add_udp(open_listener(endpoint, SocketKind::udp), v6,
@@ -38,6 +39,11 @@ Server::Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zone
         }
         workers_.push_back(std::move(worker));
     }
+    guards_ = std::make_unique<Guards>(
+        options.guard,
+        options.forward.allow.empty() ? ForwardConfig::default_allow() : options.forward.allow,
+        control_);
+    guards_->attach(workers_);
     if (options.metrics_listen) {
         const auto& e = *options.metrics_listen;
         metrics_acceptor_.emplace(
@@ -55,6 +61,7 @@ Server::~Server() {
 void Server::set_zones(const std::shared_ptr<const ZoneSet>& zones) {
     zones_ = zones;
     for (auto& w : workers_) w->set_zones(zones);
+    if (resolver_) resolver_->set_zones(zones);
 }
 
 void Server::reload(const ReloadFunction& reload_function) {
@@ -77,8 +84,10 @@ std::string Server::metrics() const {
     for (const auto& z : zones_->zones())
         serials += fmt::format("phx_dnsd_zone_serial{{zone=\"{}\"}} {}\n",
                                wire::name_to_text(wire::bytes_of(z->origin())), z->serial());
-    return render_metrics({counters, tcp_connections_.load(), reloads_ok_, reloads_failed_, serials,
-                           resolver_ ? resolver_->metrics() : std::string{}});
+    return render_metrics(
+        {counters, tcp_slots_.open(), tcp_slots_.refused_total_full(),
+         tcp_slots_.refused_client_full(), reloads_ok_, reloads_failed_, serials,
+         (resolver_ ? resolver_->metrics() : std::string{}) + guards_->metrics()});
 }
 
 void Server::run(const ReloadFunction& reload_function) {
@@ -97,6 +106,7 @@ void Server::run(const ReloadFunction& reload_function) {
         log::info("signal {}: stopping", signal);
         notify_stopping();
         reload_signal.cancel();
+        guards_->stop();
         if (metrics_acceptor_) metrics_acceptor_->close();
     });
     wait_for_reload();
@@ -104,6 +114,7 @@ void Server::run(const ReloadFunction& reload_function) {
         asio::co_spawn(control_, serve_metrics(*metrics_acceptor_, [this] { return metrics(); }),
                        asio::detached);
     if (resolver_) resolver_->start();
+    guards_->start();
     for (auto& w : workers_) w->start();
     notify_ready("serving");
     control_.run();

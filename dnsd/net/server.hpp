@@ -5,6 +5,7 @@
 #pragma once
 
 #include "common/net.hpp"
+#include "dnsd/net/guards.hpp"
 #include "dnsd/net/worker.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -23,6 +24,7 @@ struct ServerOptions {
     ForwardConfig forward;                  // forwarding is off without upstreams
     std::optional<Endpoint> metrics_listen; // Prometheus endpoint, off if unset
     std::string user;                       // drop to this user after binding; empty: stay
+    GuardConfig guard;                      // NSID, cookies, response rate limiting
 };
 
 // Produces a new zone snapshot on SIGHUP, or nullptr to keep serving the
@@ -52,7 +54,9 @@ private:
     std::shared_ptr<const ZoneSet> zones_; // the snapshot being served; control thread only
     std::uint64_t reloads_ok_ = 0;
     std::uint64_t reloads_failed_ = 0;
-    std::atomic<std::size_t> tcp_connections_{0};
+    TcpSlots tcp_slots_; // shared by the workers
+    // Before the workers: it holds the guards they use until they stop.
+    std::unique_ptr<Guards> guards_;
     std::vector<std::unique_ptr<Worker>> workers_;
     // Declared after the workers so it is destroyed first: requests it still
     // holds may refer to worker state.

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // TCP transport. Every connection is one coroutine; a deadline timer closes
 // the socket if a read or write takes longer than the idle timeout, which
-// also bounds how long a half-sent query can hold a connection slot.
+// also bounds how long a half-sent query can hold a connection slot. Slots
+// are capped in total and per client (tcp_slots.hpp).
 #include "dnsd/net/tcp_transport.hpp"
 
 #include "dnsd/asio_address.hpp"
+#include "dnsd/net/query_guard.hpp"
 #include "dnsd/net/worker.hpp"
 
 #include <array>
@@ -54,9 +56,10 @@ auto async_forward(resolver::Resolver& resolver, std::vector<std::uint8_t> query
 
 class TcpSession : public std::enable_shared_from_this<TcpSession> {
 public:
-    TcpSession(Worker& worker, tcp::socket socket)
-        : worker_{worker}, socket_{std::move(socket)}, deadline_{worker.context()},
-          client_{address_of(socket_)}, may_recurse_{worker.may_recurse(client_)} {}
+    // `client` holds one of the worker's TCP slots, given back when the session ends.
+    TcpSession(Worker& worker, tcp::socket socket, IpAddress client)
+        : worker_{worker}, socket_{std::move(socket)}, deadline_{worker.context()}, client_{client},
+          may_recurse_{worker.may_recurse(client_)} {}
 
     asio::awaitable<void> run();
 
@@ -107,8 +110,14 @@ asio::awaitable<bool> TcpSession::answer_and_write() {
     // The worker's scratch buffer is shared by its sessions, so the reply is
     // copied out before this coroutine suspends in the write.
     const std::span<std::uint8_t> scratch = worker_.tcp_scratch();
-    const AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size, may_recurse_};
+    AnswerOptions options{Transport::tcp, worker_.limits().edns_udp_size, may_recurse_};
+    QueryGuard* guard = worker_.guard();
+    if (guard) { // NSID and cookies; TCP is never rate-limited
+        guard->tick();
+        guard->prepare(options, client_);
+    }
     const AnswerResult result = answer(query_, worker_.zones(), options, scratch.subspan(2));
+    if (guard) guard->count_tcp(result);
     const bool forwarded = result.disposition == Disposition::not_ours && may_recurse_;
     if (!forwarded) worker_.count(Transport::tcp, result); // the resolver counts its own replies
     if (result.disposition == Disposition::drop) co_return true;
@@ -145,7 +154,7 @@ asio::awaitable<void> TcpSession::run() {
     deadline_.cancel();
     close();
     worker_.unregister_session(this);
-    --worker_.tcp_connections();
+    worker_.tcp_slots().release(client_);
 }
 
 namespace {
@@ -167,15 +176,16 @@ asio::awaitable<void> accept_tcp(Worker& worker, tcp::acceptor& acceptor) {
             co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
-        if (worker.tcp_connections().fetch_add(1) >= worker.limits().tcp_max_connections) {
-            --worker.tcp_connections();
+        const IpAddress client = address_of(socket);
+        if (worker.tcp_slots().acquire(client) != TcpSlots::Admit::ok) {
             boost::system::error_code ignored;
             socket.close(ignored); // RFC 7766 §6.2.2: refuse rather than starve existing clients
             continue;
         }
-        socket.set_option(tcp::no_delay(true));
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         asio::co_spawn(worker.context(),
-                       run_session(std::make_shared<TcpSession>(worker, std::move(socket))),
+                       run_session(std::make_shared<TcpSession>(worker, std::move(socket), client)),
                        asio::detached);
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // DNS over TCP (RFC 7766): 2-byte length framing, pipelined queries answered
-// in order, an idle timeout on every read and write, and a cap on concurrent
-// connections shared by all workers.
+// in order, an idle timeout on every read and write, and caps on concurrent
+// connections shared by all workers: in total and per client.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -6,6 +6,7 @@
 // query.
 #include "dnsd/net/udp_transport.hpp"
 
+#include "dnsd/net/query_guard.hpp"
 #include "dnsd/net/socket_setup.hpp"
 #include "dnsd/net/udp_pacer.hpp"
 #include "dnsd/net/worker.hpp"
@@ -150,6 +151,8 @@ std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::
     AnswerOptions options{Transport::udp, worker.limits().edns_udp_size, false};
     const ZoneSet& zones = worker.zones();
     const bool forwarding = worker.resolver() != nullptr;
+    QueryGuard* guard = worker.guard();
+    if (guard) guard->tick();
     std::size_t replies = 0;
     for (std::size_t i = 0; i < received; ++i) {
         msghdr& in = b.in[i].msg_hdr;
@@ -161,16 +164,21 @@ std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::
                                                   b.in[i].msg_len};
         const std::span<std::uint8_t> reply{b.out_bytes.data() + replies * b.reply_size,
                                             b.reply_size};
-        const IpAddress client = forwarding ? address_of(b.peer[i]) : IpAddress{};
+        const IpAddress client = forwarding || guard ? address_of(b.peer[i]) : IpAddress{};
         options.recursion_available = forwarding && worker.may_recurse(client);
+        if (guard) guard->prepare(options, client);
         const AnswerResult result = answer(query, zones, options, reply);
         if (result.disposition == Disposition::not_ours && options.recursion_available) {
             forward(worker, socket, b, i, client, query); // the resolver counts its replies
             continue;
         }
+        std::size_t size = result.size;
+        if (guard && result.disposition != Disposition::drop &&
+            !guard->admit_udp(client, result, reply, size))
+            continue; // over the rate limit: counted by the guard, not as a reply
         worker.count(Transport::udp, result);
         if (result.disposition == Disposition::drop) continue;
-        b.out_iov[replies] = {reply.data(), result.size};
+        b.out_iov[replies] = {reply.data(), size};
         msghdr& out = b.out[replies].msg_hdr;
         out = {};
         out.msg_name = &b.peer[i];

@@ -13,10 +13,9 @@ namespace phx::dns::net {
 
 namespace asio = boost::asio;
 
-Worker::Worker(const TransportLimits& limits, std::atomic<std::size_t>& tcp_connections,
+Worker::Worker(const TransportLimits& limits, TcpSlots& tcp_slots,
                std::shared_ptr<const ZoneSet> zones, resolver::Resolver* resolver)
-    : limits_{limits},
-      tcp_connections_{tcp_connections}, zones_{std::move(zones)}, resolver_{resolver},
+    : limits_{limits}, tcp_slots_{tcp_slots}, zones_{std::move(zones)}, resolver_{resolver},
       tcp_scratch_(2 + kMaxMessageSize) {}
 
 Worker::~Worker() {

@@ -7,6 +7,7 @@
 
 #include "dnsd/answer.hpp"
 #include "dnsd/metrics.hpp"
+#include "dnsd/net/tcp_slots.hpp"
 #include "dnsd/resolver/resolver.hpp"
 #include "dnsd/zone/zone.hpp"
 
@@ -25,17 +26,19 @@ namespace phx::dns::net {
 struct TransportLimits {
     std::uint16_t edns_udp_size = 1232;
     std::size_t tcp_max_connections = 256;
+    std::size_t tcp_max_connections_per_client = 16;
     std::chrono::seconds tcp_idle_timeout{10};
     std::chrono::microseconds udp_batch_window{0}; // see udp_pacer.hpp; 0: off
 };
 
 class TcpSession;
+class QueryGuard;
 
 class Worker {
 public:
     // `resolver` may be null (no forwarding); it must outlive the worker's thread.
-    Worker(const TransportLimits& limits, std::atomic<std::size_t>& tcp_connections,
-           std::shared_ptr<const ZoneSet> zones, resolver::Resolver* resolver);
+    Worker(const TransportLimits& limits, TcpSlots& tcp_slots, std::shared_ptr<const ZoneSet> zones,
+           resolver::Resolver* resolver);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -57,7 +60,7 @@ public:
     [[nodiscard]] boost::asio::io_context& context() noexcept { return context_; }
     [[nodiscard]] std::span<std::uint8_t> tcp_scratch() noexcept { return tcp_scratch_; }
     [[nodiscard]] bool stopping() const noexcept { return stopping_; }
-    [[nodiscard]] std::atomic<std::size_t>& tcp_connections() noexcept { return tcp_connections_; }
+    [[nodiscard]] TcpSlots& tcp_slots() noexcept { return tcp_slots_; }
     [[nodiscard]] resolver::Resolver* resolver() const noexcept { return resolver_; }
     // Written by this worker's thread only; read by the metrics endpoint.
     [[nodiscard]] QueryCounters& counters() noexcept { return counters_; }
@@ -72,6 +75,10 @@ public:
     [[nodiscard]] bool may_recurse(const IpAddress& client) const noexcept {
         return resolver_ != nullptr && resolver_->allows(client);
     }
+    // NSID, cookies and rate limiting (query_guard.hpp); null: none. Set
+    // before start(); the guard outlives the worker's thread.
+    void set_guard(QueryGuard* guard) noexcept { guard_ = guard; }
+    [[nodiscard]] QueryGuard* guard() const noexcept { return guard_; }
     void register_session(TcpSession* s) { sessions_.insert(s); }
     void unregister_session(TcpSession* s) { sessions_.erase(s); }
 
@@ -84,7 +91,7 @@ private:
     void shut_down_listeners();
 
     TransportLimits limits_;
-    std::atomic<std::size_t>& tcp_connections_;
+    TcpSlots& tcp_slots_; // shared by all workers
     boost::asio::io_context context_{1};
     std::shared_ptr<const ZoneSet> zones_;
     resolver::Resolver* resolver_;
@@ -93,6 +100,7 @@ private:
     std::unordered_set<TcpSession*> sessions_;
     std::vector<std::uint8_t> tcp_scratch_;
     QueryCounters counters_;
+    QueryGuard* guard_ = nullptr;
     bool stopping_ = false;
     std::thread thread_;
 };

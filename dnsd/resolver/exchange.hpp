@@ -6,6 +6,7 @@
 
 #include "common/net.hpp"
 #include "dnsd/resolver/upstream_query.hpp"
+#include "dnsd/resolver/upstreams.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -15,7 +16,11 @@
 
 namespace phx::dns::resolver {
 
-using UpstreamReply = std::optional<std::vector<std::uint8_t>>;
+// The reply's bytes, or why there are none.
+struct UpstreamReply {
+    std::vector<std::uint8_t> bytes;
+    std::optional<UpstreamFailure> failure;
+};
 
 // A new socket per exchange, connected to the upstream: the kernel picks a
 // random source port, and an ICMP "port unreachable" ends the wait at once.

@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Resolver flow for one query: loop check, cache, then the upstreams in
-// order (UDP, TCP if truncated), then stale data, then SERVFAIL. Identical
-// questions in flight share one upstream query.
+// Resolver flow for one query: loop check, cache, the limits on waiting
+// queries, then the upstreams in order (UDP, TCP if truncated), the reply
+// scrubbed, then stale data, then SERVFAIL. Identical questions in flight
+// share one upstream query.
 #include "dnsd/resolver/resolver.hpp"
 
 #include "common/log.hpp"
 #include "dnsd/resolver/exchange.hpp"
+#include "dnsd/resolver/scrub.hpp"
 #include "dnsd/wire/name.hpp"
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <fmt/format.h>
 
 namespace phx::dns::resolver {
 
@@ -28,15 +29,32 @@ std::uint64_t random_seed() {
     return std::uint64_t{device()} << 32 | device();
 }
 
+std::vector<Endpoint> endpoints_of(const ForwardConfig& config) {
+    std::vector<Endpoint> endpoints;
+    for (const auto& u : config.upstreams) endpoints.push_back(u.endpoint);
+    return endpoints;
+}
+
+CacheLimits cache_limits(const ForwardConfig& config) {
+    return {config.cache_entries, config.cache_bytes, config.cache_max_message_bytes, kStaleWindow};
+}
+
+bool same_origins(const ZoneSet& a, const ZoneSet& b) {
+    if (a.zones().size() != b.zones().size()) return false;
+    for (const auto& zone : a.zones()) {
+        const Zone* same = b.find(zone->origin());
+        if (!same || same->origin() != zone->origin()) return false;
+    }
+    return true;
+}
+
 } // namespace
 
-Resolver::Resolver(const ForwardConfig& config, std::uint16_t our_udp_size)
-    : config_{config}, our_udp_size_{our_udp_size}, work_{context_.get_executor()}, upstreams_{[&] {
-          std::vector<Endpoint> endpoints;
-          for (const auto& u : config.upstreams) endpoints.push_back(u.endpoint);
-          return endpoints;
-      }()},
-      cache_{config.cache_entries, kStaleWindow}, rng_{random_seed()}, mark_{rng_()} {
+Resolver::Resolver(const ForwardConfig& config, std::uint16_t our_udp_size,
+                   std::shared_ptr<const ZoneSet> zones)
+    : config_{config}, our_udp_size_{our_udp_size}, work_{context_.get_executor()},
+      upstreams_{endpoints_of(config)}, zones_{std::move(zones)}, cache_{cache_limits(config)},
+      waiting_per_client_{config.max_outstanding_per_client}, rng_{random_seed()}, mark_{rng_()} {
     if (config_.allow.empty()) config_.allow = ForwardConfig::default_allow();
 }
 
@@ -59,28 +77,16 @@ bool Resolver::allows(const IpAddress& client) const noexcept {
                        [&](const Cidr& c) { return c.contains(client); });
 }
 
-std::string Resolver::metrics() const {
-    return fmt::format("# HELP phx_dnsd_cache_lookups_total Forwarding cache lookups, by result.\n"
-                       "# TYPE phx_dnsd_cache_lookups_total counter\n"
-                       "phx_dnsd_cache_lookups_total{{result=\"hit\"}} {}\n"
-                       "phx_dnsd_cache_lookups_total{{result=\"miss\"}} {}\n"
-                       "phx_dnsd_cache_lookups_total{{result=\"stale\"}} {}\n"
-                       "# HELP phx_dnsd_upstream_queries_total Queries sent to upstream resolvers, "
-                       "and those that failed.\n"
-                       "# TYPE phx_dnsd_upstream_queries_total counter\n"
-                       "phx_dnsd_upstream_queries_total {}\n"
-                       "phx_dnsd_upstream_failures_total {}\n"
-                       "# HELP phx_dnsd_forwarding_loops_total Queries that came back to us "
-                       "through a forwarding loop.\n"
-                       "# TYPE phx_dnsd_forwarding_loops_total counter\n"
-                       "phx_dnsd_forwarding_loops_total {}\n",
-                       cache_hits_.get(), cache_misses_.get(), stale_served_.get(),
-                       upstream_queries_.get(), upstream_failures_.get(), loops_detected_.get());
-}
-
 void Resolver::submit(Request request) {
     asio::post(context_, [this, r = std::move(request)]() mutable {
         asio::co_spawn(context_, handle(std::move(r)), asio::detached);
+    });
+}
+
+void Resolver::set_zones(std::shared_ptr<const ZoneSet> zones) {
+    asio::post(context_, [this, z = std::move(zones)]() mutable {
+        if (!same_origins(*zones_, *z)) cache_.clear();
+        zones_ = std::move(z);
     });
 }
 
@@ -123,32 +129,56 @@ asio::awaitable<void> Resolver::handle(Request request) {
         co_return;
     }
     const std::string key = cache_key(w.query);
-    if (auto hit = cache_.find(key, Clock::now(), false)) {
-        cache_hits_.add();
-        reply(w, hit->message.get(), Rcode::noerror, hit->age, std::nullopt);
-        co_return;
-    }
-    cache_misses_.add();
-    if ((w.query.flags & flag::rd) == 0) { // no recursion asked for: the cache or nothing
-        reply(w, nullptr, Rcode::refused, 0, std::nullopt);
-        co_return;
-    }
-    if (auto it = pending_.find(key); it != pending_.end()) {
-        it->second.push_back(std::move(w));
-        co_return;
-    }
-    if (pending_.size() >= config_.max_outstanding) {
-        reply(w, nullptr, Rcode::servfail, 0, std::nullopt);
+    if (answer_from_cache(w, key)) co_return;
+    const auto joined = pending_.find(key);
+    if (!admit(w, joined != pending_.end())) co_return;
+    if (joined != pending_.end()) {
+        joined->second.push_back(std::move(w));
         co_return;
     }
     const ParsedQuery query = w.query;
     pending_[key].push_back(std::move(w));
-    auto answer = co_await ask_upstreams(query, marks);
-    if (answer) {
-        if (auto ttl = answer->cache_ttl(config_.max_ttl, config_.max_negative_ttl))
-            cache_.store(key, answer, *ttl, Clock::now());
-    }
+    auto answer = co_await ask_upstreams(query, key, marks);
+    if (answer) cache_answer(key, answer);
     finish_pending(key, answer);
+}
+
+bool Resolver::answer_from_cache(const Waiter& w, const std::string& key) {
+    if (auto hit = cache_.find(key, Clock::now(), false)) {
+        cache_hits_.add();
+        reply(w, hit->message.get(), Rcode::noerror, hit->age, std::nullopt);
+        return true;
+    }
+    cache_misses_.add();
+    return false;
+}
+
+// Whether `w` may wait for an upstream; if not, it has been answered.
+bool Resolver::admit(const Waiter& w, bool joins_pending) {
+    if ((w.query.flags & flag::rd) == 0) { // no recursion asked for: the cache or nothing
+        reply(w, nullptr, Rcode::refused, 0, std::nullopt);
+        return false;
+    }
+    if (!joins_pending && pending_.size() >= config_.max_outstanding) {
+        limited_total_.add();
+        reply(w, nullptr, Rcode::servfail, 0, std::nullopt);
+        return false;
+    }
+    // REFUSED, not SERVFAIL: this is our policy, not a failure to resolve.
+    if (!waiting_per_client_.try_add(w.request.client)) {
+        limited_client_.add();
+        reply(w, nullptr, Rcode::refused, 0, std::nullopt);
+        return false;
+    }
+    return true;
+}
+
+void Resolver::cache_answer(const std::string& key,
+                            const std::shared_ptr<const StoredMessage>& answer) {
+    const auto ttl = answer->cache_ttl(config_.max_ttl, config_.max_negative_ttl);
+    if (!ttl) return;
+    if (cache_.store(key, answer, *ttl, Clock::now()) == Cache::Stored::too_large)
+        cache_too_large_.add();
 }
 
 void Resolver::finish_pending(const std::string& key,
@@ -158,6 +188,7 @@ void Resolver::finish_pending(const std::string& key,
     std::optional<Cache::Hit> stale;
     if (!answer && config_.serve_stale) stale = cache_.find(key, Clock::now(), true);
     for (const Waiter& w : node.mapped()) {
+        waiting_per_client_.remove(w.request.client);
         if (answer)
             reply(w, answer.get(), Rcode::noerror, 0, std::nullopt);
         else if (stale) {
@@ -169,40 +200,59 @@ void Resolver::finish_pending(const std::string& key,
 }
 
 asio::awaitable<std::shared_ptr<const StoredMessage>>
-Resolver::ask_upstreams(const ParsedQuery& query, const std::vector<std::uint64_t>& marks) {
-    for (const std::size_t i : upstreams_.usable(Clock::now())) {
-        auto reply = co_await ask_one(i, query, marks);
-        if (!reply) {
-            upstream_failures_.add();
-            if (upstreams_.failed(i, Clock::now()))
-                log::warning("upstream {} did not answer usably; skipping it for {}s",
-                             upstreams_.endpoint(i).to_string(), Upstreams::kFirstBackoff.count());
+Resolver::ask_upstreams(const ParsedQuery& query, const std::string& key,
+                        const std::vector<std::uint64_t>& marks) {
+    for (const std::size_t i : upstreams_.order(Clock::now())) {
+        auto attempt = co_await ask_one(i, query, marks);
+        if (!attempt.message) {
+            upstream_failed(i, attempt.failure, key);
             continue;
         }
         upstreams_.succeeded(i);
         // SERVFAIL, REFUSED, NOTIMP, FORMERR: this upstream cannot help with
         // this question, but it is alive; another one may know.
-        if (reply->rcode != Rcode::noerror && reply->rcode != Rcode::nxdomain) continue;
-        co_return std::make_shared<const StoredMessage>(std::move(*reply));
+        const Rcode rcode = attempt.message->rcode;
+        if (rcode != Rcode::noerror && rcode != Rcode::nxdomain) continue;
+        co_return accept(std::move(*attempt.message), query);
     }
     co_return nullptr;
 }
 
-asio::awaitable<std::optional<StoredMessage>>
-Resolver::ask_one(std::size_t i, const ParsedQuery& query,
-                  const std::vector<std::uint64_t>& marks) {
+void Resolver::upstream_failed(std::size_t i, UpstreamFailure failure, const std::string& key) {
+    upstream_failures_.add();
+    const auto backoff = upstreams_.failed(i, failure, key, Clock::now());
+    if (backoff.count() == 0) return;
+    upstream_backoffs_.add();
+    log::warning("upstream {} did not answer usably; skipping it for {}s",
+                 upstreams_.endpoint(i).to_string(), backoff.count());
+}
+
+// The reply as clients get it and the cache keeps it: scrubbed, compact.
+std::shared_ptr<const StoredMessage> Resolver::accept(StoredMessage message,
+                                                      const ParsedQuery& query) {
+    const auto report = scrub(message, query, *zones_, {config_.max_ttl, config_.max_negative_ttl});
+    scrubbed_records_.add(report.dropped);
+    if (report.cut) chains_cut_.add();
+    message.shrink_to_fit();
+    return std::make_shared<const StoredMessage>(std::move(message));
+}
+
+asio::awaitable<Resolver::Attempt> Resolver::ask_one(std::size_t i, const ParsedQuery& query,
+                                                     const std::vector<std::uint64_t>& marks) {
     std::vector<std::uint64_t> with_ours = marks;
     with_ours.push_back(mark_);
     const UpstreamQuery upstream_query = make_upstream_query(query, with_ours, our_udp_size_, rng_);
     const Endpoint upstream = upstreams_.endpoint(i);
     loops_.sent(upstream_query, query, upstream);
     upstream_queries_.add();
-    auto bytes = co_await exchange_udp(upstream, upstream_query, query, config_.timeout);
-    if (bytes && is_truncated(*bytes))
-        bytes = co_await exchange_tcp(upstream, upstream_query, query, config_.timeout);
+    auto reply = co_await exchange_udp(upstream, upstream_query, query, config_.timeout);
+    if (!reply.failure && is_truncated(reply.bytes))
+        reply = co_await exchange_tcp(upstream, upstream_query, query, config_.timeout);
     loops_.finished(upstream_query, query, upstream);
-    if (!bytes) co_return std::nullopt;
-    co_return parse_reply(*bytes);
+    if (reply.failure) co_return Attempt{std::nullopt, *reply.failure};
+    auto message = parse_reply(reply.bytes);
+    if (!message) co_return Attempt{std::nullopt, UpstreamFailure::unusable};
+    co_return Attempt{std::move(message), UpstreamFailure::unusable};
 }
 
 } // namespace phx::dns::resolver

@@ -4,6 +4,7 @@
 // record or truncating can never leave a dangling compression pointer.
 #include "dnsd/resolver/stored_message.hpp"
 
+#include "dnsd/resolver/memory.hpp"
 #include "dnsd/wire/name.hpp"
 #include "dnsd/wire/rdata.hpp"
 #include "dnsd/wire/writer.hpp"
@@ -147,6 +148,26 @@ std::optional<std::uint32_t> StoredMessage::cache_ttl(std::uint32_t max_positive
     for (const auto* section : {&answer, &authority})
         for (const auto& rr : *section) ttl = std::min(ttl, rr.ttl);
     return ttl;
+}
+
+std::size_t StoredMessage::memory_size() const noexcept {
+    constexpr std::size_t kControlBlock = 16; // make_shared's counts, in the same block
+    std::size_t n = heap_block(sizeof(StoredMessage) + kControlBlock);
+    for (const auto* section : {&answer, &authority, &additional}) {
+        n += heap_block(section->capacity() * sizeof(StoredRr));
+        for (const StoredRr& rr : *section) n += heap_bytes(rr.owner) + heap_bytes(rr.rdata);
+    }
+    return n;
+}
+
+void StoredMessage::shrink_to_fit() {
+    for (auto* section : {&answer, &authority, &additional}) {
+        section->shrink_to_fit();
+        for (StoredRr& rr : *section) {
+            rr.owner.shrink_to_fit();
+            rr.rdata.shrink_to_fit();
+        }
+    }
 }
 
 std::optional<StoredMessage> parse_reply(std::span<const std::uint8_t> message) {

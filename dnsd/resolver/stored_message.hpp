@@ -34,6 +34,12 @@ struct StoredMessage {
     // answers: min(SOA TTL, SOA MINIMUM)); nullopt if it must not be cached.
     [[nodiscard]] std::optional<std::uint32_t> cache_ttl(std::uint32_t max_positive,
                                                          std::uint32_t max_negative) const;
+
+    // The bytes this message holds, itself included as make_shared allocates
+    // it: records, names, rdata and allocator overhead (see memory.hpp).
+    [[nodiscard]] std::size_t memory_size() const noexcept;
+    // Gives back the spare capacity parsing and scrubbing left behind.
+    void shrink_to_fit();
 };
 
 // Parses an upstream reply. Every section must parse to the end; nullopt if

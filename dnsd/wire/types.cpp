@@ -38,6 +38,8 @@ std::string type_name(RrType type) {
         return "RRSIG";
     case RrType::nsec:
         return "NSEC";
+    case RrType::nsec3:
+        return "NSEC3";
     case RrType::ixfr:
         return "IXFR";
     case RrType::axfr:

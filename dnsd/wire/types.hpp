@@ -25,6 +25,7 @@ enum class RrType : std::uint16_t {
     ds = 43,
     rrsig = 46,
     nsec = 47,
+    nsec3 = 50,
     ixfr = 251,
     axfr = 252,
     maila = 253,

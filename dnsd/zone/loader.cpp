@@ -108,7 +108,10 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
         if (inventory) check_addresses_known(*inventory, scanned->records, diag);
         const bool has_hosts = inventory && scanned->origin == inventory->zone;
         if (has_hosts) {
-            if (!check_host_names_free(*inventory, scanned->records, diag)) complete = false;
+            if (!check_host_names_free(*inventory, scanned->records, diag)) {
+                complete = false; // said once; building it would only repeat it
+                continue;
+            }
             for (auto& r : host_records(*inventory)) scanned->records.push_back(std::move(r));
         }
         auto zone = build_scanned_zone(std::move(*scanned), diag);

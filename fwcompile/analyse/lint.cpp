@@ -32,7 +32,9 @@ void lint_address_list(const AddressList& list, const Inventory& inventory, Diag
                 break;
             }
         const Cidr* network = inventory.network(a.cidr.address.family);
-        if (a.cidr.is_host() && !a.host && network && network->contains(a.cidr.address))
+        // A node of the cluster is no host, but it is in the inventory.
+        if (a.cidr.is_host() && !a.host && network && network->contains(a.cidr.address) &&
+            !inventory.find_node(a.cidr.address))
             diag.warning(a.at,
                          fmt::format("{} is in the network {} but no host in the inventory has it",
                                      a.text, network->to_string()));

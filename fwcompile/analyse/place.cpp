@@ -32,10 +32,13 @@ bool crosses(const Flow& flow, ir::Hook hook, const Target& target, const Invent
 std::string scope_text(const RuleSet& rules) {
     const Inventory& inventory = rules.inventory;
     const bool one = inventory.bridges.size() == 1;
+    // In a cluster the hypervisor's name is the first node's: name this one.
+    const std::string self = inventory.cluster()
+                                 ? fmt::format("this node ({})", inventory.node().name)
+                                 : inventory.hypervisor().name;
     return fmt::format("scope: traffic forwarded through {} {}, and what {} sends and receives "
                        "itself; traffic of other bridges and interfaces passes untouched",
-                       one ? "bridge" : "bridges", inventory.bridge_list(),
-                       inventory.hypervisor().name);
+                       one ? "bridge" : "bridges", inventory.bridge_list(), self);
 }
 
 // One pass over the rows for all chains: a large policy's rows do not fit

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Replacing a file so that its readers (phx-dnsd loading a zone) see the
+// Replacing a file so that its readers (node_exporter reading metrics) see the
 // old contents or the new, never a part: write a temporary file in the same
 // directory, flush it to disk, then rename(2) it over the target.
 #pragma once

@@ -12,19 +12,28 @@ namespace phx::fw::cli {
 // back: `apply` in a checkout would otherwise install the repository's.)
 inline constexpr const char* kInstalledRules = "/etc/phoenix/rules.toml";
 
+// Proxmox's cluster file system, where lxc/ and qemu-server/ hold this
+// node's guest configurations.
+inline constexpr const char* kProxmoxDir = "/etc/pve";
+
+// phx-dnsd's installed configuration, whose zones check --dns reads.
+inline constexpr const char* kDnsdConfig = "/etc/phoenix/phx-dnsd.toml";
+
 struct Options {
     std::string rules = kInstalledRules;             // --rules
     bool rules_given = false;                        // --rules was on the command line
     std::string host;                                // --host; empty: the hypervisor target
+    std::string node;                                // --node; "": by address or host name
+    bool if_changed = false;                         // apply --if-changed
     bool force = false;                              // apply --force: skip the safety refusals
     bool dry_run = false;                            // apply --dry-run
     unsigned confirm_seconds = 0;                    // apply --confirm; 0: no confirmation
     std::string source, destination, protocol, port; // explain
-    std::string domain = "internal.thinkheads.ai";   // zone --domain
-    std::string nameserver;                          // zone --nameserver; "": ns1.<domain>
-    std::string output;                              // zone and metrics --output; "": stdout
+    std::string output;                              // metrics --output; "": stdout
     unsigned count = 0;                              // watch --count; 0: no limit
     unsigned seconds = 0;                            // watch --seconds; 0: no limit
+    std::string pve; // check and inventory --pve: Proxmox's configuration; "": not given
+    std::string dns; // check --dns: phx-dnsd's configuration; "": not given
 };
 
 // Exit codes, the same in phx-dnsd: 0 success, 1 an error in the input or
@@ -37,6 +46,9 @@ inline constexpr int kUsageError = 2;
 inline constexpr int kOtherOutcome = 3;
 
 int check(const Options& o);
+int check_pve(const Options& o); // check, then the inventory against Proxmox's guests
+int check_dns(const Options& o); // the inventory against phx-dnsd's zones
+int inventory(const Options& o);
 int show(const Options& o);
 int explain(const Options& o);
 int diff(const Options& o);
@@ -45,7 +57,6 @@ int list(const Options& o);
 int flush(const Options& o);
 int confirm(const Options& o);
 int graph(const Options& o);
-int zone(const Options& o);
 int watch(const Options& o);
 int metrics(const Options& o);
 

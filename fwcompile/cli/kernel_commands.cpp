@@ -108,6 +108,22 @@ std::string scope_line(const Loaded& loaded) {
     return scope_text(loaded.rules);
 }
 
+// The text diff and apply --if-changed compare: counters left out, set
+// elements sorted.
+std::string canonical_text(const ir::Ruleset& ruleset) {
+    return to_nft_text(ruleset, TextStyle{false, true});
+}
+
+// apply --if-changed: true (after saying so) when the live tables already
+// are what the rules compile to, and there is nothing to send.
+bool already_live(const ir::Ruleset& wanted, const Options& o, const Loaded& loaded) {
+    netlink::Socket socket;
+    if (canonical_text(netlink::read_live_ruleset(socket)) != canonical_text(wanted)) return false;
+    fmt::print("unchanged: the live tables already are {} ({}); nothing sent\n", o.rules,
+               loaded.target_name());
+    return true;
+}
+
 } // namespace
 
 int diff(const Options& o) {
@@ -117,9 +133,8 @@ int diff(const Options& o) {
     const ir::Ruleset wanted = lower(loaded->rules, loaded->target);
     netlink::Socket socket;
     const ir::Ruleset live = netlink::read_live_ruleset(socket);
-    const TextStyle canonical{false, true};
     const std::string changes =
-        unified_diff(to_nft_text(live, canonical), to_nft_text(wanted, canonical), live_name(live),
+        unified_diff(canonical_text(live), canonical_text(wanted), live_name(live),
                      fmt::format("{} ({})", o.rules, loaded->target_name()));
     if (changes.empty()) {
         fmt::print("no changes: the live tables are what {} compiles to for {}\n", o.rules,
@@ -143,10 +158,17 @@ int apply(const Options& o) {
         }
     }
     if (!safe_to_apply(o, *loaded)) return kFailed;
-    fmt::print(stderr, "phx-fw: {}\n", scope_line(*loaded));
     const auto compile_start = Clock::now();
     ir::Ruleset ruleset = lower(loaded->rules, loaded->target);
     const double compile_ms = ms_since(compile_start);
+    if (o.if_changed) {
+        // As below: a pending apply --confirm blocks, even a change of nothing.
+        if (!o.dry_run && blocked_by_pending_apply("you apply again")) return kFailed;
+        if (already_live(ruleset, o, *loaded)) return kOk;
+    }
+    fmt::print(stderr, "phx-fw: {}\n", scope_line(*loaded));
+    if (const std::string node = node_line(loaded->rules.inventory); !node.empty())
+        fmt::print(stderr, "phx-fw: {}\n", node);
     if (o.confirm_seconds > 0) {
         confirm::KeeperJob job;
         job.ruleset = std::move(ruleset);

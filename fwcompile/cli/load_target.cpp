@@ -2,6 +2,7 @@
 // Rules file and target for a subcommand; see load_target.hpp.
 #include "fwcompile/cli/load_target.hpp"
 
+#include "common/local_addresses.hpp"
 #include "common/suggest.hpp"
 #include "fwcompile/load/load.hpp"
 #include "fwcompile/lower/lower.hpp"
@@ -14,6 +15,32 @@
 #include <system_error>
 
 namespace phx::fw::cli {
+
+inventory::NodeChoice node_choice(const Options& o) {
+    if (!o.node.empty()) return {o.node, {}, {}};
+    return {{}, local_addresses(), local_host_name()};
+}
+
+std::string node_line(const Inventory& inventory) {
+    if (!inventory.cluster()) return {};
+    const inventory::ClusterNode& node = inventory.node();
+    const char* why = "no node's address or host name is this machine's: [hypervisor] as written";
+    switch (inventory.node_chosen) {
+    case inventory::NodeChosen::by_name:
+        why = "named by --node";
+        break;
+    case inventory::NodeChosen::by_address:
+        why = "its address is on this machine";
+        break;
+    case inventory::NodeChosen::by_host_name:
+        why = "this machine's host name is its name (and no node's address is on it)";
+        break;
+    case inventory::NodeChosen::as_written:
+        break;
+    }
+    return fmt::format("cluster: this is node {} ({}) of {}: {}", node.name,
+                       node.address.to_string(), inventory.nodes.size(), why);
+}
 
 std::string Loaded::target_name() const {
     return fw::target_name(rules, target);
@@ -61,7 +88,7 @@ std::optional<Loaded> load_for(const Options& o, Lifetime lifetime) {
     if (!rules_file_usable(o)) return std::nullopt;
     keep_freed_memory(o, lifetime);
     Diagnostics diag;
-    auto rules = load_rules(o.rules, diag);
+    auto rules = load_rules(o.rules, diag, node_choice(o));
     diag.print(stderr);
     if (!rules) {
         std::fprintf(stderr, "phx-fw: %zu error(s) in %s; nothing was done\n", diag.error_count(),

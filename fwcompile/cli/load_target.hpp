@@ -11,6 +11,14 @@
 
 namespace phx::fw::cli {
 
+// The node of a cluster the rules are loaded for: --node, or this
+// machine's addresses and host name (inventory::NodeChoice).
+[[nodiscard]] inventory::NodeChoice node_choice(const Options& o);
+
+// "cluster: this is node pve2 (10.0.0.14) of 3, by its address on this
+// machine"; "" for a file without [[node]]s.
+[[nodiscard]] std::string node_line(const Inventory& inventory);
+
 struct Loaded {
     RuleSet rules;
     Target target;

@@ -10,6 +10,7 @@
 namespace {
 
 using phx::fw::cli::kFailed;
+using phx::fw::cli::kOk;
 using phx::fw::cli::kUsageError;
 using phx::fw::cli::Options;
 
@@ -34,8 +35,15 @@ constexpr const char* kFooter =
     "  phx-fw explain nginx traefik tcp 80\n\n"
     "  phx-fw apply --confirm 60 (then from a second SSH session: phx-fw confirm)\n\n"
     "  phx-fw graph | dot -Tsvg > policy.svg\n\n"
-    "  phx-fw watch --count 10\n\n"
-    "  phx-fw zone --output /run/phx-dnsd/0.0.10.in-addr.arpa.zone";
+    "  phx-fw watch --count 10";
+
+constexpr const char* kClusterFooter =
+    "In a cluster, one rules file (in /etc/pve, which pmxcfs copies to every node) lists the\n"
+    "other nodes as [[node]]s, and on each node the hypervisor is that node: the one whose\n"
+    "address this machine has, else the one named like this machine, else [hypervisor] as\n"
+    "written; --node NAME says which. With --if-changed, apply first reads the live tables and\n"
+    "sends nothing when they already are what the rules compile to (as diff compares them);\n"
+    "phx-fw-cluster.service runs it from a timer.\n\n";
 
 constexpr const char* kConfirmFooter =
     "With --confirm SECONDS, phx-fw first saves the live table inet phx (chains, sets, elements,\n"
@@ -50,16 +58,20 @@ constexpr const char* kConfirmFooter =
     "apply waits, apply and flush refuse to run. State and a log live in $PHX_FW_RUNTIME_DIR\n"
     "(default /run/phx-fw), one set per network namespace.";
 
-CLI::App* command(CLI::App& app, Options& o, const char* name, const char* help) {
-    CLI::App* sub = app.add_subcommand(name, help);
+void add_rules(CLI::App* sub, Options& o, const char* help) {
     sub->add_option_function<std::string>(
            "-r,--rules",
            [&o](const std::string& path) {
                o.rules = path;
                o.rules_given = true;
            },
-           "the rules file (TOML); default /etc/phoenix/rules.toml")
+           help)
         ->option_text("FILE");
+}
+
+CLI::App* command(CLI::App& app, Options& o, const char* name, const char* help) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    add_rules(sub, o, "the rules file (TOML); default /etc/phoenix/rules.toml");
     return sub;
 }
 
@@ -67,9 +79,26 @@ void add_host(CLI::App* sub, Options& o, const char* help) {
     sub->add_option("-H,--host", o.host, help);
 }
 
+// For the commands that compile the rules: which node of a cluster this is.
+void add_node(CLI::App* sub, Options& o) {
+    sub->add_option("--node", o.node,
+                    "compile for this node of the cluster ([hypervisor]'s name or a [[node]]'s); "
+                    "default: the node whose address this machine has")
+        ->option_text("NAME");
+}
+
+// --pve alone means Proxmox's own directory.
+void add_pve(CLI::App* sub, Options& o, const char* help) {
+    sub->add_option("--pve", o.pve, help)
+        ->expected(0, 1)
+        ->default_str(phx::fw::cli::kProxmoxDir)
+        ->option_text("[DIR]");
+}
+
 // The subcommands, and which of them the command line chose.
 struct Commands {
     CLI::App* check;
+    CLI::App* inventory;
     CLI::App* show;
     CLI::App* diff;
     CLI::App* apply;
@@ -93,6 +122,7 @@ void add_explain(CLI::App& app, Options& o, Commands& c) {
         ->required();
     c.explain->add_option("PROTO", o.protocol, "tcp, udp, icmp or icmpv6")->required();
     c.explain->add_option("PORT", o.port, "destination port (tcp and udp)");
+    add_node(c.explain, o);
 }
 
 void add_views(CLI::App& app, Options& o, Commands& c) {
@@ -104,26 +134,11 @@ void add_views(CLI::App& app, Options& o, Commands& c) {
         "makes it, labelled protocol/port; rows with the same ends, scope and action share one.\n"
         "The colour tells the rule table (scope), a legend says which; drop and reject rows are\n"
         "dashed or dotted with a bar head. Render: phx-fw graph | dot -Tsvg > policy.svg");
-    c.zone = command(app, o, "zone",
-                     "Print the reverse DNS zone (PTR records) of the inventory's network");
-    c.zone
-        ->add_option("-d,--domain", o.domain,
-                     "domain of the names the PTR records give (default internal.thinkheads.ai)")
-        ->option_text("DOMAIN");
-    c.zone
-        ->add_option("-n,--nameserver", o.nameserver,
-                     "the zone's name server (SOA and NS); default ns1.DOMAIN")
-        ->option_text("HOST");
-    c.zone
-        ->add_option("-o,--output", o.output,
-                     "write the zone to FILE (atomically: phx-dnsd never reads half of it) "
-                     "instead of stdout")
-        ->option_text("FILE");
-    c.zone->footer(
-        "One PTR record per host, the hypervisor included, to NAME.DOMAIN, in the reverse zone\n"
-        "of the guest network: 10.0.0.0/24 gives 0.0.10.in-addr.arpa. The network must be IPv4\n"
-        "/8, /16 or /24. The SOA serial is a hash of the zone's records, so it changes exactly\n"
-        "when they do. Serve it with: phx-dnsd --zone 0.0.10.in-addr.arpa=FILE");
+    add_node(c.graph, o);
+    // Removed: phx-dnsd reads the inventory itself. Kept hidden so scripts
+    // that still call it learn where reverse names come from now.
+    c.zone = app.add_subcommand("zone", "")->group("");
+    c.zone->allow_extras();
 }
 
 // What the live tables do: the drops as they happen, and the counters.
@@ -133,6 +148,7 @@ void add_live_views(CLI::App& app, Options& o, Commands& c) {
                 "Show each packet the chains drop, with the nearest rows and a row to allow it");
     c.watch->add_option("-c,--count", o.count, "stop after N dropped packets")->option_text("N");
     c.watch->add_option("-s,--seconds", o.seconds, "stop after S seconds")->option_text("S");
+    add_node(c.watch, o);
     c.watch->footer(
         "Reads the NFLOG group of the rules file's [logging] section (default 100), to which\n"
         "every chain logs what its policy drops (rate-limited). Each drop is one line: the time,\n"
@@ -153,23 +169,62 @@ void add_live_views(CLI::App& app, Options& o, Commands& c) {
         "phx-fw's is loaded.");
 }
 
-Commands add_commands(CLI::App& app, Options& o) {
-    Commands c{};
+// check, and inventory: the rules file alone, or against Proxmox's guests.
+void add_checks(CLI::App& app, Options& o, Commands& c) {
     c.check = command(app, o, "check", "Validate and lint the rules file; exit 1 on errors");
+    add_pve(c.check, o, "also compare the inventory with Proxmox's guests in DIR (/etc/pve)");
+    c.check
+        ->add_option("--dns", o.dns,
+                     "also check the inventory against the zones of phx-dnsd's configuration "
+                     "FILE (/etc/phoenix/phx-dnsd.toml)")
+        ->expected(0, 1)
+        ->default_str(phx::fw::cli::kDnsdConfig)
+        ->option_text("[FILE]");
+    add_node(c.check, o);
     c.check->footer(
         "Warns about duplicate and shadowed rows, rows that can never match, overlapping list\n"
-        "entries and addresses in the guest network that belong to no host.");
+        "entries and addresses in the guest network that belong to no host.\n\n"
+        "With --pve, reads DIR/lxc/*.conf and DIR/qemu-server/*.conf and reports every difference\n"
+        "from the inventory at file:line on both sides: a guest on one side only, a different\n"
+        "kind, address, MAC or name, a bridge the inventory does not list, firewall=1 on a\n"
+        "device. Exit status 1 when the rules file or the comparison has errors.\n\n"
+        "With --dns, loads phx-dnsd's zones with this rules file as their inventory, as\n"
+        "phx-dnsd would: a zone record at a host's name is an error naming both files, a zone\n"
+        "name pointing into the network at an address no host has is a warning. Run it before\n"
+        "applying a changed inventory, then systemctl reload phx-dnsd.");
+    c.inventory = app.add_subcommand(
+        "inventory", "Print an inventory ([hypervisor], [[guest]]) from Proxmox's guests");
+    add_pve(c.inventory, o, "Proxmox's configuration directory (default /etc/pve)");
+    add_rules(c.inventory, o, "keep this rules file's [hypervisor] (default: one to fill in)");
+    c.inventory->footer(
+        "One [[guest]] per DIR/lxc/<ID>.conf and DIR/qemu-server/<ID>.conf: id, kind, name,\n"
+        "address (a container's ip=, a VM's cloud-init ipconfig0), mac, and port where\n"
+        "Proxmox's is not veth<ID>i0 or tap<ID>i0; comments say what to fill in or rename.\n"
+        "With --rules, that file's [hypervisor] is kept; without, [hypervisor] has the guests'\n"
+        "network and bridge and asks for the hypervisor's address. Then, for example:\n"
+        "  phx-fw inventory --pve > /root/rules.new; $EDITOR /root/rules.new");
+}
+
+Commands add_commands(CLI::App& app, Options& o) {
+    Commands c{};
+    add_checks(app, o, c);
     c.show =
         command(app, o, "show", "Print the compiled ruleset in nft syntax (nft -c -f accepts it)");
     add_host(c.show, o, "compile for this host's own input/output instead of the hypervisor");
+    add_node(c.show, o);
     c.diff = command(app, o, "diff", "Show what apply would change in the live table inet phx");
     add_host(c.diff, o, "compare with what --host would install");
+    add_node(c.diff, o);
     c.diff->footer("Exit status 0 when the live table is what the rules compile to, 3 when "
                    "changes are\npending (shown as a unified diff), 1 on an error.");
     c.apply =
         command(app, o, "apply", "Install the rules as table inet phx in one atomic transaction");
     add_host(c.apply, o,
              "install one host's own input/output chains, for a guest that filters itself");
+    add_node(c.apply, o);
+    c.apply->add_flag("--if-changed", o.if_changed,
+                      "send nothing when the live tables already are what the rules compile to "
+                      "(their counters keep counting)");
     c.apply->add_flag("-f,--force", o.force,
                       "apply even when it would lock out this SSH session, or when --host names a "
                       "host this machine is not");
@@ -187,7 +242,7 @@ Commands add_commands(CLI::App& app, Options& o) {
         std::string{"The hypervisor target (no --host) needs br_netfilter: phx-fw refuses, and "
                     "says what to\nrun, when net.bridge.bridge-nf-call-iptables is off. Any error "
                     "means nothing was applied.\n\n"} +
-        kConfirmFooter);
+        kClusterFooter + kConfirmFooter);
     add_explain(app, o, c);
     c.list = command(app, o, "list", "Print the live table inet phx with packet and byte counters");
     c.flush = command(app, o, "flush", "Remove table inet phx (and nothing else)");
@@ -202,7 +257,12 @@ Commands add_commands(CLI::App& app, Options& o) {
 
 int dispatch(const Commands& c, const Options& o) {
     namespace cli = phx::fw::cli;
-    if (c.check->parsed()) return cli::check(o);
+    if (c.check->parsed()) {
+        int status = o.pve.empty() ? cli::check(o) : cli::check_pve(o);
+        if (!o.dns.empty() && cli::check_dns(o) != kOk) status = kFailed;
+        return status;
+    }
+    if (c.inventory->parsed()) return cli::inventory(o);
     if (c.show->parsed()) return cli::show(o);
     if (c.diff->parsed()) return cli::diff(o);
     if (c.apply->parsed()) return cli::apply(o);
@@ -210,7 +270,13 @@ int dispatch(const Commands& c, const Options& o) {
     if (c.list->parsed()) return cli::list(o);
     if (c.confirm->parsed()) return cli::confirm(o);
     if (c.graph->parsed()) return cli::graph(o);
-    if (c.zone->parsed()) return cli::zone(o);
+    if (c.zone->parsed()) {
+        std::fputs("phx-fw: `phx-fw zone` is gone: phx-dnsd now serves every host's name and the "
+                   "reverse zones from the rules file itself ([inventory] file in phx-dnsd.toml; "
+                   "README: Host names and reverse zones from the inventory)\n",
+                   stderr);
+        return kUsageError;
+    }
     if (c.watch->parsed()) return cli::watch(o);
     if (c.metrics->parsed()) return cli::metrics(o);
     return cli::flush(o);

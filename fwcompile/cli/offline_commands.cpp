@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The subcommands that need no kernel: check, show, explain, graph, zone.
+// The subcommands that need no kernel: check, show, explain, graph.
 #include "fwcompile/analyse/lint.hpp"
 #include "fwcompile/cli/atomic_write.hpp"
 #include "fwcompile/cli/commands.hpp"
@@ -9,7 +9,6 @@
 #include "fwcompile/nft_text.hpp"
 #include "fwcompile/views/explain.hpp"
 #include "fwcompile/views/graph.hpp"
-#include "fwcompile/views/zone_file.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -31,7 +30,7 @@ std::string management_summary(const RuleSet& rules) {
 int check(const Options& o) {
     if (!rules_file_usable(o)) return kFailed;
     Diagnostics diag;
-    auto rules = load_rules(o.rules, diag);
+    auto rules = load_rules(o.rules, diag, node_choice(o));
     if (rules) lint(*rules, diag);
     diag.print(stderr);
     if (!rules) {
@@ -42,6 +41,8 @@ int check(const Options& o) {
     fmt::print("{}: {} hosts, {} rows and {}: 0 error(s), {} warning(s)\n{}\n", o.rules,
                rules->inventory.hosts.size(), rules->file_rows().size(), management_summary(*rules),
                diag.warning_count(), scope_text(*rules));
+    if (const std::string node = node_line(rules->inventory); !node.empty())
+        fmt::print("{}\n", node);
     return kOk;
 }
 
@@ -75,34 +76,6 @@ int graph(const Options& o) {
     if (!loaded) return 1;
     const std::string title = std::filesystem::path{o.rules}.filename().string();
     std::fputs(policy_graph(loaded->rules, title).c_str(), stdout);
-    return 0;
-}
-
-int zone(const Options& o) {
-    const auto loaded = load_for(o);
-    if (!loaded) return 1;
-    const ZoneResult result =
-        reverse_zone(loaded->rules.inventory, ZoneOptions{o.domain, o.nameserver, o.rules});
-    for (const auto& error : result.errors) fmt::print(stderr, "phx-fw: error: {}\n", error);
-    if (!result.zone) {
-        fmt::print(stderr, "phx-fw: no zone was written\n");
-        return 1;
-    }
-    for (const auto& warning : result.zone->warnings)
-        fmt::print(stderr, "phx-fw: warning: {}\n", warning);
-    if (o.output.empty()) {
-        std::fputs(result.zone->text.c_str(), stdout);
-        return 0;
-    }
-    try {
-        // World-readable: the zone is public data, and phx-dnsd runs as its own user.
-        write_atomically(o.output, result.zone->text, 0644);
-    } catch (const std::system_error& e) {
-        fmt::print(stderr, "phx-fw: {}; {} is unchanged\n", e.what(), o.output);
-        return 1;
-    }
-    fmt::print("phx-fw: wrote zone {} to {}: {} PTR records, serial {}\n", result.zone->origin,
-               o.output, result.zone->pointers, result.zone->serial);
     return 0;
 }
 

@@ -82,7 +82,8 @@ std::string host_suggestion(std::string_view text, const Inventory& inventory) {
 
 } // namespace detail
 
-std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag) {
+std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag,
+                                  const inventory::NodeChoice& node) {
     const auto doc = detail::Document::load(path, diag);
     if (!doc) return std::nullopt;
     const std::size_t errors_before = diag.error_count();
@@ -90,8 +91,8 @@ std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag) {
     rules.file = path;
     const FileName file{path}; // shared by every position of the rules
     const detail::Section top{*doc, doc->root(), "the top level", file, diag};
-    top.allow_only({"hypervisor", "guest", "management", "logging", "rule"});
-    if (!inventory::load_inventory(top, rules.inventory)) return std::nullopt;
+    top.allow_only({"hypervisor", "node", "guest", "management", "logging", "rule"});
+    if (!inventory::load_inventory(top, rules.inventory, node)) return std::nullopt;
     const bool logging = detail::load_logging(top, rules.logging);
     if (!detail::load_management(top, rules.inventory, rules.management) || !logging)
         return std::nullopt;

@@ -11,8 +11,11 @@
 
 namespace phx::fw {
 
-// Reads the inventory ([hypervisor], [[guest]]) and the rows ([[rule]]),
-// resolves host references and applies each row's scope (Row::effective).
-[[nodiscard]] std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag);
+// Reads the inventory ([hypervisor], [[node]], [[guest]]) and the rows
+// ([[rule]]), resolves host references and applies each row's scope
+// (Row::effective). `node` says which node of a cluster the hypervisor is
+// (inventory::NodeChoice); by default, [hypervisor] as written.
+[[nodiscard]] std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag,
+                                                const inventory::NodeChoice& node = {});
 
 } // namespace phx::fw

@@ -34,7 +34,8 @@ const Service kCluster[] = {
 
 // The default sources: every address of the hypervisor's network that is
 // not a guest's. The guests are left out on purpose: a compromised guest
-// must not reach the hypervisor's SSH.
+// must not reach the hypervisor's SSH. The hypervisor is this node, so the
+// other nodes of a cluster are sources, as corosync and migration need.
 AddressList lan_sources(const Inventory& inventory, const SourcePos& at) {
     const Cidr& network = inventory.networks.front();
     std::vector<IpAddress> guests{inventory.hypervisor().address}; // it needs no rule to itself

@@ -5,7 +5,8 @@
 // prerouting hook sees the port a frame came in on, before anything else; it
 // is stateless, so it needs no bridge conntrack (which many kernels lack).
 // Ports the inventory does not name (the uplink, other guests' second NICs)
-// pass, unless they use a guest's address.
+// pass, unless they use a guest's address; in a cluster they may, since
+// the guests of the other nodes come in through the uplink.
 #include "fwcompile/lower/detail.hpp"
 
 #include <fmt/format.h>
@@ -93,12 +94,10 @@ ir::Interval port(std::uint16_t number) {
     return ir::interval_of(PortRange{number, number});
 }
 
-// The checks, in order; each drop counts what it stops.
-std::vector<ir::Rule> binding_rules(const BridgeSets& s, ir::Table& table) {
+// From the uplink (or any port that is no guest's), a guest's address is
+// a lie: a LAN host would otherwise get that guest's rights.
+void uplink_rules(const BridgeSets& s, std::vector<ir::Rule>& rules) {
     using F = ir::Field;
-    std::vector<ir::Rule> rules;
-    // From the uplink (or any port that is no guest's), a guest's address
-    // is a lie too: a LAN host would otherwise get that guest's rights.
     rules.push_back(rule({in_set({F::iifname}, s.ports, true), in_set({F::ip_saddr}, s.addresses)},
                          ir::Verdict::drop, "another port sending from a guest's address"));
     rules.push_back(rule({in_set({F::iifname}, s.ports, true), in_set({F::arp_spa}, s.addresses)},
@@ -107,6 +106,16 @@ std::vector<ir::Rule> binding_rules(const BridgeSets& s, ir::Table& table) {
         rules.push_back(
             rule({in_set({F::iifname}, s.ports, true), in_set({F::ip6_saddr}, s.ip6_claimed)},
                  ir::Verdict::drop, "another port sending from a guest's address"));
+}
+
+// The checks, in order; each drop counts what it stops. In a cluster the
+// guests of the other nodes reach this one through the uplink with their
+// own addresses, so the uplink may use guest addresses there; each guest's
+// own port is bound wherever the guest runs.
+std::vector<ir::Rule> binding_rules(const BridgeSets& s, bool cluster, ir::Table& table) {
+    using F = ir::Field;
+    std::vector<ir::Rule> rules;
+    if (!cluster) uplink_rules(s, rules);
     rules.push_back(rule({in_set({F::iifname}, s.ports, true)}, ir::Verdict::accept,
                          "a port that is no guest's in the inventory: not phx-fw's"));
     if (!s.mac_ports.elements.empty())
@@ -160,14 +169,16 @@ ir::Table lower_bridge(const RuleSet& rules) {
     chain.hook = ir::Hook::prerouting;
     chain.priority = ir::kBridgeFilterPriority;
     chain.policy_drop = false;
-    chain.rules = binding_rules(sets, table);
+    chain.rules = binding_rules(sets, inventory.cluster(), table);
     table.chains.push_back(std::move(chain));
     // The sets the rules name; the optional ones only when they hold something.
+    const auto named = [&](const ir::Set* set) {
+        if (set == &sets.addresses) return !inventory.cluster(); // only the uplink's rules
+        return set == &sets.ports || set == &sets.ip_bindings || !set->elements.empty();
+    };
     for (ir::Set* set : {&sets.ports, &sets.addresses, &sets.ip_bindings, &sets.mac_ports,
                          &sets.mac_bindings, &sets.ip6_claimed, &sets.ip6_bindings})
-        if (!set->elements.empty() || set == &sets.ports || set == &sets.addresses ||
-            set == &sets.ip_bindings)
-            table.sets.push_back(std::move(*set));
+        if (named(set)) table.sets.push_back(std::move(*set));
     return table;
 }
 

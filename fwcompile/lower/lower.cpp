@@ -180,8 +180,12 @@ const Flow& flow_at(const Row& row, const LowerContext& ctx, Flow& scratch) {
 } // namespace detail
 
 std::string target_name(const RuleSet& rules, const Target& target) {
+    const Inventory& inventory = rules.inventory;
+    if (!target.host && inventory.cluster())
+        return fmt::format("the hypervisor target on node {} ({})", inventory.node().name,
+                           inventory.node().address.to_string());
     if (!target.host) return "the hypervisor target";
-    return "host " + rules.inventory.describe(*target.host);
+    return "host " + inventory.describe(*target.host);
 }
 
 ir::Table lower_inet(const RuleSet& rules, const Target& target) {

@@ -26,7 +26,8 @@ namespace phx::fw {
 // table inet phx alone.
 [[nodiscard]] ir::Table lower_inet(const RuleSet& rules, const Target& target);
 
-// "the hypervisor target", "host nginx (10.0.0.153)".
+// "the hypervisor target", "host nginx (10.0.0.153)"; in a cluster, "the
+// hypervisor target on node pve2 (10.0.0.14)".
 [[nodiscard]] std::string target_name(const RuleSet& rules, const Target& target);
 
 } // namespace phx::fw

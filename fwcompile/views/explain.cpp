@@ -66,6 +66,8 @@ void explain_hosts(const RuleSet& rules, const Packet& p, Explanation& e) {
 
 std::string endpoint_text(const IpAddress& a, const Inventory& inventory) {
     if (const auto h = inventory.find_by_address(a)) return inventory.describe(*h);
+    if (const auto* node = inventory.find_node(a))
+        return fmt::format("{} (node {} of the cluster)", a.to_string(), node->name);
     return fmt::format("{} (not in the inventory)", a.to_string());
 }
 

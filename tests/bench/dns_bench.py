@@ -182,10 +182,11 @@ zone:
             self.proc.kill()
 
 
-def run_dnsperf(server, queries, seconds, qps):
+def run_dnsperf(server, queries, seconds, qps, extra=()):
+    """dnsperf at `qps` for `seconds`; `extra`: more dnsperf options (EDNS)."""
     cpu_before = server.cpu_ns()
     proc = subprocess.Popen(["dnsperf", "-s", "127.0.0.1", "-p", str(server.port), "-d", queries, "-l", str(seconds),
-                             "-Q", str(qps), "-c", "4", "-v"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             "-Q", str(qps), "-c", "4", "-v", *extra], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True)
     latencies, stats = [], {}
     for line in proc.stdout:

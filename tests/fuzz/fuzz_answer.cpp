@@ -7,6 +7,7 @@
 // then a fixed-seed run of mutations of it, so every build checks the same
 // inputs deterministically, under ASan+UBSan in the sanitizer preset.
 #include "dnsd/answer.hpp"
+#include "dnsd/edns_options.hpp"
 #include "dnsd/wire/name.hpp"
 #include "dnsd/wire/reader.hpp"
 #include "dnsd/zone/loader.hpp"
@@ -58,13 +59,31 @@ void check_reply(std::span<const std::uint8_t> reply, std::size_t limit) {
     if (!r.ok() || r.remaining() != 0) std::abort();
 }
 
+// NSID (the longest allowed) and cookies, as a worker answers with them:
+// the COOKIE and NSID parsing and the larger OPT record are fuzzed too.
+const AnswerOptions& with_extras(Transport transport) {
+    static const std::vector<std::uint8_t> nsid(kMaxNsidSize, 'n');
+    static CookieSigner signer = [] {
+        CookieSigner s;
+        const std::vector<CookieSecret> secrets{CookieSecret{1, 2, 3}, CookieSecret{4, 5, 6}};
+        s.set_secrets(secrets);
+        return s;
+    }();
+    static const CookieContext context{&signer, 1559731985, phx::IpAddress::v4(198, 51, 100, 100)};
+    static AnswerOptions options;
+    options = {transport, 1232, false, nsid, &context};
+    return options;
+}
+
 void one_input(const std::uint8_t* data, std::size_t size) {
     static std::vector<std::uint8_t> out(kMaxMessageSize);
     const std::span<const std::uint8_t> query{data, size};
     for (auto transport : {Transport::udp, Transport::tcp}) {
+        const std::size_t limit = transport == Transport::udp ? 1232 : kMaxMessageSize;
         const auto result = answer(query, zones(), {transport, 1232}, out);
-        check_reply({out.data(), result.size},
-                    transport == Transport::udp ? 1232 : kMaxMessageSize);
+        check_reply({out.data(), result.size}, limit);
+        const auto extras = answer(query, zones(), with_extras(transport), out);
+        check_reply({out.data(), extras.size}, limit);
     }
 }
 

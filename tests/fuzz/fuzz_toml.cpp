@@ -53,7 +53,7 @@ constexpr std::string_view kWords[] = {"true",   "false", "[[rule]]", "[t]",   "
                                        "\"\"\"", "'''",   "\\u00e9",  "1_000", "0x1f",   "1e3",
                                        "# c\n",  "\r\n",  "\n",       "[\n",   "]\n",    ", "};
 
-std::string mutated(std::string input, std::mt19937& rng) {
+[[maybe_unused]] std::string mutated(std::string input, std::mt19937& rng) {
     for (auto n = rng() % 4 + 1; n > 0; --n) {
         const std::size_t at = input.empty() ? 0 : rng() % (input.size() + 1);
         switch (rng() % 6) {
@@ -83,7 +83,7 @@ std::string mutated(std::string input, std::mt19937& rng) {
     return input;
 }
 
-std::string read_all(const std::filesystem::path& path) {
+[[maybe_unused]] std::string read_all(const std::filesystem::path& path) {
     std::ifstream in{path, std::ios::binary};
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }

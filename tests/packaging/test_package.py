@@ -27,6 +27,9 @@ EXPECTED = [
     "./usr/sbin/phx-fw",
     "./usr/lib/systemd/system/phx-dnsd.service",
     "./usr/lib/systemd/system/phx-fw.service",
+    "./usr/lib/systemd/system/phx-fw-cluster.service",
+    "./usr/lib/systemd/system/phx-fw-cluster.path",
+    "./usr/lib/systemd/system/phx-fw-cluster.timer",
     "./usr/lib/sysusers.d/phoenix-network.conf",
     "./usr/lib/tmpfiles.d/phoenix-network.conf",
     "./usr/lib/modules-load.d/phx-fw.conf",
@@ -39,6 +42,10 @@ EXPECTED = [
     "./usr/share/man/man8/phx-dnsd.8",
     "./usr/share/man/man8/phx-fw.8",
 ]
+
+
+UNITS = ("phx-dnsd.service", "phx-fw.service", "phx-fw-cluster.service", "phx-fw-cluster.path",
+         "phx-fw-cluster.timer")
 
 
 def run(*cmd, **kw):
@@ -87,7 +94,7 @@ class PackageTest(unittest.TestCase):
         fields = run("dpkg-deb", "-f", self.deb).stdout
         self.assertIn("Package: phoenix-network", fields)
         depends = re.search(r"^Depends: (.*)$", fields, re.M).group(1)
-        for library in ("libzscanner", "libnftnl", "libmnl", "libsystemd0", "systemd"):
+        for library in ("libzscanner", "libnftnl", "libmnl", "libsystemd0", "systemd", "libssl3"):
             self.assertIn(library, depends)
         control = os.path.join(self.dir, "control")
         subprocess.run(["dpkg-deb", "-e", self.deb, control], check=True)
@@ -104,7 +111,7 @@ class PackageTest(unittest.TestCase):
     def test_systemd_analyze_verify_accepts_the_units(self):
         units = os.path.join(self.dir, "units")
         os.makedirs(units)
-        for name in ("phx-dnsd.service", "phx-fw.service"):
+        for name in UNITS:
             with open(os.path.join(self.root, "usr/lib/systemd/system", name)) as f:
                 text = f.read()
             # Point the units at the packaged binaries, wherever they were unpacked.
@@ -113,6 +120,24 @@ class PackageTest(unittest.TestCase):
         out = run("systemd-analyze", "verify", *(os.path.join(units, u) for u in os.listdir(units)))
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stderr.strip(), "", "systemd-analyze had complaints")
+
+    def test_the_cluster_units_run_the_service_again_on_every_change_and_tick(self):
+        units = os.path.join(self.root, "usr/lib/systemd/system")
+
+        def keys(name):
+            with open(os.path.join(units, name)) as f:
+                return [line.strip() for line in f if "=" in line and not line.startswith("#")]
+
+        service = keys("phx-fw-cluster.service")
+        # RemainAfterExit would make every later start a no-op.
+        self.assertIn("Type=oneshot", service)
+        self.assertFalse([key for key in service if key.startswith("RemainAfterExit")])
+        self.assertIn("ExecStart=/usr/sbin/phx-fw apply --if-changed --rules /etc/pve/phoenix/rules.toml", service)
+        self.assertIn("PathChanged=/etc/pve/phoenix/rules.toml", keys("phx-fw-cluster.path"))
+        self.assertIn("Unit=phx-fw-cluster.service", keys("phx-fw-cluster.path"))
+        timer = keys("phx-fw-cluster.timer")
+        self.assertIn("OnUnitActiveSec=30s", timer)
+        self.assertIn("Unit=phx-fw-cluster.service", timer)
 
     def unit_commands(self, key, etc):
         """The unit's `key=` command lines (ExecStartPre, ExecStart, ...),
@@ -162,13 +187,20 @@ class PackageTest(unittest.TestCase):
         server = subprocess.Popen(["ip", "netns", "exec", ns, *start], stdout=log, stderr=log)
         self.addCleanup(lambda: (server.terminate(), server.wait(10), log.close()))
 
+        def dig_run(*args):
+            return netns.exec_in(ns, "dig", f"@{hypervisor['address']}", "+time=2", "+tries=1",
+                                 "+short", *args, check=False)
+
         def dig(*args):
-            out = netns.exec_in(ns, "dig", f"@{hypervisor['address']}", "+time=2", "+tries=1",
-                                "+short", *args, check=False)
+            out = dig_run(*args)
+            # dig +short prints ";; communications error" on stdout: never an answer.
+            self.assertEqual(out.returncode, 0, f"dig {args}: {out.stdout}{out.stderr}")
             return out.stdout.split()
 
         for _ in range(100):
-            if dig("SOA", inventory_zone(etc)):
+            # Ready only once the SOA really comes back (exit 0 and a record).
+            ready = dig_run("SOA", inventory_zone(etc))
+            if ready.returncode == 0 and ready.stdout.strip():
                 break
             self.assertIsNone(server.poll(), "phx-dnsd stopped")
             time.sleep(0.1)
@@ -208,6 +240,25 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(dig("ns1.internal.thinkheads.ai"), ["10.0.0.13"])
         self.assertEqual(dig("-x", "10.0.0.12"), ["traefik.hosts.internal.thinkheads.ai."])
         self.assertEqual(dig("-x", "10.0.0.99"), [])  # no host: NXDOMAIN
+
+    def test_another_network_needs_only_its_rules_its_zone_and_the_addresses(self):
+        """The second example network (rules/examples/workshop.toml) served
+        by the packaged configuration, changed only where an admin would."""
+        netns.require_root()
+        etc = self.etc_copy("etc-workshop")
+        shutil.copy(os.path.join(SOURCE, "rules/examples/workshop.toml"), os.path.join(etc, "rules.toml"))
+        os.remove(os.path.join(etc, "zones/internal.thinkheads.ai.zone"))
+        shutil.copy(os.path.join(SOURCE, "zones/examples/workshop.home.arpa.zone"), os.path.join(etc, "zones"))
+        with open(os.path.join(etc, "rules.toml"), "rb") as f:
+            hypervisor = tomllib.load(f)["hypervisor"]
+        self.edit(os.path.join(etc, "phx-dnsd.toml"), [
+            ('"10.0.0.13:53"', f'"{hypervisor["address"]}:53"'),
+            ('"10.0.0.0/24"', f'"{hypervisor["network"]}"'),
+            ("zones/internal.thinkheads.ai.zone", "zones/workshop.home.arpa.zone")])
+        dig, hosts = self.serve_with_the_units_commands(etc)
+        for host in hosts:
+            self.assertEqual(dig("-x", host["address"]), [f"{host['name']}.hosts.workshop.home.arpa."])
+        self.assertEqual(dig("traefik.internal.thinkheads.ai"), [])  # the spec's zone is gone
 
     def test_man_pages_are_made_from_help(self):
         for program in ("phx-dnsd", "phx-fw"):

@@ -107,6 +107,44 @@ TEST_CASE("config: [forward] keys are read and checked") {
               ":4:14: error: 'timeout_ms' in [forward] must be between 50 and 30000, not 10\n");
 }
 
+TEST_CASE("config: the cache budget and the per-client limits are read, with their defaults") {
+    Diagnostics d;
+    auto defaults = parse_dnsd_config("[forward]\nupstreams = [\"192.0.2.1:53\"]\n", "a.toml", d);
+    REQUIRE(defaults);
+    CHECK(defaults->forward.cache_bytes == std::size_t{32} << 20);
+    CHECK(defaults->forward.cache_max_message_bytes == std::size_t{256} << 10);
+    CHECK(defaults->forward.max_outstanding_per_client == 128);
+    CHECK(defaults->tcp_max_connections_per_client == 16);
+    auto set = parse_dnsd_config("[tcp]\nmax_connections_per_client = 4\n[forward]\n"
+                                 "cache_bytes = 1048576\ncache_max_message_bytes = 65536\n"
+                                 "max_outstanding_per_client = 8\ncache_entries = 0\n",
+                                 "b.toml", d);
+    INFO(d.to_string());
+    REQUIRE(set);
+    CHECK(set->tcp_max_connections_per_client == 4);
+    CHECK(set->forward.cache_bytes == 1048576);
+    CHECK(set->forward.cache_max_message_bytes == 65536);
+    CHECK(set->forward.max_outstanding_per_client == 8);
+    CHECK(set->forward.cache_entries == 0);
+}
+
+TEST_CASE("config: the cache budget and the per-client limits are range-checked at their value") {
+    Diagnostics d;
+    CHECK_FALSE(parse_dnsd_config("[tcp]\nmax_connections_per_client = 0\n[forward]\n"
+                                  "max_outstanding_per_client = 0\ncache_bytes = -1\n"
+                                  "cache_max_message_bytes = 100\n",
+                                  "c.toml", d));
+    CHECK(d.to_string() ==
+          "c.toml:2:30: error: 'max_connections_per_client' in [tcp] must be between 1 and 65535, "
+          "not 0\n"
+          "c.toml:4:30: error: 'max_outstanding_per_client' in [forward] must be between 1 and "
+          "1000000, not 0\n"
+          "c.toml:5:15: error: 'cache_bytes' in [forward] must be between 0 and 68719476736, "
+          "not -1\n"
+          "c.toml:6:27: error: 'cache_max_message_bytes' in [forward] must be between 512 and "
+          "16777216, not 100\n");
+}
+
 TEST_CASE("check_dnsd_config: an upstream that is this server is an error at its position") {
     DnsdConfig config;
     config.listen = {*Endpoint::parse("127.0.0.1:53")};

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The resolver's pure parts: reply storage and rewriting, the cache, the
-// upstream query (random case, loop marks) and the loop guard.
+// The resolver's pure parts: reply storage and rewriting, the cache's
+// expiry and order, the upstream query (random case, loop marks) and the
+// loop guard. The cache budget, the scrubber and upstream health have their
+// own files.
 #include "dnsd/resolver/cache.hpp"
 #include "dnsd/resolver/loop_guard.hpp"
 #include "dnsd/resolver/stored_message.hpp"
 #include "dnsd/resolver/upstream_query.hpp"
-#include "dnsd/resolver/upstreams.hpp"
 #include "unit/dnsd/message_util.hpp"
 
 #include <doctest/doctest.h>
@@ -113,7 +114,7 @@ TEST_CASE("cache_ttl: positive answers use the lowest TTL, negative ones the SOA
 }
 
 TEST_CASE("cache: fresh, then stale within the window, then gone, LRU eviction") {
-    Cache cache{2, std::chrono::seconds{10}};
+    Cache cache{{2, std::size_t{1} << 20, std::size_t{1} << 20, std::chrono::seconds{10}}};
     const auto t0 = Clock::now();
     auto message = std::make_shared<const StoredMessage>();
     cache.store("a", message, 5, t0);
@@ -183,18 +184,4 @@ TEST_CASE("loop guard: our mark, or our exact case back from the upstream, is a 
     CHECK(guard.check(client, *IpAddress::parse("10.0.0.5"), true)); // our mark is proof enough
     guard.finished(q, client, upstream);
     CHECK_FALSE(guard.check(back, upstream.address, false));
-}
-
-TEST_CASE("upstreams: a failure starts a back-off that doubles, success ends it") {
-    Upstreams u{{*Endpoint::parse("127.0.0.1:1"), *Endpoint::parse("127.0.0.1:2")}};
-    const auto t0 = Upstreams::Clock::now();
-    CHECK(u.usable(t0).size() == 2);
-    CHECK(u.failed(0, t0));
-    CHECK(u.usable(t0) == std::vector<std::size_t>{1});
-    CHECK(u.usable(t0 + std::chrono::seconds{1}).size() == 2);
-    CHECK_FALSE(u.failed(0, t0)); // already failing: no new log line
-    CHECK(u.usable(t0 + std::chrono::seconds{1}) == std::vector<std::size_t>{1});
-    CHECK(u.usable(t0 + std::chrono::seconds{2}).size() == 2);
-    u.succeeded(0);
-    CHECK(u.usable(t0).size() == 2);
 }

@@ -200,6 +200,7 @@ TEST_CASE("inventory names: a zone file record at a host's name is refused, nami
     CHECK(taken.zones == nullptr);
     CHECK(taken.messages.find("zone:6: error: proxy.hosts.workshop.home.arpa. is a host name from "
                               "the inventory (rules.toml:") != std::string::npos);
+    CHECK(taken.messages.find("duplicate") == std::string::npos); // said once, not again
     const auto below = load(kRules, std::string{kZone} + "www.proxy.hosts TXT \"x\"\n");
     CHECK(below.zones == nullptr);
     CHECK(below.messages.find("zone:6: error: www.proxy.hosts.workshop.home.arpa.") !=
