@@ -202,7 +202,7 @@ reload(const CommandLine& cl, const DnsdConfig& running,
        std::shared_ptr<const xfr::TransferState>& current) {
     Diagnostics diag;
     auto config = build_config(cl, diag);
-    auto loaded = config ? load_served_zones(*config, diag) : nullptr;
+    auto loaded = config ? load_served_zones(*config, diag, current->zones.get()) : nullptr;
     for (const auto& d : diag.all()) {
         if (d.severity == Severity::error)
             log::error("reload: {}", d.to_string());

@@ -10,15 +10,17 @@
 namespace phx::dns::xfr {
 namespace {
 
-StoredRecord stored(const Node& node, const RrSet& set, const std::string& rdata) {
-    return {node.owner, set.type, set.ttl, rdata};
+StoredRecord stored(const Node& node, const RrSet& set, std::string_view rdata) {
+    return {std::string{node.owner}, set.type, set.ttl, std::string{rdata}};
 }
 
 StoredRecord soa_of(const Zone& zone) {
     return stored(zone.apex(), zone.soa(), zone.soa().rdata.front());
 }
 
-std::vector<std::string> sorted(std::vector<std::string> v) {
+// The rdata views point into the zone's storage, which outlives this call.
+std::vector<std::string_view> sorted(std::span<const std::string_view> rdata) {
+    std::vector<std::string_view> v(rdata.begin(), rdata.end());
     std::sort(v.begin(), v.end());
     return v;
 }
@@ -29,7 +31,7 @@ void compare(const Node* old_node, const RrSet* before, const Node* new_node, co
     if (before && after && before->ttl == after->ttl) {
         const auto a = sorted(before->rdata);
         const auto b = sorted(after->rdata);
-        std::vector<std::string> gone, come;
+        std::vector<std::string_view> gone, come;
         std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(gone));
         std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(come));
         for (const auto& r : gone) d.removed.push_back(stored(*old_node, *before, r));
