@@ -139,19 +139,19 @@ void ZoneBuilder::State::add_rrset(std::span<const Entry> group) {
             continue;
         }
         const SourcePos at{e.file, e.line, 0};
-        const std::string first_at = fmt::format("the first is at line {}", first.line);
         if (e.type == RrType::soa) {
-            error(at, fmt::format("a second SOA record at {} ({})", text_of(e.node->owner), first_at));
+            error(at, fmt::format("a second SOA record at {} (the first is at line {})",
+                                  text_of(e.node->owner), first.line));
             continue;
         }
         if (e.type == RrType::cname) {
-            error(at, fmt::format("a second CNAME at {}: a name has at most one ({})",
-                                  text_of(e.node->owner), first_at));
+            error(at, fmt::format("a second CNAME at {}: a name has at most one (the first is at line {})",
+                                  text_of(e.node->owner), first.line));
             continue;
         }
         if (duplicate) {
-            warning(at, fmt::format("duplicate {} record at {} ignored ({})", type_name(e.type),
-                                    text_of(e.node->owner), first_at));
+            warning(at, fmt::format("duplicate {} record at {} ignored (the first is at line {})",
+                                    type_name(e.type), text_of(e.node->owner), first.line));
             continue;
         }
         if (e.ttl != set.ttl) {
