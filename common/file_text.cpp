@@ -45,14 +45,50 @@ std::string file_problem(const std::string& path) {
     return open_regular(path, fd, st);
 }
 
+namespace {
+
+std::string too_large(std::size_t size, std::size_t max_bytes) {
+    return fmt::format("is {} bytes, over the limit of {} bytes for an input file", size,
+                       max_bytes);
+}
+
+} // namespace
+
+std::string read_file_pieces(const std::string& path, std::size_t max_bytes,
+                             std::size_t piece_bytes,
+                             const std::function<void(std::string_view)>& visit) {
+    Fd fd;
+    struct stat st {};
+    if (std::string why = open_regular(path, fd, st); !why.empty()) return why;
+    if (static_cast<std::size_t>(st.st_size) > max_bytes)
+        return too_large(static_cast<std::size_t>(st.st_size), max_bytes);
+    std::string piece(piece_bytes, '\0');
+    std::size_t total = 0;
+    for (bool end = false; !end;) {
+        std::size_t filled = 0; // pieces are whole but the last, wherever read() stops
+        while (filled < piece.size()) {
+            const ssize_t n = ::read(fd.get(), piece.data() + filled, piece.size() - filled);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return std::strerror(errno);
+            if (n == 0) {
+                end = true;
+                break;
+            }
+            filled += static_cast<std::size_t>(n);
+        }
+        total += filled;
+        if (total > max_bytes) return too_large(total, max_bytes); // it grew while we read
+        if (filled > 0) visit({piece.data(), filled});
+    }
+    return {};
+}
+
 FileText read_file_text(const std::string& path, std::size_t max_bytes) {
     Fd fd;
     struct stat st {};
     if (std::string why = open_regular(path, fd, st); !why.empty()) return failure(std::move(why));
     const auto size = static_cast<std::size_t>(st.st_size);
-    if (size > max_bytes)
-        return failure(fmt::format("is {} bytes, over the limit of {} bytes for an input file",
-                                   size, max_bytes));
+    if (size > max_bytes) return failure(too_large(size, max_bytes));
     std::string text;
     text.reserve(size);
     prefault_huge_pages(text.data(), size); // a large rules file: see huge_pages.hpp

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace phx {
 
@@ -23,6 +25,14 @@ inline constexpr std::size_t kMaxInputFileBytes = 64 * 1024 * 1024;
 // than `max_bytes`.
 [[nodiscard]] FileText read_file_text(const std::string& path,
                                       std::size_t max_bytes = kMaxInputFileBytes);
+
+// Reads `path` front to back in pieces of `piece_bytes` (the last may be
+// shorter), each given to `visit` (valid for the call only), under the same rules as
+// read_file_text; for files too large to hold whole beside what they
+// become. Returns why it could not be read, or "".
+[[nodiscard]] std::string read_file_pieces(const std::string& path, std::size_t max_bytes,
+                                           std::size_t piece_bytes,
+                                           const std::function<void(std::string_view)>& visit);
 
 // Why `path` could not be read as input ("No such file or directory", "is
 // a directory"), or "" when it is a regular file we may open. For files a

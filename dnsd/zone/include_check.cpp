@@ -44,18 +44,44 @@ std::string include_target(std::string_view line) {
     return std::string{line.substr(at, end == std::string_view::npos ? end : end - at)};
 }
 
-std::vector<Include> includes_in(std::string_view text) {
-    std::vector<Include> out;
-    std::uint32_t number = 0;
-    for (std::size_t start = 0; start < text.size();) {
-        const std::size_t end = std::min(text.find('\n', start), text.size());
-        ++number;
-        const std::string_view line = text.substr(start, end - start);
-        if (starts_with_include(line)) out.push_back({include_target(line), number});
-        start = end + 1;
+// The $INCLUDE lines of a file read in pieces: a line may span two.
+class IncludeLines {
+public:
+    void feed(std::string_view piece) {
+        std::size_t start = 0;
+        for (;;) {
+            const std::size_t end = piece.find('\n', start);
+            if (end == std::string_view::npos) break;
+            if (partial_.empty()) {
+                line(piece.substr(start, end - start));
+            } else {
+                partial_.append(piece.substr(start, end - start));
+                line(partial_);
+                partial_.clear();
+            }
+            start = end + 1;
+        }
+        // Only a line's start can make it a directive: keep no more of it.
+        const std::string_view rest = piece.substr(start);
+        if (partial_.size() < kKeep) partial_.append(rest.substr(0, kKeep - partial_.size()));
     }
-    return out;
-}
+    std::vector<Include> finish() {
+        if (!partial_.empty()) line(partial_);
+        return std::move(found_);
+    }
+
+private:
+    static constexpr std::size_t kKeep = 4096; // longer than any file name we follow
+
+    void line(std::string_view text) {
+        ++number_;
+        if (starts_with_include(text)) found_.push_back({include_target(text), number_});
+    }
+
+    std::string partial_;
+    std::uint32_t number_ = 0;
+    std::vector<Include> found_;
+};
 
 class IncludeWalk {
 public:
@@ -64,13 +90,20 @@ public:
     [[nodiscard]] std::uint64_t digest() const noexcept { return digest_; }
 
     bool walk(const std::string& file, const SourcePos& from) {
-        const auto text = read_file_text(file, kMaxZoneFileBytes);
-        if (!text.text) {
+        // In pieces: a zone file of tens of megabytes is not held whole
+        // beside the zone it is about to become.
+        IncludeLines lines;
+        std::uint64_t text_digest = 0;
+        const std::string error = read_file_pieces(file, kMaxZoneFileBytes, kPieceBytes,
+                                                   [&](std::string_view piece) {
+                                                       text_digest = mixed(text_digest, piece);
+                                                       lines.feed(piece);
+                                                   });
+        if (!error.empty()) {
             if (from.line == 0)
-                diag_.error(SourcePos{file}, "cannot read the zone file: " + text.error);
+                diag_.error(SourcePos{file}, "cannot read the zone file: " + error);
             else
-                diag_.error(from,
-                            fmt::format("cannot read $INCLUDE file {}: {}", file, text.error));
+                diag_.error(from, fmt::format("cannot read $INCLUDE file {}: {}", file, error));
             return false;
         }
         const std::string key = canonical(file);
@@ -81,11 +114,12 @@ public:
             return fail(from, fmt::format("$INCLUDE {} nests more than {} files deep", file,
                                           kMaxIncludeDepth));
         stack_.push_back(key);
-        mix(key);
-        mix(*text.text);
+        digest_ = mixed(digest_, key);
+        digest_ = mixed(digest_, std::string_view{reinterpret_cast<const char*>(&text_digest),
+                                                  sizeof text_digest});
         bool ok = true;
         const fs::path directory = fs::path{file}.parent_path();
-        for (const Include& include : includes_in(*text.text)) {
+        for (const Include& include : lines.finish()) {
             const fs::path target{include.target};
             const std::string resolved =
                 target.is_absolute() ? target.string() : (directory / target).string();
@@ -106,10 +140,12 @@ private:
         return error ? file : path.string();
     }
 
-    void mix(std::string_view bytes) noexcept {
-        // boost::hash_combine's mixing over std::hash of each part.
-        digest_ ^= std::hash<std::string_view>{}(bytes) + 0x9e3779b97f4a7c15ull + (digest_ << 6) +
-                   (digest_ >> 2);
+    static constexpr std::size_t kPieceBytes = 1 << 20;
+
+    // boost::hash_combine's mixing over std::hash of each part.
+    static std::uint64_t mixed(std::uint64_t digest, std::string_view bytes) noexcept {
+        return digest ^ (std::hash<std::string_view>{}(bytes) + 0x9e3779b97f4a7c15ull +
+                         (digest << 6) + (digest >> 2));
     }
 
     Diagnostics& diag_;

@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 #include <filesystem>
+#include <string>
+#include <vector>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,4 +49,25 @@ TEST_CASE("file_problem: empty for a readable regular file, else the reason") {
     CHECK(file_problem(file.path()).empty());
     CHECK(file_problem("/nonexistent/x") == "No such file or directory");
     CHECK(file_problem("/") == "is a directory");
+}
+
+TEST_CASE("read_file_pieces: whole pieces but the last, in order, under the same rules") {
+    std::string text;
+    for (int i = 0; i < 1000; ++i) text += std::to_string(i) + "\n";
+    const TempFile file(text);
+    std::vector<std::size_t> sizes;
+    std::string joined;
+    CHECK(read_file_pieces(file.path(), 1 << 20, 1000, [&](std::string_view piece) {
+              sizes.push_back(piece.size());
+              joined += piece;
+          }).empty());
+    CHECK(joined == text);
+    REQUIRE(sizes.size() == (text.size() + 999) / 1000);
+    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) CHECK(sizes[i] == 1000);
+    CHECK(sizes.back() == text.size() - 1000 * (sizes.size() - 1));
+
+    const auto nothing = [](std::string_view) { FAIL("no piece of a file that is refused"); };
+    CHECK(read_file_pieces("/", 1 << 20, 1000, nothing) == "is a directory");
+    CHECK(read_file_pieces(file.path(), 100, 1000, nothing).find("over the limit") !=
+          std::string::npos);
 }
