@@ -80,7 +80,7 @@ std::shared_ptr<const ZoneSet> apply_serial_policy(const ZoneSet& loaded, const 
         reports.push_back({zone_text(*zone), zone->file(), zone->serial(),
                            before ? std::optional{before->serial()} : std::nullopt, d.serial,
                            d.changed, d.stale, before == zone.get()});
-        zones.push_back(d.serial == zone->serial() ? zone : with_serial(*zone, d.serial));
+        zones.push_back(d.serial == zone->serial() ? zone : with_serial(zone, d.serial));
     }
     return std::make_shared<const ZoneSet>(std::move(zones));
 }

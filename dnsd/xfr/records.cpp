@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Walking a zone for AXFR without copying it: a cursor over the immutable
-// node map (its order is fixed while the zone lives), its RRsets and rdata.
+// node maps (their order is fixed while the zone lives), its RRsets and rdata.
 #include "dnsd/xfr/records.hpp"
 
 namespace phx::dns::xfr {
@@ -10,14 +10,13 @@ OutRecord soa_record(const Zone& zone) {
     return {zone.apex().owner, RrType::soa, soa.ttl, soa.rdata.front()};
 }
 
-ZoneSource::ZoneSource(const Zone& zone) : zone_{zone}, node_{zone.nodes().begin()} {
+ZoneSource::ZoneSource(const Zone& zone) : zone_{zone}, node_{zone} {
     current_ = soa_record(zone_);
 }
 
 void ZoneSource::settle() {
-    const auto end = zone_.nodes().end();
-    for (; node_ != end; ++node_, rrset_ = 0, record_ = 0) {
-        const Node& node = node_->second;
+    for (; !node_.done(); node_.next(), rrset_ = 0, record_ = 0) {
+        const Node& node = node_.node();
         for (; rrset_ < node.rrsets.size(); ++rrset_, record_ = 0) {
             const RrSet& set = node.rrsets[rrset_];
             if (set.type == RrType::soa || record_ >= set.rdata.size()) continue;

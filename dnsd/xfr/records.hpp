@@ -49,7 +49,7 @@ private:
     enum class Stage : std::uint8_t { first_soa, body, last_soa, done };
     const Zone& zone_;
     Stage stage_ = Stage::first_soa;
-    Zone::NodeMap::const_iterator node_;
+    Zone::Cursor node_;
     std::size_t rrset_ = 0;
     std::size_t record_ = 0;
     OutRecord current_;

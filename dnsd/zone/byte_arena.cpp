@@ -8,6 +8,7 @@ namespace phx::dns {
 
 std::string_view ByteArena::store(std::string_view bytes) {
     if (bytes.empty()) return {};
+    used_ += bytes.size();
     if (bytes.size() > left_) {
         // A string larger than a block gets a block of its own; the current
         // block keeps its free tail for the small strings that follow.

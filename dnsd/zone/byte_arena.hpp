@@ -21,6 +21,7 @@ public:
     // A copy of `bytes` that lives as long as the arena.
     [[nodiscard]] std::string_view store(std::string_view bytes);
     [[nodiscard]] std::size_t allocated() const noexcept { return allocated_; }
+    [[nodiscard]] std::size_t used() const noexcept { return used_; }
 
 private:
     static constexpr std::size_t kBlockSize = 256 * 1024;
@@ -29,6 +30,7 @@ private:
     char* next_ = nullptr;
     std::size_t left_ = 0;
     std::size_t allocated_ = 0;
+    std::size_t used_ = 0;
 };
 
 } // namespace phx::dns

@@ -121,7 +121,7 @@ std::uint64_t inventory_digest(const InventoryNames& names) {
     return std::hash<std::string>{}(all);
 }
 
-bool check_host_names_free(const InventoryNames& names, const ZoneBuilder& zone,
+bool check_host_names_free(const InventoryNames& names, const AcceptedRecords& zone,
                            Diagnostics& diag) {
     struct Owned {
         std::string name; // lower-case wire
@@ -159,7 +159,7 @@ bool check_host_names_free(const InventoryNames& names, const ZoneBuilder& zone,
     return free;
 }
 
-void check_addresses_known(const InventoryNames& names, const ZoneBuilder& zone,
+void check_addresses_known(const InventoryNames& names, const AcceptedRecords& zone,
                            Diagnostics& diag) {
     zone.for_each([&](const AcceptedRecord& r) {
         IpAddress a;

@@ -41,13 +41,13 @@ struct InventoryNames {
 
 // Reports every record of the zone file at or below a host's name (the
 // inventory owns those names), naming both places; false if any.
-bool check_host_names_free(const InventoryNames& names, const ZoneBuilder& zone,
+bool check_host_names_free(const InventoryNames& names, const AcceptedRecords& zone,
                            Diagnostics& diag);
 
 // Warns about each A/AAAA record of a zone file that points into one of
 // the inventory's networks at an address no host has: a name for a machine
 // the firewall does not know, or an address that moved.
-void check_addresses_known(const InventoryNames& names, const ZoneBuilder& zone,
+void check_addresses_known(const InventoryNames& names, const AcceptedRecords& zone,
                            Diagnostics& diag);
 
 // The reverse zones of a network: in-addr.arpa zones on octet boundaries

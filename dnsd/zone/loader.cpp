@@ -7,6 +7,7 @@
 #include "dnsd/zone/inventory_zones.hpp"
 #include "dnsd/zone/zone_build.hpp"
 #include "dnsd/zone/zone_scan.hpp"
+#include "dnsd/zone/zone_update.hpp"
 
 #include <fmt/format.h>
 #include <functional>
@@ -87,6 +88,37 @@ std::shared_ptr<const Zone> unchanged(const ZoneSet* served, std::string_view or
     return nullptr;
 }
 
+// The zone `served` answers from the same file with, or nullptr.
+std::shared_ptr<const Zone> previous(const ZoneSet* served, std::string_view origin,
+                                     const std::string& file) {
+    if (!served) return nullptr;
+    for (const auto& zone : served->zones())
+        if (zone->origin() == origin && zone->file() == file) return zone;
+    return nullptr;
+}
+
+// The edited file of a served zone, as a new version sharing what did not
+// change (see ZoneUpdate); nullptr when it has to be built in full. A file
+// that does not parse is reported and sets `unreadable`.
+std::shared_ptr<const Zone> update_zone(const std::shared_ptr<const Zone>& before,
+                                        std::string origin_text, const ZoneSource& source,
+                                        std::uint64_t inputs, const InventoryNames* inventory,
+                                        std::uint64_t hosts_digest, Diagnostics& diag,
+                                        bool& unreadable) {
+    if (origin_text.empty() || origin_text.back() != '.') origin_text += '.';
+    ZoneUpdate update{before, inputs, hosts_digest};
+    if (!scan_zone(source.file, true, origin_text, source.file, update, diag)) {
+        unreadable = true;
+        return nullptr;
+    }
+    if (inventory) {
+        Diagnostics quiet; // anything said here is said again by the full build
+        check_addresses_known(*inventory, update, quiet);
+        if (quiet.error_count() + quiet.warning_count() > 0) return nullptr;
+    }
+    return std::move(update).finish();
+}
+
 } // namespace
 
 std::optional<ScannedZone> scan_zone_file(const ZoneSource& source, Diagnostics& diag) {
@@ -152,6 +184,24 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
             if (!add_unique(zones, std::move(same), declared_at(source), diag)) complete = false;
             continue;
         }
+        // Edited since: share with the served version what did not change.
+        const bool has_hosts = inventory && *wire_origin == inventory->zone;
+        if (auto before = previous(served, *wire_origin, source.file);
+            before && !has_hosts && before->facts().clean &&
+            before->facts().checked_with == hosts_digest) {
+            bool unreadable = false;
+            auto zone = update_zone(before, origin_text, source, inputs, inventory, hosts_digest,
+                                    diag, unreadable);
+            if (unreadable) {
+                complete = false;
+                continue;
+            }
+            if (zone) {
+                if (!add_unique(zones, std::move(zone), declared_at(source), diag)) complete = false;
+                continue;
+            }
+        }
+        const std::size_t warnings_before = diag.warning_count();
         auto scanned = scan(source.file, true, origin_text, source.file, origin_pos_of(source), diag);
         if (!scanned) {
             complete = false;
@@ -159,7 +209,6 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
         }
         scanned->records.note_inputs(inputs);
         if (inventory) check_addresses_known(*inventory, scanned->records, diag);
-        const bool has_hosts = inventory && scanned->origin == inventory->zone;
         if (has_hosts) {
             if (!check_host_names_free(*inventory, scanned->records, diag)) {
                 complete = false; // said once; building it would only repeat it
@@ -167,6 +216,7 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
             }
             for (const auto& r : host_records(*inventory)) scanned->records.add(r);
         }
+        scanned->records.note_checks(hosts_digest, diag.warning_count() != warnings_before);
         auto zone = build_scanned_zone(std::move(*scanned), diag);
         if (!zone) {
             complete = false;

@@ -73,17 +73,24 @@ bool serial_greater(std::uint32_t a, std::uint32_t b) noexcept {
 
 bool same_content(const Zone& a, const Zone& b) {
     if (&a == &b) return true; // a reload kept the zone: nothing was read again
-    if (a.origin() != b.origin() || a.nodes().size() != b.nodes().size()) return false;
-    for (const auto& [name, node] : a.nodes()) {
+    if (a.origin() != b.origin() || a.node_count() != b.node_count()) return false;
+    bool same = true;
+    a.for_each_node([&](std::string_view name, const Node& node) {
+        if (!same) return;
         const Node* other = b.find(name);
-        if (!other || other->rrsets.size() != node.rrsets.size()) return false;
+        if (&node == other) return; // shared by two versions of the zone
+        if (!other || other->rrsets.size() != node.rrsets.size()) {
+            same = false;
+            return;
+        }
         for (std::size_t i = 0; i < node.rrsets.size(); ++i) // both sorted by type
-            if (!same_rrset(node.rrsets[i], other->rrsets[i])) return false;
-    }
-    return true;
+            if (!same_rrset(node.rrsets[i], other->rrsets[i])) same = false;
+    });
+    return same;
 }
 
-std::shared_ptr<const Zone> with_serial(const Zone& zone, std::uint32_t serial) {
+std::shared_ptr<const Zone> with_serial(const std::shared_ptr<const Zone>& zone,
+                                        std::uint32_t serial) {
     return std::make_shared<const Zone>(zone, serial);
 }
 

@@ -36,7 +36,8 @@ enum class SerialPolicy : std::uint8_t {
 [[nodiscard]] bool same_content(const Zone& a, const Zone& b);
 
 // The zone with another SOA serial, everything else shared by copy.
-[[nodiscard]] std::shared_ptr<const Zone> with_serial(const Zone& zone, std::uint32_t serial);
+[[nodiscard]] std::shared_ptr<const Zone> with_serial(const std::shared_ptr<const Zone>& zone,
+                                                      std::uint32_t serial);
 
 // What a reload decided for one zone.
 struct SerialDecision {

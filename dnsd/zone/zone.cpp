@@ -30,33 +30,87 @@ const RrSet* Node::find(RrType type) const noexcept {
 }
 
 Zone::Zone(std::string origin, std::string file, NodeMap nodes,
-           std::shared_ptr<const ZoneStorage> storage, std::uint64_t inputs)
+           std::shared_ptr<const ZoneStorage> storage, ZoneFacts facts)
     : origin_{std::move(origin)}, file_{std::move(file)}, nodes_{std::move(nodes)},
       record_count_{storage->rdata.size()}, // every rdata of the storage is this zone's
-      inputs_{inputs} {
+      facts_{facts} {
     storage_.push_back(std::move(storage));
     index_apex();
+    count_nodes();
 }
 
-Zone::Zone(const Zone& base, std::uint32_t serial)
-    : origin_{base.origin_}, file_{base.file_}, nodes_{base.nodes_}, storage_{base.storage_} {
+Zone::Zone(std::string origin, std::string file, NodeMap changed,
+           std::shared_ptr<const Zone> base, Storages storages, std::size_t record_count,
+           ZoneFacts facts)
+    : origin_{std::move(origin)}, file_{std::move(file)}, nodes_{std::move(changed)},
+      base_{std::move(base)}, storage_{std::move(storages)}, record_count_{record_count},
+      facts_{facts} {
+    assert(base_ && !base_->base_); // one level: a later version's base is whole
+    index_apex();
+    count_nodes();
+}
+
+Zone::Zone(const std::shared_ptr<const Zone>& base, std::uint32_t serial)
+    : origin_{base->origin_}, file_{base->file_}, base_{base->base_ ? base->base_ : base},
+      storage_{base->storage_}, record_count_{base->record_count_}, facts_{base->facts_} {
+    if (base->base_) nodes_ = base->nodes_; // a later version: its changes, not the whole zone
     // Only the SOA differs: a small storage of its own holds the new SOA
     // rdata and a copy of the apex's RRsets that points at it.
     auto patch = std::make_shared<ZoneStorage>();
-    Node& apex = nodes_.at(origin_);
-    std::string soa{base.soa().rdata.front()};
+    std::string soa{base->soa().rdata.front()};
     const std::array<char, 4> bytes{static_cast<char>(serial >> 24), static_cast<char>(serial >> 16),
                                     static_cast<char>(serial >> 8), static_cast<char>(serial)};
     std::copy(bytes.begin(), bytes.end(), soa.end() - static_cast<std::ptrdiff_t>(kSerialFromEnd));
     patch->rdata.push_back(patch->bytes.store(soa));
+    const Node& apex = base->apex();
     patch->rrsets.assign(apex.rrsets.begin(), apex.rrsets.end());
     for (auto& set : patch->rrsets)
         if (set.type == RrType::soa) set.rdata = {patch->rdata.data(), 1};
-    apex.rrsets = patch->rrsets;
+    Node patched = apex;
+    patched.rrsets = patch->rrsets;
+    nodes_.insert_or_assign(patch->bytes.store(origin_), patched);
     storage_.push_back(std::move(patch));
     index_apex();
-    record_count_ = base.record_count_;
-    inputs_ = base.inputs_;
+    count_nodes();
+}
+
+void Zone::count_nodes() {
+    if (!base_) {
+        node_count_ = nodes_.size();
+        return;
+    }
+    node_count_ = base_->node_count_;
+    for (const auto& [name, node] : nodes_) {
+        const bool in_base = base_->nodes_.contains(name);
+        if (node.removed && in_base) --node_count_;
+        if (!node.removed && !in_base) ++node_count_;
+    }
+}
+
+Zone::Cursor::Cursor(const Zone& zone)
+    : zone_{zone}, at_{zone.nodes_.begin()}, end_{zone.nodes_.end()} {
+    settle();
+}
+
+void Zone::Cursor::next() {
+    ++at_;
+    settle();
+}
+
+// Onto the next node the zone has: its own ones not removed, then the
+// base's ones it does not replace.
+void Zone::Cursor::settle() {
+    for (;;) {
+        if (at_ == end_) {
+            if (in_base_ || !zone_.base_) return;
+            in_base_ = true;
+            at_ = zone_.base_->nodes_.begin();
+            end_ = zone_.base_->nodes_.end();
+            continue;
+        }
+        if (in_base_ ? !zone_.nodes_.contains(at_->first) : !at_->second.removed) return;
+        ++at_;
+    }
 }
 
 void Zone::index_apex() {
@@ -71,7 +125,8 @@ void Zone::index_apex() {
 
 const Node* Zone::find(std::string_view name) const noexcept {
     const auto it = nodes_.find(name);
-    return it == nodes_.end() ? nullptr : &it->second;
+    if (it != nodes_.end()) return it->second.removed ? nullptr : &it->second;
+    return base_ ? base_->find(name) : nullptr;
 }
 
 const Zone* ZoneSet::find(std::string_view name) const noexcept {

@@ -2,6 +2,11 @@
 // An immutable, validated zone and the set of zones a server answers for.
 // Built once by the loader; shared read-only between worker threads through
 // shared_ptr<const ZoneSet>, so a reload swaps a pointer and nothing else.
+//
+// A zone is either whole (every node in its own map) or a later version of
+// a whole zone: a small map of the names that changed, over the whole zone
+// it shares. A one-record edit of a large zone then costs the changed names,
+// not a second copy of the zone.
 #pragma once
 
 #include "dnsd/wire/types.hpp"
@@ -33,6 +38,7 @@ struct Node {
     std::string_view owner;         // wire form, case as first written
     std::span<const RrSet> rrsets;  // sorted by type
     std::uint32_t order = 0;        // first appearance in the zone's file(s)
+    bool removed = false;           // in a later version: the name is gone
 
     [[nodiscard]] const RrSet* find(RrType type) const noexcept;
     [[nodiscard]] bool empty_non_terminal() const noexcept { return rrsets.empty(); }
@@ -45,6 +51,11 @@ struct ZoneStorage {
     ByteArena bytes;
     std::vector<std::string_view> rdata;
     std::vector<RrSet> rrsets;
+
+    [[nodiscard]] std::size_t footprint() const noexcept {
+        return bytes.used() + rdata.capacity() * sizeof(std::string_view) +
+               rrsets.capacity() * sizeof(RrSet);
+    }
 };
 
 // Hashing over string_view so lookups with a stack buffer never allocate.
@@ -55,16 +66,29 @@ struct NameHash {
     }
 };
 
+// What a zone was built from and how it went, for the next reload.
+struct ZoneFacts {
+    std::uint64_t inputs = 0;       // digest of files, text and hosts (0: unknown)
+    std::uint64_t checked_with = 0; // digest of the inventory it was checked against
+    bool clean = false;             // built without a single warning
+};
+
 class Zone {
 public:
     // Keyed by the lower-case wire name, a view into the storage.
     using NodeMap = std::unordered_map<std::string_view, Node, NameHash, std::equal_to<>>;
+    using Storages = std::vector<std::shared_ptr<const ZoneStorage>>;
 
-    // `inputs` is a digest of what the zone was built from (0: unknown).
+    // A whole zone.
     Zone(std::string origin, std::string file, NodeMap nodes,
-         std::shared_ptr<const ZoneStorage> storage, std::uint64_t inputs = 0);
-    // `base` with its SOA serial replaced; shares base's storage.
-    Zone(const Zone& base, std::uint32_t serial);
+         std::shared_ptr<const ZoneStorage> storage, ZoneFacts facts = {});
+    // A later version of `base`'s whole zone: `changed` holds every name
+    // whose node differs from it (Node::removed for names that are gone);
+    // `storages` keeps alive everything the nodes point into.
+    Zone(std::string origin, std::string file, NodeMap changed, std::shared_ptr<const Zone> base,
+         Storages storages, std::size_t record_count, ZoneFacts facts);
+    // `base` with its SOA serial replaced; shares all of base but the apex.
+    Zone(const std::shared_ptr<const Zone>& base, std::uint32_t serial);
     Zone(const Zone&) = delete; // apex_ and soa_ point into nodes_
     Zone& operator=(const Zone&) = delete;
 
@@ -78,24 +102,58 @@ public:
     // RFC 2308 §5: negative answers carry min(SOA TTL, SOA MINIMUM).
     [[nodiscard]] std::uint32_t negative_ttl() const noexcept { return negative_ttl_; }
     [[nodiscard]] std::uint32_t serial() const noexcept { return serial_; }
-    [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size(); }
+    [[nodiscard]] std::size_t node_count() const noexcept { return node_count_; }
     [[nodiscard]] std::size_t record_count() const noexcept { return record_count_; }
-    [[nodiscard]] const NodeMap& nodes() const noexcept { return nodes_; }
     // Equal non-zero digests: the same files, text and inventory built it.
-    [[nodiscard]] std::uint64_t inputs() const noexcept { return inputs_; }
+    [[nodiscard]] std::uint64_t inputs() const noexcept { return facts_.inputs; }
+    [[nodiscard]] const ZoneFacts& facts() const noexcept { return facts_; }
+
+    // Every node, each once, in no particular order: visit(lower name, node).
+    template <typename Visit> void for_each_node(Visit&& visit) const {
+        for (const auto& [name, node] : nodes_)
+            if (!node.removed) visit(name, node);
+        if (base_)
+            for (const auto& [name, node] : base_->nodes_)
+                if (!nodes_.contains(name)) visit(name, node);
+    }
+
+    // The whole zone this one is a later version of (nullptr: it is whole),
+    // and the names it holds itself: all of them, or those that changed.
+    [[nodiscard]] const std::shared_ptr<const Zone>& base() const noexcept { return base_; }
+    [[nodiscard]] const NodeMap& own_nodes() const noexcept { return nodes_; }
+    [[nodiscard]] const Storages& storages() const noexcept { return storage_; }
+
+    // A resumable walk over for_each_node's nodes, for AXFR.
+    class Cursor {
+    public:
+        explicit Cursor(const Zone& zone);
+        [[nodiscard]] bool done() const noexcept { return at_ == end_; }
+        [[nodiscard]] const Node& node() const noexcept { return at_->second; }
+        void next();
+
+    private:
+        void settle();
+        const Zone& zone_;
+        bool in_base_ = false;
+        NodeMap::const_iterator at_;
+        NodeMap::const_iterator end_;
+    };
 
 private:
     void index_apex();
+    void count_nodes();
 
     std::string origin_;
     std::string file_;
     NodeMap nodes_;
-    std::vector<std::shared_ptr<const ZoneStorage>> storage_;
+    std::shared_ptr<const Zone> base_;
+    Storages storage_;
     const Node* apex_ = nullptr;
     const RrSet* soa_ = nullptr;
     std::uint32_t negative_ttl_ = 0;
+    std::size_t node_count_ = 0;
     std::size_t record_count_ = 0;
-    std::uint64_t inputs_ = 0;
+    ZoneFacts facts_;
     std::uint32_t serial_ = 0;
 };
 

@@ -31,13 +31,8 @@ std::string text_of(std::string_view wire_name) {
     return wire::name_to_text(wire::bytes_of(wire_name));
 }
 
-// ASCII lower case of a wire name. Length bytes are below 64 and so never
-// in 'A'..'Z': the whole name folds byte by byte.
 std::string_view lower_into(std::string_view name, std::array<char, 256>& buffer) noexcept {
-    const std::size_t n = std::min(name.size(), buffer.size());
-    for (std::size_t i = 0; i < n; ++i)
-        buffer[i] = static_cast<char>(wire::lower(static_cast<std::uint8_t>(name[i])));
-    return {buffer.data(), n};
+    return lower_wire_into(name, buffer);
 }
 
 struct Entry {
@@ -52,6 +47,33 @@ struct Entry {
 
 } // namespace
 
+// Length bytes are below 64 and so never in 'A'..'Z': the whole name folds
+// byte by byte.
+std::string_view lower_wire_into(std::string_view name, std::array<char, 256>& buffer) noexcept {
+    const std::size_t n = std::min(name.size(), buffer.size());
+    for (std::size_t i = 0; i < n; ++i)
+        buffer[i] = static_cast<char>(wire::lower(static_cast<std::uint8_t>(name[i])));
+    return {buffer.data(), n};
+}
+
+std::optional<std::string> unacceptable(const RecordRef& r, std::string_view lower,
+                                        std::string_view origin) {
+    if (r.rclass != to_u16(RrClass::in))
+        return fmt::format("{}: class {} is not supported, only IN", text_of(r.owner), r.rclass);
+    if (!wire::is_subdomain(lower, origin))
+        return fmt::format("{} is outside the zone {}", text_of(r.owner), text_of(origin));
+    if (r.type == RrType::soa && lower != origin)
+        return fmt::format("SOA record at {}: the SOA belongs at the zone apex {}", text_of(r.owner),
+                           text_of(origin));
+    if (r.type == RrType::dname)
+        return fmt::format("{}: DNAME records are not supported", text_of(r.owner));
+    return std::nullopt;
+}
+
+void RecordSink::add(const ScannedRecord& r) {
+    add(RecordRef{r.owner, r.type, r.rclass, r.ttl, r.rdata, r.at});
+}
+
 struct ZoneBuilder::State {
     std::string origin;
     std::string file;
@@ -63,6 +85,8 @@ struct ZoneBuilder::State {
     std::size_t errors = 0;
     std::size_t warnings = 0;
     std::uint64_t inputs = 0;
+    std::uint64_t checked_with = 0;
+    bool warned_outside = false;
 
     void error(const SourcePos& at, const std::string& message) {
         if (errors++ < kMaxMessages) diag->error(at, message);
@@ -94,24 +118,9 @@ struct ZoneBuilder::State {
 };
 
 bool ZoneBuilder::State::accepts(const RecordRef& r, std::string_view lower) {
-    if (r.rclass != to_u16(RrClass::in)) {
-        error(r.at, fmt::format("{}: class {} is not supported, only IN", text_of(r.owner), r.rclass));
-        return false;
-    }
-    if (!wire::is_subdomain(lower, origin)) {
-        error(r.at, fmt::format("{} is outside the zone {}", text_of(r.owner), text_of(origin)));
-        return false;
-    }
-    if (r.type == RrType::soa && lower != origin) {
-        error(r.at, fmt::format("SOA record at {}: the SOA belongs at the zone apex {}",
-                                text_of(r.owner), text_of(origin)));
-        return false;
-    }
-    if (r.type == RrType::dname) {
-        error(r.at, fmt::format("{}: DNAME records are not supported", text_of(r.owner)));
-        return false;
-    }
-    return true;
+    auto problem = unacceptable(r, lower, origin);
+    if (problem) error(r.at, *problem);
+    return !problem;
 }
 
 Node& ZoneBuilder::State::node_for(std::string_view owner, std::string_view lower) {
@@ -316,6 +325,11 @@ ZoneBuilder::~ZoneBuilder() = default;
 
 void ZoneBuilder::note_inputs(std::uint64_t digest) { state_->inputs = digest; }
 
+void ZoneBuilder::note_checks(std::uint64_t inventory_digest, bool warned) {
+    state_->checked_with = inventory_digest;
+    state_->warned_outside = warned;
+}
+
 void ZoneBuilder::expect_file_bytes(std::uintmax_t bytes) {
     // A zone file line is rarely shorter than ~30 bytes; names mostly carry
     // one to three records each.
@@ -331,10 +345,6 @@ void ZoneBuilder::add(const RecordRef& r) {
     const auto seq = static_cast<std::uint32_t>(state_->entries.size());
     state_->entries.push_back(
         {&node, state_->storage->bytes.store(r.rdata), r.at.file, r.at.line, r.ttl, seq, r.type});
-}
-
-void ZoneBuilder::add(const ScannedRecord& r) {
-    add(RecordRef{r.owner, r.type, r.rclass, r.ttl, r.rdata, r.at});
 }
 
 void ZoneBuilder::for_each(const std::function<void(const AcceptedRecord&)>& visit) const {
@@ -355,11 +365,12 @@ std::shared_ptr<const Zone> ZoneBuilder::finish() && {
     s.check_apex();
     s.check_names();
     const bool failed = s.errors > 0;
+    const ZoneFacts facts{s.inputs, s.checked_with, s.warnings == 0 && !s.warned_outside};
     s.report_suppressed();
     if (failed) return nullptr;
     s.add_empty_non_terminals();
     return std::make_shared<const Zone>(std::move(s.origin), std::move(s.file), std::move(s.nodes),
-                                        std::move(s.storage), s.inputs);
+                                        std::move(s.storage), facts);
 }
 
 std::shared_ptr<const Zone> build_zone(const std::string& origin, const std::string& file,

@@ -10,7 +10,9 @@
 #include "dnsd/zone/zone_scan.hpp"
 
 #include <cstddef>
+#include <array>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,7 +39,39 @@ struct AcceptedRecord {
     SourcePos at;
 };
 
-class ZoneBuilder {
+// Where the scanner puts records: a ZoneBuilder, or a ZoneUpdate that
+// builds the next version of a served zone from what changed.
+class RecordSink {
+public:
+    virtual void add(const RecordRef& record) = 0;
+    void add(const ScannedRecord& record);
+    // Sizes tables for a zone file of this many bytes (a hint).
+    virtual void expect_file_bytes(std::uintmax_t /*bytes*/) {}
+
+protected:
+    ~RecordSink() = default;
+};
+
+// Records accepted so far, for the inventory's cross-checks.
+class AcceptedRecords {
+public:
+    virtual void for_each(const std::function<void(const AcceptedRecord&)>& visit) const = 0;
+
+protected:
+    ~AcceptedRecords() = default;
+};
+
+// Why a zone may not hold this record (another class, outside the zone, an
+// SOA below the apex, DNAME), or nothing. `lower` is its lower-case owner.
+[[nodiscard]] std::optional<std::string> unacceptable(const RecordRef& record,
+                                                      std::string_view lower,
+                                                      std::string_view origin);
+
+// ASCII lower case of a wire name, into `buffer`.
+[[nodiscard]] std::string_view lower_wire_into(std::string_view name,
+                                               std::array<char, 256>& buffer) noexcept;
+
+class ZoneBuilder final : public RecordSink, public AcceptedRecords {
 public:
     // `origin` is the lower-case wire apex; `file` names the zone in messages.
     ZoneBuilder(std::string origin, std::string file, Diagnostics& diag);
@@ -47,18 +81,21 @@ public:
 
     // A digest of what the records come from, kept by the zone (Zone::inputs).
     void note_inputs(std::uint64_t digest);
+    // The inventory the records were checked against, and whether those
+    // checks warned: a zone is clean only if nothing at all warned.
+    void note_checks(std::uint64_t inventory_digest, bool warned);
 
     // Sizes the tables for a zone file of this many bytes, so that they do
     // not grow (and rehash) step by step while a large zone is read.
-    void expect_file_bytes(std::uintmax_t bytes);
+    void expect_file_bytes(std::uintmax_t bytes) override;
 
     // Records outside the zone, of another class, or of a kind we do not
     // serve are reported here and left out.
-    void add(const RecordRef& record);
-    void add(const ScannedRecord& record);
+    void add(const RecordRef& record) override;
+    using RecordSink::add;
 
     // Every accepted record so far, in the order added.
-    void for_each(const std::function<void(const AcceptedRecord&)>& visit) const;
+    void for_each(const std::function<void(const AcceptedRecord&)>& visit) const override;
     [[nodiscard]] std::size_t record_count() const noexcept;
     [[nodiscard]] const std::string& origin() const noexcept;
 

@@ -13,7 +13,11 @@ extern "C" { // libzscanner's headers declare C functions without extern "C"
 
 #include <fmt/format.h>
 #include <filesystem>
+#include <algorithm>
 #include <memory>
+#include <optional>
+#include <sys/mman.h>
+#include <vector>
 
 namespace phx::dns {
 namespace {
@@ -21,10 +25,60 @@ namespace {
 constexpr std::uint32_t kDefaultTtl = 3600;
 constexpr std::size_t kMaxErrorsPerFile = 100;
 
+// libzscanner maps a zone file whole and reads it once, front to back; the
+// pages it has read would stay in this process until the end, beside the
+// zone being built from them (30 MiB for a million records). They are
+// dropped from the mapping as the parser passes them (they stay in the
+// page cache; the parser keeps no pointer into them, and a page read again
+// would only be faulted back in). The record callback cannot see the
+// parser's position, only its line: the lines are counted ahead, a step at
+// a time, to know which line each step ends on.
+class PassedPages {
+public:
+    explicit PassedPages(const zs_scanner_t* s) {
+        if (!s->input.mmaped || s->input.end <= s->input.start) return;
+        top_ = s;
+        start_ = s->input.start;
+        const auto size = static_cast<std::size_t>(s->input.end - s->input.start);
+        std::uint64_t lines = 1;
+        for (std::size_t at = 0; at < size; at += kStep) {
+            const char* from = start_ + at;
+            const std::size_t n = std::min(kStep, size - at);
+            lines += static_cast<std::uint64_t>(std::count(from, from + n, '\n'));
+            last_line_.push_back(lines);
+            drop(at, n); // counting must not map the whole file in either
+        }
+    }
+
+    // The parser of `s` has reached `line`: a step it has passed, with a
+    // whole step between it and the parser, is dropped.
+    void at_line(const zs_scanner_t* s, std::uint64_t line) {
+        if (s != top_) return; // an $INCLUDEd file: its own mapping
+        while (dropped_ + 1 < last_line_.size() && line > last_line_[dropped_ + 1]) {
+            drop(dropped_ * kStep, kStep);
+            ++dropped_;
+        }
+    }
+
+private:
+    static constexpr std::size_t kStep = std::size_t{4} << 20; // a multiple of any page size
+
+    void drop(std::size_t at, std::size_t bytes) const {
+        // Advice only: if it fails the pages just stay until the end.
+        (void)::madvise(const_cast<char*>(start_ + at), bytes, MADV_DONTNEED);
+    }
+
+    const zs_scanner_t* top_ = nullptr;
+    const char* start_ = nullptr;
+    std::vector<std::uint64_t> last_line_; // the line each step ends in
+    std::size_t dropped_ = 0;
+};
+
 struct ScanState {
     std::string file_label;
-    ZoneBuilder* into = nullptr;
+    RecordSink* into = nullptr;
     Diagnostics* diag = nullptr;
+    PassedPages* pages = nullptr;
     std::size_t errors = 0;
     // The file being read changes only at $INCLUDE: intern its name once.
     std::string last_name;
@@ -55,6 +109,7 @@ const FileName& current_file(const zs_scanner_t* s, ScanState& state) {
 
 void on_record(zs_scanner_t* s) {
     auto& state = *static_cast<ScanState*>(s->process.data);
+    if (state.pages) state.pages->at_line(s, s->line_counter);
     state.into->add(RecordRef{as_view(s->r_owner, s->r_owner_length), RrType{s->r_type},
                               s->r_class, s->r_ttl, as_view(s->r_data, s->r_data_length),
                               SourcePos{current_file(s, state),
@@ -92,8 +147,8 @@ struct ScannerDeleter {
 } // namespace
 
 bool scan_zone(std::string_view input, bool input_is_file, const std::string& origin_text,
-               const std::string& file_label, ZoneBuilder& into, Diagnostics& diag) {
-    ScanState state{file_label, &into, &diag, 0, {}, {}};
+               const std::string& file_label, RecordSink& into, Diagnostics& diag) {
+    ScanState state{file_label, &into, &diag, nullptr, 0, {}, {}};
     std::unique_ptr<zs_scanner_t, ScannerDeleter> scanner{new zs_scanner_t{}};
     if (zs_init(scanner.get(), origin_text.c_str(), to_u16(RrClass::in), kDefaultTtl) != 0) {
         diag.error({file_label}, fmt::format("cannot use origin '{}': {}", origin_text,
@@ -113,6 +168,8 @@ bool scan_zone(std::string_view input, bool input_is_file, const std::string& or
                    fmt::format("cannot read zone file: {}", zs_strerror(scanner->error.code)));
         return false;
     }
+    std::optional<PassedPages> pages;
+    if (input_is_file) state.pages = &pages.emplace(scanner.get());
     if (zs_set_processing(scanner.get(), on_record, on_error, &state) != 0 ||
         zs_parse_all(scanner.get()) != 0) {
         if (state.errors == 0)

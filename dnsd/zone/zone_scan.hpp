@@ -23,7 +23,7 @@ struct ScannedRecord {
     SourcePos at;
 };
 
-class ZoneBuilder;
+class RecordSink;
 
 // Scans a file (input_is_file; its $INCLUDEs already checked by
 // check_includes()) or a text into `into`, record by record in
@@ -31,6 +31,6 @@ class ZoneBuilder;
 // there was any (the zone must then not be served).
 [[nodiscard]] bool scan_zone(std::string_view input, bool input_is_file,
                              const std::string& origin_text, const std::string& file_label,
-                             ZoneBuilder& into, Diagnostics& diag);
+                             RecordSink& into, Diagnostics& diag);
 
 } // namespace phx::dns

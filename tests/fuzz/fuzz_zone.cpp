@@ -49,8 +49,9 @@ std::string origin_of(std::string_view text) {
 void check_zone(const Zone& zone, std::string_view text) {
     if (zone.soa().type != RrType::soa || zone.soa().rdata.size() != 1)
         finding("a zone without exactly one SOA", text);
-    for (const auto& [name, node] : zone.nodes())
+    zone.for_each_node([&](std::string_view name, const phx::dns::Node&) {
         if (!wire::is_subdomain(name, zone.origin())) finding("a name outside the zone", text);
+    });
 }
 
 // Returns how many zones loaded (one input is tried with two origins).
