@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Fuzz target for the zone loader: any text in (libzscanner, then our
 // validation), never a crash; a zone comes back exactly when no error was
-// reported, and then it has its SOA and nothing outside its origin.
+// reported, and then it has its SOA and nothing outside its origin. A zone
+// updated in place from the text with one line gone (ZoneUpdate, as a
+// reload does) serves exactly what a whole build of that text serves.
 //
 // Built with clang -fsanitize=fuzzer (the fuzz preset) it is a libFuzzer
 // target. Built as a plain program (the default, and under ctest) it
 // replays its inputs, then a fixed-seed run of zone-aware text mutations.
 #include "dnsd/wire/name.hpp"
 #include "dnsd/zone/loader.hpp"
+#include "dnsd/zone/zone_scan.hpp"
+#include "dnsd/zone/zone_update.hpp"
 #include "replay.hpp"
+#include "unit/dnsd/zone/zone_dump.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -54,6 +59,36 @@ void check_zone(const Zone& zone, std::string_view text) {
     });
 }
 
+// The text without one of its lines, chosen by the text itself.
+std::string without_a_line(std::string_view text) {
+    const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    std::size_t skip = std::hash<std::string_view>{}(text) % lines;
+    std::size_t start = 0;
+    for (; skip > 0; --skip) start = text.find('\n', start) + 1;
+    const std::size_t end = text.find('\n', start);
+    std::string out{text.substr(0, start)};
+    if (end != std::string_view::npos) out += text.substr(end + 1);
+    return out;
+}
+
+void check_update(const std::shared_ptr<const Zone>& zone, std::string_view text,
+                  std::string origin) {
+    if (!zone->facts().clean) return; // the loader updates only clean zones
+    const std::string edited = without_a_line(text);
+    if (origin.back() != '.') origin += '.';
+    phx::Diagnostics quiet;
+    ZoneUpdate update{zone, 0, 0};
+    if (!scan_zone(edited, false, origin, "fuzz.zone", update, quiet)) return;
+    const auto updated = std::move(update).finish();
+    if (!updated) return; // left to the whole build
+    phx::Diagnostics d;
+    const auto whole = load_zone_text(edited, origin, "fuzz.zone", d);
+    if (!whole) finding("an update serves a text a whole build refuses", edited);
+    if (d.warning_count() > 0) finding("an update of a text a whole build warns about", edited);
+    if (phx::test::dump(*updated) != phx::test::dump(*whole))
+        finding("an update serves other records than a whole build", edited);
+}
+
 // Returns how many zones loaded (one input is tried with two origins).
 int one_input(std::string_view text) {
     if (mentions_include(text)) return 0;
@@ -65,6 +100,7 @@ int one_input(std::string_view text) {
         if (!zone && !d.failed()) finding("no zone, and no error to say why", text);
         if (!zone) continue;
         check_zone(*zone, text);
+        check_update(zone, text, origin);
         ++loaded;
     }
     return loaded;

@@ -6,6 +6,7 @@
 // Whatever a full build would warn or fail about is left to the full build.
 #include "dnsd/wire/name.hpp"
 #include "dnsd/zone/loader.hpp"
+#include "unit/dnsd/zone/zone_dump.hpp"
 #include "unit/temp_dir.hpp"
 
 #include <algorithm>
@@ -15,7 +16,9 @@
 
 using namespace phx;
 using namespace phx::dns;
+using phx::test::dump;
 using phx::test::TempDir;
+using phx::test::text_of;
 
 namespace {
 
@@ -27,33 +30,6 @@ std::string key(std::string_view text) {
     REQUIRE(n);
     n->to_lower();
     return std::string{n->view()};
-}
-
-std::string text_of(std::string_view wire_name) {
-    return wire::name_to_text(wire::bytes_of(wire_name));
-}
-
-// Every name, its owner as written, its RRsets with TTLs and rdata (sorted:
-// an RRset is a set), in name order. Equal dumps answer alike.
-std::string dump(const Zone& zone) {
-    std::vector<std::string> lines;
-    zone.for_each_node([&](std::string_view name, const Node& node) {
-        std::string line = fmt::format("{} ({})", text_of(name), text_of(node.owner));
-        for (const auto& set : node.rrsets) {
-            std::vector<std::string> rdata;
-            for (const auto& r : set.rdata) {
-                std::string hex;
-                for (unsigned char c : r) hex += fmt::format("{:02x}", c);
-                rdata.push_back(std::move(hex));
-            }
-            std::sort(rdata.begin(), rdata.end());
-            line += fmt::format(" {}/{}:{}", to_u16(set.type), set.ttl, fmt::join(rdata, ","));
-        }
-        lines.push_back(std::move(line));
-    });
-    std::sort(lines.begin(), lines.end());
-    return fmt::format("serial {} nodes {} records {}\n{}", zone.serial(), zone.node_count(),
-                       zone.record_count(), fmt::join(lines, "\n"));
 }
 
 struct Loaded {
