@@ -79,7 +79,8 @@ std::shared_ptr<const ZoneSet> apply_serial_policy(const ZoneSet& loaded, const 
         const SerialDecision d = decide_serial(policy, *zone, before, now);
         reports.push_back({zone_text(*zone), zone->file(), zone->serial(),
                            before ? std::optional{before->serial()} : std::nullopt, d.serial,
-                           d.changed, d.stale, before == zone.get()});
+                           d.changed, d.stale, before == zone.get(),
+                           zone->base() ? zone->own_nodes().size() : 0});
         zones.push_back(d.serial == zone->serial() ? zone : with_serial(zone, d.serial));
     }
     return std::make_shared<const ZoneSet>(std::move(zones));
@@ -100,8 +101,14 @@ std::string describe(const SerialReport& r, SerialPolicy policy) {
                            "caches keep the old data: raise the SOA serial in {} or set "
                            "[server] serial_policy (increment, unixtime, dateserial)",
                            r.zone, r.serving, r.file);
-    return fmt::format("zone {} {}, serial {} -> {} {}", r.zone,
-                       r.changed ? "changed" : "unchanged", *r.before, r.serving, from);
+    const std::string shared =
+        r.names_apart == 0
+            ? std::string{}
+            : fmt::format(" (updated in place: {} name{} differ from the last whole build, "
+                          "the rest is shared)",
+                          r.names_apart, r.names_apart == 1 ? "" : "s");
+    return fmt::format("zone {} {}, serial {} -> {} {}{}", r.zone,
+                       r.changed ? "changed" : "unchanged", *r.before, r.serving, from, shared);
 }
 
 } // namespace phx::dns

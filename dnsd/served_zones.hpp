@@ -34,6 +34,9 @@ struct SerialReport {
     bool changed = false; // content differs from what was served
     bool stale = false;   // changed, but served under a serial that did not grow
     bool kept = false;    // its files did not change: the served zone, not read again
+    // Updated in place (Zone::base()): names it holds apart from the whole
+    // zone it shares with the version before; 0 when built whole.
+    std::size_t names_apart = 0;
 };
 
 // `loaded` with each zone's serial set by the policy, given what was served

@@ -137,6 +137,10 @@ class ReloadTests(unittest.TestCase):
             self.assertGreaterEqual(stats["tcp"][0], 200)
             self.assertGreaterEqual(len(seen), 15)  # answers really did come from many versions
             self.assertIn("reload: zone reload.test. changed, serial 20 -> 21", server.log())
+            # Each version was built from the names that changed, over the
+            # last whole build, while the clients above kept asking.
+            self.assertRegex(server.log(), r"serial 20 -> 21 .*\(updated in place: \d+ names differ "
+                                           r"from the last whole build")
 
     def test_a_broken_zone_is_logged_with_its_line_and_the_old_one_keeps_serving(self):
         with Dnsd(zones=(self.zone,)) as server:
