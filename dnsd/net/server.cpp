@@ -75,7 +75,8 @@ std::vector<std::string> new_serials(const xfr::TransferState* before,
 
 } // namespace
 
-void Server::set_served(const std::shared_ptr<const xfr::TransferState>& served) {
+void Server::set_served(const std::shared_ptr<const xfr::TransferState>& served,
+                        std::function<void()> then) {
     auto changed = new_serials(served_.get(), *served);
     zones_ = served->zones;
     served_ = served;
@@ -85,23 +86,28 @@ void Server::set_served(const std::shared_ptr<const xfr::TransferState>& served)
     // think it is current until its refresh timer runs out.
     auto left = std::make_shared<std::atomic<std::size_t>>(workers_.size());
     for (auto& w : workers_)
-        w->set_served(served, [this, left, served, changed] {
+        w->set_served(served, [this, left, served, changed, then] {
             if (left->fetch_sub(1) == 1)
-                asio::post(control_,
-                           [this, served, changed] { notifier_.notify(served, changed); });
+                asio::post(control_, [this, served, changed, then] {
+                    notifier_.notify(served, changed);
+                    if (then) then();
+                });
         });
 }
 
 void Server::reload(const ReloadFunction& reload_function) {
     notify_reloading();
     auto served = reload_function ? reload_function() : nullptr;
-    if (served) {
-        set_served(served);
-        ++reloads_ok_;
-    } else {
+    if (!served) {
         ++reloads_failed_;
+        notify_ready("serving (reload failed: previous zones kept)");
+        return;
     }
-    notify_ready(served ? "serving (reloaded)" : "serving (reload failed: previous zones kept)");
+    ++reloads_ok_;
+    // READY=1 only once every worker answers from the new zones, so that
+    // `systemctl reload phx-dnsd && dig ...` sees them whichever worker
+    // the query reaches.
+    set_served(served, [this] { notify_ready("serving (reloaded)"); });
 }
 
 std::string Server::metrics() const {

@@ -48,7 +48,9 @@ public:
 
 private:
     void reload(const ReloadFunction& reload_function);
-    void set_served(const std::shared_ptr<const xfr::TransferState>& served);
+    // `then` runs on the control thread once every worker serves `served`.
+    void set_served(const std::shared_ptr<const xfr::TransferState>& served,
+                    std::function<void()> then = {});
     [[nodiscard]] std::string metrics() const;
 
     ServerOptions options_;

@@ -5,6 +5,7 @@ malformed messages byte by byte."""
 
 import os
 import random
+import shutil
 import signal
 import socket
 import struct
@@ -74,7 +75,8 @@ class Dnsd:
     Use as a context manager; on exit it is stopped with SIGTERM and must
     exit 0 within five seconds."""
 
-    def __init__(self, *extra_args, zones=(MAIN_ZONE, TEST_ZONE), config=None, listen=True, env=None):
+    def __init__(self, *extra_args, zones=(MAIN_ZONE, TEST_ZONE), config=None, listen=True, env=None,
+                 notify=False):
         self.port = free_port()
         self.args = [DNSD]
         if config:
@@ -87,6 +89,15 @@ class Dnsd:
         self.proc = None
         self.stderr_path = None
         self.env = env
+        # With notify, the test is systemd: it hears READY=1 and RELOADING=1.
+        self.notify = None
+        if notify:
+            self.notify_dir = tempfile.mkdtemp(prefix="phx-notify-")
+            path = os.path.join(self.notify_dir, "notify")
+            self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self.notify.bind(path)
+            self.notify.settimeout(10)
+            self.env = dict(env or {}, NOTIFY_SOCKET=path)
         # A name to ask for the SOA of, to know the server is up: the first zone's origin.
         first = os.path.basename(zones[0]) if zones else "internal.thinkheads.ai.zone"
         self.probe_name = first.split("=")[0] if "=" in first else first.removesuffix(".zone")
@@ -102,6 +113,8 @@ class Dnsd:
                 raise RuntimeError(f"phx-dnsd exited with {self.proc.returncode}: {self.log()}")
             try:
                 self.query(self.probe_name, "SOA", timeout=0.2)
+                if self.notify:
+                    self.hear("READY=1")
                 return self
             except (dns.exception.Timeout, ConnectionRefusedError, OSError):
                 time.sleep(0.05)
@@ -116,8 +129,24 @@ class Dnsd:
         if code != 0:
             raise AssertionError(f"phx-dnsd exited with {code}: {log}")
 
+    def hear(self, word):
+        """Waits for a notification to systemd that says `word`."""
+        while word not in self.notify.recv(4096).decode():
+            pass
+
+    def reload(self):
+        """SIGHUP, then wait for what systemctl reload waits for: RELOADING=1,
+        then READY=1, after which every worker answers from the new zones
+        (or the old ones, if the reload failed)."""
+        self.proc.send_signal(signal.SIGHUP)
+        self.hear("RELOADING=1")
+        self.hear("READY=1")
+
     def stop(self):
         """SIGTERM, then the exit code (a clean stop is 0)."""
+        if self.notify:
+            self.notify.close()
+            shutil.rmtree(self.notify_dir, ignore_errors=True)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
