@@ -25,8 +25,16 @@ public:
 
 private:
     static constexpr std::size_t kBlockSize = 256 * 1024;
+    // Once an arena holds this much it is a large zone's: its blocks grow
+    // to one huge page each, allocated at once (see huge_pages.hpp).
+    static constexpr std::size_t kHugeBlockSize = 2 * 1024 * 1024;
 
-    std::vector<std::unique_ptr<char[]>> blocks_;
+    struct FreeBlock {
+        void operator()(char* block) const noexcept;
+    };
+    char* new_block(std::size_t size);
+
+    std::vector<std::unique_ptr<char, FreeBlock>> blocks_;
     char* next_ = nullptr;
     std::size_t left_ = 0;
     std::size_t allocated_ = 0;
