@@ -7,10 +7,19 @@
 // work. This is interrupt moderation done in user space, the way NICs and
 // NAPI do it: an idle server answers a lone query immediately; a busy one
 // collects queries for at most `window` and answers them with one recvmmsg
-// and one sendmmsg. The price is up to `window` of extra latency, only
+// and one sendmmsg. The price is up to one window of extra latency, only
 // under sustained load. A window of zero turns it off.
+//
+// The window adapts to the load: it is as long as it takes about
+// kTargetBatch queries to arrive, at most `window`. The saving per query is
+// the wake-up divided by the batch, so past a few queries per batch a longer
+// window buys little CPU but costs every query its wait: a fixed 500 us
+// window at 30k qps batched 15 queries and added 0.3 ms on average. Under
+// heavy load windows get short and latency falls; under light load they
+// stay at `window`, which bounds the wait.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
@@ -29,21 +38,31 @@ public:
     // A timed drain that finds fewer datagrams than this is not worth the
     // latency: back to answering on readability.
     static constexpr std::size_t kMinPerWindow = 2;
+    // How many queries a window should gather: at 8, the wake-up costs each
+    // query an eighth of itself, and the window is 8 arrival gaps long.
+    static constexpr std::size_t kTargetBatch = 8;
+    // No shorter windows: below this the sleep itself costs about as much
+    // as the wake-up it saves.
+    static constexpr std::chrono::microseconds kMinWindow{50};
 
-    explicit UdpPacer(std::chrono::microseconds window) noexcept : window_{window} {}
+    explicit UdpPacer(std::chrono::microseconds window) noexcept
+        : window_{window}, current_{window} {}
 
     // True: wait `window()` on a timer before the next drain. False: wait
     // until the socket is readable.
     [[nodiscard]] bool batching() const noexcept { return batching_; }
+    // The longest window, as configured.
     [[nodiscard]] std::chrono::microseconds window() const noexcept { return window_; }
+    // The window the next timed drain waits, adapted to the load.
+    [[nodiscard]] std::chrono::microseconds current_window() const noexcept { return current_; }
 
-    // Blocks until one window after `started` (the previous drain's start).
+    // Blocks until one (current) window after `started` (the previous drain's start).
     // An absolute deadline keeps the drain-to-drain period at one window,
     // however long the drains themselves take.
     void sleep_until_next(Clock::time_point started) const noexcept {
         static_assert(std::is_same_v<Clock, std::chrono::steady_clock>); // CLOCK_MONOTONIC
         const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            (started + window_).time_since_epoch())
+                            (started + current_).time_since_epoch())
                             .count();
         const timespec at{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
         while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
@@ -57,16 +76,35 @@ public:
             if (datagrams < kMinPerWindow) {
                 batching_ = false;
                 streak_ = 0;
+                current_ = window_;
+            } else {
+                adapt(datagrams, now - last_drain_);
             }
         } else if (datagrams > 0) {
             streak_ = now - last_drain_ < window_ ? streak_ + 1 : 0;
-            if (streak_ >= kBusyStreak) batching_ = true;
+            if (streak_ >= kBusyStreak) {
+                batching_ = true;
+                current_ = window_;
+                adapt(datagrams, now - last_drain_);
+            }
         }
         last_drain_ = now;
     }
 
 private:
+    // `datagrams` arrived in `elapsed`: aim the window at kTargetBatch of
+    // them, moving halfway each drain so that one odd gap does not swing it.
+    void adapt(std::size_t datagrams, Clock::duration elapsed) noexcept {
+        using std::chrono::microseconds;
+        const auto gap = std::chrono::duration_cast<microseconds>(elapsed) /
+                         static_cast<microseconds::rep>(datagrams);
+        const auto wanted = std::clamp(gap * static_cast<microseconds::rep>(kTargetBatch),
+                                       std::min(kMinWindow, window_), window_);
+        current_ = (current_ + wanted) / 2;
+    }
+
     std::chrono::microseconds window_;
+    std::chrono::microseconds current_;
     Clock::time_point last_drain_{};
     int streak_ = 0;
     bool batching_ = false;
