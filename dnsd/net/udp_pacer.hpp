@@ -17,6 +17,13 @@
 // window at 30k qps batched 15 queries and added 0.3 ms on average. Under
 // heavy load windows get short and latency falls; under light load they
 // stay at `window`, which bounds the wait.
+//
+// On a busy machine the thread also wakes late: the scheduler may give it
+// the CPU well after its deadline, and every timed drain pays that on top
+// of the window. So `window` is a budget for both: the window shrinks by
+// how late recent wake-ups were (the latest lateness at once, forgotten
+// slowly), and where wake-ups are that late, windows fall to the minimum
+// and latency stays close to answering on readability.
 #pragma once
 
 #include <algorithm>
@@ -59,14 +66,24 @@ public:
     // Blocks until one (current) window after `started` (the previous drain's start).
     // An absolute deadline keeps the drain-to-drain period at one window,
     // however long the drains themselves take.
-    void sleep_until_next(Clock::time_point started) const noexcept {
+    // Notes how late the thread woke, for the next windows.
+    void sleep_until_next(Clock::time_point started) noexcept {
         static_assert(std::is_same_v<Clock, std::chrono::steady_clock>); // CLOCK_MONOTONIC
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            (started + current_).time_since_epoch())
-                            .count();
+        const auto deadline = started + current_;
+        const auto ns =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch())
+                .count();
         const timespec at{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
         while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
         }
+        woke_late(Clock::now() - deadline);
+    }
+
+    // How late a timed wake-up came after its deadline (public for tests).
+    void woke_late(Clock::duration late) noexcept {
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(late);
+        late_ = std::max(us, late_ - std::max(late_ / 32, std::chrono::microseconds{1}));
+        current_ = std::min(current_, cap());
     }
 
     // After every drain: how many datagrams it got and when it started.
@@ -76,7 +93,7 @@ public:
             if (datagrams < kMinPerWindow) {
                 batching_ = false;
                 streak_ = 0;
-                current_ = window_;
+                current_ = cap();
             } else {
                 adapt(datagrams, now - last_drain_);
             }
@@ -84,7 +101,7 @@ public:
             streak_ = now - last_drain_ < window_ ? streak_ + 1 : 0;
             if (streak_ >= kBusyStreak) {
                 batching_ = true;
-                current_ = window_;
+                current_ = cap();
                 adapt(datagrams, now - last_drain_);
             }
         }
@@ -100,11 +117,17 @@ private:
                          static_cast<microseconds::rep>(datagrams);
         const auto wanted = std::clamp(gap * static_cast<microseconds::rep>(kTargetBatch),
                                        std::min(kMinWindow, window_), window_);
-        current_ = (current_ + wanted) / 2;
+        current_ = std::min((current_ + wanted) / 2, cap());
+    }
+
+    // The longest window the budget leaves after recent lateness.
+    [[nodiscard]] std::chrono::microseconds cap() const noexcept {
+        return std::max(std::min(kMinWindow, window_), window_ - late_);
     }
 
     std::chrono::microseconds window_;
     std::chrono::microseconds current_;
+    std::chrono::microseconds late_{0};
     Clock::time_point last_drain_{};
     int streak_ = 0;
     bool batching_ = false;

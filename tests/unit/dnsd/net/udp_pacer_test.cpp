@@ -97,3 +97,22 @@ TEST_CASE("udp pacer: when the load ends the next burst starts from the full win
     CHECK_FALSE(pacer.batching());
     CHECK(pacer.current_window() == 500us);
 }
+
+TEST_CASE("udp pacer: late wake-ups come out of the window, and are forgotten slowly") {
+    UdpPacer pacer{500us};
+    auto t = 0us;
+    for (int i = 0; i < 4; ++i) pacer.drained(1, at(t += 400us)); // light load: full windows
+    REQUIRE(pacer.batching());
+    REQUIRE(pacer.current_window() == 500us);
+    pacer.woke_late(300us); // a busy machine gave the thread the CPU 300 us late
+    CHECK(pacer.current_window() == 200us);
+    pacer.drained(2, at(t += 500us));
+    CHECK(pacer.current_window() <= 200us);
+    for (int i = 0; i < 200; ++i) {
+        pacer.woke_late(0us);
+        pacer.drained(2, at(t += 500us));
+    }
+    CHECK(pacer.current_window() > 450us); // the machine has been quiet for a while
+    pacer.woke_late(2000us); // later than the whole budget: the shortest window
+    CHECK(pacer.current_window() == UdpPacer::kMinWindow);
+}
