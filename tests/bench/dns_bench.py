@@ -14,7 +14,7 @@ offered load is the honest figure. Every server gets one worker thread.
 
 phx-dnsd runs with its shipped UDP batch window (dnsd/net/udp_pacer.hpp):
 under sustained load it answers in batches, the window adapted to gather
-about 8 queries and never longer than the setting, which trades a fraction of
+about 16 queries and never longer than the setting, which trades a fraction of
 a millisecond of latency for far fewer wake-ups. To show both sides of that
 trade the table also has phx-dnsd with the window off (it then waits inside
 recvmmsg under load: dnsd/net/udp_direct.hpp), and the floor with the same

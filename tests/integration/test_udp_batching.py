@@ -160,7 +160,7 @@ class UdpBatchingTests(unittest.TestCase):
     def test_sustained_load_is_answered_in_timed_batches_and_nothing_is_lost(self):
         readable, window = self.run_load(WINDOW_US)
         self.assertGreater(window, 0, "the load never switched to timed drains")
-        # The window aims at about 8 arrivals (udp_pacer.hpp) and ends when
+        # The window aims at about 16 arrivals (udp_pacer.hpp) and ends when
         # one finds fewer than 2, which this bursty Python client causes now
         # and then: about 4 queries per wake-up is what a busy machine sees.
         self.assertLess(readable + window, 8000 // 2, "no fewer wake-ups than queries")
