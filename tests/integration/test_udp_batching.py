@@ -75,60 +75,74 @@ def closed_loop(port, queries, in_flight, seed, problems, latencies=None):
                 send_one()
 
 
-def paced_p99_ms(port, rate=8000, seconds=1.5):
-    """Sends `rate` queries a second for `seconds` from one socket, in small
-    bursts every millisecond, and returns the 99th percentile latency in ms,
-    each reply timed by the kernel when it arrived (SO_TIMESTAMPNS), not when
-    this process got round to reading it. Every reply must come back."""
+def paced_p99_ms(ports, rate=8000, seconds=1.5):
+    """Sends `rate` queries a second to each of `ports` for `seconds`, the
+    same query to every port at the same moment (so that whatever the
+    machine does to one server's queries it does to the others' too), in
+    small bursts every millisecond, and returns each port's 99th percentile
+    latency in ms, each reply timed by the kernel when it arrived
+    (SO_TIMESTAMPNS), not when this process got round to reading it. Every
+    reply must come back."""
     names = [f"{h}.internal.thinkheads.ai" for h in sorted(HOSTS)]
     queries = [raw_query(names[i % len(names)], qid=i) for i in range(len(names) * 64)]
-    sent_at, latencies = {}, []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        s.connect((LOCALHOST, port))
-        s.setblocking(False)
+    sockets, sent_at, latencies = [], [], []
+    try:
+        for port in ports:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sockets.append(s)
+            s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            s.connect((LOCALHOST, port))
+            s.setblocking(False)
+            sent_at.append({})
+            latencies.append([])
 
         def read_all():
-            while True:
-                try:
-                    data, ancillary, _, _ = s.recvmsg(4096, 64)
-                except BlockingIOError:
-                    return
-                for level, kind, value in ancillary:
-                    if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
-                        sec, nsec = struct.unpack("qq", value[:16])
-                        start = sent_at.pop(struct.unpack("!H", data[:2])[0], None)
-                        if start is not None:
-                            latencies.append((sec * 10**9 + nsec - start) / 1e6)
+            for s, waiting, got in zip(sockets, sent_at, latencies):
+                while True:
+                    try:
+                        data, ancillary, _, _ = s.recvmsg(4096, 64)
+                    except BlockingIOError:
+                        break
+                    for level, kind, value in ancillary:
+                        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                            sec, nsec = struct.unpack("qq", value[:16])
+                            start = waiting.pop(struct.unpack("!H", data[:2])[0], None)
+                            if start is not None:
+                                got.append((sec * 10**9 + nsec - start) / 1e6)
 
         start = time.monotonic()
         total = int(rate * seconds)
+        burst = 2 * rate // 1000
         sent = 0
         while sent < total:
             due = min(total, int((time.monotonic() - start) * rate))
             # After this process was descheduled, never catch up in one
             # burst: thousands of queries at once would overflow the
-            # server's receive buffer, a loss that is the client's doing.
-            if due - sent > 2 * rate // 1000:
-                start += (due - sent - 2 * rate // 1000) / rate
-                due = sent + 2 * rate // 1000
+            # servers' receive buffers, a loss that is the client's doing.
+            if due - sent > burst:
+                start += (due - sent - burst) / rate
+                due = sent + burst
             while sent < due:
                 qid = sent & 0xFFFF
                 wire = bytearray(queries[sent % len(queries)])
                 wire[0:2] = struct.pack("!H", qid)
-                sent_at[qid] = time.time_ns()  # CLOCK_REALTIME, the clock of SO_TIMESTAMPNS
-                s.send(wire)
+                for s, waiting in zip(sockets, sent_at):
+                    waiting[qid] = time.time_ns()  # CLOCK_REALTIME, the clock of SO_TIMESTAMPNS
+                    s.send(wire)
                 sent += 1
             read_all()
             time.sleep(0.001)
         deadline = time.monotonic() + 5
-        while sent_at and time.monotonic() < deadline:
+        while any(sent_at) and time.monotonic() < deadline:
             read_all()
             time.sleep(0.001)
-    assert not sent_at, f"{len(sent_at)} of {total} queries got no answer"
-    latencies.sort()
-    return latencies[len(latencies) * 99 // 100]
+    finally:
+        for s in sockets:
+            s.close()
+    for port, waiting in zip(ports, sent_at):
+        assert not waiting, f"port {port}: {len(waiting)} of {total} queries got no answer"
+    return [sorted(got)[len(got) * 99 // 100] for got in latencies]
 
 
 class UdpBatchingTests(unittest.TestCase):
@@ -204,19 +218,29 @@ class UdpBatchingTests(unittest.TestCase):
 
         Made robust for a loaded 2-core machine: latency is taken from the
         kernel's arrival timestamp of each reply (SO_TIMESTAMPNS), so the
-        client's own late wake-ups do not count; the twin runs the same load
-        in the same trial, so what the machine adds counts for both; and the
-        verdict is the median over 3 paired trials."""
+        client's own late wake-ups do not count; the twin gets the same
+        queries at the same moments, so what the machine adds counts for
+        both; the verdict is the median over 5 trials, retried; and ctest
+        runs this file alone (RUN_SERIAL)."""
         metrics = free_port()
         window = Dnsd("--workers", "1", "--metrics-listen", f"127.0.0.1:{metrics}")  # the shipped window
         plain = Dnsd("--workers", "1", "--udp-batch-window", "0")
+        attempts = []
         with window as batched, plain as unbatched:
             before = drains(scrape(metrics))
-            trials = [(paced_p99_ms(batched.port), paced_p99_ms(unbatched.port)) for _ in range(3)]
+            # A scheduler stall of one server's thread longer than 1 % of a
+            # trial sets that trial's p99, and on two cores shared with other
+            # work such stalls come and go: up to 3 attempts of 5 trials. A
+            # window that really adds over 1 ms fails every attempt.
+            for _ in range(3):
+                trials = [paced_p99_ms([batched.port, unbatched.port]) for _ in range(5)]
+                attempts.append((sorted(paced - base for paced, base in trials)[2], trials))
+                if attempts[-1][0] < 1.0:
+                    break
             after = drains(scrape(metrics))
         self.assertGreater(after[1] - before[1], 0, "the load never switched to timed drains")
-        added = sorted(paced - base for paced, base in trials)[1]
-        self.assertLess(added, 1.0, f"p99 ms with the window and without, per trial: {trials}")
+        self.assertLess(attempts[-1][0], 1.0,
+                        f"median p99 ms added by the window, and p99 with and without it per trial: {attempts}")
 
     def test_a_zero_window_never_batches(self):
         readable, window = self.run_load(0)
