@@ -12,11 +12,14 @@
 //
 // The price is that while the thread blocks in recvmmsg the rest of the
 // worker (TCP, forwarded replies, reloads, shutdown) does not run. So the
-// wait is bounded by `turn` (SO_RCVTIMEO), the rest of the worker gets a
-// turn at least once per `turn`, and a worker only does this for a socket
-// it serves alone: with two UDP sockets, one blocked in recvmmsg would hold
-// up the other's queries. An idle socket (no datagram for `turn`) goes back
-// to waiting in the reactor, where a lone query costs nothing extra.
+// rest of the worker gets a turn at least once per `turn` while datagrams
+// come, a lone datagram that took longer than `turn` to come sends the socket
+// back to waiting in the reactor (where a lone query costs nothing extra),
+// and a worker only does this for a socket it serves alone: with two UDP
+// sockets, one blocked in recvmmsg would hold up the other's queries. The
+// wait itself is bounded by SO_RCVTIMEO, which the kernel counts in
+// scheduler ticks: when sustained load stops dead, the rest of the worker
+// may wait that long once (4-8 ms at HZ=250).
 #pragma once
 
 #include <chrono>

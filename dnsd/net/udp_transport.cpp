@@ -286,6 +286,13 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
                 drained_all = true;
                 break;
             }
+            // The load thinned out: a lone datagram that took longer than a
+            // turn to come (a thread merely descheduled that long finds many
+            // waiting). Wait in the reactor from now on, for SO_RCVTIMEO is
+            // counted in scheduler ticks (4-8 ms at HZ=250, whatever was
+            // asked), and a socket gone quiet would hold the worker that long.
+            if (wait && received == 1 && UdpDirect::Clock::now() - started > direct.turn())
+                direct.leave();
             drained += static_cast<std::size_t>(received);
             const std::size_t replies =
                 answer_batch(worker, socket, *batch, static_cast<std::size_t>(received));
