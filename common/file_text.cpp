@@ -3,6 +3,7 @@
 #include "common/file_text.hpp"
 
 #include "common/fd.hpp"
+#include "common/huge_pages.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -52,7 +53,10 @@ FileText read_file_text(const std::string& path, std::size_t max_bytes) {
     if (size > max_bytes)
         return failure(fmt::format("is {} bytes, over the limit of {} bytes for an input file",
                                    size, max_bytes));
-    std::string text(size, '\0');
+    std::string text;
+    text.reserve(size);
+    prefault_huge_pages(text.data(), size); // a large rules file: see huge_pages.hpp
+    text.resize(size);
     std::size_t done = 0;
     while (done < size) {
         const ssize_t n = ::read(fd.get(), text.data() + done, size - done);

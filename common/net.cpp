@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstring>
 #include <fmt/format.h>
+#include <iterator>
+#include <span>
 
 namespace phx {
 
@@ -130,24 +132,32 @@ std::pair<Cidr, Cidr> halves(const Cidr& c) {
     return {low, high};
 }
 
-void subtract_into(const Cidr& c, const std::vector<IpAddress>& excluded, std::vector<Cidr>& out) {
-    const bool hit = std::any_of(excluded.begin(), excluded.end(),
-                                 [&](const IpAddress& a) { return c.contains(a); });
-    if (!hit) {
+// `inside`: the excluded addresses within c, sorted, so those in c's lower
+// half come first. Each prefix looks only at the addresses inside it, not
+// at every address: at 2,500 guests that was tens of millions of tests.
+void subtract_into(const Cidr& c, std::span<const IpAddress> inside, std::vector<Cidr>& out) {
+    if (inside.empty()) {
         out.push_back({c.network(), c.prefix});
         return;
     }
     if (c.is_host()) return;
     const auto [low, high] = halves(c);
-    subtract_into(low, excluded, out);
-    subtract_into(high, excluded, out);
+    const auto in_low = std::partition_point(inside.begin(), inside.end(),
+                                             [&](const IpAddress& a) { return low.contains(a); });
+    const auto split = static_cast<std::size_t>(in_low - inside.begin());
+    subtract_into(low, inside.first(split), out);
+    subtract_into(high, inside.subspan(split), out);
 }
 
 } // namespace
 
 std::vector<Cidr> subtract(const Cidr& network, const std::vector<IpAddress>& excluded) {
+    std::vector<IpAddress> inside;
+    std::copy_if(excluded.begin(), excluded.end(), std::back_inserter(inside),
+                 [&](const IpAddress& a) { return network.contains(a); });
+    std::sort(inside.begin(), inside.end());
     std::vector<Cidr> out;
-    subtract_into(network, excluded, out);
+    subtract_into(network, inside, out);
     return out;
 }
 

@@ -6,6 +6,8 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <cstring>
+#include <endian.h>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +16,20 @@
 namespace phx {
 
 enum class IpFamily : std::uint8_t { v4, v6 };
+
+// 16 bytes in network order (an address, a set key) compared in the order of
+// their bytes, as two 64-bit numbers rather than with a memcmp() call: a
+// large policy compares them millions of times, sorting and merging.
+[[nodiscard]] inline std::strong_ordering compare_bytes(const std::array<std::uint8_t, 16>& a,
+                                                        const std::array<std::uint8_t, 16>& b) {
+    const auto word = [](const std::array<std::uint8_t, 16>& bytes, std::size_t at) {
+        std::uint64_t w;
+        std::memcpy(&w, bytes.data() + at, sizeof w);
+        return be64toh(w);
+    };
+    if (const auto high = word(a, 0) <=> word(b, 0); high != 0) return high;
+    return word(a, 8) <=> word(b, 8);
+}
 
 // An IPv4 or IPv6 address in network byte order. IPv4 uses bytes[0..3].
 struct IpAddress {
@@ -29,7 +45,11 @@ struct IpAddress {
     [[nodiscard]] bool is_unspecified() const noexcept;
     [[nodiscard]] std::string to_string() const;
 
-    friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
+    friend std::strong_ordering operator<=>(const IpAddress& a, const IpAddress& b) {
+        if (const auto family = a.family <=> b.family; family != 0) return family;
+        return compare_bytes(a.bytes, b.bytes);
+    }
+    friend bool operator==(const IpAddress& a, const IpAddress& b) { return (a <=> b) == 0; }
 };
 
 // A network prefix such as 10.0.0.0/24; a bare address is a /32 or /128.

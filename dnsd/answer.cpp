@@ -17,9 +17,6 @@ std::optional<Rcode> refusal(const ParsedQuery& q) {
     if (q.edns.present && q.edns.version > 0) return Rcode::badvers; // RFC 6891 §6.1.3
     if (q.qclass != to_u16(RrClass::in)) return Rcode::refused;
     switch (q.qtype) {
-    case RrType::axfr:
-    case RrType::ixfr:
-        return Rcode::refused; // zone transfers are not offered
     case RrType::maila:
     case RrType::mailb:
         return Rcode::notimp;
@@ -119,6 +116,11 @@ AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones,
     if (cookie.verdict == CookieVerdict::malformed) { // RFC 7873 §5.2.2
         shape.rcode = Rcode::formerr;
         return finish(write_reply(q, shape, nullptr, out), Disposition::reply, shape.rcode, q,
+                      cookie);
+    }
+    if (q.tsig_offset != 0 || q.qtype == RrType::axfr || q.qtype == RrType::ixfr) {
+        shape.rcode = Rcode::refused; // dnsd/xfr replaces this (Disposition::transfer)
+        return finish(write_reply(q, shape, nullptr, out), Disposition::transfer, shape.rcode, q,
                       cookie);
     }
     if (auto rcode = refusal(q)) {

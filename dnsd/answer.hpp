@@ -31,6 +31,10 @@ enum class Disposition : std::uint8_t {
     reply,    // send the `size` bytes written
     drop,     // send nothing (not a query)
     not_ours, // the reply is REFUSED: no served zone holds the name (a forwarder may take it)
+    // A zone transfer (AXFR, IXFR) or a TSIG-signed query: dnsd/xfr answers
+    // it, with the keys and the transfer ACL. The reply written is REFUSED,
+    // for callers without them.
+    transfer,
 };
 
 struct AnswerResult {

@@ -185,7 +185,8 @@ std::optional<DnsdConfig> read_config(const Document& doc, const std::string& pa
     DnsdConfig config;
     const Section top{doc, doc.root(), "the top level", file, diag};
     top.allow_only(
-        {"server", "tcp", "zone", "inventory", "forward", "metrics", "cookies", "rate_limit"});
+        {"server", "tcp", "zone", "inventory", "forward", "metrics", "cookies", "rate_limit",
+         "tsig_key", "transfer"});
     if (const config::Node* server = top.table("server"))
         read_server({doc, *server, "[server]", file, diag}, config);
     if (const config::Node* tcp = top.table("tcp"))
@@ -198,6 +199,10 @@ std::optional<DnsdConfig> read_config(const Document& doc, const std::string& pa
     if (const config::Node* metrics = top.table("metrics"))
         read_metrics({doc, *metrics, "[metrics]", file, diag}, config);
     read_cookies_and_rate_limit(top, config.cookies, config.rate_limit);
+    if (const config::Node* keys = top.array("tsig_key"))
+        read_tsig_keys(top, *keys, config.transfer);
+    if (const config::Node* transfer = top.table("transfer"))
+        read_transfer({doc, *transfer, "[transfer]", file, diag}, config.transfer);
     if (diag.error_count() > errors_before) return std::nullopt;
     return config;
 }
@@ -258,6 +263,7 @@ void check_dnsd_config(const DnsdConfig& config, const std::string& origin_label
             if (config.listen[i] == config.listen[j])
                 diag.error({origin_label}, fmt::format("listen address {} is given twice",
                                                        config.listen[i].to_string()));
+    check_transfer_config(config.transfer, origin_label, diag);
     for (const auto& upstream : config.forward.upstreams)
         if (auto why = self_reference(upstream.endpoint, config.listen))
             diag.error(

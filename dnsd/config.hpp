@@ -6,6 +6,7 @@
 #include "common/diag.hpp"
 #include "common/net.hpp"
 #include "dnsd/config_edns.hpp"
+#include "dnsd/transfer_config.hpp"
 #include "dnsd/zone/loader.hpp"
 #include "dnsd/zone/serial_policy.hpp"
 
@@ -84,6 +85,7 @@ struct DnsdConfig {
     ForwardConfig forward;
     std::string user;                       // drop root for this user after binding
     std::optional<Endpoint> metrics_listen; // Prometheus endpoint; keep it on loopback
+    TransferConfig transfer;                // TSIG keys, AXFR/IXFR, NOTIFY
 };
 
 // Reads `path`. Relative zone file names are taken relative to the config

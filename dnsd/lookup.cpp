@@ -58,12 +58,12 @@ WalkResult walk(const Zone& zone, std::string_view name, RrType qtype) noexcept 
 
 // The target name inside NS, MX and SRV rdata, which additional-section
 // processing looks up (RFC 1035 §3.3.9, RFC 2782).
-std::string_view target_of(const RrSet& set, const std::string& rdata) noexcept {
+std::string_view target_of(const RrSet& set, std::string_view rdata) noexcept {
     std::size_t offset = 0;
     if (set.type == RrType::mx) offset = 2;
     if (set.type == RrType::srv) offset = 6;
     if (rdata.size() <= offset) return {};
-    return std::string_view{rdata}.substr(offset);
+    return rdata.substr(offset);
 }
 
 void add_addresses(const Zone& zone, std::string_view target, bool required, Plan& plan) noexcept {
@@ -158,7 +158,7 @@ void plan_answer(const Zone& zone, const wire::Name& qname_lower, RrType qtype, 
                                         [&](const PlannedRrset& p) { return p.rrset == cname; });
         if (looped) return;
         plan.answer.push({cname, owner, owner_is_qname, cname->ttl, true});
-        const std::string& target = cname->rdata.front();
+        const std::string_view target = cname->rdata.front();
         auto next = wire::Name::from_wire(wire::bytes_of(target));
         if (!next || hop + 1 >= kMaxCnameHops) return;
         next->to_lower();

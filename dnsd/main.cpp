@@ -4,7 +4,9 @@
 #include "dnsd/config.hpp"
 #include "dnsd/net/server.hpp"
 #include "dnsd/served_zones.hpp"
+#include "dnsd/transfer_options.hpp"
 #include "dnsd/wire/name.hpp"
+#include "dnsd/xfr/state.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -26,6 +28,7 @@ struct CommandLine {
     std::vector<std::string> zones;
     std::vector<std::string> forward;
     std::vector<std::string> allow_recursion;
+    TransferOptions transfer; // --tsig-key, --allow-transfer, --notify
     std::string user;
     std::string metrics_listen;
     std::string inventory;
@@ -75,6 +78,7 @@ std::optional<DnsdConfig> build_config(const CommandLine& cl, Diagnostics& diag)
     if (!cl.allow_recursion.empty()) config.forward.allow.clear();
     parse_each<Cidr>(cl.allow_recursion, "--allow-recursion", "10.0.0.0/24", diag,
                      [&](const Cidr& c) { config.forward.allow.push_back(c); });
+    apply_transfer_options(cl.transfer, config.transfer, diag);
     if (!cl.metrics_listen.empty())
         parse_each<Endpoint>({cl.metrics_listen}, "--metrics-listen", "127.0.0.1:9153", diag,
                              [&](const Endpoint& e) { config.metrics_listen = e; });
@@ -148,6 +152,7 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
         std::printf("metrics on http://%s/metrics\n", config.metrics_listen->to_string().c_str());
     std::printf("%s\n",
                 describe_edns_extras(config.nsid, config.cookies, config.rate_limit).c_str());
+    for (const auto& line : describe_transfer(config.transfer)) std::printf("%s\n", line.c_str());
 }
 
 // Whether `next` changes settings a reload cannot apply (sockets, threads,
@@ -192,11 +197,12 @@ void log_serials(const std::vector<SerialReport>& reports, SerialPolicy policy,
 // SIGHUP: config, inventory and zones are read and checked again; only a
 // complete, valid set replaces what is served. Settings that need new
 // sockets or threads are reported, not applied.
-std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& running,
-                                      std::shared_ptr<const ZoneSet>& current) {
+std::shared_ptr<const xfr::TransferState>
+reload(const CommandLine& cl, const DnsdConfig& running,
+       std::shared_ptr<const xfr::TransferState>& current) {
     Diagnostics diag;
     auto config = build_config(cl, diag);
-    auto loaded = config ? load_served_zones(*config, diag) : nullptr;
+    auto loaded = config ? load_served_zones(*config, diag, current->zones.get()) : nullptr;
     for (const auto& d : diag.all()) {
         if (d.severity == Severity::error)
             log::error("reload: {}", d.to_string());
@@ -209,10 +215,10 @@ std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& r
         return nullptr;
     }
     std::vector<SerialReport> reports;
-    auto zones = apply_serial_policy(*loaded, current.get(), config->serial_policy,
+    auto zones = apply_serial_policy(*loaded, current->zones.get(), config->serial_policy,
                                      std::time(nullptr), reports);
     log_serials(reports, config->serial_policy, "reload: ");
-    for (const auto& old : current->zones())
+    for (const auto& old : current->zones->zones())
         if (!zones->find(old->origin()) || zones->find(old->origin())->origin() != old->origin())
             log::info("reload: zone {} is no longer served", zone_name(*old));
     if (needs_restart(*config, running))
@@ -220,8 +226,8 @@ std::shared_ptr<const ZoneSet> reload(const CommandLine& cl, const DnsdConfig& r
                      "metrics or the UDP batch window take effect at restart");
     if (edns_extras_changed(*config, running))
         log::warning("reload: changes to nsid, [cookies] and [rate_limit] take effect at restart");
-    current = zones;
-    return zones;
+    current = xfr::next_state(current.get(), zones, config->transfer);
+    return current;
 }
 
 int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const ZoneSet> zones) {
@@ -234,7 +240,8 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
                                config.metrics_listen,
                                config.user,
                                {config.nsid, config.cookies, config.rate_limit}};
-    net::Server server{options, zones};
+    auto current = xfr::next_state(nullptr, zones, config.transfer);
+    net::Server server{options, current};
     for (const auto& e : config.listen) log::info("listening on {} (udp, tcp)", e.to_string());
     for (const auto& z : zones->zones())
         log::info("serving {} serial {} from {}", zone_name(*z), z->serial(), z->file());
@@ -242,7 +249,6 @@ int serve(const CommandLine& cl, const DnsdConfig& config, std::shared_ptr<const
         log::info("forwarding other names to {}", u.endpoint.to_string());
     if (config.metrics_listen)
         log::info("metrics on http://{}/metrics", config.metrics_listen->to_string());
-    auto current = zones;
     server.run([&] { return reload(cl, config, current); });
     log::info("stopped");
     return 0;
@@ -291,6 +297,17 @@ int main(int argc, char** argv) {
     app.add_option("--allow-recursion", cl.allow_recursion,
                    "CIDR allowed to use forwarding and the cache, repeatable (default: loopback); "
                    "replaces the config's list");
+    app.add_option("--tsig-key", cl.transfer.keys,
+                   "TSIG key NAME:ALGORITHM:BASE64SECRET (hmac-sha256, hmac-sha512, ...), "
+                   "repeatable; adds to the config's keys. Visible in ps: in production use "
+                   "[[tsig_key]] secret_file");
+    app.add_option("--allow-transfer", cl.transfer.allow,
+                   "CIDR[:KEYNAME] allowed to transfer our zones (AXFR, IXFR), repeatable; with "
+                   "a key, only requests signed with it ([2001:db8::/64]:KEYNAME for IPv6); "
+                   "replaces the config's list");
+    app.add_option("--notify", cl.transfer.notify,
+                   "ADDR:PORT[:KEYNAME] of a secondary to send NOTIFY to when a serial changes, "
+                   "repeatable, signed with the key if given; replaces the config's list");
     app.add_option("--metrics-listen", cl.metrics_listen,
                    "ADDR:PORT for the Prometheus endpoint /metrics");
     app.add_option("-i,--inventory", cl.inventory,

@@ -34,6 +34,18 @@ bool read_record(WireReader& r, bool additional, EdnsInfo& edns) {
     return true;
 }
 
+// The TSIG hook (dnsd/tsig): notes where a TSIG record starts. RFC 8945
+// §5.2: only the last record of the additional section may be one.
+bool note_tsig(std::span<const std::uint8_t> message, std::size_t start, bool last_additional,
+               ParsedQuery& out) {
+    WireReader r{message, start};
+    wire::Name owner;
+    wire::read_name(r, owner);
+    if (RrType{r.u16()} != RrType::tsig) return true;
+    out.tsig_offset = start;
+    return last_additional;
+}
+
 } // namespace
 
 QueryVerdict parse_query(std::span<const std::uint8_t> message, ParsedQuery& out) noexcept {
@@ -58,8 +70,11 @@ QueryVerdict parse_query(std::span<const std::uint8_t> message, ParsedQuery& out
     }
     well_formed = well_formed && (qdcount == 0 || out.has_question);
     const std::uint32_t records = std::uint32_t{ancount} + nscount + arcount;
-    for (std::uint32_t i = 0; well_formed && i < records; ++i)
-        well_formed = read_record(r, i >= std::uint32_t{ancount} + nscount, out.edns);
+    for (std::uint32_t i = 0; well_formed && i < records; ++i) {
+        const std::size_t start = r.pos();
+        well_formed = read_record(r, i >= std::uint32_t{ancount} + nscount, out.edns) &&
+                      note_tsig(message, start, arcount > 0 && i + 1 == records, out);
+    }
 
     if (out.opcode != Opcode::query) {
         if (qdcount == 0) out.edns = {}; // as before: nothing past the header was read

@@ -35,6 +35,9 @@ struct ParsedQuery {
     RrType qtype{};
     std::uint16_t qclass = 0;
     EdnsInfo edns;
+    // Where a TSIG record starts (RFC 8945), 0 if there is none. It is
+    // always the last record: one anywhere else makes the query FORMERR.
+    std::size_t tsig_offset = 0;
 };
 
 enum class QueryVerdict {

@@ -59,11 +59,12 @@ std::string inventory_zone_text(const DnsdConfig& config) {
     return absolute(first.origin.empty() ? origin_from_file_name(first.file) : first.origin);
 }
 
-std::shared_ptr<const ZoneSet> load_served_zones(const DnsdConfig& config, Diagnostics& diag) {
-    if (!config.inventory) return load_zone_set(config.zones, diag);
+std::shared_ptr<const ZoneSet> load_served_zones(const DnsdConfig& config, Diagnostics& diag,
+                                                 const ZoneSet* served) {
+    if (!config.inventory) return load_zone_set(config.zones, diag, nullptr, served);
     auto names = inventory_names(config, diag);
     if (!names) return nullptr;
-    return load_zone_set(config.zones, diag, &*names);
+    return load_zone_set(config.zones, diag, &*names, served);
 }
 
 std::shared_ptr<const ZoneSet> apply_serial_policy(const ZoneSet& loaded, const ZoneSet* served,
@@ -78,7 +79,7 @@ std::shared_ptr<const ZoneSet> apply_serial_policy(const ZoneSet& loaded, const 
         const SerialDecision d = decide_serial(policy, *zone, before, now);
         reports.push_back({zone_text(*zone), zone->file(), zone->serial(),
                            before ? std::optional{before->serial()} : std::nullopt, d.serial,
-                           d.changed, d.stale});
+                           d.changed, d.stale, before == zone.get()});
         zones.push_back(d.serial == zone->serial() ? zone : with_serial(*zone, d.serial));
     }
     return std::make_shared<const ZoneSet>(std::move(zones));
@@ -90,6 +91,10 @@ std::string describe(const SerialReport& r, SerialPolicy policy) {
                                  : fmt::format("from {} (whose serial is {}; serial_policy {})",
                                                r.file, r.file_serial, to_string(policy));
     if (!r.before) return fmt::format("zone {} new, serial {} {}", r.zone, r.serving, from);
+    if (r.kept)
+        return fmt::format("zone {} unchanged, serial {} ({} and what it includes are as they "
+                           "were loaded: not read again)",
+                           r.zone, r.serving, r.file);
     if (r.stale)
         return fmt::format("zone {} changed but its serial {} did not grow, so secondaries and "
                            "caches keep the old data: raise the SOA serial in {} or set "

@@ -19,9 +19,10 @@ namespace phx::dns {
 // first [[zone]]; "" without an inventory.
 [[nodiscard]] std::string inventory_zone_text(const DnsdConfig& config);
 
-// All zones or nothing (nullptr after reporting why).
-[[nodiscard]] std::shared_ptr<const ZoneSet> load_served_zones(const DnsdConfig& config,
-                                                               Diagnostics& diag);
+// All zones or nothing (nullptr after reporting why). On a reload, zones
+// whose inputs did not change are taken from `served` (see load_zone_set).
+[[nodiscard]] std::shared_ptr<const ZoneSet>
+load_served_zones(const DnsdConfig& config, Diagnostics& diag, const ZoneSet* served = nullptr);
 
 // What the serial policy made of one zone, for the log.
 struct SerialReport {
@@ -32,6 +33,7 @@ struct SerialReport {
     std::uint32_t serving = 0;
     bool changed = false; // content differs from what was served
     bool stale = false;   // changed, but served under a serial that did not grow
+    bool kept = false;    // its files did not change: the served zone, not read again
 };
 
 // `loaded` with each zone's serial set by the policy, given what was served

@@ -73,7 +73,10 @@ struct FieldInfo {
 // A value of some Type in network byte order; bytes past the type's length are zero.
 struct Value {
     std::array<std::uint8_t, 16> bytes{};
-    friend auto operator<=>(const Value&, const Value&) = default;
+    friend std::strong_ordering operator<=>(const Value& a, const Value& b) {
+        return compare_bytes(a.bytes, b.bytes);
+    }
+    friend bool operator==(const Value& a, const Value& b) { return (a <=> b) == 0; }
 };
 
 // An inclusive range of values; a single value has lo == hi.

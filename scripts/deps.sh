@@ -14,12 +14,12 @@ build_pkgs=(
     libtomlplusplus-dev libfmt-dev libcli11-dev doctest-dev
     libknot-dev        # libzscanner, Knot's RFC 1035 zone-file parser
     libsystemd-dev
-    libssl-dev         # libcrypto's SipHash-2-4 for DNS cookies (RFC 9018)
+    libssl-dev         # libcrypto: HMAC for TSIG (RFC 8945), SipHash-2-4 for DNS cookies (RFC 9018)
 )
 test_pkgs=(
     python3 python3-dnspython
     dnsutils knot-dnsutils        # dig, kdig as real clients
-    nsd knot bind9                # peers for the differential test
+    nsd knot bind9                # peers for the differential test; NSD and Knot as secondaries (dnsd.transfer)
     nftables iproute2 procps      # nft to read back rules; ip netns for the lab
     curl                          # scrapes the metrics endpoint
     systemd                       # systemd-analyze verify for the units

@@ -3,6 +3,7 @@
 // reports an error: whatever it does not recognise, valid or not, it hands
 // back to toml++, so it only has to be right about what it accepts.
 #include "common/config/document.hpp"
+#include "common/huge_pages.hpp"
 
 #include <algorithm>
 #include <array>
@@ -73,6 +74,7 @@ public:
         // A key takes a line, so this is room enough: growing a vector of a
         // few hundred thousand entries would copy it over and over.
         doc_.entries_.reserve(count_lines(doc_.chars_));
+        prefault_huge_pages(doc_.entries_.data(), doc_.entries_.capacity() * sizeof(Entry));
     }
 
     std::optional<Document> read() {

@@ -6,7 +6,9 @@
 
 #include "common/net.hpp"
 #include "dnsd/net/guards.hpp"
+#include "dnsd/net/notifier.hpp"
 #include "dnsd/net/worker.hpp"
+#include "dnsd/xfr/state.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -27,14 +29,15 @@ struct ServerOptions {
     GuardConfig guard;                      // NSID, cookies, response rate limiting
 };
 
-// Produces a new zone snapshot on SIGHUP, or nullptr to keep serving the
-// current one (it has already logged why).
-using ReloadFunction = std::function<std::shared_ptr<const ZoneSet>()>;
+// Produces what is served next on SIGHUP (the zones with their transfer
+// state), or nullptr to keep serving the current one (it has already
+// logged why).
+using ReloadFunction = std::function<std::shared_ptr<const xfr::TransferState>()>;
 
 class Server {
 public:
     // Binds all sockets; throws std::system_error naming the address that failed.
-    Server(const ServerOptions& options, std::shared_ptr<const ZoneSet> zones);
+    Server(const ServerOptions& options, std::shared_ptr<const xfr::TransferState> served);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -45,13 +48,15 @@ public:
 
 private:
     void reload(const ReloadFunction& reload_function);
-    void set_zones(const std::shared_ptr<const ZoneSet>& zones);
+    void set_served(const std::shared_ptr<const xfr::TransferState>& served);
     [[nodiscard]] std::string metrics() const;
 
     ServerOptions options_;
     boost::asio::io_context control_{1}; // signals, reloads, metrics: the main thread
     std::optional<boost::asio::ip::tcp::acceptor> metrics_acceptor_;
     std::shared_ptr<const ZoneSet> zones_; // the snapshot being served; control thread only
+    std::shared_ptr<const xfr::TransferState> served_; // the same, with keys and journals
+    Notifier notifier_{control_};
     std::uint64_t reloads_ok_ = 0;
     std::uint64_t reloads_failed_ = 0;
     TcpSlots tcp_slots_; // shared by the workers

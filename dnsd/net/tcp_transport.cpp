@@ -7,6 +7,7 @@
 
 #include "dnsd/asio_address.hpp"
 #include "dnsd/net/query_guard.hpp"
+#include "dnsd/net/transfer_transport.hpp"
 #include "dnsd/net/worker.hpp"
 
 #include <array>
@@ -117,6 +118,15 @@ asio::awaitable<bool> TcpSession::answer_and_write() {
         guard->prepare(options, client_);
     }
     const AnswerResult result = answer(query_, worker_.zones(), options, scratch.subspan(2));
+    if (result.disposition == Disposition::transfer) { // AXFR, IXFR, signed queries: dnsd/xfr
+        if (guard) { // the client's cookie is judged; dnsd/xfr's replies carry none of ours
+            AnswerResult judged = result;
+            judged.cookie_issued = false;
+            guard->count_tcp(judged);
+        }
+        co_return co_await send_transfer(worker_, socket_, query_, client_, reply_,
+                                         [this] { arm_deadline(); });
+    }
     if (guard) guard->count_tcp(result);
     const bool forwarded = result.disposition == Disposition::not_ours && may_recurse_;
     if (!forwarded) worker_.count(Transport::tcp, result); // the resolver counts its own replies

@@ -9,6 +9,7 @@
 
 #include "dnsd/net/query_guard.hpp"
 #include "dnsd/net/socket_setup.hpp"
+#include "dnsd/net/transfer_transport.hpp"
 #include "dnsd/net/udp_direct.hpp"
 #include "dnsd/net/udp_pacer.hpp"
 #include "dnsd/net/worker.hpp"
@@ -175,7 +176,9 @@ std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::
         const IpAddress client = forwarding || guard ? address_of(b.peer[i]) : IpAddress{};
         options.recursion_available = forwarding && worker.may_recurse(client);
         if (guard) guard->prepare(options, client);
-        const AnswerResult result = answer(query, zones, options, reply);
+        AnswerResult result = answer(query, zones, options, reply);
+        if (result.disposition == Disposition::transfer) // IXFR's SOA, signed queries: dnsd/xfr
+            result = answer_transfer_udp(worker, query, address_of(b.peer[i]), reply, result);
         if (result.disposition == Disposition::not_ours && options.recursion_available) {
             forward(worker, socket, b, i, client, query); // the resolver counts its replies
             continue;

@@ -62,8 +62,16 @@ void Worker::join() {
     if (thread_.joinable()) thread_.join();
 }
 
-void Worker::set_zones(std::shared_ptr<const ZoneSet> zones) {
-    asio::post(context_, [this, z = std::move(zones)]() mutable { zones_ = std::move(z); });
+void Worker::set_served(std::shared_ptr<const xfr::TransferState> state,
+                        std::function<void()> swapped) {
+    // One handler for both: a query between two would find the new zones
+    // beside the old transfer state, and a secondary that just saw the new
+    // SOA would be told by IXFR that it is current.
+    asio::post(context_, [this, s = std::move(state), done = std::move(swapped)]() mutable {
+        zones_ = s->zones;
+        transfer_ = std::move(s);
+        if (done) done();
+    });
 }
 
 } // namespace phx::dns::net

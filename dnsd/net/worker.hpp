@@ -9,6 +9,8 @@
 #include "dnsd/metrics.hpp"
 #include "dnsd/net/tcp_slots.hpp"
 #include "dnsd/resolver/resolver.hpp"
+#include "dnsd/xfr/metrics.hpp"
+#include "dnsd/xfr/state.hpp"
 #include "dnsd/zone/zone.hpp"
 
 #include <atomic>
@@ -16,6 +18,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <unordered_set>
@@ -51,8 +54,12 @@ public:
     void stop();  // closes listeners, lets in-flight TCP answers finish; thread-safe
     void join();
 
-    // Replaces the zone snapshot from any thread; takes effect for the next query.
-    void set_zones(std::shared_ptr<const ZoneSet> zones);
+    // Replaces what is served from any thread: the zone snapshot and what
+    // transfers and signed queries are served from (keys, ACL, journals),
+    // together; takes effect for the next query. `swapped` then runs on this
+    // worker's thread.
+    void set_served(std::shared_ptr<const xfr::TransferState> state,
+                    std::function<void()> swapped = {});
 
     // Called on the worker's thread only.
     [[nodiscard]] const ZoneSet& zones() const noexcept { return *zones_; }
@@ -62,8 +69,12 @@ public:
     [[nodiscard]] bool stopping() const noexcept { return stopping_; }
     [[nodiscard]] TcpSlots& tcp_slots() noexcept { return tcp_slots_; }
     [[nodiscard]] resolver::Resolver* resolver() const noexcept { return resolver_; }
+    [[nodiscard]] const std::shared_ptr<const xfr::TransferState>& transfer() const noexcept {
+        return transfer_;
+    }
     // Written by this worker's thread only; read by the metrics endpoint.
     [[nodiscard]] QueryCounters& counters() noexcept { return counters_; }
+    [[nodiscard]] xfr::TransferCounters& transfer_counters() noexcept { return transfer_counters_; }
     // Counts what answer() decided, for replies sent now and for drops.
     void count(Transport transport, const AnswerResult& result) noexcept {
         if (result.disposition == Disposition::drop)
@@ -94,12 +105,14 @@ private:
     TcpSlots& tcp_slots_; // shared by all workers
     boost::asio::io_context context_{1};
     std::shared_ptr<const ZoneSet> zones_;
+    std::shared_ptr<const xfr::TransferState> transfer_;
     resolver::Resolver* resolver_;
     std::vector<std::unique_ptr<UdpListener>> udp_;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
     std::unordered_set<TcpSession*> sessions_;
     std::vector<std::uint8_t> tcp_scratch_;
     QueryCounters counters_;
+    xfr::TransferCounters transfer_counters_;
     QueryGuard* guard_ = nullptr;
     bool stopping_ = false;
     std::thread thread_;

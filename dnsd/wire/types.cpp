@@ -40,6 +40,8 @@ std::string type_name(RrType type) {
         return "NSEC";
     case RrType::nsec3:
         return "NSEC3";
+    case RrType::tsig:
+        return "TSIG";
     case RrType::ixfr:
         return "IXFR";
     case RrType::axfr:

@@ -26,6 +26,7 @@ enum class RrType : std::uint16_t {
     rrsig = 46,
     nsec = 47,
     nsec3 = 50,
+    tsig = 250, // RFC 8945
     ixfr = 251,
     axfr = 252,
     maila = 253,
@@ -45,6 +46,7 @@ enum class Rcode : std::uint16_t {
     nxdomain = 3,
     notimp = 4,
     refused = 5,
+    notauth = 9, // RFC 8945: a TSIG error (the TSIG record says which)
     badvers = 16,
 };
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <functional>
 #include <fmt/format.h>
 #include <optional>
 #include <string_view>
@@ -60,6 +61,8 @@ class IncludeWalk {
 public:
     explicit IncludeWalk(Diagnostics& diag) : diag_{diag} {}
 
+    [[nodiscard]] std::uint64_t digest() const noexcept { return digest_; }
+
     bool walk(const std::string& file, const SourcePos& from) {
         const auto text = read_file_text(file, kMaxZoneFileBytes);
         if (!text.text) {
@@ -78,6 +81,8 @@ public:
             return fail(from, fmt::format("$INCLUDE {} nests more than {} files deep", file,
                                           kMaxIncludeDepth));
         stack_.push_back(key);
+        mix(key);
+        mix(*text.text);
         bool ok = true;
         const fs::path directory = fs::path{file}.parent_path();
         for (const Include& include : includes_in(*text.text)) {
@@ -101,14 +106,24 @@ private:
         return error ? file : path.string();
     }
 
+    void mix(std::string_view bytes) noexcept {
+        // boost::hash_combine's mixing over std::hash of each part.
+        digest_ ^= std::hash<std::string_view>{}(bytes) + 0x9e3779b97f4a7c15ull + (digest_ << 6) +
+                   (digest_ >> 2);
+    }
+
     Diagnostics& diag_;
     std::vector<std::string> stack_;
+    std::uint64_t digest_ = 0;
 };
 
 } // namespace
 
-bool check_includes(const std::string& file, Diagnostics& diag) {
-    return IncludeWalk{diag}.walk(file, SourcePos{});
+bool check_includes(const std::string& file, Diagnostics& diag, std::uint64_t* digest) {
+    IncludeWalk walk{diag};
+    const bool ok = walk.walk(file, SourcePos{});
+    if (digest) *digest = walk.digest();
+    return ok;
 }
 
 } // namespace phx::dns

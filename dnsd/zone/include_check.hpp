@@ -9,6 +9,7 @@
 #include "common/diag.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace phx::dns {
@@ -21,6 +22,8 @@ inline constexpr std::size_t kMaxZoneFileBytes = std::size_t{1} << 30; // 1 GiB
 // Reports an include loop, nesting deeper than kMaxIncludeDepth, and any
 // file that cannot be read or is larger than kMaxZoneFileBytes, at the
 // $INCLUDE's file:line; false if anything was reported.
-bool check_includes(const std::string& file, Diagnostics& diag);
+// With `digest`, also a hash of every file's name and text: equal digests
+// mean the scanner would read the same bytes (a reload can keep the zone).
+bool check_includes(const std::string& file, Diagnostics& diag, std::uint64_t* digest = nullptr);
 
 } // namespace phx::dns

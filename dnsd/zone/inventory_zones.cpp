@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <functional>
 
 namespace phx::dns {
 namespace {
@@ -82,10 +83,10 @@ std::vector<ScannedRecord> apex_records(const Zone& forward, const std::string& 
                                         const SourcePos& at) {
     std::vector<ScannedRecord> out;
     const RrSet& soa = forward.soa();
-    out.push_back(make_record(origin, RrType::soa, soa.ttl, soa.rdata.front(), at));
+    out.push_back(make_record(origin, RrType::soa, soa.ttl, std::string{soa.rdata.front()}, at));
     if (const RrSet* ns = forward.apex().find(RrType::ns))
         for (const auto& rdata : ns->rdata)
-            out.push_back(make_record(origin, RrType::ns, ns->ttl, rdata, at));
+            out.push_back(make_record(origin, RrType::ns, ns->ttl, std::string{rdata}, at));
     return out;
 }
 
@@ -110,7 +111,17 @@ std::vector<ScannedRecord> host_records(const InventoryNames& names) {
     return out;
 }
 
-bool check_host_names_free(const InventoryNames& names, const std::vector<ScannedRecord>& zone,
+std::uint64_t inventory_digest(const InventoryNames& names) {
+    std::string all;
+    for (const auto& r : host_records(names)) {
+        all += r.owner;
+        all += r.rdata;
+        all += fmt::format("/{}/", r.ttl);
+    }
+    return std::hash<std::string>{}(all);
+}
+
+bool check_host_names_free(const InventoryNames& names, const ZoneBuilder& zone,
                            Diagnostics& diag) {
     struct Owned {
         std::string name; // lower-case wire
@@ -126,14 +137,14 @@ bool check_host_names_free(const InventoryNames& names, const std::vector<Scanne
     const std::string label_name =
         names.label.empty() ? std::string{} : lower_wire_of(names.label + "." + names.zone_text);
     bool free = true;
-    for (const auto& r : zone) {
+    zone.for_each([&](const AcceptedRecord& r) {
         if (!label_name.empty() && r.owner_lower == label_name &&
             (r.type == RrType::ns || r.type == RrType::cname)) {
             diag.error(r.at, fmt::format("{} {} would hide the inventory's host names under it "
                                          "(they come from {}; see [inventory] label)",
                                          text_of(r.owner), type_name(r.type), names.file));
             free = false;
-            continue;
+            return;
         }
         for (const auto& o : owned) {
             if (!wire::is_subdomain(r.owner_lower, o.name)) continue;
@@ -144,26 +155,26 @@ bool check_host_names_free(const InventoryNames& names, const std::vector<Scanne
             free = false;
             break;
         }
-    }
+    });
     return free;
 }
 
-void check_addresses_known(const InventoryNames& names, const std::vector<ScannedRecord>& zone,
+void check_addresses_known(const InventoryNames& names, const ZoneBuilder& zone,
                            Diagnostics& diag) {
-    for (const auto& r : zone) {
+    zone.for_each([&](const AcceptedRecord& r) {
         IpAddress a;
         if (r.type == RrType::a && r.rdata.size() == 4)
             a.family = IpFamily::v4;
         else if (r.type == RrType::aaaa && r.rdata.size() == 16)
             a.family = IpFamily::v6;
         else
-            continue;
+            return;
         std::copy(r.rdata.begin(), r.rdata.end(), a.bytes.begin());
-        if (!names.inventory.in_network(a) || names.inventory.find_by_address(a)) continue;
+        if (!names.inventory.in_network(a) || names.inventory.find_by_address(a)) return;
         diag.warning(r.at, fmt::format("{} points at {}, in the inventory's network, but no host "
                                        "of {} has that address",
                                        text_of(r.owner), a.to_string(), names.file));
-    }
+    });
 }
 
 std::vector<std::string> reverse_origins(const Cidr& network) {
@@ -227,7 +238,7 @@ reverse_zones(const InventoryNames& names, const Zone& forward, Diagnostics& dia
     std::vector<std::shared_ptr<const Zone>> out;
     const std::size_t errors_before = diag.error_count();
     for (auto& p : pending) {
-        auto zone = build_zone(p.origin, names.file, std::move(p.records), diag);
+        auto zone = build_zone(p.origin, names.file, p.records, diag);
         if (zone) out.push_back(std::move(zone));
     }
     if (diag.error_count() > errors_before) return std::nullopt;

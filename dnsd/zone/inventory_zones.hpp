@@ -10,7 +10,7 @@
 #include "common/diag.hpp"
 #include "common/inventory/inventory.hpp"
 #include "dnsd/zone/zone.hpp"
-#include "dnsd/zone/zone_scan.hpp"
+#include "dnsd/zone/zone_build.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -35,15 +35,19 @@ struct InventoryNames {
 // One A or AAAA record per host, at its name, with the host's position.
 [[nodiscard]] std::vector<ScannedRecord> host_records(const InventoryNames& names);
 
+// A digest of the records host_records() makes: equal when the inventory
+// gives the same names, addresses and TTL.
+[[nodiscard]] std::uint64_t inventory_digest(const InventoryNames& names);
+
 // Reports every record of the zone file at or below a host's name (the
 // inventory owns those names), naming both places; false if any.
-bool check_host_names_free(const InventoryNames& names, const std::vector<ScannedRecord>& zone,
+bool check_host_names_free(const InventoryNames& names, const ZoneBuilder& zone,
                            Diagnostics& diag);
 
 // Warns about each A/AAAA record of a zone file that points into one of
 // the inventory's networks at an address no host has: a name for a machine
 // the firewall does not know, or an address that moved.
-void check_addresses_known(const InventoryNames& names, const std::vector<ScannedRecord>& zone,
+void check_addresses_known(const InventoryNames& names, const ZoneBuilder& zone,
                            Diagnostics& diag);
 
 // The reverse zones of a network: in-addr.arpa zones on octet boundaries

@@ -3,11 +3,13 @@
 #include "dnsd/zone/loader.hpp"
 
 #include "dnsd/wire/name.hpp"
+#include "dnsd/zone/include_check.hpp"
 #include "dnsd/zone/inventory_zones.hpp"
 #include "dnsd/zone/zone_build.hpp"
 #include "dnsd/zone/zone_scan.hpp"
 
 #include <fmt/format.h>
+#include <functional>
 
 namespace phx::dns {
 namespace {
@@ -31,9 +33,11 @@ std::optional<ScannedZone> scan(std::string_view input, bool is_file, std::strin
     if (!wire_origin) return std::nullopt;
     std::string origin_text{origin};
     if (origin_text.empty() || origin_text.back() != '.') origin_text += '.';
-    const std::size_t errors_before = diag.error_count();
-    auto records = scan_zone(input, is_file, origin_text, file_label, diag);
-    if (diag.error_count() > errors_before) return std::nullopt; // never serve a partly parsed zone
+    ZoneBuilder records{*wire_origin, file_label, diag};
+    if (!scan_zone(input, is_file, origin_text, file_label, records, diag)) {
+        records.report_suppressed();
+        return std::nullopt; // never serve a partly parsed zone
+    }
     return ScannedZone{std::move(*wire_origin), std::move(origin_text), file_label,
                        std::move(records)};
 }
@@ -53,16 +57,46 @@ std::string origin_from_file_name(std::string_view path) {
     return origin;
 }
 
-std::optional<ScannedZone> scan_zone_file(const ZoneSource& source, Diagnostics& diag) {
-    const std::string origin =
-        source.origin.empty() ? origin_from_file_name(source.file) : source.origin;
-    const SourcePos origin_pos =
-        source.origin.empty() ? SourcePos{source.file} : source.declared_at;
-    return scan(source.file, true, origin, source.file, origin_pos, diag);
+namespace {
+
+std::string origin_of(const ZoneSource& source) {
+    return source.origin.empty() ? origin_from_file_name(source.file) : source.origin;
 }
 
-std::shared_ptr<const Zone> build_scanned_zone(ScannedZone scanned, Diagnostics& diag) {
-    return build_zone(scanned.origin, scanned.file, std::move(scanned.records), diag);
+// Where the config named the zone, for "already loaded" errors.
+SourcePos declared_at(const ZoneSource& source) {
+    return source.declared_at.file.empty() ? SourcePos{source.file} : source.declared_at;
+}
+
+SourcePos origin_pos_of(const ZoneSource& source) {
+    return source.origin.empty() ? SourcePos{source.file} : source.declared_at;
+}
+
+std::uint64_t combine(std::uint64_t digest, std::string_view more) noexcept {
+    return digest ^ (std::hash<std::string_view>{}(more) + 0x9e3779b97f4a7c15ull + (digest << 6) +
+                     (digest >> 2));
+}
+
+// The zone `served` already built from the same inputs, or nullptr.
+std::shared_ptr<const Zone> unchanged(const ZoneSet* served, std::string_view origin,
+                                      const std::string& file, std::uint64_t inputs) {
+    if (!served || inputs == 0) return nullptr;
+    for (const auto& zone : served->zones())
+        if (zone->origin() == origin && zone->file() == file && zone->inputs() == inputs)
+            return zone;
+    return nullptr;
+}
+
+} // namespace
+
+std::optional<ScannedZone> scan_zone_file(const ZoneSource& source, Diagnostics& diag) {
+    if (!check_includes(source.file, diag)) return std::nullopt;
+    return scan(source.file, true, origin_of(source), source.file, origin_pos_of(source), diag);
+}
+
+// The builder reports to the Diagnostics it was made with.
+std::shared_ptr<const Zone> build_scanned_zone(ScannedZone scanned, Diagnostics& /*diag*/) {
+    return std::move(scanned.records).finish();
 }
 
 std::shared_ptr<const Zone> load_zone_file(const ZoneSource& source, Diagnostics& diag) {
@@ -95,16 +129,35 @@ bool add_unique(std::vector<std::shared_ptr<const Zone>>& zones, std::shared_ptr
 } // namespace
 
 std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources, Diagnostics& diag,
-                                             const InventoryNames* inventory) {
+                                             const InventoryNames* inventory,
+                                             const ZoneSet* served) {
     std::vector<std::shared_ptr<const Zone>> zones;
     const Zone* inventory_zone = nullptr;
     bool complete = true;
+    const std::uint64_t hosts_digest = inventory ? inventory_digest(*inventory) : 0;
     for (const auto& source : sources) {
-        auto scanned = scan_zone_file(source, diag);
+        const std::string origin_text = origin_of(source);
+        const auto wire_origin = origin_wire(origin_text, origin_pos_of(source), diag);
+        std::uint64_t inputs = 0;
+        if (!wire_origin || !check_includes(source.file, diag, &inputs)) {
+            complete = false;
+            continue;
+        }
+        inputs = combine(inputs, *wire_origin);
+        if (inventory && *wire_origin == inventory->zone)
+            inputs = combine(inputs, std::to_string(hosts_digest));
+        // Unchanged since the last load: keep the zone, and skip reading it.
+        if (auto same = unchanged(served, *wire_origin, source.file, inputs)) {
+            if (inventory && same->origin() == inventory->zone) inventory_zone = same.get();
+            if (!add_unique(zones, std::move(same), declared_at(source), diag)) complete = false;
+            continue;
+        }
+        auto scanned = scan(source.file, true, origin_text, source.file, origin_pos_of(source), diag);
         if (!scanned) {
             complete = false;
             continue;
         }
+        scanned->records.note_inputs(inputs);
         if (inventory) check_addresses_known(*inventory, scanned->records, diag);
         const bool has_hosts = inventory && scanned->origin == inventory->zone;
         if (has_hosts) {
@@ -112,7 +165,7 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
                 complete = false; // said once; building it would only repeat it
                 continue;
             }
-            for (auto& r : host_records(*inventory)) scanned->records.push_back(std::move(r));
+            for (const auto& r : host_records(*inventory)) scanned->records.add(r);
         }
         auto zone = build_scanned_zone(std::move(*scanned), diag);
         if (!zone) {
@@ -120,9 +173,7 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
             continue;
         }
         if (has_hosts) inventory_zone = zone.get();
-        const SourcePos at =
-            source.declared_at.file.empty() ? SourcePos{source.file} : source.declared_at;
-        if (!add_unique(zones, std::move(zone), at, diag)) complete = false;
+        if (!add_unique(zones, std::move(zone), declared_at(source), diag)) complete = false;
     }
     if (!complete) return nullptr;
     if (inventory) {

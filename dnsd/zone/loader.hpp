@@ -6,7 +6,7 @@
 
 #include "common/diag.hpp"
 #include "dnsd/zone/zone.hpp"
-#include "dnsd/zone/zone_scan.hpp"
+#include "dnsd/zone/zone_build.hpp"
 
 #include <memory>
 #include <optional>
@@ -33,7 +33,7 @@ struct ScannedZone {
     std::string origin;      // lower-case wire form
     std::string origin_text; // absolute presentation form
     std::string file;
-    std::vector<ScannedRecord> records;
+    ZoneBuilder records;
 };
 [[nodiscard]] std::optional<ScannedZone> scan_zone_file(const ZoneSource& source,
                                                         Diagnostics& diag);
@@ -54,8 +54,12 @@ struct InventoryNames;
 // All zones or nothing: nullptr if any zone has an error or two zones share
 // an origin. With an inventory, its host names join the zone they belong in
 // and its reverse zones are added.
+//
+// With `served` (a reload), a zone whose files, text and inventory hosts are
+// the same as when `served` loaded it is taken from `served` as it is: not
+// read again, and not held twice while the other zones load.
 [[nodiscard]] std::shared_ptr<const ZoneSet>
 load_zone_set(std::span<const ZoneSource> sources, Diagnostics& diag,
-              const InventoryNames* inventory = nullptr);
+              const InventoryNames* inventory = nullptr, const ZoneSet* served = nullptr);
 
 } // namespace phx::dns

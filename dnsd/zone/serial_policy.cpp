@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 namespace phx::dns {
 namespace {
@@ -11,17 +12,19 @@ namespace {
 // SOA rdata ends with SERIAL REFRESH RETRY EXPIRE MINIMUM, 4 bytes each.
 constexpr std::size_t kSerialFromEnd = 20;
 
-bool same_soa_but_serial(const std::string& a, const std::string& b) {
+bool same_soa_but_serial(std::string_view a, std::string_view b) {
     if (a.size() != b.size() || a.size() < kSerialFromEnd) return false;
     const std::size_t at = a.size() - kSerialFromEnd;
-    return a.compare(0, at, b, 0, at) == 0 && a.compare(at + 4, std::string::npos, b, at + 4) == 0;
+    return a.substr(0, at) == b.substr(0, at) && a.substr(at + 4) == b.substr(at + 4);
 }
 
 bool same_rrset(const RrSet& a, const RrSet& b) {
     if (a.type != b.type || a.ttl != b.ttl || a.rdata.size() != b.rdata.size()) return false;
     if (a.type == RrType::soa) return same_soa_but_serial(a.rdata.front(), b.rdata.front());
-    auto left = a.rdata;
-    auto right = b.rdata;
+    // The same file gives the same order: no copies for the common case.
+    if (std::equal(a.rdata.begin(), a.rdata.end(), b.rdata.begin())) return true;
+    std::vector<std::string_view> left(a.rdata.begin(), a.rdata.end());
+    std::vector<std::string_view> right(b.rdata.begin(), b.rdata.end());
     std::sort(left.begin(), left.end());
     std::sort(right.begin(), right.end());
     return left == right;
@@ -69,6 +72,7 @@ bool serial_greater(std::uint32_t a, std::uint32_t b) noexcept {
 }
 
 bool same_content(const Zone& a, const Zone& b) {
+    if (&a == &b) return true; // a reload kept the zone: nothing was read again
     if (a.origin() != b.origin() || a.nodes().size() != b.nodes().size()) return false;
     for (const auto& [name, node] : a.nodes()) {
         const Node* other = b.find(name);
@@ -80,18 +84,7 @@ bool same_content(const Zone& a, const Zone& b) {
 }
 
 std::shared_ptr<const Zone> with_serial(const Zone& zone, std::uint32_t serial) {
-    Zone::NodeMap nodes = zone.nodes();
-    Node& apex = nodes.at(zone.origin());
-    for (auto& set : apex.rrsets) {
-        if (set.type != RrType::soa) continue;
-        std::string& rdata = set.rdata.front();
-        const std::size_t at = rdata.size() - kSerialFromEnd;
-        const std::array<char, 4> bytes{static_cast<char>(serial >> 24),
-                                        static_cast<char>(serial >> 16),
-                                        static_cast<char>(serial >> 8), static_cast<char>(serial)};
-        std::copy(bytes.begin(), bytes.end(), rdata.begin() + static_cast<std::ptrdiff_t>(at));
-    }
-    return std::make_shared<const Zone>(zone.origin(), zone.file(), std::move(nodes));
+    return std::make_shared<const Zone>(zone, serial);
 }
 
 SerialDecision decide_serial(SerialPolicy policy, const Zone& loaded, const Zone* served,

@@ -5,9 +5,11 @@
 #pragma once
 
 #include "dnsd/wire/types.hpp"
+#include "dnsd/zone/byte_arena.hpp"
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,22 +18,33 @@
 namespace phx::dns {
 
 // All records of one type at one name. Rdata is kept in uncompressed wire
-// form; names inside it keep the case the zone file used.
+// form; names inside it keep the case the zone file used. The views point
+// into the zone's ZoneStorage.
 struct RrSet {
     RrType type{};
     std::uint32_t ttl = 0;
-    std::vector<std::string> rdata;
     std::uint32_t line = 0; // where the first record was written
+    std::span<const std::string_view> rdata;
 };
 
 // The records at one owner name. A node with no RRsets is an empty
 // non-terminal: it exists (so NODATA, not NXDOMAIN) but holds nothing.
 struct Node {
-    std::string owner;         // wire form, case as first written
-    std::vector<RrSet> rrsets; // sorted by type
+    std::string_view owner;         // wire form, case as first written
+    std::span<const RrSet> rrsets;  // sorted by type
+    std::uint32_t order = 0;        // first appearance in the zone's file(s)
 
     [[nodiscard]] const RrSet* find(RrType type) const noexcept;
     [[nodiscard]] bool empty_non_terminal() const noexcept { return rrsets.empty(); }
+};
+
+// What a zone's views point into: every name and rdata byte in one arena,
+// the rdata views and the RRsets in one array each. A zone of a million
+// records is a few dozen allocations, not millions.
+struct ZoneStorage {
+    ByteArena bytes;
+    std::vector<std::string_view> rdata;
+    std::vector<RrSet> rrsets;
 };
 
 // Hashing over string_view so lookups with a stack buffer never allocate.
@@ -44,9 +57,16 @@ struct NameHash {
 
 class Zone {
 public:
-    using NodeMap = std::unordered_map<std::string, Node, NameHash, std::equal_to<>>;
+    // Keyed by the lower-case wire name, a view into the storage.
+    using NodeMap = std::unordered_map<std::string_view, Node, NameHash, std::equal_to<>>;
 
-    Zone(std::string origin, std::string file, NodeMap nodes);
+    // `inputs` is a digest of what the zone was built from (0: unknown).
+    Zone(std::string origin, std::string file, NodeMap nodes,
+         std::shared_ptr<const ZoneStorage> storage, std::uint64_t inputs = 0);
+    // `base` with its SOA serial replaced; shares base's storage.
+    Zone(const Zone& base, std::uint32_t serial);
+    Zone(const Zone&) = delete; // apex_ and soa_ point into nodes_
+    Zone& operator=(const Zone&) = delete;
 
     // Lower-case wire form of the apex.
     [[nodiscard]] const std::string& origin() const noexcept { return origin_; }
@@ -59,16 +79,23 @@ public:
     [[nodiscard]] std::uint32_t negative_ttl() const noexcept { return negative_ttl_; }
     [[nodiscard]] std::uint32_t serial() const noexcept { return serial_; }
     [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size(); }
-    [[nodiscard]] std::size_t record_count() const noexcept;
+    [[nodiscard]] std::size_t record_count() const noexcept { return record_count_; }
     [[nodiscard]] const NodeMap& nodes() const noexcept { return nodes_; }
+    // Equal non-zero digests: the same files, text and inventory built it.
+    [[nodiscard]] std::uint64_t inputs() const noexcept { return inputs_; }
 
 private:
+    void index_apex();
+
     std::string origin_;
     std::string file_;
     NodeMap nodes_;
+    std::vector<std::shared_ptr<const ZoneStorage>> storage_;
     const Node* apex_ = nullptr;
     const RrSet* soa_ = nullptr;
     std::uint32_t negative_ttl_ = 0;
+    std::size_t record_count_ = 0;
+    std::uint64_t inputs_ = 0;
     std::uint32_t serial_ = 0;
 };
 

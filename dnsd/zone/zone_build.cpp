@@ -3,220 +3,371 @@
 // wrong if skipped: out-of-zone data, a missing or second SOA, no apex NS,
 // CNAME beside other data (RFC 1034 §3.6.2, RFC 2181 §10.1), conflicting
 // TTLs (RFC 2181 §5.2), and data hidden below a delegation.
+//
+// Records arrive in file order and are kept as small entries pointing into
+// the zone's arena; finish() sorts them by (name, type) once, which groups
+// every RRset, and lays the RRsets and rdata views out in the arrays the
+// zone keeps. Nothing is copied per record after that.
 #include "dnsd/zone/zone_build.hpp"
 
 #include "dnsd/wire/name.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fmt/format.h>
+#include <unordered_set>
 
 namespace phx::dns {
 namespace {
+
+// After this many, a zone's errors (and, separately, its warnings) are
+// counted, not printed: a zone file with the wrong origin would otherwise
+// print one line per record.
+constexpr std::size_t kMaxMessages = 100;
+// RRsets larger than this find duplicates with a hash set, not a scan.
+constexpr std::size_t kLinearDuplicateScan = 16;
 
 std::string text_of(std::string_view wire_name) {
     return wire::name_to_text(wire::bytes_of(wire_name));
 }
 
-class ZoneBuilder {
-public:
-    ZoneBuilder(const std::string& origin, const std::string& file, Diagnostics& diag)
-        : origin_{origin}, file_{file}, diag_{diag} {}
+// ASCII lower case of a wire name. Length bytes are below 64 and so never
+// in 'A'..'Z': the whole name folds byte by byte.
+std::string_view lower_into(std::string_view name, std::array<char, 256>& buffer) noexcept {
+    const std::size_t n = std::min(name.size(), buffer.size());
+    for (std::size_t i = 0; i < n; ++i)
+        buffer[i] = static_cast<char>(wire::lower(static_cast<std::uint8_t>(name[i])));
+    return {buffer.data(), n};
+}
 
-    void add(ScannedRecord&& r);
-    std::shared_ptr<const Zone> finish();
-
-private:
-    bool accepts(const ScannedRecord& r);
-    void add_to_rrset(Node& node, ScannedRecord&& r);
-    void check_apex();
-    void check_cname_exclusivity();
-    void check_delegations();
-    void add_empty_non_terminals();
-    // Nodes in the order their first record appears, so messages come out
-    // in file order rather than hash order.
-    using NamedNode = std::pair<std::string_view, const Node*>; // lower-case name, node
-    std::vector<NamedNode> nodes_in_file_order() const;
-
-    const std::string& origin_;
-    const std::string& file_;
-    Diagnostics& diag_;
-    Zone::NodeMap nodes_;
-    std::size_t errors_at_start_ = diag_.error_count();
+struct Entry {
+    Node* node;
+    std::string_view rdata;
+    FileName file;
+    std::uint32_t line;
+    std::uint32_t ttl;
+    std::uint32_t seq;
+    RrType type;
 };
 
-bool ZoneBuilder::accepts(const ScannedRecord& r) {
-    const std::string owner = text_of(r.owner);
+} // namespace
+
+struct ZoneBuilder::State {
+    std::string origin;
+    std::string file;
+    Diagnostics* diag;
+    std::shared_ptr<ZoneStorage> storage = std::make_shared<ZoneStorage>();
+    Zone::NodeMap nodes;
+    std::vector<Entry> entries;
+    std::uint32_t next_order = 0;
+    std::size_t errors = 0;
+    std::size_t warnings = 0;
+    std::uint64_t inputs = 0;
+
+    void error(const SourcePos& at, const std::string& message) {
+        if (errors++ < kMaxMessages) diag->error(at, message);
+    }
+    void warning(const SourcePos& at, const std::string& message) {
+        if (warnings++ < kMaxMessages) diag->warning(at, message);
+    }
+    void report_suppressed() {
+        const SourcePos at{file};
+        if (errors > kMaxMessages)
+            diag->error(at, fmt::format("{} more errors in this zone not shown", errors - kMaxMessages));
+        if (warnings > kMaxMessages)
+            diag->warning(at, fmt::format("{} more warnings in this zone not shown",
+                                          warnings - kMaxMessages));
+        errors = std::min(errors, kMaxMessages);
+        warnings = std::min(warnings, kMaxMessages);
+    }
+
+    bool accepts(const RecordRef& r, std::string_view lower);
+    Node& node_for(std::string_view owner, std::string_view lower);
+    void group_rrsets();
+    void add_rrset(std::span<const Entry> group);
+    void check_apex();
+    using Named = std::pair<std::string_view, const Node*>; // lower-case name, node
+    void check_cname_exclusivity(std::vector<Named> with_cname);
+    void check_delegations(std::vector<Named> with_ns);
+    void check_names();
+    void add_empty_non_terminals();
+};
+
+bool ZoneBuilder::State::accepts(const RecordRef& r, std::string_view lower) {
     if (r.rclass != to_u16(RrClass::in)) {
-        diag_.error(r.at, fmt::format("{}: class {} is not supported, only IN", owner, r.rclass));
+        error(r.at, fmt::format("{}: class {} is not supported, only IN", text_of(r.owner), r.rclass));
         return false;
     }
-    if (!wire::is_subdomain(r.owner_lower, origin_)) {
-        diag_.error(r.at, fmt::format("{} is outside the zone {}", owner, text_of(origin_)));
+    if (!wire::is_subdomain(lower, origin)) {
+        error(r.at, fmt::format("{} is outside the zone {}", text_of(r.owner), text_of(origin)));
         return false;
     }
-    if (r.type == RrType::soa && r.owner_lower != origin_) {
-        diag_.error(r.at, fmt::format("SOA record at {}: the SOA belongs at the zone apex {}",
-                                      owner, text_of(origin_)));
+    if (r.type == RrType::soa && lower != origin) {
+        error(r.at, fmt::format("SOA record at {}: the SOA belongs at the zone apex {}",
+                                text_of(r.owner), text_of(origin)));
         return false;
     }
     if (r.type == RrType::dname) {
-        diag_.error(r.at, fmt::format("{}: DNAME records are not supported", owner));
+        error(r.at, fmt::format("{}: DNAME records are not supported", text_of(r.owner)));
         return false;
     }
     return true;
 }
 
-void ZoneBuilder::add_to_rrset(Node& node, ScannedRecord&& r) {
-    const std::string owner = text_of(r.owner);
-    auto it = std::find_if(node.rrsets.begin(), node.rrsets.end(),
-                           [&](const RrSet& s) { return s.type == r.type; });
-    if (it == node.rrsets.end()) {
-        node.rrsets.push_back(RrSet{r.type, r.ttl, {std::move(r.rdata)}, r.at.line});
-        return;
-    }
-    const std::string first = fmt::format("the first is at line {}", it->line);
-    if (r.type == RrType::soa) {
-        diag_.error(r.at, fmt::format("a second SOA record at {} ({})", owner, first));
-        return;
-    }
-    if (r.type == RrType::cname) {
-        diag_.error(r.at,
-                    fmt::format("a second CNAME at {}: a name has at most one ({})", owner, first));
-        return;
-    }
-    if (std::find(it->rdata.begin(), it->rdata.end(), r.rdata) != it->rdata.end()) {
-        diag_.warning(r.at, fmt::format("duplicate {} record at {} ignored ({})", type_name(r.type),
-                                        owner, first));
-        return;
-    }
-    if (r.ttl != it->ttl) {
-        diag_.warning(
-            r.at, fmt::format("TTL {} differs from the other {} records at {} (TTL {}, line {}); "
-                              "the RRset uses the lowest (RFC 2181 5.2)",
-                              r.ttl, type_name(r.type), owner, it->ttl, it->line));
-        it->ttl = std::min(it->ttl, r.ttl);
-    }
-    it->rdata.push_back(std::move(r.rdata));
+Node& ZoneBuilder::State::node_for(std::string_view owner, std::string_view lower) {
+    if (auto it = nodes.find(lower); it != nodes.end()) return it->second;
+    const std::string_view key = storage->bytes.store(lower);
+    const std::string_view written = owner == lower ? key : storage->bytes.store(owner);
+    return nodes.emplace(key, Node{written, {}, next_order++}).first->second;
 }
 
-void ZoneBuilder::add(ScannedRecord&& r) {
-    if (!accepts(r)) return;
-    auto [it, inserted] = nodes_.try_emplace(r.owner_lower);
-    if (inserted) it->second.owner = r.owner;
-    add_to_rrset(it->second, std::move(r));
+// One RRset from entries of one name and type, in file order.
+void ZoneBuilder::State::add_rrset(std::span<const Entry> group) {
+    const Entry& first = group.front();
+    RrSet set{first.type, first.ttl, first.line, {}};
+    auto& rdata = storage->rdata;
+    const std::size_t start = rdata.size();
+    std::unordered_set<std::string_view> seen;
+    if (group.size() > kLinearDuplicateScan) seen.reserve(group.size());
+    for (const Entry& e : group) {
+        const auto stored = std::span{rdata}.subspan(start);
+        const bool duplicate = group.size() > kLinearDuplicateScan
+                                   ? !seen.insert(e.rdata).second
+                                   : std::find(stored.begin(), stored.end(), e.rdata) != stored.end();
+        if (&e == &first) {
+            rdata.push_back(e.rdata);
+            continue;
+        }
+        const SourcePos at{e.file, e.line, 0};
+        if (e.type == RrType::soa) {
+            error(at, fmt::format("a second SOA record at {} (the first is at line {})",
+                                  text_of(e.node->owner), first.line));
+            continue;
+        }
+        if (e.type == RrType::cname) {
+            error(at, fmt::format("a second CNAME at {}: a name has at most one (the first is at line {})",
+                                  text_of(e.node->owner), first.line));
+            continue;
+        }
+        if (duplicate) {
+            warning(at, fmt::format("duplicate {} record at {} ignored (the first is at line {})",
+                                    type_name(e.type), text_of(e.node->owner), first.line));
+            continue;
+        }
+        if (e.ttl != set.ttl) {
+            warning(at, fmt::format("TTL {} differs from the other {} records at {} (TTL {}, line "
+                                    "{}); the RRset uses the lowest (RFC 2181 5.2)",
+                                    e.ttl, type_name(e.type), text_of(e.node->owner), set.ttl,
+                                    set.line));
+            set.ttl = std::min(set.ttl, e.ttl);
+        }
+        rdata.push_back(e.rdata);
+    }
+    set.rdata = std::span<const std::string_view>{rdata}.subspan(start);
+    storage->rrsets.push_back(set);
 }
 
-std::vector<ZoneBuilder::NamedNode> ZoneBuilder::nodes_in_file_order() const {
-    std::vector<NamedNode> out;
-    for (const auto& [name, node] : nodes_) out.emplace_back(name, &node);
-    const auto first_line = [](const NamedNode& n) {
-        std::uint32_t line = UINT32_MAX;
-        for (const auto& set : n.second->rrsets) line = std::min(line, set.line);
-        return line;
-    };
-    std::sort(out.begin(), out.end(), [&](const NamedNode& a, const NamedNode& b) {
-        return std::pair{first_line(a), a.first} < std::pair{first_line(b), b.first};
+void ZoneBuilder::State::group_rrsets() {
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+        return std::tuple{a.node->order, to_u16(a.type), a.seq} <
+               std::tuple{b.node->order, to_u16(b.type), b.seq};
     });
-    return out;
+    const auto same_rrset = [](const Entry& a, const Entry& b) {
+        return a.node == b.node && a.type == b.type;
+    };
+    std::size_t groups = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        if (i == 0 || !same_rrset(entries[i - 1], entries[i])) ++groups;
+    // Reserved exactly: the spans taken below must never see a reallocation.
+    storage->rrsets.reserve(groups);
+    storage->rdata.reserve(entries.size());
+    const std::span all{entries};
+    std::size_t begin = 0;
+    while (begin < entries.size()) {
+        Node* node = entries[begin].node;
+        const std::size_t node_first = storage->rrsets.size();
+        while (begin < entries.size() && entries[begin].node == node) {
+            std::size_t end = begin + 1;
+            while (end < entries.size() && same_rrset(entries[begin], entries[end])) ++end;
+            add_rrset(all.subspan(begin, end - begin));
+            begin = end;
+        }
+        node->rrsets = std::span<const RrSet>{storage->rrsets}.subspan(node_first);
+    }
+    std::vector<Entry>{}.swap(entries); // the zone no longer needs them
 }
 
-void ZoneBuilder::check_apex() {
-    const SourcePos file_pos{file_, 0, 0};
-    const auto apex = nodes_.find(origin_);
-    if (apex == nodes_.end() || !apex->second.find(RrType::soa)) {
-        diag_.error(file_pos, fmt::format("no SOA record at the zone apex {}", text_of(origin_)));
+void ZoneBuilder::State::check_apex() {
+    const SourcePos file_pos{file, 0, 0};
+    const auto apex = nodes.find(origin);
+    if (apex == nodes.end() || !apex->second.find(RrType::soa)) {
+        error(file_pos, fmt::format("no SOA record at the zone apex {}", text_of(origin)));
         return;
     }
     if (!apex->second.find(RrType::ns))
-        diag_.error(file_pos, fmt::format("no NS records at the zone apex {}", text_of(origin_)));
+        error(file_pos, fmt::format("no NS records at the zone apex {}", text_of(origin)));
 }
 
-void ZoneBuilder::check_cname_exclusivity() {
-    for (const auto& [name, node] : nodes_in_file_order()) {
+// Nodes in the order their first record appears, so messages come out in
+// file order rather than hash order.
+template <typename Named> std::vector<Named> in_file_order(std::vector<Named> nodes) {
+    std::sort(nodes.begin(), nodes.end(),
+              [](const Named& a, const Named& b) { return a.second->order < b.second->order; });
+    return nodes;
+}
+
+// One pass over the names finds the few that the checks look at.
+void ZoneBuilder::State::check_names() {
+    std::vector<Named> with_cname;
+    std::vector<Named> with_ns;
+    for (const auto& [name, node] : nodes)
+        for (const auto& set : node.rrsets) {
+            if (set.type == RrType::cname && node.rrsets.size() > 1)
+                with_cname.emplace_back(name, &node);
+            if (set.type == RrType::ns) with_ns.emplace_back(name, &node);
+        }
+    check_cname_exclusivity(std::move(with_cname));
+    check_delegations(std::move(with_ns));
+}
+
+void ZoneBuilder::State::check_cname_exclusivity(std::vector<Named> with_cname) {
+    for (const auto& [name, node] : in_file_order(std::move(with_cname))) {
         const RrSet* cname = node->find(RrType::cname);
-        if (!cname) continue;
-        for (const auto& set : node->rrsets) {
-            if (set.type == RrType::cname || set.type == RrType::rrsig || set.type == RrType::nsec)
-                continue;
-            const std::uint32_t later = std::max(set.line, cname->line);
-            const std::uint32_t earlier = std::min(set.line, cname->line);
-            diag_.error(
-                {file_, later, 0},
-                fmt::format("{} has a CNAME and {} data (line {}): a CNAME must be the only "
-                            "data at its name (RFC 1034 3.6.2)",
-                            text_of(node->owner), type_name(set.type), earlier));
+        std::vector<RrSet> beside; // in file order, as the messages should be
+        for (const auto& set : node->rrsets)
+            if (set.type != RrType::cname && set.type != RrType::rrsig && set.type != RrType::nsec)
+                beside.push_back(set);
+        std::sort(beside.begin(), beside.end(),
+                  [](const RrSet& a, const RrSet& b) { return a.line < b.line; });
+        for (const auto& set : beside) {
+            error({file, std::max(set.line, cname->line), 0},
+                  fmt::format("{} has a CNAME and {} data (line {}): a CNAME must be the only "
+                              "data at its name (RFC 1034 3.6.2)",
+                              text_of(node->owner), type_name(set.type),
+                              std::min(set.line, cname->line)));
         }
     }
 }
 
-void ZoneBuilder::check_delegations() {
-    const auto nodes = nodes_in_file_order();
-    std::vector<std::string_view> cuts;
-    for (const auto& [name, node] : nodes)
-        if (name != origin_ && node->find(RrType::ns)) cuts.push_back(name);
-    for (const auto& [name, node] : nodes) {
-        for (auto cut : cuts) {
-            if (name == cut || !wire::is_subdomain(name, cut)) continue;
-            for (const auto& set : node->rrsets) {
-                if (set.type == RrType::a || set.type == RrType::aaaa) continue; // glue
-                diag_.warning({file_, set.line, 0},
-                              fmt::format("{} {} is below the delegation at {} and is never served "
-                                          "(only glue A/AAAA belongs there)",
-                                          text_of(node->owner), type_name(set.type), text_of(cut)));
+void ZoneBuilder::State::check_delegations(std::vector<Named> with_ns) {
+    std::unordered_set<std::string_view> cuts;
+    for (const auto& [name, node] : with_ns)
+        if (name != origin) cuts.insert(name);
+    if (!cuts.empty()) {
+        // Each name looks up its own ancestors: names x depth, not names x cuts.
+        std::vector<std::pair<const Node*, std::string_view>> hidden; // node, its nearest cut
+        for (const auto& [name, node] : nodes) {
+            for (auto up = wire::parent_of(name); up.size() > origin.size(); up = wire::parent_of(up)) {
+                if (!cuts.contains(up)) continue;
+                hidden.emplace_back(&node, up);
+                break;
             }
         }
+        std::sort(hidden.begin(), hidden.end(),
+                  [](const auto& a, const auto& b) { return a.first->order < b.first->order; });
+        for (const auto& [node, cut] : hidden)
+            for (const auto& set : node->rrsets) {
+                if (set.type == RrType::a || set.type == RrType::aaaa) continue; // glue
+                warning({file, set.line, 0},
+                        fmt::format("{} {} is below the delegation at {} and is never served "
+                                    "(only glue A/AAAA belongs there)",
+                                    text_of(node->owner), type_name(set.type), text_of(cut)));
+            }
     }
     // An in-zone name server without an address cannot be reached.
-    for (const auto& [name, node] : nodes) {
+    for (const auto& [name, node] : in_file_order(std::move(with_ns))) {
         const RrSet* ns = node->find(RrType::ns);
-        if (!ns) continue;
         for (const auto& target : ns->rdata) {
             auto lowered = wire::Name::from_wire(wire::bytes_of(target));
             if (!lowered) continue;
             lowered->to_lower();
-            if (!wire::is_subdomain(lowered->view(), origin_)) continue;
-            const auto it = nodes_.find(lowered->view());
-            if (it == nodes_.end() ||
-                (!it->second.find(RrType::a) && !it->second.find(RrType::aaaa)))
-                diag_.warning(
-                    {file_, ns->line, 0},
-                    fmt::format("name server {} of {} has no A or AAAA record in the zone",
-                                lowered->to_text(), text_of(node->owner)));
+            if (!wire::is_subdomain(lowered->view(), origin)) continue;
+            const auto it = nodes.find(lowered->view());
+            if (it == nodes.end() || (!it->second.find(RrType::a) && !it->second.find(RrType::aaaa)))
+                warning({file, ns->line, 0},
+                        fmt::format("name server {} of {} has no A or AAAA record in the zone",
+                                    lowered->to_text(), text_of(node->owner)));
         }
     }
 }
 
-void ZoneBuilder::add_empty_non_terminals() {
-    std::vector<std::string> missing;
-    for (const auto& [name, node] : nodes_) {
-        for (auto up = wire::parent_of(name); up.size() > origin_.size(); up = wire::parent_of(up))
-            if (!nodes_.contains(up)) missing.emplace_back(up);
-    }
-    for (auto& name : missing) {
-        auto [it, inserted] = nodes_.try_emplace(name);
-        if (inserted) it->second.owner = name;
-    }
+void ZoneBuilder::State::add_empty_non_terminals() {
+    // A name that exists has had its own ancestors walked, so each walk
+    // stops at the first ancestor that exists.
+    std::vector<std::string_view> missing;
+    for (const auto& [name, node] : nodes)
+        for (auto up = wire::parent_of(name); up.size() > origin.size(); up = wire::parent_of(up)) {
+            if (nodes.contains(up)) break;
+            missing.push_back(up); // a suffix of a key: already in the arena
+        }
+    for (auto name : missing) nodes.try_emplace(name, Node{name, {}, next_order++});
 }
 
-std::shared_ptr<const Zone> ZoneBuilder::finish() {
-    check_apex();
-    check_cname_exclusivity();
-    check_delegations();
-    if (diag_.error_count() > errors_at_start_) return nullptr;
-    add_empty_non_terminals();
-    for (auto& [name, node] : nodes_)
-        std::sort(node.rrsets.begin(), node.rrsets.end(),
-                  [](const RrSet& a, const RrSet& b) { return to_u16(a.type) < to_u16(b.type); });
-    return std::make_shared<const Zone>(origin_, file_, std::move(nodes_));
+ZoneBuilder::ZoneBuilder(std::string origin, std::string file, Diagnostics& diag)
+    : state_{std::make_unique<State>()} {
+    state_->origin = std::move(origin);
+    state_->file = std::move(file);
+    state_->diag = &diag;
 }
 
-} // namespace
+ZoneBuilder::ZoneBuilder(ZoneBuilder&&) noexcept = default;
+ZoneBuilder& ZoneBuilder::operator=(ZoneBuilder&&) noexcept = default;
+ZoneBuilder::~ZoneBuilder() = default;
+
+void ZoneBuilder::note_inputs(std::uint64_t digest) { state_->inputs = digest; }
+
+void ZoneBuilder::expect_file_bytes(std::uintmax_t bytes) {
+    // A zone file line is rarely shorter than ~30 bytes; names mostly carry
+    // one to three records each.
+    state_->entries.reserve(static_cast<std::size_t>(bytes / 40));
+    state_->nodes.reserve(static_cast<std::size_t>(bytes / 64));
+}
+
+void ZoneBuilder::add(const RecordRef& r) {
+    std::array<char, 256> buffer;
+    const std::string_view lower = lower_into(r.owner, buffer);
+    if (!state_->accepts(r, lower)) return;
+    Node& node = state_->node_for(r.owner, lower);
+    const auto seq = static_cast<std::uint32_t>(state_->entries.size());
+    state_->entries.push_back(
+        {&node, state_->storage->bytes.store(r.rdata), r.at.file, r.at.line, r.ttl, seq, r.type});
+}
+
+void ZoneBuilder::add(const ScannedRecord& r) {
+    add(RecordRef{r.owner, r.type, r.rclass, r.ttl, r.rdata, r.at});
+}
+
+void ZoneBuilder::for_each(const std::function<void(const AcceptedRecord&)>& visit) const {
+    std::array<char, 256> buffer;
+    for (const Entry& e : state_->entries)
+        visit({e.node->owner, lower_into(e.node->owner, buffer), e.type, e.rdata,
+               SourcePos{e.file, e.line, 0}});
+}
+
+void ZoneBuilder::report_suppressed() { state_->report_suppressed(); }
+
+std::size_t ZoneBuilder::record_count() const noexcept { return state_->entries.size(); }
+const std::string& ZoneBuilder::origin() const noexcept { return state_->origin; }
+
+std::shared_ptr<const Zone> ZoneBuilder::finish() && {
+    State& s = *state_;
+    s.group_rrsets();
+    s.check_apex();
+    s.check_names();
+    const bool failed = s.errors > 0;
+    s.report_suppressed();
+    if (failed) return nullptr;
+    s.add_empty_non_terminals();
+    return std::make_shared<const Zone>(std::move(s.origin), std::move(s.file), std::move(s.nodes),
+                                        std::move(s.storage), s.inputs);
+}
 
 std::shared_ptr<const Zone> build_zone(const std::string& origin, const std::string& file,
-                                       std::vector<ScannedRecord> records, Diagnostics& diag) {
+                                       const std::vector<ScannedRecord>& records,
+                                       Diagnostics& diag) {
     ZoneBuilder builder{origin, file, diag};
-    for (auto& r : records) builder.add(std::move(r));
-    return builder.finish();
+    for (const auto& r : records) builder.add(r);
+    return std::move(builder).finish();
 }
 
 } // namespace phx::dns

@@ -9,9 +9,10 @@ extern "C" { // libzscanner's headers declare C functions without extern "C"
 
 #include "common/file_text.hpp"
 #include "dnsd/wire/name.hpp"
-#include "dnsd/zone/include_check.hpp"
+#include "dnsd/zone/zone_build.hpp"
 
 #include <fmt/format.h>
+#include <filesystem>
 #include <memory>
 
 namespace phx::dns {
@@ -22,12 +23,15 @@ constexpr std::size_t kMaxErrorsPerFile = 100;
 
 struct ScanState {
     std::string file_label;
-    std::vector<ScannedRecord> records;
+    ZoneBuilder* into = nullptr;
     Diagnostics* diag = nullptr;
     std::size_t errors = 0;
+    // The file being read changes only at $INCLUDE: intern its name once.
+    std::string last_name;
+    FileName last_file;
 };
 
-std::string as_string(const std::uint8_t* data, std::size_t size) {
+std::string_view as_view(const std::uint8_t* data, std::size_t size) {
     return {reinterpret_cast<const char*>(data), size};
 }
 
@@ -38,20 +42,23 @@ std::string file_of(const zs_scanner_t* s, const ScanState& state) {
     return state.file_label;
 }
 
+const FileName& current_file(const zs_scanner_t* s, ScanState& state) {
+    const std::string_view name = s->file.name != nullptr && s->file.name[0] != '\0'
+                                      ? std::string_view{s->file.name}
+                                      : std::string_view{state.file_label};
+    if (state.last_file.empty() || name != state.last_name) {
+        state.last_name = name;
+        state.last_file = FileName{name};
+    }
+    return state.last_file;
+}
+
 void on_record(zs_scanner_t* s) {
     auto& state = *static_cast<ScanState*>(s->process.data);
-    ScannedRecord r;
-    r.owner = as_string(s->r_owner, s->r_owner_length);
-    auto lowered = wire::Name::from_wire({s->r_owner, s->r_owner_length});
-    if (!lowered) return; // the scanner only hands over valid names
-    lowered->to_lower();
-    r.owner_lower = std::string{lowered->view()};
-    r.type = RrType{s->r_type};
-    r.rclass = s->r_class;
-    r.ttl = s->r_ttl;
-    r.rdata = as_string(s->r_data, s->r_data_length);
-    r.at = {file_of(s, state), static_cast<std::uint32_t>(s->line_counter), 0};
-    state.records.push_back(std::move(r));
+    state.into->add(RecordRef{as_view(s->r_owner, s->r_owner_length), RrType{s->r_type},
+                              s->r_class, s->r_ttl, as_view(s->r_data, s->r_data_length),
+                              SourcePos{current_file(s, state),
+                                        static_cast<std::uint32_t>(s->line_counter), 0}});
 }
 
 bool is_file_error(int code) {
@@ -84,33 +91,36 @@ struct ScannerDeleter {
 
 } // namespace
 
-std::vector<ScannedRecord> scan_zone(std::string_view input, bool input_is_file,
-                                     const std::string& origin_text, const std::string& file_label,
-                                     Diagnostics& diag) {
-    ScanState state{file_label, {}, &diag, 0};
+bool scan_zone(std::string_view input, bool input_is_file, const std::string& origin_text,
+               const std::string& file_label, ZoneBuilder& into, Diagnostics& diag) {
+    ScanState state{file_label, &into, &diag, 0, {}, {}};
     std::unique_ptr<zs_scanner_t, ScannerDeleter> scanner{new zs_scanner_t{}};
     if (zs_init(scanner.get(), origin_text.c_str(), to_u16(RrClass::in), kDefaultTtl) != 0) {
         diag.error({file_label}, fmt::format("cannot use origin '{}': {}", origin_text,
                                              zs_strerror(scanner->error.code)));
-        return {};
+        return false;
     }
     const std::string input_copy{input};
-    if (input_is_file && !check_includes(input_copy, diag)) return {};
+    std::error_code size_error;
+    const std::uintmax_t bytes =
+        input_is_file ? std::filesystem::file_size(input_copy, size_error) : input_copy.size();
+    if (!size_error) into.expect_file_bytes(bytes);
     const int set = input_is_file
                         ? zs_set_input_file(scanner.get(), input_copy.c_str())
                         : zs_set_input_string(scanner.get(), input_copy.data(), input_copy.size());
     if (set != 0) {
         diag.error({file_label},
                    fmt::format("cannot read zone file: {}", zs_strerror(scanner->error.code)));
-        return {};
+        return false;
     }
     if (zs_set_processing(scanner.get(), on_record, on_error, &state) != 0 ||
         zs_parse_all(scanner.get()) != 0) {
         if (state.errors == 0)
             diag.error({file_label, static_cast<std::uint32_t>(scanner->line_counter), 0},
                        zs_strerror(scanner->error.code));
+        return false;
     }
-    return std::move(state.records);
+    return state.errors == 0;
 }
 
 } // namespace phx::dns

@@ -23,11 +23,14 @@ struct ScannedRecord {
     SourcePos at;
 };
 
-// Scans a file (input_is_file) or a text. Syntax errors go to diag with the
-// scanner's line; records come back in file order.
-[[nodiscard]] std::vector<ScannedRecord> scan_zone(std::string_view input, bool input_is_file,
-                                                   const std::string& origin_text,
-                                                   const std::string& file_label,
-                                                   Diagnostics& diag);
+class ZoneBuilder;
+
+// Scans a file (input_is_file; its $INCLUDEs already checked by
+// check_includes()) or a text into `into`, record by record in
+// file order. Syntax errors go to diag with the scanner's line; false if
+// there was any (the zone must then not be served).
+[[nodiscard]] bool scan_zone(std::string_view input, bool input_is_file,
+                             const std::string& origin_text, const std::string& file_label,
+                             ZoneBuilder& into, Diagnostics& diag);
 
 } // namespace phx::dns

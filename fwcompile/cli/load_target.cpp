@@ -7,9 +7,12 @@
 #include "fwcompile/load/load.hpp"
 #include "fwcompile/lower/lower.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
+#include <malloc.h>
+#include <system_error>
 
 namespace phx::fw::cli {
 
@@ -56,8 +59,34 @@ bool rules_file_usable(const Options& o) {
     return false;
 }
 
-std::optional<Loaded> load_for(const Options& o) {
+namespace {
+
+// malloc serves blocks up to 32 MiB from its heap (by default it maps each
+// block over 128 KiB on its own and unmaps it when freed) and keeps what is
+// freed. Loading a large rules file frees tens of MiB, the file's text and
+// its tree, prefaulted on huge pages (common/huge_pages.hpp); the compiled
+// ruleset then reuses that memory instead of faulting in fresh pages one by
+// one, which on a VM cost 10-20 us each: at 50,000 rows, 9,000 page faults
+// fewer and a quarter of the time from reading to the finished batch.
+// Only for a large file, over 1 MiB (some 6,000 rows: at 10,000 it still
+// saves a quarter of the page faults); a small one, like any hand-written
+// policy, frees little and keeps malloc's defaults. And only in a command
+// that exits when done: `watch` runs for days and should give back what
+// loading freed.
+void keep_freed_memory(const Options& o, Lifetime lifetime) {
+    constexpr std::uintmax_t kLargeFile = 1024 * 1024;
+    std::error_code error;
+    const auto size = std::filesystem::file_size(o.rules, error);
+    if (lifetime != Lifetime::exits_when_done || error || size < kLargeFile) return;
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, -1); // never give the heap back: the process ends soon
+}
+
+} // namespace
+
+std::optional<Loaded> load_for(const Options& o, Lifetime lifetime) {
     if (!rules_file_usable(o)) return std::nullopt;
+    keep_freed_memory(o, lifetime);
     Diagnostics diag;
     auto rules = load_rules(o.rules, diag, node_choice(o));
     diag.print(stderr);

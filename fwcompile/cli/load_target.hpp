@@ -26,10 +26,16 @@ struct Loaded {
     target_name() const; // "the hypervisor target", "host nginx (10.0.0.153)"
 };
 
+// Whether the command exits once it has done its work (most) or keeps
+// running (watch): a large file is loaded with malloc settings that suit
+// only the first (load_target.cpp).
+enum class Lifetime { exits_when_done, keeps_running };
+
 // Prints every diagnostic to stderr; nullopt when the file has errors,
 // --host names no host, or no --rules was given and the installed file is
 // missing (which it says).
-[[nodiscard]] std::optional<Loaded> load_for(const Options& o);
+[[nodiscard]] std::optional<Loaded> load_for(const Options& o,
+                                             Lifetime lifetime = Lifetime::exits_when_done);
 
 // False (after saying so) when no --rules was given and the installed
 // rules file does not exist.

@@ -110,7 +110,7 @@ void say_what_is_watched(const Options& o, const RuleSet& rules) {
 } // namespace
 
 int watch(const Options& o) {
-    const auto loaded = load_for(o);
+    const auto loaded = load_for(o, Lifetime::keeps_running);
     if (!loaded) return kFailed;
     const RuleSet& rules = loaded->rules;
     const Fd signals = signal_descriptor();

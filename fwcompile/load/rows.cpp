@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Loading [[rule]] rows: keywords, host references, address and port lists,
 // and the checks a single row can fail on its own.
+#include "common/huge_pages.hpp"
 #include "common/suggest.hpp"
 #include "fwcompile/load/detail.hpp"
 #include "fwcompile/load/load.hpp"
@@ -249,6 +250,7 @@ void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>&
     if (!array) return;
     const Document& doc = top.doc();
     rows.reserve(rows.size() + array->size);
+    prefault_huge_pages(rows.data() + rows.size(), array->size * sizeof(Row));
     std::size_t i = 0;
     for (const Node& table : doc.items(*array)) {
         ++i;

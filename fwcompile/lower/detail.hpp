@@ -38,6 +38,20 @@ struct LowerContext {
 // The rules of one chain from the rows placed on it.
 void lower_rows(const std::vector<const Row*>& rows, ir::Chain& chain, LowerContext& ctx);
 
+// The chain's rows as lowered: runs of accept rows, each but the first after
+// one drop or reject row. Rows keep their order, except that an accept row
+// joins the run after the last drop or reject row before it with which it
+// shares a packet: it moves up past rows it shares no packet with, which
+// changes no verdict (a packet it matches meets no row on the way that would
+// decide otherwise), and so rows that do not conflict share one run, one
+// set lookup per key shape, however many drop rows the policy has.
+struct Segments {
+    std::vector<std::vector<const Row*>> runs{{}}; // runs[k] follows denies[k - 1]
+    std::vector<const Row*> denies;
+    std::vector<Flow> deny_flows; // as the chain matches them
+};
+[[nodiscard]] Segments segment(const std::vector<const Row*>& rows, const LowerContext& ctx);
+
 // The concatenated key a flow's set elements use: addresses when the flow
 // has a family, then the protocol when it has one, then the port. Kept in
 // place (it is worked out for every row) and made a vector for the IR.
@@ -60,8 +74,10 @@ void add_elements(const Flow& flow, const KeyShape& key, const std::string& comm
 // Elements split into what the kernel can hold: single values go to one
 // hash set (duplicates dropped); ranges go to interval sets, a new one
 // whenever an element would overlap one already there, because the kernel
-// refuses overlapping elements in a concatenated interval set. A range that
-// lies wholly inside an earlier one adds nothing and is dropped.
+// refuses overlapping elements in a concatenated interval set, or when the
+// set holds 1,024 elements, which the kernel loads much faster than one
+// large set. A range that lies wholly inside an earlier one adds nothing
+// and is dropped.
 struct ElementGroups {
     std::vector<ir::Element> points;
     std::vector<std::vector<ir::Element>> layers;

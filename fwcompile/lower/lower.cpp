@@ -163,9 +163,17 @@ const Flow& flow_at(const Row& row, const LowerContext& ctx, Flow& scratch) {
     const bool no_destination = ctx.hook == ir::Hook::input && implied(flow.destination);
     const bool no_source = ctx.hook == ir::Hook::output && implied(flow.source);
     if (!no_destination && !no_source) return flow;
-    scratch = flow;
-    if (no_destination) scratch.destination.items.clear();
-    if (no_source) scratch.source.items.clear();
+    // Only the side the chain still matches is copied.
+    const auto copy_side = [](bool left_out, const AddressList& from, AddressList& to) {
+        if (left_out)
+            to.items.clear();
+        else
+            to = from;
+    };
+    copy_side(no_source, flow.source, scratch.source);
+    copy_side(no_destination, flow.destination, scratch.destination);
+    scratch.protocol = flow.protocol;
+    scratch.ports = flow.ports;
     return scratch;
 }
 

@@ -99,14 +99,16 @@ Decision decide_at(const RuleSet& rules, const Target& target, ir::Hook hook,
                   : hook_name;
     for (const auto& plan : place(rules, target)) {
         if (plan.hook != hook) continue;
-        for (const Row* row : plan.rows)
-            if (matches_at(*row->effective, packet, hook, target.self())) {
-                d.row = row;
-                d.accepted = row->action == Action::accept;
-                return d;
-            }
+        d.row = first_match(plan, target.self(), packet);
+        d.accepted = d.row && d.row->action == Action::accept;
     }
     return d;
+}
+
+const Row* first_match(const ChainPlan& plan, HostIndex self, const Packet& packet) {
+    for (const Row* row : plan.rows)
+        if (matches_at(*row->effective, packet, plan.hook, self)) return row;
+    return nullptr;
 }
 
 Explanation explain(const RuleSet& rules, const Packet& packet) {

@@ -38,6 +38,11 @@ struct Explanation {
 // "in" row's "any" destination) holds every address of that host.
 [[nodiscard]] Decision decide_at(const RuleSet& rules, const Target& target, ir::Hook hook,
                                  const Packet& packet);
+// The row of a placed chain (of host `self`'s target) that decides
+// `packet`, the first that matches in written order; nullptr for none. What
+// decide_at() does once the rows are placed, for callers that ask about many
+// packets (the lowering's tests).
+[[nodiscard]] const Row* first_match(const ChainPlan& plan, HostIndex self, const Packet& packet);
 [[nodiscard]] std::string format_explanation(const RuleSet& rules, const Explanation& e);
 
 // Command-line arguments: a host's name, id or address, or any other address;

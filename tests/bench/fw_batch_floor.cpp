@@ -23,15 +23,19 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
-#include <iterator>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -62,7 +66,7 @@ int save(const std::string& rules_path, const std::string& batch_path) {
 }
 
 // Messages that ask for an acknowledgement: all but BATCH_BEGIN and BATCH_END.
-std::size_t acked_messages(const std::vector<char>& bytes) {
+std::size_t acked_messages(std::span<const char> bytes) {
     std::size_t count = 0;
     int left = static_cast<int>(bytes.size());
     for (auto* nlh = reinterpret_cast<const nlmsghdr*>(bytes.data()); mnl_nlmsg_ok(nlh, left);
@@ -82,10 +86,40 @@ void size_buffers(int fd, std::size_t bytes, std::size_t acks) {
     force(SO_RCVBUFFORCE, (acks + 64) * 1024);
 }
 
+// The batch file mapped into memory, its pages read in by the same call:
+// reading it into a buffer of our own would add copying and page faults
+// (tens of milliseconds for a 50,000-row batch on a VM) that are not the
+// kernel's work and that apply, which builds its batch in memory, never has.
+class MappedFile {
+public:
+    explicit MappedFile(const std::string& path) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) fail("cannot open the batch");
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || st.st_size == 0) {
+            ::close(fd);
+            throw std::runtime_error("no batch in " + path);
+        }
+        size_ = static_cast<std::size_t>(st.st_size);
+        data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        ::close(fd);
+        if (data_ == MAP_FAILED) fail("cannot map the batch");
+    }
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+    ~MappedFile() { ::munmap(data_, size_); }
+    [[nodiscard]] std::span<const char> bytes() const {
+        return {static_cast<const char*>(data_), size_};
+    }
+
+private:
+    void* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
 int send(const std::string& batch_path) {
-    std::ifstream in{batch_path, std::ios::binary};
-    const std::vector<char> bytes{std::istreambuf_iterator<char>{in}, {}};
-    if (bytes.empty()) throw std::runtime_error("no batch in " + batch_path);
+    const MappedFile file{batch_path};
+    const std::span<const char> bytes = file.bytes();
     const std::size_t expected = acked_messages(bytes);
 
     const fw::netlink::MnlSocketPtr socket{mnl_socket_open(NETLINK_NETFILTER)};

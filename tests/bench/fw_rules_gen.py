@@ -35,6 +35,9 @@ NETWORK = "10.0.0.0/16"
 CLIENT = "10.0.250.1"  # bench-client: the data path's connecting guest
 SERVER = "10.0.250.2"  # bench-server: listens on PROBE_PORT
 PROBE_PORT = 5201
+# The bench hosts' bridge ports in fw_bench.py's lab: the bridge table lets
+# a guest's address in only from the port the inventory gives it.
+PORTS = {"bench-client": "bench-cl0", "bench-server": "bench-sv0"}
 
 ROLES = {  # role -> the (protocol, port) services a guest of that role offers
     "web": [("tcp", 80), ("tcp", 443)],
@@ -71,6 +74,8 @@ class Inventory:
         for i, (name, address, _) in enumerate(self.guests):
             kind = "lxc" if i % 3 else "vm"
             out.append(f'\n[[guest]]\nid = {1000 + i}\nkind = "{kind}"\nname = "{name}"\naddress = "{address}"\n')
+            if name in PORTS:
+                out.append(f'port = "{PORTS[name]}"\n')
         return "".join(out)
 
 

@@ -6,8 +6,10 @@ loaded by phx-dnsd, Knot and NSD on the same machine in the same run.
 Reported per server: the time from start until the zone's SOA is answered
 (the load), peak RSS while loading (VmHWM, of the largest process: NSD's
 children share the parent's pages), RSS once serving (VmRSS), and for
-phx-dnsd also `--check` (time, peak RSS) and a reload of the same zone
-(SIGHUP: time until the reload is logged, peak RSS against the steady RSS).
+phx-dnsd also `--check` (time, peak RSS) and two reloads (SIGHUP: time
+until the reload is logged, peak RSS during it against the steady RSS): of
+the same file (kept, not read again), and after one record is added and the
+serial raised (read and built again while the old zone serves).
 The checkers of the others (kzonecheck, nsd-checkzone) are timed beside
 phx-dnsd --check. Ratios are phx-dnsd's over the other's."""
 
@@ -197,8 +199,16 @@ zone:
     return conf
 
 
+def reset_peak(pid):
+    """Restarts VmHWM at the current RSS (Linux >= 4.0), so the next peak
+    is the reload's, not the start's."""
+    with open(f"/proc/{pid}/clear_refs", "w") as f:
+        f.write("5")
+
+
 def reload_phx(server):
-    """SIGHUP; (seconds until the reload is logged, peak RSS MiB after it)."""
+    """SIGHUP; (seconds until the reload is logged, peak RSS MiB during it)."""
+    reset_peak(server.proc.pid)
     server.log.seek(0, os.SEEK_END)
     before = server.log.tell()
     start = time.monotonic()
@@ -250,6 +260,14 @@ def main():
                     steady = server.rss_mib()
                     seconds, peak = reload_phx(server)
                     results[name].update(reload=seconds, reload_peak=peak, steady=steady)
+                    with open(zone) as f:
+                        text = f.read()
+                    with open(zone, "w") as f:
+                        f.write(text.replace(" 2026120501 ", " 2026120502 ", 1) + "added A 192.0.2.99\n")
+                    time.sleep(0.5)
+                    steady = server.rss_mib()
+                    seconds, peak = reload_phx(server)
+                    results[name].update(edit_reload=seconds, edit_peak=peak, edit_steady=steady)
             finally:
                 server.stop()
 
@@ -266,8 +284,14 @@ def main():
         print(f"phx-dnsd load time / Knot's: {p['load'] / k['load']:.2f}x   (target: at most 1.0x)")
         print(f"phx-dnsd peak RSS / NSD's:  {p['peak'] / n['peak']:.2f}x   (target: at most 1.0x)")
         print(f"phx-dnsd --check / kzonecheck: {check[0] / kcheck[0]:.2f}x" if kcheck else "")
-        print(f"phx-dnsd reload: {p['reload']:.2f} s, peak {p['reload_peak']:.0f} MiB against "
-              f"{p['steady']:.0f} MiB serving: {p['reload_peak'] / p['steady']:.2f}x   (target: at most 1.5x)")
+        print(f"phx-dnsd reload, file unchanged: {p['reload']:.2f} s, peak {p['reload_peak']:.0f} MiB "
+              f"against {p['steady']:.0f} MiB serving: {p['reload_peak'] / p['steady']:.2f}x   "
+              f"(target: at most 1.5x)")
+        # Against the serving RSS before any reload: after the first one
+        # malloc may keep freed pages, which would flatter the ratio.
+        print(f"phx-dnsd reload, one record added: {p['edit_reload']:.2f} s, peak {p['edit_peak']:.0f} MiB "
+              f"against {p['steady']:.0f} MiB serving: {p['edit_peak'] / p['steady']:.2f}x   "
+              f"(target: at most 1.5x)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

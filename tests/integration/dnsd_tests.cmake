@@ -21,3 +21,6 @@ phx_python_test(dnsd.resolver_scrub integration test_resolver_scrub.py)
 phx_python_test(dnsd.resolver_budget integration test_resolver_budget.py)
 phx_python_test(dnsd.resolver_health integration test_resolver_health.py RUN_SERIAL TRUE)
 phx_python_test(dnsd.tcp_limits integration test_tcp_limits.py)
+# Zone transfers: NSD and Knot as secondaries (AXFR, NOTIFY, IXFR, TSIG),
+# and dnspython, kdig and dig as transfer clients.
+phx_python_test(dnsd.transfer integration test_transfer.py)

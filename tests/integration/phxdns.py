@@ -30,10 +30,25 @@ TEST_ZONE = os.path.join(SOURCE_DIR, "tests", "zones", "phx.test.zone")
 LOCALHOST = "127.0.0.1"
 
 
+def _ephemeral_ports():
+    """The kernel's range for the source ports of outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port(host=LOCALHOST):
-    """A port on which both UDP and TCP are free right now."""
+    """A port on which both UDP and TCP are free right now, chosen below the
+    kernel's ephemeral range: there, any test's outgoing connection (dig,
+    NSD, Knot, a zone transfer) may take it between this check and the
+    server's bind, and tests run in parallel."""
+    low, _ = _ephemeral_ports()
+    top = low - 1 if low > 20000 + 1000 else 60000
     for _ in range(200):
-        port = random.randint(20000, 60000)
+        port = random.randint(20000, top)
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
                     socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:

@@ -1,15 +1,19 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The Debian package: it builds from the build tree, holds the expected
 files with /etc/phoenix as conffiles, its units pass systemd-analyze verify,
-and the configuration it ships works as shipped: run through the unit's own
-commands, every inventory host's address has one PTR naming a name that
-resolves back to it, for the spec's network and, changed only where an admin
-would, for the second example network."""
+its postinst makes this host's TSIG secret (mode 0640, group phx-dnsd,
+kept on upgrade, removed on purge), and the configuration it ships works as
+shipped: run through the unit's own commands, every inventory host's
+address has one PTR naming a name that resolves back to it, for the spec's
+network and, changed only where an admin would, for the second example
+network."""
 
+import base64
 import ipaddress
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -78,6 +82,8 @@ class PackageTest(unittest.TestCase):
         cls.deb = os.path.join(cls.dir, debs[0])
         cls.root = os.path.join(cls.dir, "root")
         subprocess.run(["dpkg-deb", "-x", cls.deb, cls.root], check=True)
+        cls.control = os.path.join(cls.dir, "control")
+        subprocess.run(["dpkg-deb", "-e", cls.deb, cls.control], check=True)
 
     @classmethod
     def tearDownClass(cls):
@@ -96,8 +102,7 @@ class PackageTest(unittest.TestCase):
         depends = re.search(r"^Depends: (.*)$", fields, re.M).group(1)
         for library in ("libzscanner", "libnftnl", "libmnl", "libsystemd0", "systemd", "libssl3"):
             self.assertIn(library, depends)
-        control = os.path.join(self.dir, "control")
-        subprocess.run(["dpkg-deb", "-e", self.deb, control], check=True)
+        control = self.control
         with open(os.path.join(control, "conffiles")) as f:
             conffiles = set(f.read().split())
         self.assertEqual(conffiles, {"/etc/phoenix/phx-dnsd.toml", "/etc/phoenix/rules.toml",
@@ -107,6 +112,34 @@ class PackageTest(unittest.TestCase):
         self.assertIn("systemd-sysusers /usr/lib/sysusers.d/phoenix-network.conf", postinst)
         self.assertNotIn("systemctl enable", postinst)  # a firewall is applied by an admin, not by dpkg
         self.assertEqual(run("sh", "-n", os.path.join(control, "postinst")).returncode, 0)
+        self.assertEqual(run("sh", "-n", os.path.join(control, "postrm")).returncode, 0)
+        # No secret travels in the package: each host makes its own.
+        listing = run("dpkg-deb", "-c", self.deb).stdout
+        self.assertNotIn("secret", listing)
+
+    def run_maintainer_script(self, name, etc, *args):
+        """The package's maintainer script `name`, run with `args` against
+        `etc` for /etc/phoenix; the commands that would change this
+        machine's users, groups and units are stubs that record their
+        arguments. Returns the recorded calls, one string each."""
+        with open(os.path.join(self.control, name)) as f:
+            text = f.read().replace("/etc/phoenix/", etc + "/")
+        stubs = os.path.join(self.dir, "stubs")
+        os.makedirs(stubs, exist_ok=True)
+        for command in ("systemd-sysusers", "systemd-tmpfiles", "systemctl", "chgrp"):
+            with open(os.path.join(stubs, command), "w") as f:
+                f.write(f'#!/bin/sh\necho "{command} $*" >> "$PHX_STUB_LOG"\n')
+            os.chmod(os.path.join(stubs, command), 0o755)
+        script = os.path.join(self.dir, f"{name}.under-test")
+        with open(script, "w") as f:
+            f.write(text)
+        calls = os.path.join(self.dir, "stub-calls")
+        open(calls, "w").close()
+        out = run("sh", "-e", script, *args,
+                  env=dict(os.environ, PATH=f"{stubs}:{os.environ['PATH']}", PHX_STUB_LOG=calls))
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        with open(calls) as f:
+            return f.read().splitlines()
 
     def test_systemd_analyze_verify_accepts_the_units(self):
         units = os.path.join(self.dir, "units")
@@ -148,11 +181,45 @@ class PackageTest(unittest.TestCase):
                 .replace("/etc/phoenix/", etc + "/").split() for line in lines]
 
     def etc_copy(self, name):
-        """A copy of the package's /etc/phoenix whose config names the copy."""
+        """A copy of the package's /etc/phoenix whose config names the copy,
+        after the postinst ran on it (it makes the TSIG secret)."""
         etc = os.path.join(self.dir, name)
         shutil.copytree(os.path.join(self.root, "etc/phoenix"), etc)
         self.edit(os.path.join(etc, "phx-dnsd.toml"), [("/etc/phoenix/", etc + "/")])
+        self.run_maintainer_script("postinst", etc, "configure")
         return etc
+
+    def test_the_transfer_secret_is_made_on_install_kept_on_upgrade_and_purged(self):
+        etc = self.etc_copy("etc-secret")
+        path = os.path.join(etc, "xfr-key.secret")
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o640)
+        with open(path) as f:
+            secret = f.read().strip()
+        self.assertEqual(len(base64.b64decode(secret, validate=True)), 32)  # hmac-sha256's size
+        calls = self.run_maintainer_script("postinst", etc, "configure")  # an upgrade
+        self.assertIn(f"chgrp phx-dnsd {path}", calls)
+        with open(path) as f:
+            self.assertEqual(f.read().strip(), secret)
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o640)
+
+        # The shipped configuration reads it and never prints it.
+        phx_dnsd = os.path.join(self.root, "usr/sbin/phx-dnsd")
+        out = run(phx_dnsd, "--check", "--config", os.path.join(etc, "phx-dnsd.toml"))
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("tsig key xfr-key. (hmac-sha256)", out.stdout)
+        self.assertNotIn(secret, out.stdout + out.stderr)
+        # Readable by every user, it is refused, and the error does not quote it.
+        os.chmod(path, 0o644)
+        out = run(phx_dnsd, "--check", "--config", os.path.join(etc, "phx-dnsd.toml"))
+        os.chmod(path, 0o640)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn(f"secret_file {path} is readable by every user (mode 0644)", out.stderr)
+        self.assertNotIn(secret, out.stdout + out.stderr)
+
+        self.run_maintainer_script("postrm", etc, "remove")
+        self.assertTrue(os.path.exists(path))  # remove keeps configuration
+        self.run_maintainer_script("postrm", etc, "purge")
+        self.assertFalse(os.path.exists(path))
 
     @staticmethod
     def edit(path, replacements):
@@ -225,6 +292,8 @@ class PackageTest(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, read_all(log))
             time.sleep(0.05)
         every_host_forward_confirmed()
+        with open(os.path.join(etc, "xfr-key.secret")) as f:
+            self.assertNotIn(f.read().strip(), read_all(log))  # the key is loaded, never logged
         return dig, hosts
 
     def test_the_shipped_configuration_serves_every_host_by_name_and_address(self):

@@ -2,6 +2,7 @@
 // Address, prefix, endpoint and port-range parsing.
 #include "common/net.hpp"
 
+#include <algorithm>
 #include <doctest/doctest.h>
 
 using namespace phx;
@@ -92,4 +93,22 @@ TEST_CASE("subtract: a network minus some addresses, as the fewest prefixes in o
     CHECK(v6.size() == 64);
     CHECK(v6.front().to_string() == "fd00::/124");
     CHECK(v6.back().to_string() == "fd00::8000:0:0:0/65");
+}
+
+TEST_CASE("subtract: thousands of addresses in any order leave exactly the rest, in order") {
+    std::vector<IpAddress> excluded;
+    for (unsigned i = 0; i < 2500; ++i) // scattered over the /16, last ones first
+        excluded.push_back(IpAddress::v4(10, 0, static_cast<std::uint8_t>((2499 - i) * 7 % 256),
+                                         static_cast<std::uint8_t>((2499 - i) / 256 * 13 + 1)));
+    excluded.push_back(excluded.front()); // a repeat changes nothing
+    const Cidr network = *Cidr::parse("10.0.0.0/16");
+    const auto rest = subtract(network, excluded);
+    std::uint64_t addresses = 0;
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+        addresses += std::uint64_t{1} << (32 - rest[i].prefix);
+        CHECK(std::none_of(excluded.begin(), excluded.end(),
+                           [&](const IpAddress& a) { return rest[i].contains(a); }));
+        if (i > 0) CHECK(rest[i - 1].broadcast() < rest[i].network());
+    }
+    CHECK(addresses == 65536 - 2500);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // phx-dnsd config files: the shipped examples load, mistakes are reported
 // at their position with a suggestion.
+#include "common/file_text.hpp"
 #include "dnsd/config.hpp"
 #include "unit/temp_file.hpp"
 
@@ -11,8 +12,18 @@ using phx::test::TempFile;
 using namespace phx::dns;
 
 TEST_CASE("config: the shipped production example loads as documented") {
+    // Its TSIG secret is made by the package's postinst, so it is not in the
+    // source tree: the copy read here names one of the test's own.
+    const TempFile secret{"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n"};
+    auto read = read_file_text(std::string{PHX_SOURCE_DIR} + "/packaging/phx-dnsd.toml");
+    REQUIRE(read.text);
+    std::string text = *read.text;
+    const std::string shipped_secret = "/etc/phoenix/xfr-key.secret";
+    REQUIRE(text.find(shipped_secret) != std::string::npos);
+    text.replace(text.find(shipped_secret), shipped_secret.size(), secret.path());
+    const TempFile shipped{text};
     Diagnostics d;
-    auto config = load_dnsd_config(std::string{PHX_SOURCE_DIR} + "/packaging/phx-dnsd.toml", d);
+    auto config = load_dnsd_config(shipped.path(), d);
     INFO(d.to_string());
     REQUIRE(config);
     REQUIRE(config->listen.size() == 2);
@@ -31,6 +42,13 @@ TEST_CASE("config: the shipped production example loads as documented") {
     REQUIRE(config->forward.allow.size() == 3);
     CHECK(config->forward.allow[0].to_string() == "10.0.0.0/24");
     CHECK(config->forward.serve_stale);
+    // Transfers: the key is there, nobody is allowed or notified yet.
+    REQUIRE(config->transfer.keys.size() == 1);
+    CHECK(config->transfer.keys[0].key.name_text() == "xfr-key.");
+    CHECK(config->transfer.keys[0].key.secret.size() == 32);
+    CHECK(config->transfer.allow.empty());
+    CHECK(config->transfer.notify.empty());
+    CHECK(config->transfer.journal_versions == 20);
 }
 
 TEST_CASE("config: all keys are read, relative zone paths follow the config file") {

@@ -64,6 +64,19 @@ TEST_CASE(
     CHECK(groups.points.empty());
 }
 
+TEST_CASE("group_elements: an interval set holds at most 1,024 elements, the rest go on to more") {
+    std::vector<ir::Element> elements;
+    for (std::uint16_t i = 0; i < 2500; ++i) // disjoint ranges, one per port pair
+        elements.push_back(element("10.0.0.0/24", static_cast<std::uint16_t>(2 * i),
+                                   static_cast<std::uint16_t>(2 * i + 1), i + 1u));
+    const auto groups = detail::group_elements(elements);
+    REQUIRE(groups.layers.size() == 3);
+    CHECK(groups.layers[0].size() == 1024);
+    CHECK(groups.layers[1].size() == 1024);
+    CHECK(groups.layers[2].size() == 452);
+    CHECK(groups.layers[2].back().origin == 2500);
+}
+
 TEST_CASE("lower: a drop row splits the accept rows around it into separate lookups, in order") {
     const auto loaded = fw::test::load_rows(R"(
 [[rule]]
