@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // UDP transport. Asio only tells us when the socket is readable (or, under
-// sustained load, a short timer expires: see udp_pacer.hpp); the socket is
-// then drained with recvmmsg and the replies of one batch leave in one
-// sendmmsg, so a busy server makes two system calls per batch, not two per
-// query.
+// sustained load, a short timer expires: see udp_pacer.hpp, or, with no
+// window, the worker waits inside recvmmsg itself: see udp_direct.hpp); the
+// socket is then drained with recvmmsg and the replies of one batch leave in
+// one sendmmsg, so a busy server makes two system calls per batch, not two
+// per query.
 #include "dnsd/net/udp_transport.hpp"
 
 #include "dnsd/net/query_guard.hpp"
 #include "dnsd/net/socket_setup.hpp"
 #include "dnsd/net/transfer_transport.hpp"
+#include "dnsd/net/udp_direct.hpp"
 #include "dnsd/net/udp_pacer.hpp"
 #include "dnsd/net/worker.hpp"
 
@@ -31,6 +33,10 @@ using asio::ip::udp;
 constexpr std::size_t kBatch = 32;
 constexpr std::size_t kMaxQuery = 4096; // larger datagrams are not queries we answer
 constexpr int kRoundsPerWakeup = 8;     // then let TCP sessions on this worker run
+// How long a worker blocked in recvmmsg may keep the rest of its work
+// waiting (udp_direct.hpp): the shipped batch window, which makes everything
+// else on a worker wait as long.
+constexpr std::chrono::microseconds kDirectTurn{500};
 
 struct alignas(cmsghdr) Control {
     std::array<char, CMSG_SPACE(sizeof(in6_pktinfo))> bytes;
@@ -52,7 +58,9 @@ struct UdpBatch {
     std::array<Control, kBatch> out_control{};
 };
 
-int receive(int fd, UdpBatch& b, bool wants_pktinfo) {
+// `wait`: block until the first datagram (or the socket's SO_RCVTIMEO), on
+// a socket in blocking mode (udp_direct.hpp); else return at once.
+int receive(int fd, UdpBatch& b, bool wants_pktinfo, bool wait) {
     for (std::size_t i = 0; i < kBatch; ++i) {
         b.in_iov[i] = {b.in_bytes.data() + i * kMaxQuery, kMaxQuery};
         msghdr& h = b.in[i].msg_hdr;
@@ -67,7 +75,7 @@ int receive(int fd, UdpBatch& b, bool wants_pktinfo) {
         }
     }
     int n;
-    do n = ::recvmmsg(fd, b.in.data(), kBatch, MSG_DONTWAIT, nullptr);
+    do n = ::recvmmsg(fd, b.in.data(), kBatch, wait ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
     while (n < 0 && errno == EINTR);
     return n;
 }
@@ -217,16 +225,31 @@ asio::awaitable<void> send_all(Worker& worker, udp::socket& socket, UdpBatch& b,
     }
 }
 
+// Bounds a blocking recvmmsg (udp_direct.hpp); false: the socket cannot block.
+bool set_receive_timeout(int fd, std::chrono::microseconds timeout) {
+    const timeval tv{static_cast<time_t>(timeout.count() / 1000000),
+                     static_cast<suseconds_t>(timeout.count() % 1000000)};
+    return ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0;
+}
+
 } // namespace
 
-asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_pktinfo) {
+asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_pktinfo,
+                                bool alone) {
     auto batch = std::make_unique<UdpBatch>(
         std::max<std::size_t>(worker.limits().edns_udp_size, kMinUdpSize));
-    UdpPacer pacer{worker.limits().udp_batch_window};
+    const auto window = worker.limits().udp_batch_window;
+    UdpPacer pacer{window};
+    // With a window the pacer already saves the wake-ups; a socket shared
+    // with others on this worker must not block them (udp_direct.hpp).
+    const bool may_block = alone && window.count() <= 0 &&
+                           set_receive_timeout(socket.native_handle(), kDirectTurn);
+    UdpDirect direct{may_block ? kDirectTurn : std::chrono::microseconds{0}};
     bool drained_all = true; // false: the last drain stopped at its cap, more is waiting
     UdpPacer::Clock::time_point started{};
     for (;;) {
         const bool by_window = pacer.batching();
+        const bool blocking = direct.active();
         if (by_window) {
             // Let the rest of the worker run before sleeping: the first yield
             // lets the reactor see what became ready during the last window,
@@ -240,6 +263,12 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
             // sockets edge-triggered, so a thread parked in epoll_wait (on a
             // timer, say) would be woken by every datagram of the window.
             if (drained_all) pacer.sleep_until_next(started);
+        } else if (blocking) {
+            // The rest of the worker's turn, as above, at most one turn apart.
+            if (direct.turn_due(UdpDirect::Clock::now())) {
+                co_await asio::post(socket.get_executor(), asio::use_awaitable);
+                co_await asio::post(socket.get_executor(), asio::use_awaitable);
+            }
         } else {
             auto [ec] = co_await socket.async_wait(udp::socket::wait_read,
                                                    asio::as_tuple(asio::use_awaitable));
@@ -251,11 +280,22 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
         std::size_t drained = 0;
         drained_all = false;
         for (int round = 0; round < kRoundsPerWakeup && !drained_all; ++round) {
-            const int received = receive(socket.native_handle(), *batch, wants_pktinfo);
+            const bool wait = blocking && round == 0;
+            const int received = receive(socket.native_handle(), *batch, wants_pktinfo, wait);
             if (received <= 0) {
+                // Blocking: a whole turn without a datagram (or an error):
+                // back to the reactor, which sets the socket non-blocking again.
+                if (wait) direct.leave();
                 drained_all = true;
                 break;
             }
+            // The load thinned out: a lone datagram that took longer than a
+            // turn to come (a thread merely descheduled that long finds many
+            // waiting). Wait in the reactor from now on, for SO_RCVTIMEO is
+            // counted in scheduler ticks (4-8 ms at HZ=250, whatever was
+            // asked), and a socket gone quiet would hold the worker that long.
+            if (wait && received == 1 && UdpDirect::Clock::now() - started > direct.turn())
+                direct.leave();
             drained += static_cast<std::size_t>(received);
             const std::size_t replies =
                 answer_batch(worker, socket, *batch, static_cast<std::size_t>(received));
@@ -264,6 +304,13 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
             drained_all = static_cast<std::size_t>(received) < kBatch;
         }
         pacer.drained(drained, started);
+        if (!blocking && !by_window && direct.busy_after(drained, started)) {
+            // Blocking mode for recvmmsg only: every other call on this
+            // socket passes MSG_DONTWAIT, and Asio's waits do no I/O.
+            boost::system::error_code ec;
+            socket.native_non_blocking(false, ec);
+            if (!ec) direct.enter(UdpDirect::Clock::now());
+        }
     }
 }
 

@@ -10,8 +10,9 @@ namespace phx::dns::net {
 
 class Worker;
 
-// Runs until the socket is closed.
+// Runs until the socket is closed. `alone`: the worker serves no other UDP
+// socket, so it may wait for datagrams inside recvmmsg (udp_direct.hpp).
 boost::asio::awaitable<void> serve_udp(Worker& worker, boost::asio::ip::udp::socket& socket,
-                                       bool wants_pktinfo);
+                                       bool wants_pktinfo, bool alone);
 
 } // namespace phx::dns::net

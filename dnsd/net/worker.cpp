@@ -37,7 +37,8 @@ void Worker::add_tcp(int fd, bool ipv6) {
 
 void Worker::start() {
     for (auto& u : udp_)
-        asio::co_spawn(context_, serve_udp(*this, u->socket, u->wants_pktinfo), asio::detached);
+        asio::co_spawn(context_, serve_udp(*this, u->socket, u->wants_pktinfo, udp_.size() == 1),
+                       asio::detached);
     for (auto& t : tcp_) asio::co_spawn(context_, accept_tcp(*this, *t), asio::detached);
     thread_ = std::thread{[this] { context_.run(); }};
 }

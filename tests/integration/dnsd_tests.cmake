@@ -12,7 +12,8 @@ phx_python_test(dnsd.cli integration test_cli.py)
 phx_python_test(dnsd.differential integration test_differential.py)
 phx_python_test(dnsd.resolver integration test_resolver.py)
 phx_python_test(dnsd.daemon integration test_daemon.py)
-phx_python_test(dnsd.udp_batching integration test_udp_batching.py)
+# Timing-sensitive (latency bounds on a loaded 2-core machine): run alone.
+phx_python_test(dnsd.udp_batching integration test_udp_batching.py RUN_SERIAL TRUE)
 # Resolver hardening, each against a scripted upstream (fake_upstream.py):
 # scrubbing and TTL caps, the cache's byte budget, upstream health under
 # an attacker's silent names (timing-sensitive: run alone), TCP slots.
