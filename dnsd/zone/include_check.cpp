@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <functional>
 #include <fmt/format.h>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -94,11 +94,11 @@ public:
         // beside the zone it is about to become.
         IncludeLines lines;
         std::uint64_t text_digest = 0;
-        const std::string error = read_file_pieces(file, kMaxZoneFileBytes, kPieceBytes,
-                                                   [&](std::string_view piece) {
-                                                       text_digest = mixed(text_digest, piece);
-                                                       lines.feed(piece);
-                                                   });
+        const std::string error =
+            read_file_pieces(file, kMaxZoneFileBytes, kPieceBytes, [&](std::string_view piece) {
+                text_digest = combined_digest(text_digest, piece);
+                lines.feed(piece);
+            });
         if (!error.empty()) {
             if (from.line == 0)
                 diag_.error(SourcePos{file}, "cannot read the zone file: " + error);
@@ -114,9 +114,10 @@ public:
             return fail(from, fmt::format("$INCLUDE {} nests more than {} files deep", file,
                                           kMaxIncludeDepth));
         stack_.push_back(key);
-        digest_ = mixed(digest_, key);
-        digest_ = mixed(digest_, std::string_view{reinterpret_cast<const char*>(&text_digest),
-                                                  sizeof text_digest});
+        digest_ = combined_digest(digest_, key);
+        digest_ =
+            combined_digest(digest_, std::string_view{reinterpret_cast<const char*>(&text_digest),
+                                                      sizeof text_digest});
         bool ok = true;
         const fs::path directory = fs::path{file}.parent_path();
         for (const Include& include : lines.finish()) {
@@ -142,18 +143,17 @@ private:
 
     static constexpr std::size_t kPieceBytes = 1 << 20;
 
-    // boost::hash_combine's mixing over std::hash of each part.
-    static std::uint64_t mixed(std::uint64_t digest, std::string_view bytes) noexcept {
-        return digest ^ (std::hash<std::string_view>{}(bytes) + 0x9e3779b97f4a7c15ull +
-                         (digest << 6) + (digest >> 2));
-    }
-
     Diagnostics& diag_;
     std::vector<std::string> stack_;
     std::uint64_t digest_ = 0;
 };
 
 } // namespace
+
+std::uint64_t combined_digest(std::uint64_t digest, std::string_view more) noexcept {
+    return digest ^ (std::hash<std::string_view>{}(more) + 0x9e3779b97f4a7c15ull + (digest << 6) +
+                     (digest >> 2));
+}
 
 bool check_includes(const std::string& file, Diagnostics& diag, std::uint64_t* digest) {
     IncludeWalk walk{diag};

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace phx::dns {
 
@@ -25,5 +26,9 @@ inline constexpr std::size_t kMaxZoneFileBytes = std::size_t{1} << 30; // 1 GiB
 // With `digest`, also a hash of every file's name and text: equal digests
 // mean the scanner would read the same bytes (a reload can keep the zone).
 bool check_includes(const std::string& file, Diagnostics& diag, std::uint64_t* digest = nullptr);
+
+// `digest` with `more` mixed in (boost::hash_combine's mixing over
+// std::hash): for digests of what a zone is built from.
+[[nodiscard]] std::uint64_t combined_digest(std::uint64_t digest, std::string_view more) noexcept;
 
 } // namespace phx::dns

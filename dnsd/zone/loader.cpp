@@ -27,13 +27,19 @@ std::optional<std::string> origin_wire(std::string_view text, const SourcePos& a
     return std::string{name->view()};
 }
 
+// The origin as libzscanner takes it: absolute, with its final dot.
+std::string absolute(std::string_view origin) {
+    std::string text{origin};
+    if (text.empty() || text.back() != '.') text += '.';
+    return text;
+}
+
 std::optional<ScannedZone> scan(std::string_view input, bool is_file, std::string_view origin,
                                 const std::string& file_label, const SourcePos& origin_pos,
                                 Diagnostics& diag) {
     auto wire_origin = origin_wire(origin, origin_pos, diag);
     if (!wire_origin) return std::nullopt;
-    std::string origin_text{origin};
-    if (origin_text.empty() || origin_text.back() != '.') origin_text += '.';
+    std::string origin_text = absolute(origin);
     ZoneBuilder records{*wire_origin, file_label, diag};
     if (!scan_zone(input, is_file, origin_text, file_label, records, diag)) {
         records.report_suppressed();
@@ -73,21 +79,6 @@ SourcePos origin_pos_of(const ZoneSource& source) {
     return source.origin.empty() ? SourcePos{source.file} : source.declared_at;
 }
 
-std::uint64_t combine(std::uint64_t digest, std::string_view more) noexcept {
-    return digest ^ (std::hash<std::string_view>{}(more) + 0x9e3779b97f4a7c15ull + (digest << 6) +
-                     (digest >> 2));
-}
-
-// The zone `served` already built from the same inputs, or nullptr.
-std::shared_ptr<const Zone> unchanged(const ZoneSet* served, std::string_view origin,
-                                      const std::string& file, std::uint64_t inputs) {
-    if (!served || inputs == 0) return nullptr;
-    for (const auto& zone : served->zones())
-        if (zone->origin() == origin && zone->file() == file && zone->inputs() == inputs)
-            return zone;
-    return nullptr;
-}
-
 // The zone `served` answers from the same file with, or nullptr.
 std::shared_ptr<const Zone> previous(const ZoneSet* served, std::string_view origin,
                                      const std::string& file) {
@@ -97,17 +88,23 @@ std::shared_ptr<const Zone> previous(const ZoneSet* served, std::string_view ori
     return nullptr;
 }
 
+// Whether an edited file may update `before` in place: it was built
+// without a warning and checked against the same inventory, and it is not
+// the inventory's own zone (whose host-name checks need every record).
+bool updatable(const Zone& before, bool has_hosts, std::uint64_t hosts_digest) {
+    return !has_hosts && before.facts().clean && before.facts().checked_with == hosts_digest;
+}
+
 // The edited file of a served zone, as a new version sharing what did not
 // change (see ZoneUpdate); nullptr when it has to be built in full. A file
 // that does not parse is reported and sets `unreadable`.
 std::shared_ptr<const Zone> update_zone(const std::shared_ptr<const Zone>& before,
-                                        std::string origin_text, const ZoneSource& source,
+                                        std::string_view origin_text, const ZoneSource& source,
                                         std::uint64_t inputs, const InventoryNames* inventory,
                                         std::uint64_t hosts_digest, Diagnostics& diag,
                                         bool& unreadable) {
-    if (origin_text.empty() || origin_text.back() != '.') origin_text += '.';
     ZoneUpdate update{before, inputs, hosts_digest};
-    if (!scan_zone(source.file, true, origin_text, source.file, update, diag)) {
+    if (!scan_zone(source.file, true, absolute(origin_text), source.file, update, diag)) {
         unreadable = true;
         return nullptr;
     }
@@ -175,20 +172,19 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
             complete = false;
             continue;
         }
-        inputs = combine(inputs, *wire_origin);
+        inputs = combined_digest(inputs, *wire_origin);
         if (inventory && *wire_origin == inventory->zone)
-            inputs = combine(inputs, std::to_string(hosts_digest));
+            inputs = combined_digest(inputs, std::to_string(hosts_digest));
+        const bool has_hosts = inventory && *wire_origin == inventory->zone;
+        auto before = previous(served, *wire_origin, source.file);
         // Unchanged since the last load: keep the zone, and skip reading it.
-        if (auto same = unchanged(served, *wire_origin, source.file, inputs)) {
-            if (inventory && same->origin() == inventory->zone) inventory_zone = same.get();
-            if (!add_unique(zones, std::move(same), declared_at(source), diag)) complete = false;
+        if (before && inputs != 0 && before->inputs() == inputs) {
+            if (has_hosts) inventory_zone = before.get();
+            if (!add_unique(zones, std::move(before), declared_at(source), diag)) complete = false;
             continue;
         }
         // Edited since: share with the served version what did not change.
-        const bool has_hosts = inventory && *wire_origin == inventory->zone;
-        if (auto before = previous(served, *wire_origin, source.file);
-            before && !has_hosts && before->facts().clean &&
-            before->facts().checked_with == hosts_digest) {
+        if (before && updatable(*before, has_hosts, hosts_digest)) {
             bool unreadable = false;
             auto zone = update_zone(before, origin_text, source, inputs, inventory, hosts_digest,
                                     diag, unreadable);
@@ -197,12 +193,14 @@ std::shared_ptr<const ZoneSet> load_zone_set(std::span<const ZoneSource> sources
                 continue;
             }
             if (zone) {
-                if (!add_unique(zones, std::move(zone), declared_at(source), diag)) complete = false;
+                if (!add_unique(zones, std::move(zone), declared_at(source), diag))
+                    complete = false;
                 continue;
             }
         }
         const std::size_t warnings_before = diag.warning_count();
-        auto scanned = scan(source.file, true, origin_text, source.file, origin_pos_of(source), diag);
+        auto scanned =
+            scan(source.file, true, origin_text, source.file, origin_pos_of(source), diag);
         if (!scanned) {
             complete = false;
             continue;

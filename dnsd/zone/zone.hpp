@@ -35,10 +35,10 @@ struct RrSet {
 // The records at one owner name. A node with no RRsets is an empty
 // non-terminal: it exists (so NODATA, not NXDOMAIN) but holds nothing.
 struct Node {
-    std::string_view owner;         // wire form, case as first written
-    std::span<const RrSet> rrsets;  // sorted by type
-    std::uint32_t order = 0;        // first appearance in the zone's file(s)
-    bool removed = false;           // in a later version: the name is gone
+    std::string_view owner;        // wire form, case as first written
+    std::span<const RrSet> rrsets; // sorted by type
+    std::uint32_t order = 0;       // first appearance in the zone's file(s)
+    bool removed = false;          // in a later version: the name is gone
 
     [[nodiscard]] const RrSet* find(RrType type) const noexcept;
     [[nodiscard]] bool empty_non_terminal() const noexcept { return rrsets.empty(); }
@@ -113,12 +113,9 @@ public:
     [[nodiscard]] const ZoneFacts& facts() const noexcept { return facts_; }
 
     // Every node, each once, in no particular order: visit(lower name, node).
-    template <typename Visit> void for_each_node(Visit&& visit) const {
-        for (const auto& [name, node] : nodes_)
-            if (!node.removed) visit(name, node);
-        if (base_)
-            for (const auto& [name, node] : base_->nodes_)
-                if (!nodes_.contains(name)) visit(name, node);
+    template <typename Visit>
+    void for_each_node(Visit&& visit) const {
+        for (Cursor at{*this}; !at.done(); at.next()) visit(at.name(), at.node());
     }
 
     // The whole zone this one is a later version of (nullptr: it is whole),
@@ -127,11 +124,12 @@ public:
     [[nodiscard]] const NodeMap& own_nodes() const noexcept { return nodes_; }
     [[nodiscard]] const Storages& storages() const noexcept { return storage_; }
 
-    // A resumable walk over for_each_node's nodes, for AXFR.
+    // A resumable walk over every node, each once: for_each_node, AXFR.
     class Cursor {
     public:
         explicit Cursor(const Zone& zone);
         [[nodiscard]] bool done() const noexcept { return at_ == end_; }
+        [[nodiscard]] std::string_view name() const noexcept { return at_->first; }
         [[nodiscard]] const Node& node() const noexcept { return at_->second; }
         void next();
 

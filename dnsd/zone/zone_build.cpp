@@ -32,10 +32,6 @@ std::string text_of(std::string_view wire_name) {
     return wire::name_to_text(wire::bytes_of(wire_name));
 }
 
-std::string_view lower_into(std::string_view name, std::array<char, 256>& buffer) noexcept {
-    return lower_wire_into(name, buffer);
-}
-
 struct Entry {
     Node* node;
     std::string_view rdata;
@@ -64,8 +60,8 @@ std::optional<std::string> unacceptable(const RecordRef& r, std::string_view low
     if (!wire::is_subdomain(lower, origin))
         return fmt::format("{} is outside the zone {}", text_of(r.owner), text_of(origin));
     if (r.type == RrType::soa && lower != origin)
-        return fmt::format("SOA record at {}: the SOA belongs at the zone apex {}", text_of(r.owner),
-                           text_of(origin));
+        return fmt::format("SOA record at {}: the SOA belongs at the zone apex {}",
+                           text_of(r.owner), text_of(origin));
     if (r.type == RrType::dname)
         return fmt::format("{}: DNAME records are not supported", text_of(r.owner));
     return std::nullopt;
@@ -98,7 +94,8 @@ struct ZoneBuilder::State {
     void report_suppressed() {
         const SourcePos at{file};
         if (errors > kMaxMessages)
-            diag->error(at, fmt::format("{} more errors in this zone not shown", errors - kMaxMessages));
+            diag->error(
+                at, fmt::format("{} more errors in this zone not shown", errors - kMaxMessages));
         if (warnings > kMaxMessages)
             diag->warning(at, fmt::format("{} more warnings in this zone not shown",
                                           warnings - kMaxMessages));
@@ -141,9 +138,10 @@ void ZoneBuilder::State::add_rrset(std::span<const Entry> group) {
     if (group.size() > kLinearDuplicateScan) seen.reserve(group.size());
     for (const Entry& e : group) {
         const auto stored = std::span{rdata}.subspan(start);
-        const bool duplicate = group.size() > kLinearDuplicateScan
-                                   ? !seen.insert(e.rdata).second
-                                   : std::find(stored.begin(), stored.end(), e.rdata) != stored.end();
+        const bool duplicate =
+            group.size() > kLinearDuplicateScan
+                ? !seen.insert(e.rdata).second
+                : std::find(stored.begin(), stored.end(), e.rdata) != stored.end();
         if (&e == &first) {
             rdata.push_back(e.rdata);
             continue;
@@ -155,8 +153,9 @@ void ZoneBuilder::State::add_rrset(std::span<const Entry> group) {
             continue;
         }
         if (e.type == RrType::cname) {
-            error(at, fmt::format("a second CNAME at {}: a name has at most one (the first is at line {})",
-                                  text_of(e.node->owner), first.line));
+            error(at, fmt::format(
+                          "a second CNAME at {}: a name has at most one (the first is at line {})",
+                          text_of(e.node->owner), first.line));
             continue;
         }
         if (duplicate) {
@@ -222,7 +221,8 @@ void ZoneBuilder::State::check_apex() {
 
 // Nodes in the order their first record appears, so messages come out in
 // file order rather than hash order.
-template <typename Named> std::vector<Named> in_file_order(std::vector<Named> nodes) {
+template <typename Named>
+std::vector<Named> in_file_order(std::vector<Named> nodes) {
     std::sort(nodes.begin(), nodes.end(),
               [](const Named& a, const Named& b) { return a.second->order < b.second->order; });
     return nodes;
@@ -269,7 +269,8 @@ void ZoneBuilder::State::check_delegations(std::vector<Named> with_ns) {
         // Each name looks up its own ancestors: names x depth, not names x cuts.
         std::vector<std::pair<const Node*, std::string_view>> hidden; // node, its nearest cut
         for (const auto& [name, node] : nodes) {
-            for (auto up = wire::parent_of(name); up.size() > origin.size(); up = wire::parent_of(up)) {
+            for (auto up = wire::parent_of(name); up.size() > origin.size();
+                 up = wire::parent_of(up)) {
                 if (!cuts.contains(up)) continue;
                 hidden.emplace_back(&node, up);
                 break;
@@ -295,7 +296,8 @@ void ZoneBuilder::State::check_delegations(std::vector<Named> with_ns) {
             lowered->to_lower();
             if (!wire::is_subdomain(lowered->view(), origin)) continue;
             const auto it = nodes.find(lowered->view());
-            if (it == nodes.end() || (!it->second.find(RrType::a) && !it->second.find(RrType::aaaa)))
+            if (it == nodes.end() ||
+                (!it->second.find(RrType::a) && !it->second.find(RrType::aaaa)))
                 warning({file, ns->line, 0},
                         fmt::format("name server {} of {} has no A or AAAA record in the zone",
                                     lowered->to_text(), text_of(node->owner)));
@@ -326,7 +328,9 @@ ZoneBuilder::ZoneBuilder(ZoneBuilder&&) noexcept = default;
 ZoneBuilder& ZoneBuilder::operator=(ZoneBuilder&&) noexcept = default;
 ZoneBuilder::~ZoneBuilder() = default;
 
-void ZoneBuilder::note_inputs(std::uint64_t digest) { state_->inputs = digest; }
+void ZoneBuilder::note_inputs(std::uint64_t digest) {
+    state_->inputs = digest;
+}
 
 void ZoneBuilder::note_checks(std::uint64_t inventory_digest, bool warned) {
     state_->checked_with = inventory_digest;
@@ -344,7 +348,7 @@ void ZoneBuilder::expect_file_bytes(std::uintmax_t bytes) {
 
 void ZoneBuilder::add(const RecordRef& r) {
     std::array<char, 256> buffer;
-    const std::string_view lower = lower_into(r.owner, buffer);
+    const std::string_view lower = lower_wire_into(r.owner, buffer);
     if (!state_->accepts(r, lower)) return;
     Node& node = state_->node_for(r.owner, lower);
     const auto seq = static_cast<std::uint32_t>(state_->entries.size());
@@ -355,14 +359,20 @@ void ZoneBuilder::add(const RecordRef& r) {
 void ZoneBuilder::for_each(const std::function<void(const AcceptedRecord&)>& visit) const {
     std::array<char, 256> buffer;
     for (const Entry& e : state_->entries)
-        visit({e.node->owner, lower_into(e.node->owner, buffer), e.type, e.rdata,
+        visit({e.node->owner, lower_wire_into(e.node->owner, buffer), e.type, e.rdata,
                SourcePos{e.file, e.line, 0}});
 }
 
-void ZoneBuilder::report_suppressed() { state_->report_suppressed(); }
+void ZoneBuilder::report_suppressed() {
+    state_->report_suppressed();
+}
 
-std::size_t ZoneBuilder::record_count() const noexcept { return state_->entries.size(); }
-const std::string& ZoneBuilder::origin() const noexcept { return state_->origin; }
+std::size_t ZoneBuilder::record_count() const noexcept {
+    return state_->entries.size();
+}
+const std::string& ZoneBuilder::origin() const noexcept {
+    return state_->origin;
+}
 
 std::shared_ptr<const Zone> ZoneBuilder::finish() && {
     State& s = *state_;

@@ -47,6 +47,48 @@ bool has_address(const Node& node) {
 
 using NameSet = std::unordered_set<std::string_view, NameHash, std::equal_to<>>;
 
+// An NS record's target (its rdata is the name, uncompressed), lower case.
+std::string_view target_of(std::string_view ns_rdata, std::array<char, 256>& buffer) {
+    return lower_wire_into(ns_rdata, buffer);
+}
+
+// What a full build of the new version would warn about, that the names
+// rebuilt could have caused: data below a delegation, an apex name server
+// in the zone without an address, a name server whose name lost its
+// addresses. nullptr when nothing.
+const char* warned_by_full_build(const Zone& zone, const Zone& served,
+                                 const std::vector<Rebuilt>& rebuilt) {
+    const std::string& origin = zone.origin();
+    std::array<char, 256> buffer;
+    for (const Rebuilt& r : rebuilt) {
+        if (r.sets.empty()) continue;
+        for (auto up = wire::parent_of(r.name); up.size() > origin.size(); up = wire::parent_of(up))
+            if (const Node* n = zone.find(up); n && n->find(RrType::ns))
+                return "a name below a delegation changed";
+        if (r.name != origin) continue;
+        for (const auto& target : zone.apex().find(RrType::ns)->rdata) {
+            const std::string_view name = target_of(target, buffer);
+            if (!wire::is_subdomain(name, origin)) continue;
+            const Node* server = zone.find(name);
+            if (!server || !has_address(*server)) return "an apex name server without an address";
+        }
+    }
+    NameSet lost;
+    for (const Rebuilt& r : rebuilt)
+        if (r.existed && has_address(*served.find(r.name)) && !has_type(r.sets, RrType::a) &&
+            !has_type(r.sets, RrType::aaaa))
+            lost.insert(r.name);
+    if (lost.empty()) return nullptr;
+    bool served_by_lost = false;
+    zone.for_each_node([&](std::string_view, const Node& node) {
+        const RrSet* ns = node.find(RrType::ns);
+        if (!ns || served_by_lost) return;
+        for (const auto& target : ns->rdata)
+            if (lost.contains(target_of(target, buffer))) served_by_lost = true;
+    });
+    return served_by_lost ? "a name server's name lost its addresses" : nullptr;
+}
+
 } // namespace
 
 ZoneUpdate::ZoneUpdate(std::shared_ptr<const Zone> served, std::uint64_t inputs,
@@ -68,9 +110,10 @@ ZoneUpdate::ZoneUpdate(std::shared_ptr<const Zone> served, std::uint64_t inputs,
         give_up("the zone has been updated in place many times");
 }
 
-void ZoneUpdate::give_up(std::string why) {
+std::nullptr_t ZoneUpdate::give_up(std::string why) {
     if (why_not_.empty()) why_not_ = std::move(why);
     changes_.clear(); // nothing more is needed: free it now
+    return nullptr;
 }
 
 std::size_t ZoneUpdate::bit_of(const std::string_view* rdata) const noexcept {
@@ -101,7 +144,10 @@ void ZoneUpdate::add(const RecordRef& r) {
     if (!why_not_.empty()) return;
     std::array<char, 256> buffer;
     const std::string_view lower = lower_wire_into(r.owner, buffer);
-    if (unacceptable(r, lower, served_->origin())) return give_up("a record the zone may not hold");
+    if (unacceptable(r, lower, served_->origin())) {
+        give_up("a record the zone may not hold");
+        return;
+    }
     const Node* old = served_->find(lower);
     if (old) {
         // The owner's case is the one its first record was written with.
@@ -112,7 +158,10 @@ void ZoneUpdate::add(const RecordRef& r) {
             const auto it = std::find(set->rdata.begin(), set->rdata.end(), r.rdata);
             if (it != set->rdata.end()) {
                 const std::size_t bit = bit_of(&*it);
-                if (seen_[bit]) return give_up("a duplicate record");
+                if (seen_[bit]) {
+                    give_up("a duplicate record");
+                    return;
+                }
                 seen_[bit] = true;
                 ++matched_;
                 return;
@@ -122,7 +171,10 @@ void ZoneUpdate::add(const RecordRef& r) {
     Change& change = change_at(lower);
     if (!old && change.owner.empty()) change.owner = storage_->bytes.store(r.owner);
     for (const Added& a : change.added)
-        if (a.type == r.type && a.rdata == r.rdata) return give_up("a duplicate record");
+        if (a.type == r.type && a.rdata == r.rdata) {
+            give_up("a duplicate record");
+            return;
+        }
     change.added.push_back({r.type, r.ttl, storage_->bytes.store(r.rdata), r.at});
     ++added_;
     if (too_many_changes()) give_up("too many names changed");
@@ -175,8 +227,7 @@ std::shared_ptr<const Zone> ZoneUpdate::finish() && {
                 r.sets.push_back({a.type, a.ttl, {a.rdata}});
                 continue;
             }
-            if (it->ttl != a.ttl)
-                return give_up("records of one RRset with different TTLs"), nullptr;
+            if (it->ttl != a.ttl) return give_up("records of one RRset with different TTLs");
             it->rdata.push_back(a.rdata);
         }
         std::sort(r.sets.begin(), r.sets.end(), [](const Gathered& a, const Gathered& b) {
@@ -190,16 +241,15 @@ std::shared_ptr<const Zone> ZoneUpdate::finish() && {
             const auto cname = std::find_if(r.sets.begin(), r.sets.end(), [](const Gathered& g) {
                 return g.type == RrType::cname;
             });
-            if (!alone || cname->rdata.size() > 1)
-                return give_up("a CNAME beside other data"), nullptr;
+            if (!alone || cname->rdata.size() > 1) return give_up("a CNAME beside other data");
         }
         if (!apex && (has_type(r.sets, RrType::ns) || (old && old->find(RrType::ns))))
-            return give_up("a delegation changed"), nullptr;
+            return give_up("a delegation changed");
         if (apex) {
             const auto soa = std::find_if(r.sets.begin(), r.sets.end(),
                                           [](const Gathered& g) { return g.type == RrType::soa; });
             if (soa == r.sets.end() || soa->rdata.size() != 1 || !has_type(r.sets, RrType::ns))
-                return give_up("the apex lost its SOA or NS records"), nullptr;
+                return give_up("the apex lost its SOA or NS records");
         }
         rrset_total += r.sets.size();
         for (const auto& g : r.sets) rdata_total += g.rdata.size();
@@ -281,44 +331,8 @@ std::shared_ptr<const Zone> ZoneUpdate::finish() && {
                                              base, std::move(storages), matched_ + added_,
                                              ZoneFacts{inputs_, checked_with_, true});
 
-    // Data a full build would warn about: below a delegation, or an apex
-    // name server in the zone without an address.
-    for (const Rebuilt& r : rebuilt) {
-        if (r.sets.empty()) continue;
-        for (auto up = wire::parent_of(r.name); below_apex(up); up = wire::parent_of(up))
-            if (const Node* n = zone->find(up); n && n->find(RrType::ns))
-                return give_up("a name below a delegation changed"), nullptr;
-        if (r.name != origin) continue;
-        for (const auto& target : zone->apex().find(RrType::ns)->rdata) {
-            auto lowered = wire::Name::from_wire(wire::bytes_of(target));
-            if (!lowered) return give_up("an apex NS record that does not parse"), nullptr;
-            lowered->to_lower();
-            if (!wire::is_subdomain(lowered->view(), origin)) continue;
-            const Node* server = zone->find(lowered->view());
-            if (!server || !has_address(*server))
-                return give_up("an apex name server without an address"), nullptr;
-        }
-    }
-    // A name server whose name lost its addresses cannot be reached.
-    NameSet lost;
-    for (const Rebuilt& r : rebuilt)
-        if (r.existed && has_address(*served_->find(r.name)) && !has_type(r.sets, RrType::a) &&
-            !has_type(r.sets, RrType::aaaa))
-            lost.insert(r.name);
-    if (!lost.empty()) {
-        bool served_by_it = false;
-        zone->for_each_node([&](std::string_view, const Node& node) {
-            const RrSet* ns = node.find(RrType::ns);
-            if (!ns || served_by_it) return;
-            for (const auto& target : ns->rdata) {
-                auto lowered = wire::Name::from_wire(wire::bytes_of(target));
-                if (lowered) lowered->to_lower();
-                if (!lowered || lost.contains(lowered->view())) served_by_it = true;
-            }
-        });
-        if (served_by_it) return give_up("a name server's name lost its addresses"), nullptr;
-    }
-    if (zone->own_nodes().size() > node_budget_) return give_up("too many names changed"), nullptr;
+    if (const char* why = warned_by_full_build(*zone, *served_, rebuilt)) return give_up(why);
+    if (zone->own_nodes().size() > node_budget_) return give_up("too many names changed");
     return zone;
 }
 

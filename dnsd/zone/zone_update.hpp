@@ -17,6 +17,7 @@
 #include "dnsd/zone/zone.hpp"
 #include "dnsd/zone/zone_build.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -58,7 +59,7 @@ private:
         std::size_t first_bit;
     };
 
-    void give_up(std::string why);
+    std::nullptr_t give_up(std::string why); // for `return give_up(...)` in finish()
     [[nodiscard]] std::size_t bit_of(const std::string_view* rdata) const noexcept;
     [[nodiscard]] bool seen_any(const Node& node) const;
     Change& change_at(std::string_view lower);
