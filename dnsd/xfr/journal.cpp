@@ -86,27 +86,10 @@ Difference difference(const Zone& before, const Zone& after) {
     d.to_soa = soa_of(after);
     d.from_serial = before.serial();
     d.to_serial = after.serial();
-    // Two versions over one whole zone differ only at the names that
-    // either holds itself: a one-record edit is not a walk of the zone.
-    const Zone* before_whole = before.base() ? before.base().get() : &before;
-    if (after.base().get() == before_whole) {
-        const auto differ_at = [&](std::string_view name) {
-            const Node* old_node = before.find(name);
-            const Node* new_node = after.find(name);
-            if (old_node != new_node) compare_nodes(old_node, new_node, d);
-        };
-        for (const auto& [name, node] : after.own_nodes()) differ_at(name);
-        if (before.base())
-            for (const auto& [name, node] : before.own_nodes())
-                if (!after.own_nodes().contains(name)) differ_at(name);
-        return d;
-    }
-    before.for_each_node([&](std::string_view name, const Node& node) {
-        compare_nodes(&node, after.find(name), d);
-    });
-    after.for_each_node([&](std::string_view name, const Node& node) {
-        if (!before.find(name)) compare_nodes(nullptr, &node, d);
-    });
+    for_each_difference(before, after,
+                        [&](std::string_view, const Node* old_node, const Node* new_node) {
+                            compare_nodes(old_node, new_node, d);
+                        });
     return d;
 }
 

@@ -75,16 +75,14 @@ bool same_content(const Zone& a, const Zone& b) {
     if (&a == &b) return true; // a reload kept the zone: nothing was read again
     if (a.origin() != b.origin() || a.node_count() != b.node_count()) return false;
     bool same = true;
-    a.for_each_node([&](std::string_view name, const Node& node) {
+    for_each_difference(a, b, [&](std::string_view, const Node* in_a, const Node* in_b) {
         if (!same) return;
-        const Node* other = b.find(name);
-        if (&node == other) return; // shared by two versions of the zone
-        if (!other || other->rrsets.size() != node.rrsets.size()) {
+        if (!in_a || !in_b || in_a->rrsets.size() != in_b->rrsets.size()) {
             same = false;
             return;
         }
-        for (std::size_t i = 0; i < node.rrsets.size(); ++i) // both sorted by type
-            if (!same_rrset(node.rrsets[i], other->rrsets[i])) same = false;
+        for (std::size_t i = 0; i < in_a->rrsets.size(); ++i) // both sorted by type
+            if (!same_rrset(in_a->rrsets[i], in_b->rrsets[i])) same = false;
     });
     return same;
 }

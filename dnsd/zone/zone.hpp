@@ -159,6 +159,33 @@ private:
     std::uint32_t serial_ = 0;
 };
 
+// Calls visit(name, node in a or nullptr, node in b or nullptr) for every
+// name whose node differs between two zones, each name once (the nodes may
+// still hold the same records). Two versions of one whole zone can differ
+// only at the names either holds itself, so a one-record edit is not a walk
+// of the zone; other pairs are compared name by name.
+template <typename Visit> void for_each_difference(const Zone& a, const Zone& b, Visit&& visit) {
+    const auto at = [&](std::string_view name) {
+        const Node* in_a = a.find(name);
+        const Node* in_b = b.find(name);
+        if (in_a != in_b) visit(name, in_a, in_b);
+    };
+    const Zone* a_whole = a.base() ? a.base().get() : &a;
+    const Zone* b_whole = b.base() ? b.base().get() : &b;
+    if (a_whole == b_whole) {
+        if (a.base())
+            for (const auto& [name, node] : a.own_nodes()) at(name);
+        if (b.base())
+            for (const auto& [name, node] : b.own_nodes())
+                if (!a.base() || !a.own_nodes().contains(name)) at(name);
+        return;
+    }
+    a.for_each_node([&](std::string_view name, const Node&) { at(name); });
+    b.for_each_node([&](std::string_view name, const Node& node) {
+        if (!a.find(name)) visit(name, nullptr, &node);
+    });
+}
+
 class ZoneSet {
 public:
     ZoneSet() = default;
