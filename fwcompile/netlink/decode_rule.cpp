@@ -183,7 +183,7 @@ private:
         }
         case Load::Kind::meta:
             rule_.matches.push_back(ir::FieldMatch{l.field, {data, data}, op == NFT_CMP_NEQ});
-            return op == NFT_CMP_EQ || (op == NFT_CMP_NEQ && l.field != ir::Field::l4proto);
+            return op == NFT_CMP_EQ || op == NFT_CMP_NEQ;
         case Load::Kind::iif:
         case Load::Kind::oif:
             rule_.matches.push_back(
