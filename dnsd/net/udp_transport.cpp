@@ -161,6 +161,7 @@ std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::
     const ZoneSet& zones = worker.zones();
     const bool forwarding = worker.resolver() != nullptr;
     QueryGuard* guard = worker.guard();
+    ReplyCache& cache = worker.reply_cache();
     if (guard) guard->tick();
     std::size_t replies = 0;
     for (std::size_t i = 0; i < received; ++i) {
@@ -176,7 +177,12 @@ std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::
         const IpAddress client = forwarding || guard ? address_of(b.peer[i]) : IpAddress{};
         options.recursion_available = forwarding && worker.may_recurse(client);
         if (guard) guard->prepare(options, client);
-        AnswerResult result = answer(query, zones, options, reply);
+        const ReplyCache::Probe probe = cache.probe(query, options.recursion_available);
+        AnswerResult result;
+        if (!cache.find(probe, query, reply, result)) {
+            result = answer(query, zones, options, reply);
+            cache.store(probe, reply.first(result.size), result);
+        }
         if (result.disposition == Disposition::transfer) // IXFR's SOA, signed queries: dnsd/xfr
             result = answer_transfer_udp(worker, query, address_of(b.peer[i]), reply, result);
         if (result.disposition == Disposition::not_ours && options.recursion_available) {
@@ -242,8 +248,8 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
     UdpPacer pacer{window};
     // With a window the pacer already saves the wake-ups; a socket shared
     // with others on this worker must not block them (udp_direct.hpp).
-    const bool may_block = alone && window.count() <= 0 &&
-                           set_receive_timeout(socket.native_handle(), kDirectTurn);
+    const bool may_block =
+        alone && window.count() <= 0 && set_receive_timeout(socket.native_handle(), kDirectTurn);
     UdpDirect direct{may_block ? kDirectTurn : std::chrono::microseconds{0}};
     bool drained_all = true; // false: the last drain stopped at its cap, more is waiting
     UdpPacer::Clock::time_point started{};

@@ -70,6 +70,7 @@ void Worker::set_served(std::shared_ptr<const xfr::TransferState> state,
     asio::post(context_, [this, s = std::move(state), done = std::move(swapped)]() mutable {
         zones_ = s->zones;
         transfer_ = std::move(s);
+        reply_cache_.clear(); // its replies and result.zone belong to the old zones
         if (done) done();
     });
 }

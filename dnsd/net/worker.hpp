@@ -8,6 +8,7 @@
 #include "dnsd/answer.hpp"
 #include "dnsd/metrics.hpp"
 #include "dnsd/net/tcp_slots.hpp"
+#include "dnsd/reply_cache.hpp"
 #include "dnsd/resolver/resolver.hpp"
 #include "dnsd/xfr/metrics.hpp"
 #include "dnsd/xfr/state.hpp"
@@ -69,6 +70,8 @@ public:
     [[nodiscard]] bool stopping() const noexcept { return stopping_; }
     [[nodiscard]] TcpSlots& tcp_slots() noexcept { return tcp_slots_; }
     [[nodiscard]] resolver::Resolver* resolver() const noexcept { return resolver_; }
+    // UDP replies of the zones served now; emptied when they change.
+    [[nodiscard]] ReplyCache& reply_cache() noexcept { return reply_cache_; }
     [[nodiscard]] const std::shared_ptr<const xfr::TransferState>& transfer() const noexcept {
         return transfer_;
     }
@@ -114,6 +117,7 @@ private:
     QueryCounters counters_;
     xfr::TransferCounters transfer_counters_;
     QueryGuard* guard_ = nullptr;
+    ReplyCache reply_cache_;
     bool stopping_ = false;
     std::thread thread_;
 };

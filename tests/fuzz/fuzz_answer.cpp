@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Fuzz target for answer(): any bytes in, and the reply (if any) must be a
-// well-formed message no larger than the transport allows.
+// well-formed message no larger than the transport allows; and a worker's
+// reply cache must give the input, and the input with its question's case
+// flipped, the very bytes answer() writes for each.
 //
 // Built with clang -fsanitize=fuzzer it is a libFuzzer target. Built as a
 // plain program (the default, and under ctest) it replays the corpus and
@@ -8,6 +10,7 @@
 // inputs deterministically, under ASan+UBSan in the sanitizer preset.
 #include "dnsd/answer.hpp"
 #include "dnsd/edns_options.hpp"
+#include "dnsd/reply_cache.hpp"
 #include "dnsd/wire/name.hpp"
 #include "dnsd/wire/reader.hpp"
 #include "dnsd/zone/loader.hpp"
@@ -15,6 +18,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -75,6 +79,32 @@ const AnswerOptions& with_extras(Transport transport) {
     return options;
 }
 
+// The reply cache's claim (reply_cache.hpp): the question is the only place
+// a query's case reaches the reply. Each option set is one worker's cache.
+void check_cached(std::span<const std::uint8_t> query, const AnswerOptions& options,
+                  phx::dns::ReplyCache& cache) {
+    static std::vector<std::uint8_t> direct(1232), via(1232);
+    const auto first = cache.probe(query, false);
+    if (!first.cacheable) return;
+    std::vector<std::uint8_t> flipped(query.begin(), query.end());
+    for (std::size_t i = ReplyCache::kQuestionAt; i < ReplyCache::kQuestionAt + first.name_length;
+         ++i)
+        if ((flipped[i] | 0x20) >= 'a' && (flipped[i] | 0x20) <= 'z') flipped[i] ^= 0x20;
+    for (const std::span<const std::uint8_t> q : {query, std::span<const std::uint8_t>{flipped}}) {
+        const AnswerResult expected = answer(q, zones(), options, direct);
+        const auto probe = cache.probe(q, false);
+        AnswerResult got;
+        if (!cache.find(probe, q, via, got)) {
+            cache.store(probe, {direct.data(), expected.size}, expected);
+            continue;
+        }
+        if (got.size != expected.size || got.rcode != expected.rcode ||
+            got.disposition != expected.disposition ||
+            std::memcmp(via.data(), direct.data(), got.size) != 0)
+            std::abort();
+    }
+}
+
 void one_input(const std::uint8_t* data, std::size_t size) {
     static std::vector<std::uint8_t> out(kMaxMessageSize);
     const std::span<const std::uint8_t> query{data, size};
@@ -85,6 +115,9 @@ void one_input(const std::uint8_t* data, std::size_t size) {
         const auto extras = answer(query, zones(), with_extras(transport), out);
         check_reply({out.data(), extras.size}, limit);
     }
+    static ReplyCache plain_cache, extras_cache;
+    check_cached(query, {Transport::udp, 1232}, plain_cache);
+    check_cached(query, with_extras(Transport::udp), extras_cache);
 }
 
 } // namespace
