@@ -3,8 +3,8 @@
 // truncation and the error replies, checked on the decoded reply.
 #include "dnsd/answer.hpp"
 #include "dnsd/wire/types.hpp"
-#include "dnsd/zone/loader.hpp"
 #include "unit/dnsd/message_util.hpp"
+#include "unit/dnsd/test_zone.hpp"
 
 #include <doctest/doctest.h>
 #include <vector>
@@ -16,19 +16,9 @@ using phx::test::make_query;
 using phx::test::QueryOptions;
 using phx::test::Reply;
 
-namespace {
+using phx::test::test_zones;
 
-const ZoneSet& test_zones() {
-    static const std::shared_ptr<const ZoneSet> zones = [] {
-        Diagnostics d;
-        std::vector<ZoneSource> sources{
-            {std::string{PHX_SOURCE_DIR} + "/tests/zones/phx.test.zone", {}, {}}};
-        auto set = load_zone_set(sources, d);
-        REQUIRE(set);
-        return set;
-    }();
-    return *zones;
-}
+namespace {
 
 struct Exchange {
     AnswerResult result;

@@ -6,9 +6,9 @@
 #include "dnsd/edns_options.hpp"
 #include "dnsd/wire/name.hpp"
 #include "dnsd/wire/reader.hpp"
-#include "dnsd/zone/loader.hpp"
 #include "unit/dnsd/edns_util.hpp"
 #include "unit/dnsd/message_util.hpp"
+#include "unit/dnsd/test_zone.hpp"
 
 #include <doctest/doctest.h>
 #include <vector>
@@ -23,19 +23,9 @@ using phx::test::option;
 using phx::test::query_with;
 using phx::test::reply_options;
 
-namespace {
+using phx::test::test_zones;
 
-const ZoneSet& zones() {
-    static const std::shared_ptr<const ZoneSet> set = [] {
-        Diagnostics d;
-        std::vector<ZoneSource> sources{
-            {std::string{PHX_SOURCE_DIR} + "/tests/zones/phx.test.zone", {}, {}}};
-        auto loaded = load_zone_set(sources, d);
-        REQUIRE(loaded);
-        return loaded;
-    }();
-    return *set;
-}
+namespace {
 
 struct Server {
     Bytes nsid{'n', 's', '1'};
@@ -55,7 +45,7 @@ struct Server {
         AnswerOptions options{transport, 1232, false};
         options.nsid = nsid;
         if (cookies) options.cookies = &context;
-        const auto r = answer(query, zones(), options, out);
+        const auto r = answer(query, test_zones(), options, out);
         if (result) *result = r;
         out.resize(r.size);
         return out;

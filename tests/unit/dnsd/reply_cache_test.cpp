@@ -5,8 +5,8 @@
 #include "dnsd/answer.hpp"
 #include "dnsd/cookies/server_cookie.hpp"
 #include "dnsd/reply_cache.hpp"
-#include "dnsd/zone/loader.hpp"
 #include "unit/dnsd/message_util.hpp"
+#include "unit/dnsd/test_zone.hpp"
 
 #include <doctest/doctest.h>
 #include <random>
@@ -18,19 +18,9 @@ using namespace phx::dns;
 using phx::test::make_query;
 using phx::test::QueryOptions;
 
-namespace {
+using phx::test::test_zones;
 
-const ZoneSet& test_zones() {
-    static const std::shared_ptr<const ZoneSet> zones = [] {
-        Diagnostics d;
-        std::vector<ZoneSource> sources{
-            {std::string{PHX_SOURCE_DIR} + "/tests/zones/phx.test.zone", {}, {}}};
-        auto set = load_zone_set(sources, d);
-        REQUIRE(set);
-        return set;
-    }();
-    return *zones;
-}
+namespace {
 
 struct Replied {
     AnswerResult result;

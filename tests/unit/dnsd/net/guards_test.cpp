@@ -6,8 +6,8 @@
 // (run_one), so each step is exactly one rotation.
 #include "dnsd/net/guards.hpp"
 #include "dnsd/net/worker.hpp"
-#include "dnsd/zone/loader.hpp"
 #include "unit/dnsd/edns_util.hpp"
+#include "unit/dnsd/test_zone.hpp"
 
 #include <doctest/doctest.h>
 #include <string>
@@ -20,19 +20,9 @@ using phx::test::option;
 using phx::test::query_with;
 using phx::test::reply_options;
 
-namespace {
+using phx::test::shared_test_zones;
 
-std::shared_ptr<const ZoneSet> zones() {
-    static const std::shared_ptr<const ZoneSet> set = [] {
-        Diagnostics d;
-        std::vector<ZoneSource> sources{
-            {std::string{PHX_SOURCE_DIR} + "/tests/zones/phx.test.zone", {}, {}}};
-        auto loaded = load_zone_set(sources, d);
-        REQUIRE(loaded);
-        return loaded;
-    }();
-    return set;
-}
+namespace {
 
 struct Server {
     boost::asio::io_context control;
@@ -42,8 +32,8 @@ struct Server {
 
     explicit Server(const CookieConfig& cookies) {
         for (int i = 0; i < 2; ++i)
-            workers.push_back(
-                std::make_unique<net::Worker>(net::TransportLimits{}, slots, zones(), nullptr));
+            workers.push_back(std::make_unique<net::Worker>(net::TransportLimits{}, slots,
+                                                            shared_test_zones(), nullptr));
         const net::GuardConfig config{{}, cookies, RateLimitConfig{}};
         guards = std::make_unique<net::Guards>(config, std::vector<Cidr>{}, control);
         guards->attach(workers);
@@ -69,7 +59,7 @@ struct Server {
         guard.prepare(options, client);
         Bytes out(kMaxMessageSize);
         const auto query = query_with("www.phx.test", RrType::a, option(10, cookie));
-        const AnswerResult result = answer(query, *zones(), options, out);
+        const AnswerResult result = answer(query, *shared_test_zones(), options, out);
         out.resize(result.size);
         return {reply_options(out).at(10), result.cookie};
     }

@@ -4,9 +4,9 @@
 // metrics endpoint renders from it. The guard's millisecond clock is read
 // once (tick) and not again, so no token is refilled during a test.
 #include "dnsd/net/query_guard.hpp"
-#include "dnsd/zone/loader.hpp"
 #include "unit/dnsd/edns_util.hpp"
 #include "unit/dnsd/message_util.hpp"
+#include "unit/dnsd/test_zone.hpp"
 
 #include <doctest/doctest.h>
 #include <string>
@@ -20,19 +20,9 @@ using phx::test::option;
 using phx::test::query_with;
 using phx::test::reply_options;
 
-namespace {
+using phx::test::test_zones;
 
-const ZoneSet& zones() {
-    static const std::shared_ptr<const ZoneSet> set = [] {
-        Diagnostics d;
-        std::vector<ZoneSource> sources{
-            {std::string{PHX_SOURCE_DIR} + "/tests/zones/phx.test.zone", {}, {}}};
-        auto loaded = load_zone_set(sources, d);
-        REQUIRE(loaded);
-        return loaded;
-    }();
-    return *set;
-}
+namespace {
 
 IpAddress ip(std::string_view text) {
     auto a = IpAddress::parse(text);
@@ -65,7 +55,7 @@ struct Worker {
         AnswerOptions options{Transport::udp, 1232, false};
         guard->prepare(options, ip(client));
         Bytes out(kMaxMessageSize);
-        const AnswerResult result = answer(query, zones(), options, out);
+        const AnswerResult result = answer(query, test_zones(), options, out);
         std::size_t size = result.size;
         if (!guard->admit_udp(ip(client), result, out, size)) return {};
         out.resize(size);

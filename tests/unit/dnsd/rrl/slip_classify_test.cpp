@@ -4,8 +4,8 @@
 #include "dnsd/answer.hpp"
 #include "dnsd/rrl/classify.hpp"
 #include "dnsd/rrl/slip.hpp"
-#include "dnsd/zone/loader.hpp"
 #include "unit/dnsd/message_util.hpp"
+#include "unit/dnsd/test_zone.hpp"
 
 #include <doctest/doctest.h>
 #include <vector>
@@ -16,19 +16,9 @@ using phx::test::decode;
 using phx::test::make_query;
 using phx::test::QueryOptions;
 
-namespace {
+using phx::test::test_zones;
 
-const ZoneSet& zones() {
-    static const std::shared_ptr<const ZoneSet> set = [] {
-        Diagnostics d;
-        std::vector<ZoneSource> sources{
-            {std::string{PHX_SOURCE_DIR} + "/tests/zones/phx.test.zone", {}, {}}};
-        auto loaded = load_zone_set(sources, d);
-        REQUIRE(loaded);
-        return loaded;
-    }();
-    return *set;
-}
+namespace {
 
 struct Replied {
     std::vector<std::uint8_t> bytes;
@@ -40,7 +30,8 @@ Replied reply_to(std::string_view name, RrType type, int edns_size = -1) {
     o.edns_size = edns_size;
     Replied r;
     r.bytes.resize(kMaxMessageSize);
-    r.result = answer(make_query(name, to_u16(type), o), zones(), {Transport::udp, 1232}, r.bytes);
+    r.result =
+        answer(make_query(name, to_u16(type), o), test_zones(), {Transport::udp, 1232}, r.bytes);
     r.bytes.resize(r.result.size);
     return r;
 }
