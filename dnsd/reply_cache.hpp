@@ -28,7 +28,7 @@ namespace phx::dns {
 
 class ReplyCache {
 public:
-    static constexpr std::size_t kSlots = 2048;    // a power of two
+    static constexpr std::size_t kSlots = 1024;    // a power of two
     static constexpr std::size_t kMaxKey = 160;    // query bytes after the ID, plus the RA byte
     static constexpr std::size_t kMaxReply = 320;  // fits every reply of an ordinary A/AAAA/SOA
     static constexpr std::size_t kQuestionAt = 12; // the question follows the header
