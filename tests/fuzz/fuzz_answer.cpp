@@ -11,16 +11,14 @@
 #include "dnsd/answer.hpp"
 #include "dnsd/edns_options.hpp"
 #include "dnsd/reply_cache.hpp"
-#include "dnsd/wire/name.hpp"
-#include "dnsd/wire/reader.hpp"
 #include "dnsd/zone/loader.hpp"
+#include "message_check.hpp"
+#include "replay.hpp"
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <vector>
 
@@ -41,26 +39,13 @@ const ZoneSet& zones() {
     return *set;
 }
 
-// Walks a reply: header, question and every record must parse exactly to
-// the end. Aborts (a finding) if not.
+// A reply (if any) of the right size that parses exactly to its end;
+// else a finding.
 void check_reply(std::span<const std::uint8_t> reply, std::size_t limit) {
     if (reply.empty()) return;
-    if (reply.size() > limit || reply.size() < kHeaderSize || (reply[2] & 0x80) == 0) std::abort();
-    wire::WireReader r{reply};
-    r.skip(4);
-    const unsigned qd = r.u16();
-    const unsigned records = unsigned{r.u16()} + r.u16() + r.u16();
-    wire::Name name;
-    for (unsigned i = 0; i < qd; ++i) {
-        wire::read_name(r, name);
-        r.skip(4);
-    }
-    for (unsigned i = 0; i < records; ++i) {
-        wire::read_name(r, name);
-        r.skip(8);
-        r.skip(r.u16());
-    }
-    if (!r.ok() || r.remaining() != 0) std::abort();
+    if (reply.size() > limit || reply.size() < kHeaderSize || (reply[2] & 0x80) == 0 ||
+        !phx::fuzz::parses_whole(reply))
+        std::abort();
 }
 
 // NSID (the longest allowed) and cookies, as a worker answers with them:
@@ -129,32 +114,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
 #ifndef PHX_LIBFUZZER
 int main(int argc, char** argv) {
-    std::vector<std::vector<std::uint8_t>> corpus;
-    for (int i = 1; i < argc; ++i)
-        for (const auto& entry : std::filesystem::directory_iterator(argv[i])) {
-            std::ifstream in{entry.path(), std::ios::binary};
-            corpus.emplace_back(std::istreambuf_iterator<char>(in),
-                                std::istreambuf_iterator<char>());
-        }
+    const auto corpus = phx::fuzz::read_inputs(argc, argv);
     if (corpus.empty()) {
         std::fprintf(stderr, "usage: fuzz_answer CORPUS_DIR...\n");
         return 2;
     }
-    for (const auto& input : corpus) one_input(input.data(), input.size());
+    using phx::fuzz::as_bytes;
+    for (const auto& input : corpus) one_input(as_bytes(input).data(), input.size());
     std::mt19937 rng{20261125};
-    constexpr int kMutations = 500000;
+    constexpr int kMutations = phx::fuzz::mutations(500000, 100000);
     for (int i = 0; i < kMutations; ++i) {
-        std::vector<std::uint8_t> input = corpus[rng() % corpus.size()];
-        for (auto n = rng() % 6 + 1; n > 0; --n) {
-            const auto action = rng() % 10;
-            if (action < 6 && !input.empty())
-                input[rng() % input.size()] = static_cast<std::uint8_t>(rng());
-            else if (action < 8)
-                input.resize(input.empty() ? 0 : rng() % (input.size() + 1));
-            else
-                input.push_back(static_cast<std::uint8_t>(rng()));
-        }
-        one_input(input.data(), input.size());
+        const auto input = phx::fuzz::mutate_bytes(corpus[rng() % corpus.size()], rng);
+        one_input(as_bytes(input).data(), input.size());
     }
     std::printf("replayed %zu corpus inputs and %d mutations\n", corpus.size(), kMutations);
     return 0;

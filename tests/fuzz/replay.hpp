@@ -34,6 +34,10 @@ inline std::string read_all(const std::filesystem::path& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+inline std::span<const std::uint8_t> as_bytes(const std::string& input) {
+    return {reinterpret_cast<const std::uint8_t*>(input.data()), input.size()};
+}
+
 // Every file named, and every file in every directory named.
 inline std::vector<std::string> read_inputs(int argc, char** argv) {
     std::vector<std::string> inputs;
