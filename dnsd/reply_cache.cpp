@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "dnsd/reply_cache.hpp"
 
+#include "dnsd/wire/name.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <random>
 
 namespace phx::dns {
 namespace {
-
-constexpr std::size_t kHeader = 12;
-constexpr std::size_t kMaxName = 255;
 
 std::uint64_t load64(const std::uint8_t* p, std::size_t n) noexcept {
     std::uint64_t v = 0;
@@ -32,10 +31,6 @@ std::uint64_t hash_key(const std::uint8_t* p, std::size_t n, std::uint64_t seed)
     return h;
 }
 
-std::uint8_t lower(std::uint8_t c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<std::uint8_t>(c + ('a' - 'A')) : c;
-}
-
 } // namespace
 
 ReplyCache::ReplyCache()
@@ -45,23 +40,17 @@ ReplyCache::Probe ReplyCache::probe(std::span<const std::uint8_t> query,
                                     bool recursion_available) const noexcept {
     Probe p;
     // The key: the RA byte, then the query from its flags on.
-    if (query.size() < kHeader + 5 || query.size() - 2 + 1 > kMaxKey) return p;
+    if (query.size() < kQuestionAt + 5 || query.size() - 2 + 1 > kMaxKey) return p;
     if (query[4] != 0 || query[5] != 1) return p; // QDCOUNT 1
+    // The question's name, uncompressed (a pointer there is not worth a
+    // cache); its label lengths are below 'A', so folding it whole is safe.
+    const std::size_t name = wire::name_length(query.subspan(kQuestionAt));
+    if (name == 0 || name > kMaxNameLength) return p;
     p.key[0] = recursion_available ? 1 : 0;
     std::memcpy(p.key.data() + 1, query.data() + 2, query.size() - 2);
-    // The question's name, uncompressed (a pointer there is not worth a
-    // cache), in lower case within the key.
-    std::size_t at = kHeader;
-    for (;;) {
-        if (at >= query.size()) return p;
-        const std::uint8_t length = query[at];
-        if (length > 63 || at + 1 + length > query.size()) return p;
-        for (std::size_t i = at + 1; i <= at + length; ++i) p.key[i - 1] = lower(query[i]);
-        at += 1 + length;
-        if (length == 0) break;
-        if (at - kHeader > kMaxName) return p;
-    }
-    p.name_length = static_cast<std::uint16_t>(at - kHeader);
+    for (std::size_t i = kQuestionAt; i < kQuestionAt + name; ++i)
+        p.key[i - 1] = wire::lower(query[i]);
+    p.name_length = static_cast<std::uint16_t>(name);
     p.key_length = static_cast<std::uint16_t>(query.size() - 1);
     p.hash = hash_key(p.key.data(), p.key_length, seed_);
     p.cacheable = true;
@@ -95,7 +84,7 @@ void ReplyCache::store(const Probe& probe, std::span<const std::uint8_t> reply,
     // question, its name as the key has it (up to case).
     if (reply[4] != 0 || reply[5] != 1) return;
     for (std::size_t i = 0; i < probe.name_length; ++i)
-        if (lower(reply[kQuestionAt + i]) != probe.key[kQuestionAt - 1 + i]) return;
+        if (wire::lower(reply[kQuestionAt + i]) != probe.key[kQuestionAt - 1 + i]) return;
     Slot& slot = slots_[probe.hash & (kSlots - 1)];
     slot.hash = probe.hash;
     slot.key_length = probe.key_length;
@@ -103,6 +92,17 @@ void ReplyCache::store(const Probe& probe, std::span<const std::uint8_t> reply,
     slot.reply_length = static_cast<std::uint16_t>(reply.size());
     std::copy(reply.begin(), reply.end(), slot.reply.begin());
     slot.result = result;
+}
+
+AnswerResult ReplyCache::answer(std::span<const std::uint8_t> query, const ZoneSet& zones,
+                                const AnswerOptions& options,
+                                std::span<std::uint8_t> out) noexcept {
+    const Probe p = probe(query, options.recursion_available);
+    AnswerResult result;
+    if (find(p, query, out, result)) return result;
+    result = dns::answer(query, zones, options, out);
+    store(p, out.first(result.size), result);
+    return result;
 }
 
 void ReplyCache::clear() noexcept {

@@ -28,14 +28,20 @@ namespace phx::dns {
 
 class ReplyCache {
 public:
-    static constexpr std::size_t kSlots = 1024;    // a power of two
-    static constexpr std::size_t kMaxKey = 160;    // query bytes after the ID, plus the RA byte
-    static constexpr std::size_t kMaxReply = 320;  // fits every reply of an ordinary A/AAAA/SOA
-    static constexpr std::size_t kQuestionAt = 12; // the question follows the header
+    static constexpr std::size_t kSlots = 1024;   // a power of two
+    static constexpr std::size_t kMaxKey = 160;   // query bytes after the ID, plus the RA byte
+    static constexpr std::size_t kMaxReply = 320; // fits every reply of an ordinary A/AAAA/SOA
+    static constexpr std::size_t kQuestionAt = kHeaderSize; // the question follows the header
 
     ReplyCache();
 
-    // One query's key, built once for the lookup and, on a miss, the store.
+    // answer() through the cache: the UDP transport's one call per query.
+    [[nodiscard]] AnswerResult answer(std::span<const std::uint8_t> query, const ZoneSet& zones,
+                                      const AnswerOptions& options,
+                                      std::span<std::uint8_t> out) noexcept;
+
+    // The steps of answer(), for tests. One query's key, built once for the
+    // lookup and, on a miss, the store.
     struct Probe {
         bool cacheable = false;
         std::uint16_t key_length = 0;

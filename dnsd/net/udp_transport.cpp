@@ -177,12 +177,7 @@ std::size_t answer_batch(Worker& worker, udp::socket& socket, UdpBatch& b, std::
         const IpAddress client = forwarding || guard ? address_of(b.peer[i]) : IpAddress{};
         options.recursion_available = forwarding && worker.may_recurse(client);
         if (guard) guard->prepare(options, client);
-        const ReplyCache::Probe probe = cache.probe(query, options.recursion_available);
-        AnswerResult result;
-        if (!cache.find(probe, query, reply, result)) {
-            result = answer(query, zones, options, reply);
-            cache.store(probe, reply.first(result.size), result);
-        }
+        AnswerResult result = cache.answer(query, zones, options, reply);
         if (result.disposition == Disposition::transfer) // IXFR's SOA, signed queries: dnsd/xfr
             result = answer_transfer_udp(worker, query, address_of(b.peer[i]), reply, result);
         if (result.disposition == Disposition::not_ours && options.recursion_available) {

@@ -77,12 +77,7 @@ void check_cached(std::span<const std::uint8_t> query, const AnswerOptions& opti
         if ((flipped[i] | 0x20) >= 'a' && (flipped[i] | 0x20) <= 'z') flipped[i] ^= 0x20;
     for (const std::span<const std::uint8_t> q : {query, std::span<const std::uint8_t>{flipped}}) {
         const AnswerResult expected = answer(q, zones(), options, direct);
-        const auto probe = cache.probe(q, false);
-        AnswerResult got;
-        if (!cache.find(probe, q, via, got)) {
-            cache.store(probe, {direct.data(), expected.size}, expected);
-            continue;
-        }
+        const AnswerResult got = cache.answer(q, zones(), options, via);
         if (got.size != expected.size || got.rcode != expected.rcode ||
             got.disposition != expected.disposition ||
             std::memcmp(via.data(), direct.data(), got.size) != 0)

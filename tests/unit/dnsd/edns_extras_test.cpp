@@ -22,7 +22,6 @@ using phx::test::make_query;
 using phx::test::option;
 using phx::test::query_with;
 using phx::test::reply_options;
-
 using phx::test::test_zones;
 
 namespace {

@@ -17,7 +17,6 @@ using namespace phx;
 using namespace phx::dns;
 using phx::test::make_query;
 using phx::test::QueryOptions;
-
 using phx::test::test_zones;
 
 namespace {
@@ -36,17 +35,14 @@ Replied direct(const std::vector<std::uint8_t>& query, const AnswerOptions& opti
     return r;
 }
 
-// What the UDP transport does (udp_transport.cpp).
+// As the UDP transport asks (udp_transport.cpp).
 Replied cached(ReplyCache& cache, const std::vector<std::uint8_t>& query,
                const AnswerOptions& options) {
     Replied r;
     r.bytes.resize(1232);
-    const auto probe = cache.probe(query, options.recursion_available);
-    r.hit = cache.find(probe, query, r.bytes, r.result);
-    if (!r.hit) {
-        r.result = answer(query, test_zones(), options, r.bytes);
-        cache.store(probe, std::span{r.bytes}.first(r.result.size), r.result);
-    }
+    const std::uint64_t hits = cache.hits();
+    r.result = cache.answer(query, test_zones(), options, r.bytes);
+    r.hit = cache.hits() > hits;
     r.bytes.resize(r.result.size);
     return r;
 }

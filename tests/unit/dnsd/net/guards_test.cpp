@@ -19,7 +19,6 @@ using phx::test::Bytes;
 using phx::test::option;
 using phx::test::query_with;
 using phx::test::reply_options;
-
 using phx::test::shared_test_zones;
 
 namespace {

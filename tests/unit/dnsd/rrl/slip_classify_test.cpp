@@ -15,7 +15,6 @@ using namespace phx::dns;
 using phx::test::decode;
 using phx::test::make_query;
 using phx::test::QueryOptions;
-
 using phx::test::test_zones;
 
 namespace {
