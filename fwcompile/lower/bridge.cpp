@@ -76,7 +76,7 @@ BridgeSets bridge_sets(const Inventory& inventory) {
                 element({port, ir::interval_of_mac(*guest.mac)}, guest, h));
         }
     }
-    if (s.mac_ports.elements.empty()) s.ip_fast.elements.clear(); // = ip_bindings
+    if (s.mac_ports.elements.empty()) s.ip_fast.elements.clear(); // it would equal ip_bindings
     return s;
 }
 
@@ -130,20 +130,14 @@ void uplink_rules(const BridgeSets& s, std::vector<ir::Rule>& rules) {
 // nor IPv6 (router advertisements); so it accepts nothing they would drop.
 void fast_path_rules(const BridgeSets& s, std::vector<ir::Rule>& rules) {
     using F = ir::Field;
-    const auto not_udp = [] { return field(F::l4proto, udp(), true); };
     const char* comment = "a guest's own address on its own port, not UDP: passes every check";
-    if (s.mac_ports.elements.empty()) {
-        rules.push_back(rule({in_set({F::iifname, F::ip_saddr}, s.ip_bindings), not_udp()},
+    const auto shortcut = [&](std::vector<ir::Field> key, const ir::Set& set) {
+        if (set.elements.empty()) return;
+        rules.push_back(rule({in_set(std::move(key), set), field(F::l4proto, udp(), true)},
                              ir::Verdict::accept, comment));
-        return;
-    }
-    if (!s.ip_mac_fast.elements.empty())
-        rules.push_back(
-            rule({in_set({F::iifname, F::ether_saddr, F::ip_saddr}, s.ip_mac_fast), not_udp()},
-                 ir::Verdict::accept, comment));
-    if (!s.ip_fast.elements.empty())
-        rules.push_back(rule({in_set({F::iifname, F::ip_saddr}, s.ip_fast), not_udp()},
-                             ir::Verdict::accept, comment));
+    };
+    shortcut({F::iifname, F::ether_saddr, F::ip_saddr}, s.ip_mac_fast);
+    shortcut({F::iifname, F::ip_saddr}, s.mac_ports.elements.empty() ? s.ip_bindings : s.ip_fast);
 }
 
 // The checks, in order; each drop counts what it stops. In a cluster the

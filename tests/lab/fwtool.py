@@ -35,6 +35,15 @@ def nft(ns, *args, check=True, input=None):
     return netns.exec_in(ns, "nft", *args, check=check, input=input)
 
 
+def drop_counter(ns, comment):
+    """Packets table bridge phx's drop rule with this comment has counted, as nft lists it."""
+    listed = nft(ns, "list", "table", "bridge", "phx").stdout
+    match = re.search(rf'counter packets (\d+) bytes \d+ drop comment "{re.escape(comment)}"', listed)
+    if not match:
+        raise AssertionError(f"no drop rule says {comment!r} in table bridge phx:\n{listed}")
+    return int(match.group(1))
+
+
 def phx_tables(ns):
     """phx-fw's tables as nft lists them, inet then bridge (those that exist)."""
     listed = nft(ns, "list", "tables").stdout.split("\n")

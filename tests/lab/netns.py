@@ -11,6 +11,7 @@ under `ip netns exec`, sockets are created inside a namespace with setns(2).
 import atexit
 import contextlib
 import ctypes
+import json
 import os
 import socket
 import subprocess
@@ -62,6 +63,11 @@ def delete_all():
 
 def exec_in(ns, *args, check=True, input=None, timeout=30):
     return run("ip", "netns", "exec", ns, *args, check=check, input=input, timeout=timeout)
+
+
+def mac_of(ns, device="eth0"):
+    """The MAC address of `device` in namespace `ns`, as ip prints it."""
+    return json.loads(run("ip", "-j", "-n", ns, "link", "show", device).stdout)[0]["address"]
 
 
 def _setns(fd):

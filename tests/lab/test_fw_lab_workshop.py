@@ -4,13 +4,12 @@ workshop: rules/examples/workshop.toml and zones/examples/workshop.home.arpa.zon
 judged by workshop_flows.py. A separate test, so that ctest runs the two
 networks side by side."""
 
-import re
 import unittest
 
 import netns
 import workshop_flows
+from fwtool import drop_counter, nft
 from lab import ACCEPT_TIMEOUT, DROP_TIMEOUT
-from test_fw_proxmox import mac_of
 from test_fw_lab import LabChecks
 
 MAC_DROP = "a guest sending from a MAC that is not its own"
@@ -18,12 +17,6 @@ MAC_DROP = "a guest sending from a MAC that is not its own"
 
 class WorkshopLabTest(LabChecks, unittest.TestCase):
     expect = workshop_flows
-
-    def mac_drops(self):
-        listed = netns.exec_in(self.lab.hypervisor, "nft", "list", "table", "bridge", "phx").stdout
-        match = re.search(rf'counter packets (\d+) bytes \d+ drop comment "{MAC_DROP}"', listed)
-        self.assertIsNotNone(match, listed)
-        return int(match.group(1))
 
     def test_6_a_guest_bound_to_its_mac_is_dropped_from_any_other(self):
         """Caddy's own address from another MAC: table bridge phx's fast path
@@ -33,18 +26,19 @@ class WorkshopLabTest(LabChecks, unittest.TestCase):
         caddy, gitea = self.expect.GUESTS["caddy"], self.expect.GUESTS["gitea"]
         ns, own_mac, other_mac = self.lab.ns[caddy], self.expect.MACS["caddy"], "02:00:00:00:00:99"
         self.apply_hypervisor(self.lab.rules)
-        fast = netns.exec_in(self.lab.hypervisor, "nft", "list", "set", "bridge", "phx", "ip_mac_fast").stdout
+        fast = nft(self.lab.hypervisor, "list", "set", "bridge", "phx", "ip_mac_fast").stdout
         self.assertIn(f'"{self.expect.BRIDGE_PORTS["caddy"]}" . {own_mac} . {caddy}', fast)
         self.assertEqual(self.lab.probe(caddy, gitea, "tcp", 3000, ACCEPT_TIMEOUT), "ok")
-        self.assertEqual(self.mac_drops(), 0)
+        self.assertEqual(drop_counter(self.lab.hypervisor, MAC_DROP), 0)
         netns.run("ip", "-n", ns, "link", "set", "eth0", "address", other_mac)
         self.addCleanup(netns.run, "ip", "-n", ns, "link", "set", "eth0", "address", own_mac)
         # After the change: a new address flushes the device's neighbours.
-        for at, peer, mac in ((ns, gitea, mac_of(self.lab.ns[gitea])), (self.lab.ns[gitea], caddy, other_mac)):
+        for at, peer, mac in ((ns, gitea, netns.mac_of(self.lab.ns[gitea])), (self.lab.ns[gitea], caddy, other_mac)):
             netns.run("ip", "-n", at, "neigh", "replace", peer, "lladdr", mac, "dev", "eth0", "nud", "permanent")
             self.addCleanup(netns.run, "ip", "-n", at, "neigh", "del", peer, "dev", "eth0", check=False)
         self.assertEqual(self.lab.probe(caddy, gitea, "tcp", 3000, DROP_TIMEOUT), "timeout")
-        self.assertGreater(self.mac_drops(), 0, "caddy's SYN from another MAC was not dropped at its port")
+        self.assertGreater(drop_counter(self.lab.hypervisor, MAC_DROP), 0,
+                           "caddy's SYN from another MAC was not dropped at its port")
 
 
 if __name__ == "__main__":

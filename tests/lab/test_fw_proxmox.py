@@ -6,13 +6,12 @@ is not phx-fw's, management access for the LAN and not for the guests, and
 a guest that takes another guest's address."""
 
 import json
-import re
 import socket
 import struct
 import unittest
 
 import netns
-from fwtool import PHX_DNSD, PHX_FW, SPEC_RULES, nft, phx_fw, require_binaries
+from fwtool import PHX_DNSD, PHX_FW, SPEC_RULES, drop_counter, nft, phx_fw, require_binaries
 from lab import ACCEPT_TIMEOUT, DROP_TIMEOUT, EchoServers, Lab, add_bridge, plug, probe_from
 from spec_flows import BRIDGE_PORTS, GUESTS, HYPERVISOR, LAN_CLIENT, UPLINK
 
@@ -30,10 +29,6 @@ UPLINK_ARP_DROP = "another port announcing a guest's address"
 UPLINK_IP_DROP = "another port sending from a guest's address"
 
 
-def mac_of(ns, device="eth0"):
-    return json.loads(netns.run("ip", "-j", "-n", ns, "link", "show", device).stdout)[0]["address"]
-
-
 def gratuitous_arp(ns, address, count=3):
     """Announces `address` from eth0 in `ns` as that namespace's own: an ARP
     request for the address itself, broadcast (RFC 5227's announcement, what
@@ -46,15 +41,6 @@ def gratuitous_arp(ns, address, count=3):
         frame = b"\xff" * 6 + mac + struct.pack("!H", 0x0806) + arp
         for _ in range(count):
             s.send(frame.ljust(60, b"\0"))
-
-
-def drop_counter(ns, comment):
-    """Packets table bridge phx's drop rule with this comment has counted, as nft lists it."""
-    listed = nft(ns, "list", "table", "bridge", "phx").stdout
-    match = re.search(rf'counter packets (\d+) bytes \d+ drop comment "{re.escape(comment)}"', listed)
-    if not match:
-        raise AssertionError(f"no drop rule says {comment!r} in table bridge phx:\n{listed}")
-    return int(match.group(1))
 
 
 class ProxmoxHostTest(unittest.TestCase):
@@ -166,7 +152,7 @@ class ProxmoxHostTest(unittest.TestCase):
             self.addCleanup(netns.run, "ip", "-n", other, "neigh", "flush", "all", check=False)
         netns.run("ip", "-n", ns, "addr", "add", f"{NGINX}/32", "dev", "eth0")
         self.addCleanup(netns.run, "ip", "-n", ns, "addr", "del", f"{NGINX}/32", "dev", "eth0", check=False)
-        netns.run("ip", "-n", ns, "neigh", "replace", TRAEFIK, "lladdr", mac_of(self.lab.ns[TRAEFIK]), "dev",
+        netns.run("ip", "-n", ns, "neigh", "replace", TRAEFIK, "lladdr", netns.mac_of(self.lab.ns[TRAEFIK]), "dev",
                   "eth0", "nud", "permanent")
         self.addCleanup(netns.run, "ip", "-n", ns, "neigh", "del", TRAEFIK, "dev", "eth0", check=False)
         gratuitous_arp(ns, NGINX)
