@@ -5,6 +5,7 @@
 // enough to catch a fast path that forgets one of the checks it skips.
 #include "fwcompile/lower/lower.hpp"
 #include "unit/fwcompile/fw_test_util.hpp"
+#include "unit/fwcompile/lower/ir_eval.hpp"
 
 #include <algorithm>
 #include <doctest/doctest.h>
@@ -76,23 +77,10 @@ std::optional<ir::Value> value_of(ir::Field field, const Frame& f) {
     }
 }
 
-bool within(const ir::Interval& i, const ir::Value& v) {
-    return !(v < i.lo) && !(i.hi < v);
-}
-
-bool in_set(const ir::Set& set, const std::vector<ir::Value>& key) {
-    for (const auto& e : set.elements) {
-        bool hit = true;
-        for (std::size_t i = 0; hit && i < key.size(); ++i) hit = within(e.key[i], key[i]);
-        if (hit) return true;
-    }
-    return false;
-}
-
 bool holds(const ir::Match& match, const Frame& frame, const ir::Table& table) {
     if (const auto* f = std::get_if<ir::FieldMatch>(&match)) {
         const auto v = value_of(f->field, frame);
-        return v && within(f->value, *v) != f->negate;
+        return v && fw::test::within(f->value, *v) != f->negate;
     }
     const auto* s = std::get_if<ir::SetMatch>(&match);
     REQUIRE_MESSAGE(s, "table bridge phx matches only fields and sets");
@@ -104,7 +92,7 @@ bool holds(const ir::Match& match, const Frame& frame, const ir::Table& table) {
     }
     const ir::Set* set = table.find_set(s->set);
     REQUIRE_MESSAGE(set, s->set);
-    return in_set(*set, key) != s->negate;
+    return (fw::test::lookup(*set, key) != nullptr) != s->negate;
 }
 
 // "accept" (by rule or policy) or the comment of the drop rule that counts it.
