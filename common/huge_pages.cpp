@@ -2,23 +2,51 @@
 // See huge_pages.hpp.
 #include "common/huge_pages.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <cstdint>
+#include <cstdlib>
+#include <malloc.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace phx {
 
 void prefault_huge_pages(void* data, std::size_t bytes) noexcept {
     constexpr std::uintptr_t kHuge = 2 * 1024 * 1024;
+    constexpr std::uintptr_t kPage = 4096;
     const auto start = reinterpret_cast<std::uintptr_t>(data);
     const std::uintptr_t first = (start + kHuge - 1) & ~(kHuge - 1);
     const std::uintptr_t end = (start + bytes) & ~(kHuge - 1);
     if (end <= first) return; // no whole huge page in it
-    void* const region = reinterpret_cast<void*>(first);
     // Errors only mean the kernel cannot do it; the pages then fault in as usual.
-    (void)madvise(region, end - first, MADV_HUGEPAGE);
+    (void)madvise(reinterpret_cast<void*>(first), end - first, MADV_HUGEPAGE);
 #ifdef MADV_POPULATE_WRITE
-    (void)madvise(region, end - first, MADV_POPULATE_WRITE);
+    // The whole range, so the parts before and after the huge pages are
+    // allocated at once too (in 4 KiB pages). It writes nothing: the pages
+    // it shares with memory around it keep what they hold.
+    const std::uintptr_t page_first = start & ~(kPage - 1);
+    const std::uintptr_t page_end = (start + bytes + kPage - 1) & ~(kPage - 1);
+    (void)madvise(reinterpret_cast<void*>(page_first), page_end - page_first, MADV_POPULATE_WRITE);
 #endif
+}
+
+bool reserve_heap(std::size_t bytes) noexcept {
+    // A block just larger than the heap's free top makes malloc grow the
+    // heap, by the block and M_TOP_PAD more; freed, it goes back into that
+    // top, which malloc carves later blocks from.
+    const std::size_t probe_size = mallinfo2().keepcost + 64 * 1024;
+    mallopt(M_TRIM_THRESHOLD, -1); // or freeing the probe would give it all back
+    mallopt(M_TOP_PAD, static_cast<int>(std::min<std::size_t>(bytes, INT_MAX)));
+    char* const before = static_cast<char*>(sbrk(0));
+    char* const probe = static_cast<char*>(std::malloc(probe_size));
+    char* const after = static_cast<char*>(sbrk(0));
+    // The probe starts in what was left of the top and ends in the new part.
+    const bool grown = probe && after > before && probe <= before && probe + probe_size <= after;
+    if (grown) prefault_huge_pages(probe, static_cast<std::size_t>(after - probe));
+    std::free(probe);
+    mallopt(M_TOP_PAD, 2 * 1024 * 1024); // past `bytes`, grow a huge page at a time
+    return grown;
 }
 
 } // namespace phx

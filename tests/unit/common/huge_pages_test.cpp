@@ -7,9 +7,13 @@
 #include "unit/temp_file.hpp"
 
 #include <cstddef>
+#include <cstdlib>
 #include <doctest/doctest.h>
+#include <malloc.h>
 #include <string>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace phx;
@@ -35,7 +39,67 @@ void check_keeps_contents() {
     prefault_huge_pages(nullptr, 0); // an empty vector's data()
 }
 
+constexpr std::size_t kPage = 4096;
+
+// How many pages [first, last) touches.
+std::size_t pages_in(const char* first, const char* last) {
+    return (reinterpret_cast<std::uintptr_t>(last) + kPage - 1) / kPage -
+           reinterpret_cast<std::uintptr_t>(first) / kPage;
+}
+
+// How many of the pages [first, last) touches are in memory.
+std::size_t resident_pages(const char* first, const char* last) {
+    const auto start = reinterpret_cast<std::uintptr_t>(first) & ~(kPage - 1);
+    const auto end = reinterpret_cast<std::uintptr_t>(last);
+    std::vector<unsigned char> in((end - start + kPage - 1) / kPage);
+    REQUIRE(::mincore(reinterpret_cast<void*>(start), end - start, in.data()) == 0);
+    std::size_t n = 0;
+    for (const unsigned char page : in) n += page & 1;
+    return n;
+}
+
 } // namespace
+
+TEST_CASE("prefault_huge_pages: every page of the range is allocated at once, and no other") {
+    // Fresh anonymous memory, not 2 MiB-aligned at either end of the range:
+    // the huge pages inside and the plain pages before and after them.
+    constexpr std::size_t kMapped = std::size_t{12} << 20;
+    void* mapped = ::mmap(nullptr, kMapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                          -1, 0);
+    REQUIRE(mapped != MAP_FAILED);
+    char* const base = static_cast<char*>(mapped);
+    char* const first = base + kPage + 100;
+    char* const last = first + (std::size_t{7} << 20) + 300;
+    CHECK(resident_pages(base, base + kMapped) == 0);
+    prefault_huge_pages(first, static_cast<std::size_t>(last - first));
+    CHECK(resident_pages(first, last) == pages_in(first, last));
+    CHECK(resident_pages(base, first - 100) == 0);            // the page before
+    CHECK(resident_pages(last + kPage, base + kMapped) == 0); // well after
+    ::munmap(mapped, kMapped);
+}
+
+TEST_CASE("reserve_heap: the heap grows once, prefaulted, and later blocks come from it") {
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024); // as phx-fw sets it before
+    constexpr std::size_t kReserve = std::size_t{24} << 20;
+    char* const before = static_cast<char*>(::sbrk(0));
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer's malloc has no heap to grow: nothing happens.
+    CHECK_FALSE(reserve_heap(kReserve));
+    CHECK(static_cast<char*>(::sbrk(0)) == before);
+#else
+    REQUIRE(reserve_heap(kReserve));
+    char* const after = static_cast<char*>(::sbrk(0));
+    CHECK(mallinfo2().keepcost >= kReserve); // the heap's free top
+    // All of the new part is in memory, the huge pages and the pages around them.
+    CHECK(resident_pages(before, after) == pages_in(before, after));
+    // A block of 16 MiB (below the mmap threshold) fits: no more growth.
+    void* block = std::malloc(std::size_t{16} << 20);
+    REQUIRE(block != nullptr);
+    CHECK(static_cast<char*>(block) < after);
+    CHECK(static_cast<char*>(::sbrk(0)) == after);
+    std::free(block);
+#endif
+}
 
 TEST_CASE("prefault_huge_pages: a hint that never changes what memory holds") {
     check_keeps_contents();
