@@ -12,7 +12,11 @@ namespace of its own:
   - the floor: fw_batch_floor sending the very batch apply sends, built
     beforehand, so only the kernel's work is left;
 each run in turn, rotating who goes first, several runs each, every run
-starting from a namespace without phx-fw's tables. Reported: median wall
+starting from a namespace without phx-fw's tables and, by default, right
+after `fw_batch_floor warm` took and gave back 256 MiB in huge pages: on a
+VM that reports free pages to its host, memory freed a few seconds earlier
+costs 1.4-2 ms per MiB to touch again (0.05 ms when just freed), which
+would time each tool by how much memory it touches after the others ran. Reported: median wall
 time (process start to exit, `ip netns exec` included for all three alike),
 the spread, peak RSS, the ratios, and where apply's own time went (the
 stages it reports: reading the rules, compiling, building the batch, the
@@ -175,7 +179,7 @@ def check_same_ruleset(ns, size, tools):
     drop_table(ns)
 
 
-def load_benchmark(sizes, runs, tools):
+def load_benchmark(sizes, runs, tools, warm_mib):
     ns = create_namespace("load")
     for size in sizes:
         check_same_ruleset(ns, size, tools)
@@ -183,6 +187,8 @@ def load_benchmark(sizes, runs, tools):
         for r in range(runs):
             for name in names[r % len(names):] + names[:r % len(names)]:
                 drop_table(ns)
+                if warm_mib:
+                    run(tools.floor, "warm", str(warm_mib))
                 size.results[name].append(timed(in_ns(ns, *size.commands[name])))
             print(f"{size.name} rows, run {r + 1}: " + ", ".join(
                 f"{n} {size.results[n][-1][0] * 1000:.0f} ms" for n in names), file=sys.stderr)
@@ -301,10 +307,12 @@ def stage_medians(size):
     return [statistics.median(column) for column in zip(*stages)]
 
 
-def report_load(sizes, runs):
+def report_load(sizes, runs, warm_mib):
+    warmed = (f"{warm_mib} MiB of memory touched and freed right before each run (--warm-mib)" if warm_mib
+              else "memory as the machine left it (--warm-mib 0)")
     print(f"\n## Loading the ruleset: median of {runs} runs, wall time from process start to exit "
-          f"(under ip netns exec), phx-fw's tables absent before each run; ratios are medians of "
-          f"the per-run ratios\n")
+          f"(under ip netns exec), phx-fw's tables absent before each run, {warmed}; ratios are "
+          f"medians of the per-run ratios\n")
     print("| shape | rows | MB | elements | phx-fw apply ms | nft -f ms | floor ms | apply / nft | apply / floor "
           "| apply MiB | nft MiB | floor MiB | check s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -379,6 +387,9 @@ def main():
     parser.add_argument("--shapes", default=",".join(SHAPES), help=f"of {', '.join(SHAPES)}, comma-separated")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per tool and size")
     parser.add_argument("--connects", type=int, default=2000, help="connects per lab in the data path")
+    parser.add_argument("--warm-mib", type=int, default=256,
+                        help="memory to touch and free before each timed run (0: none); see "
+                             "fw_batch_floor.cpp's warm")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("fw_bench.py needs root: it creates network namespaces and loads nf_tables rulesets")
@@ -395,7 +406,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="phx-fw-bench-")
     try:
         sizes = [Size(shape, int(n), workdir, tools) for shape in shapes for n in args.sizes.split(",")]
-        load_benchmark(sizes, args.runs, tools)
+        load_benchmark(sizes, args.runs, tools, args.warm_mib)
         one_row = os.path.join(workdir, "one-row.toml")
         with open(one_row, "w") as f:
             f.write(fw_rules_gen.generate(1))
@@ -414,7 +425,7 @@ def main():
 
     print(f"\nphx-fw benchmark on {os.cpu_count()} CPUs, kernel {os.uname().release}, "
           f"{run('nft', '--version').stdout.strip()}")
-    report_load(sizes, args.runs)
+    report_load(sizes, args.runs, args.warm_mib)
     if samples:
         report_data_path(samples, args.connects, labels)
     return 0 if verdicts(sizes, samples, labels) else 1

@@ -4,7 +4,7 @@
 # iproute2), builds phx-fw and the floor program of the release preset, and
 # runs tests/bench/fw_bench.py as root (it works in network namespaces of
 # its own and never touches this namespace's ruleset).
-# Arguments go to fw_bench.py (--runs, --sizes, --shapes, --connects); with
+# Arguments go to fw_bench.py (--runs, --sizes, --shapes, --connects, --warm-mib); with
 # --build-dir DIR it uses and builds that configured build tree instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
