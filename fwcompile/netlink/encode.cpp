@@ -2,12 +2,17 @@
 // Tables, chains, sets, elements and rules as nf_tables messages.
 #include "fwcompile/netlink/encode.hpp"
 
+#include "fwcompile/model.hpp"
+
 #include <arpa/inet.h>
+#include <cstring>
 #include <endian.h>
 #include <fmt/format.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter_bridge.h>
+#include <stdexcept>
+#include <string_view>
 
 namespace phx::fw::netlink {
 namespace {
@@ -127,7 +132,7 @@ void put_set(const ir::Set& set, const ir::Table* table, std::uint32_t id, Batch
     batch.finish({set.origin, fmt::format("set {}", set.name), {}, table});
 }
 
-bool put_data(nlmsghdr* nlh, std::uint16_t type, const std::string& bytes) {
+bool put_data(nlmsghdr* nlh, std::uint16_t type, std::string_view bytes) {
     nlattr* nest = mnl_attr_nest_start_check(nlh, Batch::kMaxMessage, type);
     if (!nest) return false;
     if (!mnl_attr_put_check(nlh, Batch::kMaxMessage, NFTA_DATA_VALUE, bytes.size(), bytes.data())) {
@@ -160,17 +165,29 @@ bool put_counter(nlmsghdr* nlh, const ir::Counter& start) {
 }
 
 // One NFTA_LIST_ELEM; false (and nothing written) when the message is full.
+// The comment's user data as comment_user_data() makes it, without an
+// allocation: a large policy has tens of thousands of elements.
+bool put_comment(nlmsghdr* nlh, std::uint16_t type, const std::string& comment) {
+    std::array<char, 2 + kMaxCommentBytes + 1> tlv;
+    if (comment.size() > kMaxCommentBytes) {
+        const std::string long_tlv = comment_user_data(comment);
+        return mnl_attr_put_check(nlh, Batch::kMaxMessage, type, long_tlv.size(), long_tlv.data());
+    }
+    tlv[0] = 0;
+    tlv[1] = static_cast<char>(comment.size() + 1);
+    std::memcpy(tlv.data() + 2, comment.data(), comment.size());
+    tlv[2 + comment.size()] = '\0';
+    return mnl_attr_put_check(nlh, Batch::kMaxMessage, type, comment.size() + 3, tlv.data());
+}
+
 bool put_element(nlmsghdr* nlh, const ir::Set& set, const ir::Element& e) {
     nlattr* nest = mnl_attr_nest_start_check(nlh, Batch::kMaxMessage, NFTA_LIST_ELEM);
     if (!nest) return false;
-    bool ok = put_data(nlh, NFTA_SET_ELEM_KEY, key_bytes(set, e, false));
+    KeyBuffer key;
+    bool ok = put_data(nlh, NFTA_SET_ELEM_KEY, {key.data(), write_key(set, e, false, key)});
     if (ok && set.interval && concatenated(set))
-        ok = put_data(nlh, NFTA_SET_ELEM_KEY_END, key_bytes(set, e, true));
-    if (ok && !e.comment.empty()) {
-        const std::string tlv = comment_user_data(e.comment);
-        ok = mnl_attr_put_check(nlh, Batch::kMaxMessage, NFTA_SET_ELEM_USERDATA, tlv.size(),
-                                tlv.data());
-    }
+        ok = put_data(nlh, NFTA_SET_ELEM_KEY_END, {key.data(), write_key(set, e, true, key)});
+    if (ok && !e.comment.empty()) ok = put_comment(nlh, NFTA_SET_ELEM_USERDATA, e.comment);
     if (ok && set.counter && (e.counter.packets != 0 || e.counter.bytes != 0))
         ok = put_counter(nlh, e.counter);
     if (!ok) {
@@ -256,15 +273,24 @@ std::string wire_set_name(const ir::Set& set) {
     return set.anonymous ? "__set%d" : set.name;
 }
 
-std::string key_bytes(const ir::Set& set, const ir::Element& element, bool end) {
-    std::string out;
+std::size_t write_key(const ir::Set& set, const ir::Element& element, bool end, KeyBuffer& out) {
+    const bool padded = concatenated(set);
+    std::size_t size = 0;
     for (std::size_t i = 0; i < set.key.size(); ++i) {
         const ir::Value& v = end ? element.key[i].hi : element.key[i].lo;
         const std::uint32_t length = ir::info(set.key[i]).length;
-        out.append(reinterpret_cast<const char*>(v.bytes.data()), length);
-        if (concatenated(set)) out.append(register_bytes(length) - length, '\0');
+        const std::uint32_t field = padded ? register_bytes(length) : length;
+        if (size + field > out.size()) throw std::length_error("a set key is longer than 64 bytes");
+        std::memcpy(out.data() + size, v.bytes.data(), length);
+        std::memset(out.data() + size + length, 0, field - length);
+        size += field;
     }
-    return out;
+    return size;
+}
+
+std::string key_bytes(const ir::Set& set, const ir::Element& element, bool end) {
+    KeyBuffer key;
+    return {key.data(), write_key(set, element, end, key)};
 }
 
 std::uint8_t nfproto(ir::Family family) {

@@ -7,6 +7,7 @@
 #include "fwcompile/ir.hpp"
 #include "fwcompile/netlink/batch.hpp"
 
+#include <array>
 #include <map>
 #include <string>
 
@@ -42,6 +43,11 @@ void encode_expressions(const ir::Rule& rule, const ir::Table& table, const SetI
 // The bytes of one element's key (or key end) as the kernel stores them:
 // each field of a concatenation padded to a 32-bit register.
 [[nodiscard]] std::string key_bytes(const ir::Set& set, const ir::Element& element, bool end);
+// The same into `out`, returning how many bytes it wrote; the encoder's
+// way, without an allocation per element. A key longer than the kernel's
+// 64 bytes (NFT_DATA_VALUE_MAXLEN) throws std::length_error.
+using KeyBuffer = std::array<char, 64>;
+std::size_t write_key(const ir::Set& set, const ir::Element& element, bool end, KeyBuffer& out);
 
 // The key length, flags and user data phx-fw gives a set, and the user data
 // of a rule's or element's comment ("" for none): what the encoder writes,

@@ -64,8 +64,8 @@ TEST_CASE("prefault_huge_pages: every page of the range is allocated at once, an
     // Fresh anonymous memory, not 2 MiB-aligned at either end of the range:
     // the huge pages inside and the plain pages before and after them.
     constexpr std::size_t kMapped = std::size_t{12} << 20;
-    void* mapped = ::mmap(nullptr, kMapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                          -1, 0);
+    void* mapped =
+        ::mmap(nullptr, kMapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     REQUIRE(mapped != MAP_FAILED);
     char* const base = static_cast<char*>(mapped);
     char* const first = base + kPage + 100;

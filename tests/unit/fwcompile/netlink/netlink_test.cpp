@@ -270,3 +270,30 @@ TEST_CASE("batch: a kernel error at an element's offset names that element's row
     CHECK(describe(whole, batch) == "rules.toml:12:1: the kernel refused elements of set "
                                     "forward_1: Invalid argument (a message)");
 }
+
+TEST_CASE("encode: a concatenated key pads each field to 32 bits with zeros, a plain one not") {
+    // The kernel compares whole registers: padding that is not zero would
+    // make an element no packet's key can equal.
+    ir::Set set;
+    set.key = {ir::Type::ipv4_addr, ir::Type::inet_proto, ir::Type::inet_service};
+    set.interval = true;
+    const ir::Element element{{ir::interval_of(*Cidr::parse("10.0.0.0/24")),
+                               ir::interval_of_byte(6), ir::interval_of(PortRange{80, 8080})},
+                              "",
+                              {},
+                              ir::kNoOrigin};
+    CHECK(key_bytes(set, element, false) == std::string("\x0a\x00\x00\x00"
+                                                        "\x06\x00\x00\x00"
+                                                        "\x00\x50\x00\x00",
+                                                        12));
+    CHECK(key_bytes(set, element, true) == std::string("\x0a\x00\x00\xff"
+                                                       "\x06\x00\x00\x00"
+                                                       "\x1f\x90\x00\x00",
+                                                       12));
+    set.key = {ir::Type::ipv4_addr};
+    const ir::Element single{{ir::interval_of(*Cidr::parse("10.0.0.7/32"))}, "", {}, ir::kNoOrigin};
+    CHECK(key_bytes(set, single, false) == std::string("\x0a\x00\x00\x07", 4));
+    KeyBuffer buffer;
+    buffer.fill('x');
+    CHECK(write_key(set, single, false, buffer) == 4);
+}
