@@ -81,12 +81,13 @@ void keep_freed_memory(const Options& o, Lifetime lifetime) {
     const auto size = std::filesystem::file_size(o.rules, error);
     if (lifetime != Lifetime::exits_when_done || error || size < kLargeFile) return;
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-    mallopt(M_TRIM_THRESHOLD, -1); // never give the heap back: the process ends soon
-    // What loading takes from the heap (the text, its tree, the rows'
-    // strings, the ruleset, the batch): 3.8 and 5.4 times the file's size
-    // for the two 50,000-row benchmark policies. Never more than 512 MiB
-    // at once (a 100 MB file: half a million rows), so a file far larger
-    // than anyone writes does not claim gigabytes before it is even read.
+    // The heap grows once to what loading takes from it (the text, its
+    // tree, the rows' strings, the ruleset, the batch: 3.8 and 5.4 times
+    // the file's size for the two 50,000-row benchmark policies) and is
+    // never given back: reserve_heap turns trimming off, the process ends
+    // soon. Never more than 512 MiB at once (a 100 MB file: half a million
+    // rows), so a file far larger than anyone writes does not claim
+    // gigabytes before it is even read.
     constexpr std::uintmax_t kMaxReserve = 512u << 20;
     (void)reserve_heap(static_cast<std::size_t>(std::min<std::uintmax_t>(size * 5, kMaxReserve)));
 }

@@ -164,22 +164,29 @@ bool put_counter(nlmsghdr* nlh, const ir::Counter& start) {
     return true;
 }
 
-// One NFTA_LIST_ELEM; false (and nothing written) when the message is full.
-// The comment's user data as comment_user_data() makes it, without an
-// allocation: a large policy has tens of thousands of elements.
+// One TLV, type NFTNL_UDATA_RULE_COMMENT / _SET_ELEM_COMMENT (both 0),
+// NUL-terminated, written to `out` (comment.size() + 3 bytes).
+void write_comment_tlv(const std::string& comment, char* out) {
+    out[0] = 0;
+    out[1] = static_cast<char>(comment.size() + 1);
+    std::memcpy(out + 2, comment.data(), comment.size());
+    out[2 + comment.size()] = '\0';
+}
+
+// The comment's user data as an attribute, without an allocation when it
+// fits the longest comment a row may have: a large policy has tens of
+// thousands of elements.
 bool put_comment(nlmsghdr* nlh, std::uint16_t type, const std::string& comment) {
-    std::array<char, 2 + kMaxCommentBytes + 1> tlv;
     if (comment.size() > kMaxCommentBytes) {
-        const std::string long_tlv = comment_user_data(comment);
-        return mnl_attr_put_check(nlh, Batch::kMaxMessage, type, long_tlv.size(), long_tlv.data());
+        const std::string tlv = comment_user_data(comment);
+        return mnl_attr_put_check(nlh, Batch::kMaxMessage, type, tlv.size(), tlv.data());
     }
-    tlv[0] = 0;
-    tlv[1] = static_cast<char>(comment.size() + 1);
-    std::memcpy(tlv.data() + 2, comment.data(), comment.size());
-    tlv[2 + comment.size()] = '\0';
+    std::array<char, kMaxCommentBytes + 3> tlv;
+    write_comment_tlv(comment, tlv.data());
     return mnl_attr_put_check(nlh, Batch::kMaxMessage, type, comment.size() + 3, tlv.data());
 }
 
+// One NFTA_LIST_ELEM; false (and nothing written) when the message is full.
 bool put_element(nlmsghdr* nlh, const ir::Set& set, const ir::Element& e) {
     nlattr* nest = mnl_attr_nest_start_check(nlh, Batch::kMaxMessage, NFTA_LIST_ELEM);
     if (!nest) return false;
@@ -262,11 +269,11 @@ std::string set_user_data(const ir::Set& set) {
             nftnl_udata_buf_len(data.get())};
 }
 
-// One TLV, type NFTNL_UDATA_RULE_COMMENT / _SET_ELEM_COMMENT (both 0), NUL-terminated.
 std::string comment_user_data(const std::string& comment) {
     if (comment.empty()) return {};
-    std::string tlv{char{0}, static_cast<char>(comment.size() + 1)};
-    return tlv + comment + '\0';
+    std::string tlv(comment.size() + 3, '\0');
+    write_comment_tlv(comment, tlv.data());
+    return tlv;
 }
 
 std::string wire_set_name(const ir::Set& set) {
