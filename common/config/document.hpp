@@ -93,12 +93,14 @@ public:
             if (is_key(entry, wanted)) return &entry;
         return nullptr;
     }
-    // Keys of one table mostly differ in length or first letter: checking
-    // those first spares a memcmp call per comparison.
+    // Keys of one table mostly differ in length or first letter, and are a
+    // few bytes long: compared byte by byte, without a memcmp call.
     [[nodiscard]] bool is_key(const Entry& entry, std::string_view wanted) const noexcept {
-        return entry.key_size == wanted.size() &&
-               (wanted.empty() || chars_[entry.key_first] == wanted.front()) &&
-               key(entry) == wanted;
+        if (entry.key_size != wanted.size()) return false;
+        const char* have = chars_.data() + entry.key_first;
+        for (std::size_t i = 0; i < wanted.size(); ++i)
+            if (have[i] != wanted[i]) return false;
+        return true;
     }
 
     // The same tree: kinds, values, keys and positions (not storage, nor

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <stdexcept>
 #include <vector>
 
 namespace phx::config {
@@ -19,26 +20,50 @@ std::string Section::name() const {
     return fmt::format("{} #{}", name_, number_);
 }
 
-// Reported in key order, as toml++ (which keeps a table sorted) lists them.
 void Section::allow_only(std::initializer_list<std::string_view> keys) const {
     std::vector<const Entry*> unknown;
     for (const auto& entry : doc_.entries(table_))
         if (std::none_of(keys.begin(), keys.end(),
                          [&](std::string_view key) { return doc_.is_key(entry, key); }))
             unknown.push_back(&entry);
-    if (unknown.empty()) return;
+    if (!unknown.empty()) report_unknown(std::move(unknown), {keys.begin(), keys.size()});
+}
+
+void Section::file_keys(std::span<const std::string_view> keys) {
+    if (keys.size() > kMaxFiledKeys) throw std::logic_error("Section::file_keys: too many keys");
+    filed_keys_ = keys;
+    filed_.fill(nullptr);
+    std::vector<const Entry*> unknown;
+    for (const auto& entry : doc_.entries(table_)) {
+        const auto slot = std::find_if(keys.begin(), keys.end(), [&](std::string_view key) {
+            return doc_.is_key(entry, key);
+        });
+        if (slot == keys.end())
+            unknown.push_back(&entry);
+        else
+            filed_[static_cast<std::size_t>(slot - keys.begin())] = &entry.value;
+    }
+    if (!unknown.empty()) report_unknown(std::move(unknown), keys);
+}
+
+// Reported in key order, as toml++ (which keeps a table sorted) lists them.
+void Section::report_unknown(std::vector<const Entry*> unknown,
+                             std::span<const std::string_view> allowed) const {
     std::sort(unknown.begin(), unknown.end(),
               [&](const Entry* a, const Entry* b) { return doc_.key(*a) < doc_.key(*b); });
-    const std::vector<std::string_view> allowed(keys);
+    const std::vector<std::string_view> candidates(allowed.begin(), allowed.end());
     for (const Entry* entry : unknown) {
         const std::string_view key = doc_.key(*entry);
         diag_.error(
             {file_, entry->key_at.line, entry->key_at.column},
-            fmt::format("unknown key '{}' in {}{}", key, name(), did_you_mean(key, allowed)));
+            fmt::format("unknown key '{}' in {}{}", key, name(), did_you_mean(key, candidates)));
     }
 }
 
 const Node* Section::get(std::string_view key) const {
+    for (std::size_t i = 0; i < filed_keys_.size(); ++i)
+        if (filed_keys_[i].data() == key.data() && filed_keys_[i].size() == key.size())
+            return filed_[i];
     const Entry* entry = doc_.find(table_, key);
     return entry ? &entry->value : nullptr;
 }

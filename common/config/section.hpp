@@ -8,9 +8,11 @@
 #include "common/config/document.hpp"
 #include "common/diag.hpp"
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +35,14 @@ public:
 
     // Every key not listed is an error at the key, with a suggestion.
     void allow_only(std::initializer_list<std::string_view> keys) const;
+    // allow_only, and on the same pass over the table each allowed key's
+    // value is filed: a look-up given one of these very string_views (the
+    // same characters in memory, not only the same text) then reads the
+    // filing instead of scanning the table. For tables read once per row of
+    // a large file, whose loader asks for each key several times. `keys`
+    // (at most kMaxFiledKeys) must outlive the Section.
+    static constexpr std::size_t kMaxFiledKeys = 16;
+    void file_keys(std::span<const std::string_view> keys);
 
     [[nodiscard]] bool has(std::string_view key) const { return get(key) != nullptr; }
     [[nodiscard]] const Node* get(std::string_view key) const;
@@ -61,6 +71,8 @@ public:
 
 private:
     void wrong_type(std::string_view key, std::string_view expected) const;
+    void report_unknown(std::vector<const Entry*> unknown,
+                        std::span<const std::string_view> allowed) const;
 
     const Document& doc_;
     const Node& table_;
@@ -68,6 +80,8 @@ private:
     const FileName& file_;
     Diagnostics& diag_;
     std::size_t number_;
+    std::span<const std::string_view> filed_keys_;
+    std::array<const Node*, kMaxFiledKeys> filed_{};
 };
 
 } // namespace phx::config

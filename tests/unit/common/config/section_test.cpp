@@ -3,6 +3,7 @@
 // both programs use.
 #include "common/config/section.hpp"
 
+#include <array>
 #include <doctest/doctest.h>
 
 using namespace phx;
@@ -59,4 +60,27 @@ TEST_CASE("Section: values with their positions, a missing required key names th
     CHECK_FALSE(p.diag.failed());
     CHECK_FALSE(s.string("needed", true));
     CHECK(p.diag.to_string() == "cfg.toml:1:1: error: [t] needs 'needed'\n");
+}
+
+TEST_CASE("Section: filed keys give each key its own value, absent ones none") {
+    const Parsed p("b = \"two\"\nzz = 1\na = 'one'\nc = [\"x\", \"y\"]\n");
+    REQUIRE(p.doc);
+    Section s = p.section("[[rule]]");
+    static constexpr std::array<std::string_view, 4> keys{"a", "b", "c", "d"};
+    s.file_keys(keys);
+    CHECK(p.diag.to_string() == "cfg.toml:2:1: error: unknown key 'zz' in [[rule]]\n");
+    // The filed views themselves, then the same text from elsewhere in memory.
+    const std::string a_copy{"a"};
+    for (const std::string_view a : {keys[0], std::string_view{a_copy}}) {
+        REQUIRE(s.string(a));
+        CHECK(s.string(a)->value == "one");
+        CHECK(s.pos_of(a).to_string() == "cfg.toml:3:5");
+    }
+    CHECK(s.string(keys[1])->value == "two");
+    CHECK(s.pos_of(keys[1]).to_string() == "cfg.toml:1:5");
+    REQUIRE(s.strings(keys[2]));
+    CHECK(s.strings(keys[2])->at(1).value == "y");
+    CHECK_FALSE(s.has(keys[3]));
+    CHECK(s.pos_of(keys[3]).to_string() == "cfg.toml:1:1");
+    CHECK(s.has("zz")); // reported, yet still readable by a plain look-up
 }
