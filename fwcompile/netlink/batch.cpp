@@ -2,6 +2,8 @@
 // Batch pages and the sequence-number bookkeeping; see batch.hpp.
 #include "fwcompile/netlink/batch.hpp"
 
+#include "common/huge_pages.hpp"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <cstring>
 #include <libnftnl/common.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <new>
 #include <stdexcept>
 #include <sys/socket.h>
 
@@ -50,11 +53,19 @@ Batch::Batch(std::uint32_t genid, std::size_t page_size)
 
 Batch::~Batch() = default;
 
+void Batch::FreeBuffer::operator()(char* p) const noexcept {
+    std::free(p);
+}
+
 void Batch::add_page() {
     Page page;
     // Room for one more message past the page's limit: libmnl's batch builds
     // the message that crosses the limit there, and seal() moves it.
-    page.buffer.reset(new char[page_size_ + kMaxMessage]);
+    const std::size_t bytes = page_size_ + kMaxMessage;
+    const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    page.buffer.reset(static_cast<char*>(std::aligned_alloc(kHugePage, rounded)));
+    if (!page.buffer) throw std::bad_alloc();
+    prefault_huge_pages(page.buffer.get(), bytes);
     page.batch.reset(checked(mnl_nlmsg_batch_start(page.buffer.get(), page_size_)));
     pages_.push_back(std::move(page));
 }

@@ -36,7 +36,12 @@ public:
     // The largest message the encoder builds; element messages stop short of
     // it, because an attribute's length field has 16 bits.
     static constexpr std::size_t kMaxMessage = 60 * 1024;
-    static constexpr std::size_t kDefaultPageSize = 512 * 1024;
+    // A page and its spare room (kMaxMessage) make one huge page (2 MiB):
+    // the pages are allocated aligned and prefaulted (common/huge_pages), as
+    // a large policy's batch takes 5-15 MiB, and page by page that took ~900
+    // faults of 4 KiB at 50,000 rows, on a VM up to ~9 us each.
+    static constexpr std::size_t kHugePage = 2 * 1024 * 1024;
+    static constexpr std::size_t kDefaultPageSize = kHugePage - kMaxMessage;
 
     // Opens the transaction. `genid` is the ruleset generation the caller
     // read before deciding what to send: the kernel refuses the batch if the
@@ -69,8 +74,11 @@ public:
     [[nodiscard]] ir::OriginId origin_at(std::uint32_t seq, std::uint32_t offset) const;
 
 private:
+    struct FreeBuffer {
+        void operator()(char* p) const noexcept;
+    };
     struct Page {
-        std::unique_ptr<char[]> buffer;
+        std::unique_ptr<char, FreeBuffer> buffer;
         MnlBatchPtr batch;
     };
     void add_page();

@@ -16,6 +16,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <map>
+#include <sys/mman.h>
 
 using namespace phx;
 using namespace phx::fw;
@@ -237,6 +238,22 @@ TEST_CASE("batch: a full page moves the next message to a new page, and nothing 
     REQUIRE(decoded.sets.size() == 1);
     CHECK(decoded.sets[0].elements.size() == 6000);
     CHECK(to_nft_text(decoded) == to_nft_text(table));
+}
+
+TEST_CASE("batch: a page of the default size is one huge page, allocated before it is written") {
+    Batch batch{0};
+    const auto iovecs = batch.iovecs();
+    REQUIRE(iovecs.size() == 1);
+    const auto start = reinterpret_cast<std::uintptr_t>(iovecs[0].iov_base);
+    CHECK(start % Batch::kHugePage == 0);
+    // Only BEGIN is written yet; every 4 KiB page of the buffer is there all
+    // the same, where writing would otherwise fault them in one by one.
+    constexpr std::size_t kPage = 4096;
+    std::vector<unsigned char> resident(Batch::kHugePage / kPage);
+    REQUIRE(::mincore(iovecs[0].iov_base, Batch::kHugePage, resident.data()) == 0);
+    std::size_t count = 0;
+    for (const unsigned char page : resident) count += page & 1;
+    CHECK(count == resident.size());
 }
 
 TEST_CASE("batch: a kernel error at an element's offset names that element's row") {
