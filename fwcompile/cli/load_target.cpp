@@ -65,31 +65,22 @@ namespace {
 
 // malloc serves blocks up to 32 MiB from its heap (by default it maps each
 // block over 128 KiB on its own and unmaps it when freed) and keeps what is
-// freed. Loading a large rules file frees tens of MiB, the file's text and
-// its tree, prefaulted on huge pages (common/huge_pages.hpp); the compiled
-// ruleset then reuses that memory instead of faulting in fresh pages one by
-// one, which on a VM cost 10-20 us each: at 50,000 rows, 9,000 page faults
-// fewer and a quarter of the time from reading to the finished batch.
-// Only for a large file, over 1 MiB (some 6,000 rows: at 10,000 it still
-// saves a quarter of the page faults); a small one, like any hand-written
-// policy, frees little and keeps malloc's defaults. And only in a command
+// freed. Loading a rules file frees much of what it takes, the file's text
+// and its tree, prefaulted on huge pages (common/huge_pages.hpp); the
+// compiled ruleset then reuses that memory instead of faulting in fresh
+// pages one by one, which on a VM cost 10-20 us each. The heap grows once,
+// by load_heap_bytes (load.hpp), prefaulted too, and is never given back:
+// reserve_heap turns trimming off, the process ends soon. Only in a command
 // that exits when done: `watch` runs for days and should give back what
-// loading freed.
+// loading freed. A small file keeps malloc's defaults.
 void keep_freed_memory(const Options& o, Lifetime lifetime) {
-    constexpr std::uintmax_t kLargeFile = 1024 * 1024;
     std::error_code error;
     const auto size = std::filesystem::file_size(o.rules, error);
-    if (lifetime != Lifetime::exits_when_done || error || size < kLargeFile) return;
+    if (lifetime != Lifetime::exits_when_done || error) return;
+    const std::size_t reserve = load_heap_bytes(size);
+    if (reserve == 0) return;
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-    // The heap grows once to what loading takes from it (the text, its
-    // tree, the rows' strings, the ruleset, the batch: 3.8 and 5.4 times
-    // the file's size for the two 50,000-row benchmark policies) and is
-    // never given back: reserve_heap turns trimming off, the process ends
-    // soon. Never more than 512 MiB at once (a 100 MB file: half a million
-    // rows), so a file far larger than anyone writes does not claim
-    // gigabytes before it is even read.
-    constexpr std::uintmax_t kMaxReserve = 512u << 20;
-    (void)reserve_heap(static_cast<std::size_t>(std::min<std::uintmax_t>(size * 5, kMaxReserve)));
+    (void)reserve_heap(reserve);
 }
 
 } // namespace

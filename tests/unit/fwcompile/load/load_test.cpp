@@ -5,6 +5,7 @@
 #include "fwcompile/flow.hpp"
 #include "unit/fwcompile/fw_test_util.hpp"
 
+#include <cstdint>
 #include <doctest/doctest.h>
 #include <fstream>
 #include <iterator>
@@ -353,4 +354,17 @@ TEST_CASE("load: [logging] sets the NFLOG group, rate and burst, or turns loggin
     CHECK_FALSE(loaded.rules->logging.drops);
     CHECK(fw::test::load_text(fw::test::kInventory + "\n[logging]\ngroup = 70000\n").messages ==
           "rules.toml:26:9: error: 'group' in [logging] must be between 0 and 65535, not 70000\n");
+}
+
+TEST_CASE("load_heap_bytes: nothing for a hand-written file, then 16 MiB or five times the file, "
+          "512 MiB at most") {
+    constexpr std::size_t kMiB = 1024 * 1024;
+    CHECK(load_heap_bytes(0) == 0);
+    CHECK(load_heap_bytes(6'109) == 0); // rules/phoenix.toml
+    CHECK(load_heap_bytes(64 * 1024 - 1) == 0);
+    CHECK(load_heap_bytes(64 * 1024) == 16 * kMiB);
+    CHECK(load_heap_bytes(1'682'758) == 16 * kMiB);  // 10,000 rows: five times would be 8 MiB
+    CHECK(load_heap_bytes(9'004'433) == 45'022'165); // 50,000 rows
+    CHECK(load_heap_bytes(std::uintmax_t{200} * 1000 * 1000) == 512 * kMiB);
+    CHECK(load_heap_bytes(UINTMAX_MAX / 4) == 512 * kMiB); // five times it would wrap around
 }
