@@ -74,11 +74,13 @@ public:
     [[nodiscard]] ir::OriginId origin_at(std::uint32_t seq, std::uint32_t offset) const;
 
 private:
-    struct FreeBuffer {
+    // A page's memory is a mapping of its own (batch.cpp says why).
+    struct Unmap {
+        std::size_t bytes; // of the mapping
         void operator()(char* p) const noexcept;
     };
     struct Page {
-        std::unique_ptr<char, FreeBuffer> buffer;
+        std::unique_ptr<char, Unmap> buffer;
         MnlBatchPtr batch;
     };
     void add_page();
