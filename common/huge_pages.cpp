@@ -7,13 +7,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <malloc.h>
+#include <new>
 #include <sys/mman.h>
 #include <unistd.h>
 
 namespace phx {
 
 void prefault_huge_pages(void* data, std::size_t bytes) noexcept {
-    constexpr std::uintptr_t kHuge = 2 * 1024 * 1024;
+    constexpr std::uintptr_t kHuge = kHugePageBytes;
     constexpr std::uintptr_t kPage = 4096;
     const auto start = reinterpret_cast<std::uintptr_t>(data);
     const std::uintptr_t first = (start + kHuge - 1) & ~(kHuge - 1);
@@ -47,6 +48,27 @@ bool reserve_heap(std::size_t bytes) noexcept {
     std::free(probe);
     mallopt(M_TOP_PAD, 2 * 1024 * 1024); // past `bytes`, grow a huge page at a time
     return grown;
+}
+
+void UnmapPages::operator()(char* p) const noexcept {
+    ::munmap(p, bytes);
+}
+
+MappedPages map_huge_pages(std::size_t bytes) {
+    const std::size_t rounded = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+    // Mapped a huge page larger, then trimmed to the aligned part.
+    void* const mapped = ::mmap(nullptr, rounded + kHugePageBytes, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped == MAP_FAILED) throw std::bad_alloc();
+    char* const start = static_cast<char*>(mapped);
+    const auto address = reinterpret_cast<std::uintptr_t>(mapped);
+    char* const aligned = start + (kHugePageBytes - address % kHugePageBytes) % kHugePageBytes;
+    char* const end = start + rounded + kHugePageBytes;
+    if (aligned > start) ::munmap(start, static_cast<std::size_t>(aligned - start));
+    if (aligned + rounded < end)
+        ::munmap(aligned + rounded, static_cast<std::size_t>(end - (aligned + rounded)));
+    prefault_huge_pages(aligned, rounded);
+    return MappedPages{aligned, UnmapPages{rounded}};
 }
 
 } // namespace phx

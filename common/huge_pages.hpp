@@ -5,8 +5,12 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 
 namespace phx {
+
+// The size of a transparent huge page on x86-64.
+inline constexpr std::size_t kHugePageBytes = 2 * 1024 * 1024;
 
 // Asks the kernel to back the 2 MiB-aligned part of [data, data + bytes)
 // with transparent huge pages and to allocate it now, in one system call,
@@ -29,5 +33,16 @@ void prefault_huge_pages(void* data, std::size_t bytes) noexcept;
 // not grow: the kernel refused, or malloc mapped the probe block on its own
 // (call it after raising M_MMAP_THRESHOLD, as phx-fw does to 32 MiB).
 [[nodiscard]] bool reserve_heap(std::size_t bytes) noexcept;
+
+// Memory of its own (an anonymous mapping, not malloc's), `bytes` rounded up
+// to whole huge pages, 2 MiB-aligned and prefaulted as above: for a buffer
+// written in full right away, next to a heap whose top malloc may have to
+// grow around an aligned block 4 KiB page by page. Throws std::bad_alloc.
+struct UnmapPages {
+    std::size_t bytes = 0; // of the mapping
+    void operator()(char* p) const noexcept;
+};
+using MappedPages = std::unique_ptr<char, UnmapPages>;
+[[nodiscard]] MappedPages map_huge_pages(std::size_t bytes);
 
 } // namespace phx

@@ -21,18 +21,20 @@ std::string Section::name() const {
 }
 
 void Section::allow_only(std::initializer_list<std::string_view> keys) const {
-    std::vector<const Entry*> unknown;
-    for (const auto& entry : doc_.entries(table_))
-        if (std::none_of(keys.begin(), keys.end(),
-                         [&](std::string_view key) { return doc_.is_key(entry, key); }))
-            unknown.push_back(&entry);
-    if (!unknown.empty()) report_unknown(std::move(unknown), {keys.begin(), keys.size()});
+    report_unknown(file_entries({keys.begin(), keys.size()}, nullptr), {keys.begin(), keys.size()});
 }
 
 void Section::file_keys(std::span<const std::string_view> keys) {
     if (keys.size() > kMaxFiledKeys) throw std::logic_error("Section::file_keys: too many keys");
     filed_keys_ = keys;
     filed_.fill(nullptr);
+    report_unknown(file_entries(keys, filed_.data()), keys);
+}
+
+// One pass over the table: each entry whose key is among `keys` goes into
+// filed[its place] (when filed is given), the others are returned.
+std::vector<const Entry*> Section::file_entries(std::span<const std::string_view> keys,
+                                                const Node** filed) const {
     std::vector<const Entry*> unknown;
     for (const auto& entry : doc_.entries(table_)) {
         const auto slot = std::find_if(keys.begin(), keys.end(), [&](std::string_view key) {
@@ -40,15 +42,16 @@ void Section::file_keys(std::span<const std::string_view> keys) {
         });
         if (slot == keys.end())
             unknown.push_back(&entry);
-        else
-            filed_[static_cast<std::size_t>(slot - keys.begin())] = &entry.value;
+        else if (filed)
+            filed[slot - keys.begin()] = &entry.value;
     }
-    if (!unknown.empty()) report_unknown(std::move(unknown), keys);
+    return unknown;
 }
 
 // Reported in key order, as toml++ (which keeps a table sorted) lists them.
 void Section::report_unknown(std::vector<const Entry*> unknown,
                              std::span<const std::string_view> allowed) const {
+    if (unknown.empty()) return;
     std::sort(unknown.begin(), unknown.end(),
               [&](const Entry* a, const Entry* b) { return doc_.key(*a) < doc_.key(*b); });
     const std::vector<std::string_view> candidates(allowed.begin(), allowed.end());

@@ -71,6 +71,8 @@ public:
 
 private:
     void wrong_type(std::string_view key, std::string_view expected) const;
+    [[nodiscard]] std::vector<const Entry*> file_entries(std::span<const std::string_view> keys,
+                                                         const Node** filed) const;
     void report_unknown(std::vector<const Entry*> unknown,
                         std::span<const std::string_view> allowed) const;
 

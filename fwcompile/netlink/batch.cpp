@@ -2,19 +2,14 @@
 // Batch pages and the sequence-number bookkeeping; see batch.hpp.
 #include "fwcompile/netlink/batch.hpp"
 
-#include "common/huge_pages.hpp"
-
 #include <algorithm>
 #include <arpa/inet.h>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <libnftnl/common.h>
 #include <linux/netfilter/nfnetlink.h>
-#include <new>
 #include <stdexcept>
-#include <sys/mman.h>
 #include <sys/socket.h>
 
 namespace phx::fw::netlink {
@@ -55,34 +50,16 @@ Batch::Batch(std::uint32_t genid, std::size_t page_size)
 
 Batch::~Batch() = default;
 
-void Batch::Unmap::operator()(char* p) const noexcept {
-    ::munmap(p, bytes);
-}
-
-// Each page is mapped on its own, 2 MiB-aligned, and prefaulted. Not from
-// malloc: with phx-fw's heap reserved (fwcompile/cli/load_target.cpp) an
-// aligned 2 MiB block from the heap's top cost the 10,000-row policy 2.4 ms
-// more to fill than a mapping (interleaved medians), the top having to grow
-// past the reservation, 4 KiB page by page.
+// Each page is mapped on its own (map_huge_pages), not taken from malloc:
+// with phx-fw's heap reserved (fwcompile/cli/load_target.cpp) an aligned
+// 2 MiB block from the heap's top cost the 10,000-row policy 2.4 ms more to
+// fill than a mapping (interleaved medians), the top having to grow past the
+// reservation, 4 KiB page by page.
 void Batch::add_page() {
     Page page;
     // Room for one more message past the page's limit: libmnl's batch builds
     // the message that crosses the limit there, and seal() moves it.
-    const std::size_t bytes = page_size_ + kMaxMessage;
-    const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-    // Mapped a huge page larger, then trimmed to the aligned part.
-    void* const mapped = ::mmap(nullptr, rounded + kHugePage, PROT_READ | PROT_WRITE,
-                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mapped == MAP_FAILED) throw std::bad_alloc();
-    char* const start = static_cast<char*>(mapped);
-    const auto address = reinterpret_cast<std::uintptr_t>(mapped);
-    char* const aligned = start + ((kHugePage - address % kHugePage) % kHugePage);
-    if (aligned > start) ::munmap(start, static_cast<std::size_t>(aligned - start));
-    char* const end = start + rounded + kHugePage;
-    if (aligned + rounded < end)
-        ::munmap(aligned + rounded, static_cast<std::size_t>(end - (aligned + rounded)));
-    page.buffer = std::unique_ptr<char, Unmap>{aligned, Unmap{rounded}};
-    prefault_huge_pages(aligned, bytes);
+    page.buffer = map_huge_pages(page_size_ + kMaxMessage);
     page.batch.reset(checked(mnl_nlmsg_batch_start(page.buffer.get(), page_size_)));
     pages_.push_back(std::move(page));
 }

@@ -6,6 +6,7 @@
 // down to the row of each set element, so a kernel error names file:line.
 #pragma once
 
+#include "common/huge_pages.hpp"
 #include "fwcompile/ir.hpp"
 #include "fwcompile/netlink/handles.hpp"
 
@@ -37,11 +38,10 @@ public:
     // it, because an attribute's length field has 16 bits.
     static constexpr std::size_t kMaxMessage = 60 * 1024;
     // A page and its spare room (kMaxMessage) make one huge page (2 MiB):
-    // the pages are allocated aligned and prefaulted (common/huge_pages), as
-    // a large policy's batch takes 5-15 MiB, and page by page that took ~900
+    // the pages are mapped aligned and prefaulted (common/huge_pages), as a
+    // large policy's batch takes 5-15 MiB, and page by page that took ~900
     // faults of 4 KiB at 50,000 rows, on a VM up to ~9 us each.
-    static constexpr std::size_t kHugePage = 2 * 1024 * 1024;
-    static constexpr std::size_t kDefaultPageSize = kHugePage - kMaxMessage;
+    static constexpr std::size_t kDefaultPageSize = kHugePageBytes - kMaxMessage;
 
     // Opens the transaction. `genid` is the ruleset generation the caller
     // read before deciding what to send: the kernel refuses the batch if the
@@ -74,13 +74,8 @@ public:
     [[nodiscard]] ir::OriginId origin_at(std::uint32_t seq, std::uint32_t offset) const;
 
 private:
-    // A page's memory is a mapping of its own (batch.cpp says why).
-    struct Unmap {
-        std::size_t bytes; // of the mapping
-        void operator()(char* p) const noexcept;
-    };
     struct Page {
-        std::unique_ptr<char, Unmap> buffer;
+        MappedPages buffer;
         MnlBatchPtr batch;
     };
     void add_page();

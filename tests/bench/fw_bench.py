@@ -17,11 +17,11 @@ after `fw_batch_floor warm` took and gave back 256 MiB in huge pages: on a
 VM that reports free pages to its host, memory freed a few seconds earlier
 costs 1.4-2 ms per MiB to touch again (0.05 ms when just freed), which
 would time each tool by how much memory it touches after the others ran.
-Reported: median wall time (process start to exit, `ip netns exec` included for all three alike),
-the spread, peak RSS, the ratios, and where apply's own time went (the
-stages it reports: reading the rules, compiling, building the batch, the
-kernel). Before the timing, each size is
-checked: the table nft loads from S and the one the floor batch installs
+Reported: median wall time (process start to exit, `ip netns exec`
+included for all three alike), the spread, peak RSS, the ratios, and where
+apply's own time went (the stages it reports: reading the rules,
+compiling, building the batch, the kernel). Before the timing, each size
+is checked: the table nft loads from S and the one the floor batch installs
 are both what apply installs (`phx-fw diff` finds no change).
 
 Then the data path: copies of a small lab (a hypervisor namespace with

@@ -245,12 +245,12 @@ TEST_CASE("batch: a page of the default size is one huge page, allocated before 
     const auto iovecs = batch.iovecs();
     REQUIRE(iovecs.size() == 1);
     const auto start = reinterpret_cast<std::uintptr_t>(iovecs[0].iov_base);
-    CHECK(start % Batch::kHugePage == 0);
+    CHECK(start % kHugePageBytes == 0);
     // Only BEGIN is written yet; every 4 KiB page of the buffer is there all
     // the same, where writing would otherwise fault them in one by one.
     constexpr std::size_t kPage = 4096;
-    std::vector<unsigned char> resident(Batch::kHugePage / kPage);
-    REQUIRE(::mincore(iovecs[0].iov_base, Batch::kHugePage, resident.data()) == 0);
+    std::vector<unsigned char> resident(kHugePageBytes / kPage);
+    REQUIRE(::mincore(iovecs[0].iov_base, kHugePageBytes, resident.data()) == 0);
     std::size_t count = 0;
     for (const unsigned char page : resident) count += page & 1;
     CHECK(count == resident.size());
