@@ -72,6 +72,27 @@ class CliTest(unittest.TestCase):
                       f"inventory's network, but no host of {SPEC_RULES} has that address", result.stderr)
         self.assertIn("1 error(s), 1 warning(s)", result.stdout)
 
+    def test_check_dns_decodes_tsig_secrets_as_phx_dnsd_does(self):
+        # phx-fw has libcrypto linked in (CMakeLists.txt, phx_libcrypto), not
+        # loaded: this is its one use of it, and it must still be OpenSSL's.
+        libraries = subprocess.run(["ldd", PHX_FW], capture_output=True, text=True, check=True).stdout
+        self.assertNotIn("libcrypto", libraries)
+        with open(os.path.join(SOURCE, "zones", "internal.thinkheads.ai.zone"), encoding="utf-8") as f:
+            config, _ = self.dns_config(f.read())
+        os.chmod(config, 0o600)
+        with open(config, encoding="utf-8") as f:
+            base = f.read()
+        key = '[[tsig_key]]\nname = "xfr-key"\nalgorithm = "hmac-sha256"\nsecret = "{}"\n'
+        for secret, errors in (("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", 0), ("MDEy=zQ1", 1)):
+            with open(config, "w", encoding="utf-8") as f:
+                f.write(base + key.format(secret))
+            result = phx_fw(None, "check", "--rules", SPEC_RULES, "--dns", config)
+            self.assertIn(f"with the names of {SPEC_RULES}: {errors} error(s), 0 warning(s)", result.stdout,
+                          result.stderr)
+            self.assertEqual(result.returncode, 1 if errors else 0, result.stderr)
+        line = base.count("\n") + 4
+        self.assertIn(f"{config}:{line}:10: error: the secret is not base64", result.stderr)
+
     def test_check_reports_every_error_of_a_broken_copy_at_file_line_col(self):
         path, text = self.broken_copy([('destination = "traefik"', 'destination = "traefk"'),
                                        ('ports = 9000', 'ports = 90000'),
