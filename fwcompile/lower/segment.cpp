@@ -54,6 +54,12 @@ bool hosts_only(const AddressList& list) {
 // on one side ("no telnet to X", "X sends no mail"): such a row is filed
 // under those addresses, and only an accept row whose own side is "any" or
 // holds one of them can meet it. The rest are wide and always compared.
+//
+// run_for looks at no more than the kHoistLimit + 1 latest candidates, so
+// of a group taken whole (the wide rows, and every row filed on a side the
+// accept row leaves "any") only that many latest ones are handed out: the
+// latest of the union are among the latest of each group. Without that, a
+// policy of thousands of drop rows would hand every accept row all of them.
 class DenyIndex {
 public:
     void add(const Flow& flow, std::uint32_t deny) {
@@ -67,7 +73,8 @@ public:
 
     // The denies `flow` may share packets with, last first, without repeats.
     void candidates(const Flow& flow, std::vector<std::uint32_t>& out) const {
-        out.assign(wide_.begin(), wide_.end());
+        out.clear();
+        latest(wide_, out);
         near(by_destination_, flow.destination, out);
         near(by_source_, flow.source, out);
         if (out.size() < 2) return;
@@ -76,23 +83,32 @@ public:
     }
 
 private:
-    using Filed = std::multimap<IpAddress, std::uint32_t>;
+    struct Filed {
+        std::multimap<IpAddress, std::uint32_t> by_address;
+        std::vector<std::uint32_t> in_order; // each deny once, as filed
+    };
 
     static void file(Filed& filed, const AddressList& side, std::uint32_t deny) {
-        for (const Address& a : side.items) filed.emplace(a.cidr.address, deny);
+        for (const Address& a : side.items) filed.by_address.emplace(a.cidr.address, deny);
+        filed.in_order.push_back(deny);
     }
-    // Those filed under an address `side` holds; all of them for "any".
+    static void latest(const std::vector<std::uint32_t>& in_order, std::vector<std::uint32_t>& out) {
+        constexpr std::size_t kNeeded = kHoistLimit + 1;
+        const std::size_t from = in_order.size() > kNeeded ? in_order.size() - kNeeded : 0;
+        out.insert(out.end(), in_order.begin() + static_cast<std::ptrdiff_t>(from), in_order.end());
+    }
+    // Those filed under an address `side` holds; the latest of them all for "any".
     static void near(const Filed& filed, const AddressList& side, std::vector<std::uint32_t>& out) {
-        if (filed.empty()) return;
+        if (filed.in_order.empty()) return;
         if (side.any()) {
-            for (const auto& [address, deny] : filed) out.push_back(deny);
+            latest(filed.in_order, out);
             return;
         }
         for (const Address& a : side.items) {
-            const auto [first, end] = a.cidr.is_host()
-                                          ? filed.equal_range(a.cidr.address)
-                                          : std::pair{filed.lower_bound(a.cidr.network()),
-                                                      filed.upper_bound(a.cidr.broadcast())};
+            const auto [first, end] =
+                a.cidr.is_host() ? filed.by_address.equal_range(a.cidr.address)
+                                 : std::pair{filed.by_address.lower_bound(a.cidr.network()),
+                                             filed.by_address.upper_bound(a.cidr.broadcast())};
             for (auto it = first; it != end; ++it) out.push_back(it->second);
         }
     }

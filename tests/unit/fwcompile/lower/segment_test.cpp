@@ -136,3 +136,34 @@ TEST_CASE("segment: the indexed search agrees with comparing every drop row befo
         CHECK(indexed == reference_runs(rows));
     }
 }
+
+TEST_CASE("segment: past 64 drop rows an accept row stays behind the 65th latest it may meet") {
+    // 100 drop rows of telnet, filed under their destination host or, with
+    // prefixes on both sides, wide; then an accept row of port 80 to "any"
+    // destination. It shares no packet with any of them, but compares only
+    // the 64 latest (kHoistLimit) and stays behind the 65th: drop row 36.
+    const auto loaded = fw::test::load_rows("");
+    REQUIRE(loaded.rules);
+    ir::Table table;
+    for (const bool wide : {false, true}) {
+        CAPTURE(wide);
+        std::vector<Row> rows;
+        const std::vector<std::string> hosts = [] {
+            std::vector<std::string> out;
+            for (int i = 1; i <= 100; ++i) out.push_back(fmt::format("10.0.0.{}", i));
+            return out;
+        }();
+        for (const auto& host : hosts)
+            rows.push_back(row(Action::drop, wide ? "10.1.0.0/16" : nullptr,
+                               wide ? "10.2.0.0/16" : host.c_str(), Protocol::tcp,
+                               PortRange{23, 23}));
+        rows.push_back(row(Action::accept, "10.1.0.1", nullptr, Protocol::tcp, PortRange{80, 80}));
+        std::vector<const Row*> placed;
+        for (const Row& r : rows) placed.push_back(&r);
+        detail::LowerContext ctx{*loaded.rules, table, ir::Hook::forward, kHypervisor, "forward"};
+        const detail::Segments segments = detail::segment(placed, ctx);
+        REQUIRE(segments.runs.size() == 101);
+        CHECK(segments.runs[36].size() == 1);
+        CHECK(segments.runs[36].front() == &rows.back());
+    }
+}
