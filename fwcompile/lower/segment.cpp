@@ -92,7 +92,8 @@ private:
         for (const Address& a : side.items) filed.by_address.emplace(a.cidr.address, deny);
         filed.in_order.push_back(deny);
     }
-    static void latest(const std::vector<std::uint32_t>& in_order, std::vector<std::uint32_t>& out) {
+    static void latest(const std::vector<std::uint32_t>& in_order,
+                       std::vector<std::uint32_t>& out) {
         constexpr std::size_t kNeeded = kHoistLimit + 1;
         const std::size_t from = in_order.size() > kNeeded ? in_order.size() - kNeeded : 0;
         out.insert(out.end(), in_order.begin() + static_cast<std::ptrdiff_t>(from), in_order.end());

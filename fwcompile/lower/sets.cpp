@@ -55,18 +55,27 @@ public:
         wide_.push_back(index);
     }
 
-    // Calls visit(index) for every placed element that may intersect `e`.
+    // Calls visit(index) for every placed element that may intersect `e`,
+    // or gives up (false) once it would call it more than `limit` times.
     template <typename Visit>
-    void for_each_near(const ir::Element& e, Visit visit) const {
+    bool for_each_near(const ir::Element& e, std::size_t limit, Visit visit) const {
+        std::size_t calls = 0;
         for (std::size_t f = 0; f < e.key.size(); ++f) {
             const auto& filed = by_field_[f];
             if (filed.empty()) continue;
             const auto [first, end] = e.key[f].point() ? filed.equal_range(e.key[f].lo)
                                                        : std::pair{filed.lower_bound(e.key[f].lo),
                                                                    filed.upper_bound(e.key[f].hi)};
-            for (auto it = first; it != end; ++it) visit(it->second);
+            for (auto it = first; it != end; ++it) {
+                if (++calls > limit) return false;
+                visit(it->second);
+            }
         }
-        for (const auto index : wide_) visit(index);
+        for (const auto index : wide_) {
+            if (++calls > limit) return false;
+            visit(index);
+        }
+        return true;
     }
 
 private:
@@ -83,6 +92,32 @@ private:
 // elements, so a packet that meets several smaller sets does the same work.
 constexpr std::uint32_t kMaxIntervalElements = 1024;
 
+// How many placed elements the index may hand one new element. The index
+// files an element under one field; where many ranges meet in every field
+// but one (rows from hosts to "any" beside rows from "any" to hosts, each
+// with a port range of its own), each new one would be handed all of the
+// other kind: 40,000 such rows took 4 s. Past this many, the element goes
+// instead to the spill layer (the last layer, or a new one), checked
+// against that layer's members one by one: bounded work, and still no two
+// elements of a layer overlap. It may then keep an element that lies inside
+// one of another layer, which matches nothing more. No benchmark policy
+// comes near the limit.
+constexpr std::size_t kMaxCandidates = 512;
+
+// Where an element handed too many candidates stands with a layer, from
+// that layer's members alone: it fits, it lies inside one (and adds
+// nothing), or it overlaps one or finds the layer full.
+enum class Spill { fits, covered, clash };
+
+Spill spill_check(const std::vector<ir::Element>& ranges,
+                  const std::vector<std::vector<std::uint32_t>>& members, std::uint32_t i,
+                  std::uint32_t layer) {
+    for (const auto m : members[layer])
+        if (intersects(ranges[i], ranges[m]))
+            return inside(ranges[i], ranges[m]) ? Spill::covered : Spill::clash;
+    return members[layer].size() < kMaxIntervalElements ? Spill::fits : Spill::clash;
+}
+
 // Range elements into layers: each goes to the first layer it does not
 // overlap that has room; one that lies wholly inside an earlier range adds
 // nothing.
@@ -90,33 +125,47 @@ std::vector<std::vector<ir::Element>> layer_ranges(std::vector<ir::Element> rang
     if (ranges.empty()) return {};
     PlacedRanges placed{ranges.front().key.size()};
     std::vector<std::uint32_t> layer_of(ranges.size());
-    std::vector<std::uint32_t> filled; // elements per layer
+    std::vector<std::vector<std::uint32_t>> members; // each layer's elements, in order
     std::vector<bool> clash;
-    std::uint32_t layers = 0;
-    constexpr std::uint32_t kDropped = UINT32_MAX;
+    constexpr std::uint32_t kNone = UINT32_MAX;
+    std::uint32_t spill = kNone; // the layer elements handed too many candidates go to
+    const auto room = [&](std::uint32_t l) { return members[l].size() < kMaxIntervalElements; };
     for (std::uint32_t i = 0; i < ranges.size(); ++i) {
+        const auto layers = static_cast<std::uint32_t>(members.size());
         bool covered = false;
         clash.assign(layers, false);
-        for (std::uint32_t l = 0; l < layers; ++l) clash[l] = filled[l] == kMaxIntervalElements;
-        placed.for_each_near(ranges[i], [&](std::uint32_t other) {
-            if (inside(ranges[i], ranges[other])) covered = true;
-            if (intersects(ranges[i], ranges[other])) clash[layer_of[other]] = true;
-        });
-        if (covered) {
-            layer_of[i] = kDropped;
+        for (std::uint32_t l = 0; l < layers; ++l) clash[l] = !room(l);
+        const bool all_seen =
+            placed.for_each_near(ranges[i], kMaxCandidates, [&](std::uint32_t other) {
+                if (inside(ranges[i], ranges[other])) covered = true;
+                if (intersects(ranges[i], ranges[other])) clash[layer_of[other]] = true;
+            });
+        std::uint32_t layer = 0;
+        if (!all_seen) {
+            Spill verdict = spill == kNone ? Spill::clash : spill_check(ranges, members, i, spill);
+            if (verdict == Spill::clash && layers > 0 && spill != layers - 1) {
+                verdict = spill_check(ranges, members, i, layers - 1);
+                if (verdict != Spill::clash) spill = layers - 1;
+            }
+            if (verdict == Spill::covered) continue;
+            if (verdict == Spill::clash) spill = layers;
+            layer = spill;
+        } else if (covered) {
             continue;
+        } else {
+            layer = static_cast<std::uint32_t>(std::find(clash.begin(), clash.end(), false) -
+                                               clash.begin());
         }
-        layer_of[i] = static_cast<std::uint32_t>(std::find(clash.begin(), clash.end(), false) -
-                                                 clash.begin());
-        layers = std::max(layers, layer_of[i] + 1);
-        filled.resize(layers, 0);
-        ++filled[layer_of[i]];
+        if (layer == layers) members.emplace_back();
+        members[layer].push_back(i);
+        layer_of[i] = layer;
         placed.add(ranges[i], i);
     }
-    std::vector<std::vector<ir::Element>> out(layers);
-    for (std::uint32_t l = 0; l < layers; ++l) out[l].reserve(filled[l]);
-    for (std::uint32_t i = 0; i < ranges.size(); ++i)
-        if (layer_of[i] != kDropped) out[layer_of[i]].push_back(std::move(ranges[i]));
+    std::vector<std::vector<ir::Element>> out(members.size());
+    for (std::size_t l = 0; l < members.size(); ++l) {
+        out[l].reserve(members[l].size());
+        for (const auto i : members[l]) out[l].push_back(std::move(ranges[i]));
+    }
     return out;
 }
 

@@ -77,6 +77,47 @@ TEST_CASE("group_elements: an interval set holds at most 1,024 elements, the res
     CHECK(groups.layers[2].back().origin == 2500);
 }
 
+TEST_CASE("group_elements: past 512 candidates a range is placed by its layer's members, "
+          "still apart from what it overlaps") {
+    // 2,000 disjoint ranges with no single value in their key: each may meet
+    // every one before it, so past the candidate limit they are placed by
+    // checking the last layer's members. Then a range inside range 1,600 (in
+    // that layer), which adds nothing, and a range that holds range 1,500
+    // (the same layer): it must not share that layer, so it opens one. Last a
+    // range inside range 100 (the first layer), which the index would drop;
+    // placed by the new layer's members it is kept there, matching nothing more.
+    std::vector<ir::Element> elements;
+    for (std::uint16_t i = 0; i < 2000; ++i)
+        elements.push_back(element("10.0.0.0/24", static_cast<std::uint16_t>(2 * i),
+                                   static_cast<std::uint16_t>(2 * i + 1), i + 1u));
+    elements.push_back(element("10.0.0.0/25", 3200, 3200, 2001));
+    elements.push_back(element("10.0.0.0/23", 3000, 3001, 2002));
+    elements.push_back(element("10.0.0.0/25", 200, 200, 2003));
+    const auto groups = detail::group_elements(elements);
+    const auto meet = [](const ir::Element& a, const ir::Element& b) {
+        for (std::size_t f = 0; f < a.key.size(); ++f)
+            if (b.key[f].hi < a.key[f].lo || a.key[f].hi < b.key[f].lo) return false;
+        return true;
+    };
+    std::size_t total = 0;
+    for (const auto& layer : groups.layers) {
+        CHECK(layer.size() <= 1024);
+        total += layer.size();
+        for (std::size_t i = 0; i < layer.size(); ++i)
+            for (std::size_t j = i + 1; j < layer.size(); ++j)
+                if (meet(layer[i], layer[j]))
+                    FAIL_CHECK("elements " << layer[i].origin << " and " << layer[j].origin
+                                           << " overlap in one set");
+    }
+    CHECK(total == 2002);
+    REQUIRE(groups.layers.size() == 3);
+    CHECK(groups.layers[0].size() == 1024);
+    CHECK(groups.layers[1].size() == 976);
+    REQUIRE(groups.layers[2].size() == 2);
+    CHECK(groups.layers[2][0].origin == 2002);
+    CHECK(groups.layers[2][1].origin == 2003);
+}
+
 TEST_CASE("lower: a drop row splits the accept rows around it into separate lookups, in order") {
     const auto loaded = fw::test::load_rows(R"(
 [[rule]]
