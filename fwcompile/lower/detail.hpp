@@ -77,7 +77,8 @@ void add_elements(const Flow& flow, const KeyShape& key, const std::string& comm
 // refuses overlapping elements in a concatenated interval set, or when the
 // set holds 1,024 elements, which the kernel loads much faster than one
 // large set. A range that lies wholly inside an earlier one adds nothing
-// and is dropped.
+// and is dropped (in a policy where one range may meet thousands, only when
+// the earlier one is in the set it goes to: see kMaxCandidates in sets.cpp).
 struct ElementGroups {
     std::vector<ir::Element> points;
     std::vector<std::vector<ir::Element>> layers;

@@ -120,7 +120,7 @@ Spill spill_check(const std::vector<ir::Element>& ranges,
 
 // Range elements into layers: each goes to the first layer it does not
 // overlap that has room; one that lies wholly inside an earlier range adds
-// nothing.
+// nothing. Past kMaxCandidates, to the spill layer instead (above).
 std::vector<std::vector<ir::Element>> layer_ranges(std::vector<ir::Element> ranges) {
     if (ranges.empty()) return {};
     PlacedRanges placed{ranges.front().key.size()};
