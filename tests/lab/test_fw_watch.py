@@ -144,8 +144,12 @@ class WatchTest(unittest.TestCase):
         netns.require_root()
         require_binaries()
         self.hv = self.create("hv")
+        # A bridge joins 224.0.0.106 (multicast snooping) and reports it by
+        # IGMP twice in its first seconds up; the hypervisor's output chain
+        # drops and logs that, and a watch started then could print it before
+        # the drop a test makes (seen once in CI). Link-local groups unreported.
         netns.exec_in(self.hv, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1",
-                      "net.bridge.bridge-nf-call-ip6tables=1")
+                      "net.bridge.bridge-nf-call-ip6tables=1", "net.ipv4.igmp_link_local_mcast_reports=0")
         netns.run("ip", "-n", self.hv, "link", "add", "vmbr0", "type", "bridge")
         netns.run("ip", "-n", self.hv, "addr", "add", f"{HYPERVISOR}/24", "dev", "vmbr0")
         netns.run("ip", "-n", self.hv, "link", "set", "vmbr0", "up")
