@@ -109,13 +109,17 @@ constexpr std::size_t kMaxCandidates = 512;
 // nothing), or it overlaps one or finds the layer full.
 enum class Spill { fits, covered, clash };
 
+bool has_room(const std::vector<std::uint32_t>& layer) {
+    return layer.size() < kMaxIntervalElements;
+}
+
 Spill spill_check(const std::vector<ir::Element>& ranges,
                   const std::vector<std::vector<std::uint32_t>>& members, std::uint32_t i,
                   std::uint32_t layer) {
     for (const auto m : members[layer])
         if (intersects(ranges[i], ranges[m]))
             return inside(ranges[i], ranges[m]) ? Spill::covered : Spill::clash;
-    return members[layer].size() < kMaxIntervalElements ? Spill::fits : Spill::clash;
+    return has_room(members[layer]) ? Spill::fits : Spill::clash;
 }
 
 // Range elements into layers: each goes to the first layer it does not
@@ -129,12 +133,11 @@ std::vector<std::vector<ir::Element>> layer_ranges(std::vector<ir::Element> rang
     std::vector<bool> clash;
     constexpr std::uint32_t kNone = UINT32_MAX;
     std::uint32_t spill = kNone; // the layer elements handed too many candidates go to
-    const auto room = [&](std::uint32_t l) { return members[l].size() < kMaxIntervalElements; };
     for (std::uint32_t i = 0; i < ranges.size(); ++i) {
         const auto layers = static_cast<std::uint32_t>(members.size());
         bool covered = false;
         clash.assign(layers, false);
-        for (std::uint32_t l = 0; l < layers; ++l) clash[l] = !room(l);
+        for (std::uint32_t l = 0; l < layers; ++l) clash[l] = !has_room(members[l]);
         const bool all_seen =
             placed.for_each_near(ranges[i], kMaxCandidates, [&](std::uint32_t other) {
                 if (inside(ranges[i], ranges[other])) covered = true;
