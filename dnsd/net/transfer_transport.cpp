@@ -74,9 +74,8 @@ void log_reply(const xfr::Outgoing& out, const IpAddress& client, Clock::duratio
     const std::uint64_t suppressed = refusal_lines.take_suppressed();
     log::warning("{} for {} from {} answered {}: {}{}", type_name(s.qtype), s.zone,
                  client.to_string(), rcode_text(s.rcode), s.why,
-                 suppressed == 0
-                     ? std::string{}
-                     : fmt::format(" ({} more such lines left out)", suppressed));
+                 suppressed == 0 ? std::string{}
+                                 : fmt::format(" ({} more such lines left out)", suppressed));
 }
 
 } // namespace
@@ -113,11 +112,24 @@ asio::awaitable<bool> send_transfer(Worker& worker, asio::ip::tcp::socket& socke
                             worker.limits().edns_udp_size, wall_clock());
     buffer.resize(2 + kMaxMessageSize);
     bool written = true;
+    bool counted = false;
+    // Counted when the last message is ready, before it is written: a client
+    // that has read the whole reply and then scrapes the metrics finds it.
+    const auto count_once = [&] {
+        if (counted) return;
+        counted = true;
+        const auto& s = out->summary();
+        worker.count(Transport::tcp,
+                     {s.messages > 0 ? std::size_t{1} : 0,
+                      s.messages > 0 ? Disposition::reply : Disposition::drop, s.rcode, s.qtype});
+        worker.transfer_counters().count(s);
+    };
     // A graceful stop ends a long transfer between messages; the secondary
     // retries it from another server or later.
     while (!worker.stopping()) {
         const std::size_t size = out->next(std::span{buffer}.subspan(2));
         if (size == 0) break;
+        if (out->finished()) count_once();
         buffer[0] = static_cast<std::uint8_t>(size >> 8);
         buffer[1] = static_cast<std::uint8_t>(size);
         rearm();
@@ -128,11 +140,7 @@ asio::awaitable<bool> send_transfer(Worker& worker, asio::ip::tcp::socket& socke
             break;
         }
     }
-    const auto& s = out->summary();
-    worker.count(Transport::tcp,
-                 {s.messages > 0 ? std::size_t{1} : 0,
-                  s.messages > 0 ? Disposition::reply : Disposition::drop, s.rcode, s.qtype});
-    worker.transfer_counters().count(s);
+    count_once();
     log_reply(*out, client, Clock::now() - started, written && !worker.stopping());
     co_return written;
 }

@@ -60,6 +60,8 @@ public:
     std::size_t next(std::span<std::uint8_t> out);
     [[nodiscard]] const Summary& summary() const noexcept { return summary_; }
     [[nodiscard]] bool is_transfer() const noexcept;
+    // True once next() has produced the last message: the summary is whole.
+    [[nodiscard]] bool finished() const noexcept { return done_; }
 
 private:
     friend class Planner;

@@ -328,6 +328,17 @@ class ClientTests(unittest.TestCase):
         self.assertGreaterEqual(metric(m, "phx_dnsd_transfers_refused_total", '{reason="refused"}'), 1)
         self.assertNotIn(self.secret, self.primary.log())
 
+    def test_a_refused_transfer_is_counted_by_the_time_its_reply_is_read(self):
+        # The TCP path counts a reply when its last message is ready; counted
+        # after the write, a scrape right after the reply could miss it.
+        series = ("phx_dnsd_transfers_refused_total", '{reason="refused"}')
+        before = metric(self.primary.metrics(), *series)
+        for i in range(1, 41):
+            q = dns.message.make_query(BIG, "AXFR")
+            self.assertEqual(dns.message.from_wire(raw_tcp_reply(self.port, q.to_wire())).rcode(),
+                             dns.rcode.REFUSED)
+            self.assertEqual(metric(self.primary.metrics(), *series), before + i)
+
     def test_over_udp_axfr_is_notimp_and_ixfr_one_signed_soa(self):
         q = dns.message.make_query(BIG, "AXFR")
         q.use_tsig(self.key)
