@@ -15,11 +15,11 @@
 
 namespace phx::fw {
 
-// The flow the row describes once its scope is applied; nullopt when no
-// packet can ever match it.
-[[nodiscard]] std::optional<Flow> effective_flow(const Row& row, const Inventory& inventory);
+// Sets row.effective: the flow the row describes once its scope is applied;
+// nullopt when no packet can ever match it.
+void apply_scope(Row& row, const Inventory& inventory);
 
-// Why effective_flow() is empty, in words for a warning.
+// Why apply_scope() left row.effective empty, in words for a warning.
 [[nodiscard]] std::string never_matches_reason(const Row& row, const Inventory& inventory);
 
 // The host the scope pins one side of the flow to: the scope's host, or the

@@ -84,6 +84,9 @@ private:
     std::size_t number_;
     std::span<const std::string_view> filed_keys_;
     std::array<const Node*, kMaxFiledKeys> filed_{};
+    // Where the next look-up of a filed key starts: the loader asks for the
+    // keys mostly in the order they are listed, so the first try hits.
+    mutable std::size_t next_filed_ = 0;
 };
 
 } // namespace phx::config

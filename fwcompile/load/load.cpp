@@ -100,7 +100,7 @@ std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag,
     rules.management_rows = rules.rows.size();
     detail::load_rows(top, rules.inventory, rules.rows);
     if (diag.error_count() > errors_before) return std::nullopt;
-    for (auto& row : rules.rows) row.effective = effective_flow(row, rules.inventory);
+    for (auto& row : rules.rows) apply_scope(row, rules.inventory);
     return rules;
 }
 

@@ -135,10 +135,16 @@ bool read_comment(const Section& s, Row& row) {
     else if (text.size() > kMaxCommentBytes)
         problem = fmt::format("comment is {} bytes long; nftables keeps at most {}", text.size(),
                               kMaxCommentBytes);
-    for (char c : text)
-        if (c == '"' || static_cast<unsigned char>(c) < 0x20)
-            problem =
-                "comment must not contain '\"' or control characters: nft could not print it back";
+    // One pass with no branch per byte (the compiler compares 16 at a time):
+    // every row has a comment.
+    unsigned char unprintable = 0;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        unprintable |= static_cast<unsigned char>((byte == '"') | (byte < 0x20));
+    }
+    if (unprintable != 0)
+        problem =
+            "comment must not contain '\"' or control characters: nft could not print it back";
     if (!problem.empty()) {
         s.diag().error(comment->at, problem);
         return false;

@@ -62,6 +62,22 @@ TEST_CASE("Section: values with their positions, a missing required key names th
     CHECK(p.diag.to_string() == "cfg.toml:1:1: error: [t] needs 'needed'\n");
 }
 
+TEST_CASE("Section: filed keys are found whatever order the table and the look-ups take") {
+    // Filing and look-ups each start after the last key found; a table in
+    // the reverse order, and look-ups jumping about, must still find each.
+    const Parsed p("d = 4\nc = 3\nb = 2\na = 1\n");
+    REQUIRE(p.doc);
+    Section s = p.section("[[rule]]");
+    static constexpr std::array<std::string_view, 4> keys{"a", "b", "c", "d"};
+    s.file_keys(keys);
+    CHECK(p.diag.to_string().empty());
+    for (const std::size_t i : {3, 1, 0, 2, 2, 0, 3, 1, 1}) {
+        CAPTURE(keys[i]);
+        CHECK(s.integer(keys[i], 0, 9) == static_cast<std::int64_t>(i + 1));
+        CHECK(s.pos_of(keys[i]).line == 4 - i);
+    }
+}
+
 TEST_CASE("Section: filed keys give each key its own value, absent ones none") {
     const Parsed p("b = \"two\"\nzz = 1\na = 'one'\nc = [\"x\", \"y\"]\n");
     REQUIRE(p.doc);
