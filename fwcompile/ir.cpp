@@ -50,6 +50,11 @@ const FieldInfo& info(Field field) {
 
 Interval interval_of(const Cidr& cidr) {
     Interval out;
+    if (cidr.is_host()) { // most addresses in a policy are single hosts
+        std::copy_n(cidr.address.bytes.begin(), cidr.address.size(), out.lo.bytes.begin());
+        out.hi = out.lo;
+        return out;
+    }
     const IpAddress lo = cidr.network();
     const IpAddress hi = cidr.broadcast();
     for (std::size_t i = 0; i < lo.size(); ++i) {

@@ -3,10 +3,10 @@
 #include "fwcompile/lower/detail.hpp"
 
 #include <algorithm>
-#include <functional>
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <map>
-#include <string_view>
-#include <type_traits>
 #include <utility>
 
 namespace phx::fw::detail {
@@ -173,11 +173,20 @@ std::vector<std::vector<ir::Element>> layer_ranges(std::vector<ir::Element> rang
 }
 
 // A hash of an element's key: its intervals' bytes, which have no padding.
-std::size_t key_hash(const ir::Element& e) {
-    static_assert(std::has_unique_object_representations_v<ir::Interval>);
-    const std::string_view bytes{reinterpret_cast<const char*>(e.key.data()),
-                                 e.key.size() * sizeof(ir::Interval)};
-    return std::hash<std::string_view>{}(bytes);
+// Of a single value: its low ends say it all. Mixed a word at a time
+// (multiply, then fold the high bits down); equal hashes are still
+// compared key by key, so the mix only has to spread policies' values.
+std::size_t point_hash(const ir::Element& e) {
+    std::uint64_t h = e.key.size();
+    for (const ir::Interval& field : e.key) {
+        std::array<std::uint64_t, 2> words{};
+        std::memcpy(words.data(), field.lo.bytes.data(), sizeof words);
+        for (const std::uint64_t w : words) {
+            h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+            h ^= h >> 32;
+        }
+    }
+    return h;
 }
 
 // Single values without repeats, in the order first written. Sorting the
@@ -185,7 +194,7 @@ std::size_t key_hash(const ir::Element& e) {
 // without comparing keys more than once each.
 std::vector<ir::Element> unique_points(std::vector<ir::Element> points) {
     std::vector<std::pair<std::size_t, std::uint32_t>> by_hash(points.size());
-    for (std::uint32_t i = 0; i < points.size(); ++i) by_hash[i] = {key_hash(points[i]), i};
+    for (std::uint32_t i = 0; i < points.size(); ++i) by_hash[i] = {point_hash(points[i]), i};
     std::sort(by_hash.begin(), by_hash.end());
     std::vector<bool> repeat(points.size(), false);
     for (std::size_t run = 0; run < by_hash.size();) {
