@@ -172,7 +172,6 @@ std::vector<std::vector<ir::Element>> layer_ranges(std::vector<ir::Element> rang
     return out;
 }
 
-// A hash of an element's key: its intervals' bytes, which have no padding.
 // Of a single value: its low ends say it all. Mixed a word at a time
 // (multiply, then fold the high bits down); equal hashes are still
 // compared key by key, so the mix only has to spread policies' values.
@@ -189,29 +188,32 @@ std::size_t point_hash(const ir::Element& e) {
     return h;
 }
 
-// Single values without repeats, in the order first written. Sorting the
-// elements' places by the hash of their key brings repeats together
-// without comparing keys more than once each.
+// Single values without repeats, in the order first written. Each point
+// looks for an earlier one with its key in an open-addressing table of the
+// points kept so far (twice as many slots as points, so probes stay
+// short); keys are compared only where the hashes agree.
 std::vector<ir::Element> unique_points(std::vector<ir::Element> points) {
-    std::vector<std::pair<std::size_t, std::uint32_t>> by_hash(points.size());
-    for (std::uint32_t i = 0; i < points.size(); ++i) by_hash[i] = {point_hash(points[i]), i};
-    std::sort(by_hash.begin(), by_hash.end());
-    std::vector<bool> repeat(points.size(), false);
-    for (std::size_t run = 0; run < by_hash.size();) {
-        std::size_t end = run + 1;
-        while (end < by_hash.size() && by_hash[end].first == by_hash[run].first) ++end;
-        for (std::size_t i = run + 1; i < end; ++i) // in order written: earlier ones stay
-            for (std::size_t j = run; j < i && !repeat[by_hash[i].second]; ++j)
-                repeat[by_hash[i].second] =
-                    !repeat[by_hash[j].second] &&
-                    points[by_hash[i].second].key == points[by_hash[j].second].key;
-        run = end;
-    }
-    std::size_t kept = 0;
+    struct Slot {
+        std::size_t hash = 0;
+        std::uint32_t kept = UINT32_MAX; // an index into the points kept; UINT32_MAX: empty
+    };
+    std::size_t slots = 16;
+    while (slots < 2 * points.size()) slots *= 2;
+    std::vector<Slot> table(slots);
+    const std::size_t mask = slots - 1;
+    std::uint32_t kept = 0;
     for (std::size_t i = 0; i < points.size(); ++i) {
-        if (repeat[i]) continue;
-        if (kept != i) points[kept] = std::move(points[i]); // never onto itself
-        ++kept;
+        const std::size_t hash = point_hash(points[i]);
+        for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
+            Slot& slot = table[at];
+            if (slot.kept == UINT32_MAX) {
+                slot = {hash, kept};
+                if (kept != i) points[kept] = std::move(points[i]); // never onto itself
+                ++kept;
+                break;
+            }
+            if (slot.hash == hash && points[slot.kept].key == points[i].key) break; // a repeat
+        }
     }
     points.resize(kept);
     return points;
