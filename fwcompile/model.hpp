@@ -82,9 +82,11 @@ struct Flow {
     [[nodiscard]] std::optional<IpFamily> family() const;
 };
 
-// Where each field of a row was written, for diagnostics.
+// Where the fields that diagnostics after loading point at were written (a
+// field's value, else the row's header). Only these: a large policy has
+// 50,000 rows, and the loader reports the others' errors as it reads them.
 struct RowPositions {
-    SourcePos scope, direction, action, source, destination, protocol, ports, comment;
+    SourcePos scope, protocol, ports;
 };
 
 // Where a row comes from: a [[rule]] of the file, or the [management]

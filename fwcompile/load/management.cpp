@@ -98,7 +98,7 @@ Row service_row(const Management& m, const Service& service, std::string_view wh
         row.written.ports.at.push_back(m.at);
     }
     row.comment = fmt::format("management: {} from {}", service.what, who);
-    row.pos = {m.at, m.at, m.at, m.at, m.at, m.at, m.at, m.at};
+    row.pos = {m.at, m.at, m.at};
     return row;
 }
 

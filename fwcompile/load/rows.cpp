@@ -199,8 +199,7 @@ bool check_protocol(const Section& s, const Row& row) {
 }
 
 void record_positions(const Section& s, Row& row) {
-    row.pos = {s.pos_of(kScope),       s.pos_of(kDirection), s.pos_of(kAction), s.pos_of(kSource),
-               s.pos_of(kDestination), s.pos_of(kProtocol),  s.pos_of(kPorts),  s.pos_of(kComment)};
+    row.pos = {s.pos_of(kScope), s.pos_of(kProtocol), s.pos_of(kPorts)};
 }
 
 // direction, action and protocol; false when one is missing or wrong.
