@@ -172,9 +172,10 @@ std::vector<std::vector<ir::Element>> layer_ranges(std::vector<ir::Element> rang
     return out;
 }
 
-// Of a single value: its low ends say it all. Mixed a word at a time
-// (multiply, then fold the high bits down); equal hashes are still
-// compared key by key, so the mix only has to spread policies' values.
+// A hash of a single value's key: the low ends of its intervals say it
+// all. Mixed a word at a time (multiply, then fold the high bits down);
+// equal hashes are still compared key by key, so the mix only has to
+// spread the values policies hold.
 std::size_t point_hash(const ir::Element& e) {
     std::uint64_t h = e.key.size();
     for (const ir::Interval& field : e.key) {
