@@ -27,18 +27,16 @@ std::optional<HostIndex> pinned_host(const Row& row) {
 // built aside and then moved in is copied address by address (its lists
 // keep their items inline).
 void apply_scope(Row& row, const Inventory& inventory) {
+    Flow& flow = row.effective.emplace(row.written);
     const auto host = pinned_host(row);
-    if (host &&
-        !contains(row.direction == Direction::out ? row.written.source : row.written.destination,
-                  inventory.hosts[*host].address)) {
+    if (!host) return;
+    // The side the scope pins, narrowed to the one host.
+    AddressList& side = row.direction == Direction::out ? flow.source : flow.destination;
+    const Host& pinned = inventory.hosts[*host];
+    if (!contains(side, pinned.address)) {
         row.effective.reset();
         return;
     }
-    Flow& flow = row.effective.emplace(row.written);
-    if (!host) return;
-    // The side narrowed to the one host.
-    AddressList& side = row.direction == Direction::out ? flow.source : flow.destination;
-    const Host& pinned = inventory.hosts[*host];
     const bool from_scope = side.any();
     side.items.clear();
     side.items.push_back(

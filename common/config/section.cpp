@@ -10,6 +10,25 @@
 #include <vector>
 
 namespace phx::config {
+namespace {
+
+// The place after i in [0, size), round to 0 after the last.
+std::size_t after(std::size_t i, std::size_t size) {
+    return i + 1 == size ? 0 : i + 1;
+}
+
+// The first i in [0, size) that matches, looking from `start` and round;
+// `size` when none does. Filing and look-ups both search so, from the
+// place after their last find: the loader asks for keys in the order it
+// lists them, and files keep that order, so the first try mostly hits.
+template <typename Matches>
+std::size_t find_round(std::size_t start, std::size_t size, Matches matches) {
+    for (std::size_t n = 0, i = start; n < size; ++n, i = after(i, size))
+        if (matches(i)) return i;
+    return size;
+}
+
+} // namespace
 
 Section::Section(const Document& doc, const Node& table, std::string_view name,
                  const FileName& file, Diagnostics& diag, std::size_t number)
@@ -33,27 +52,20 @@ void Section::file_keys(std::span<const std::string_view> keys) {
 }
 
 // One pass over the table: each entry whose key is among `keys` goes into
-// filed[its place] (when filed is given), the others are returned. Each
-// search starts after the key the last one found: a table written in the
-// order the keys are listed (as most are) takes one comparison per entry.
+// filed[its place] (when filed is given), the others are returned.
 std::vector<const Entry*> Section::file_entries(std::span<const std::string_view> keys,
                                                 const Node** filed) const {
     std::vector<const Entry*> unknown;
     std::size_t start = 0;
     for (const auto& entry : doc_.entries(table_)) {
-        std::size_t slot = keys.size();
-        for (std::size_t n = 0, k = start; n < keys.size();
-             ++n, k = k + 1 == keys.size() ? 0 : k + 1)
-            if (doc_.is_key(entry, keys[k])) {
-                slot = k;
-                break;
-            }
+        const std::size_t slot = find_round(
+            start, keys.size(), [&](std::size_t k) { return doc_.is_key(entry, keys[k]); });
         if (slot == keys.size()) {
             unknown.push_back(&entry);
             continue;
         }
         if (filed) filed[slot] = &entry.value;
-        start = slot + 1 == keys.size() ? 0 : slot + 1;
+        start = after(slot, keys.size());
     }
     return unknown;
 }
@@ -75,11 +87,13 @@ void Section::report_unknown(std::vector<const Entry*> unknown,
 
 const Node* Section::get(std::string_view key) const {
     const std::size_t filed = filed_keys_.size();
-    for (std::size_t n = 0, i = next_filed_; n < filed; ++n, i = i + 1 == filed ? 0 : i + 1)
-        if (filed_keys_[i].data() == key.data() && filed_keys_[i].size() == key.size()) {
-            next_filed_ = i + 1 == filed ? 0 : i + 1;
-            return filed_[i];
-        }
+    const std::size_t i = find_round(next_filed_, filed, [&](std::size_t k) {
+        return filed_keys_[k].data() == key.data() && filed_keys_[k].size() == key.size();
+    });
+    if (i < filed) {
+        next_filed_ = after(i, filed);
+        return filed_[i];
+    }
     const Entry* entry = doc_.find(table_, key);
     return entry ? &entry->value : nullptr;
 }
