@@ -28,8 +28,10 @@ void prefault_huge_pages(void* data, std::size_t bytes) noexcept;
 // prefaults it the same way, so that what a program then allocates from the
 // heap, in blocks below malloc's mmap threshold, takes no page fault: grown
 // as malloc goes, loading a 50,000-row rules file took some 3,000 faults of
-// 4 KiB. For a program that ends soon after: it turns off malloc's trimming
-// of the heap, which would give the grown part back. False when the heap did
+// 4 KiB. The next block starts at the first huge page of the new part: the
+// 4 KiB pages below it are set aside unwritten (see the .cpp for why). For a
+// program that ends soon after: it turns off malloc's trimming of the heap,
+// which would give the grown part back. False when the heap did
 // not grow: the kernel refused, or malloc mapped the probe block on its own
 // (call it after raising M_MMAP_THRESHOLD, as phx-fw does to 32 MiB).
 [[nodiscard]] bool reserve_heap(std::size_t bytes) noexcept;
