@@ -43,12 +43,22 @@ bool reserve_heap(std::size_t bytes) noexcept {
     // A block just larger than the heap's free top makes malloc grow the
     // heap, by the block and M_TOP_PAD more; freed, it goes back into that
     // top, which malloc carves later blocks from.
-    const std::size_t probe_size = mallinfo2().keepcost + 64 * 1024;
+    const std::size_t top = mallinfo2().keepcost;
+    const std::size_t probe_size = top + 64 * 1024;
     mallopt(M_TRIM_THRESHOLD, -1); // or freeing the probe would give it all back
-    // A huge page more than asked: the part below the first one is skipped.
-    const std::size_t pad = std::min<std::size_t>(bytes + kHugePageBytes, INT_MAX);
-    mallopt(M_TOP_PAD, static_cast<int>(pad));
     char* const before = static_cast<char*>(sbrk(0));
+    // M_TOP_PAD such that the heap ends at a huge page, a huge page more
+    // than asked (the part below the first one is skipped, below). glibc
+    // grows a contiguous heap by the probe's chunk (its size field added,
+    // rounded up to 16), the pad and a minimal chunk, less the old top.
+    constexpr std::size_t kSizeField = sizeof(std::size_t);
+    constexpr std::size_t kMinChunk = 4 * sizeof(std::size_t);
+    const std::size_t chunk = (probe_size + kSizeField + 15) & ~std::size_t{15};
+    const auto heap_end = reinterpret_cast<std::uintptr_t>(before);
+    const std::size_t grown_by = chunk + kMinChunk - top; // without the pad
+    const std::uintptr_t end =
+        (heap_end + grown_by + bytes + 2 * kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+    mallopt(M_TOP_PAD, static_cast<int>(std::min<std::size_t>(end - heap_end - grown_by, INT_MAX)));
     char* const probe = static_cast<char*>(std::malloc(probe_size));
     char* const after = static_cast<char*>(sbrk(0));
     // The probe starts in what was left of the top and ends in the new part.

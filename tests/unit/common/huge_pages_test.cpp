@@ -91,6 +91,8 @@ TEST_CASE("reserve_heap: the heap grows once, prefaulted from a huge page on, an
     REQUIRE(reserve_heap(kReserve));
     char* const after = static_cast<char*>(::sbrk(0));
     CHECK(mallinfo2().keepcost >= kReserve); // the heap's free top
+    // It ends at a huge page, so that its last part is one too.
+    CHECK(reinterpret_cast<std::uintptr_t>(after) % kHugePageBytes == 0);
     // A block of 16 MiB (below the mmap threshold) fits: no more growth.
     void* block = std::malloc(std::size_t{16} << 20);
     REQUIRE(block != nullptr);
