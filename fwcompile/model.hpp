@@ -7,10 +7,12 @@
 #include "common/diag.hpp"
 #include "common/inventory/inventory.hpp"
 #include "common/net.hpp"
+#include "common/text_arena.hpp"
 
 #include <array>
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -99,8 +101,8 @@ struct Row {
     std::optional<HostIndex> scope; // nullopt: the global (datacenter) table
     Direction direction = Direction::in;
     Action action = Action::accept;
-    Flow written; // as in the file, defaults filled in
-    std::string comment;
+    Flow written;             // as in the file, defaults filled in
+    std::string_view comment; // kept in RuleSet::texts
     RowPositions pos;
     // The flow once the scope is applied (see scope.hpp); nullopt when the
     // row can never match anything, e.g. a guest's "out" row from another host.
@@ -141,6 +143,9 @@ struct Logging {
 
 struct RuleSet {
     std::string file;
+    // The text the rows' comments view. Shared by copies of the rule set:
+    // their rows view the same text.
+    std::shared_ptr<TextArena> texts = std::make_shared<TextArena>();
     Inventory inventory;
     Management management;
     Logging logging;

@@ -38,7 +38,6 @@ using config::Section;
 // Whether `text` is `word` (written in lower case) in any case.
 [[nodiscard]] bool is_word(std::string_view text, std::string_view word);
 
-
 // A source or destination list: "any" (nothing added), or addresses,
 // CIDRs and host references; false after reporting a bad entry.
 bool read_address_list(const Section& section, std::string_view key, const Inventory& inventory,
@@ -54,10 +53,11 @@ bool load_logging(const Section& top, Logging& logging);
 
 // The rows [management] opens: one per service, all in the hypervisor's
 // input, ahead of the file's rows.
-void management_rows(const Management& management, std::vector<Row>& rows);
+void management_rows(const Management& management, std::vector<Row>& rows, TextArena& texts);
 
 // Reads every [[rule]]; rows with errors are reported and left out.
-void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows);
+void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows,
+               TextArena& texts);
 
 // " (did you mean 'nginx'?)" among the hosts' names and ids, or "".
 [[nodiscard]] std::string host_suggestion(std::string_view text, const Inventory& inventory);

@@ -96,9 +96,9 @@ std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag,
     const bool logging = detail::load_logging(top, rules.logging);
     if (!detail::load_management(top, rules.inventory, rules.management) || !logging)
         return std::nullopt;
-    detail::management_rows(rules.management, rules.rows);
+    detail::management_rows(rules.management, rules.rows, *rules.texts);
     rules.management_rows = rules.rows.size();
-    detail::load_rows(top, rules.inventory, rules.rows);
+    detail::load_rows(top, rules.inventory, rules.rows, *rules.texts);
     if (diag.error_count() > errors_before) return std::nullopt;
     for (auto& row : rules.rows) apply_scope(row, rules.inventory);
     return rules;

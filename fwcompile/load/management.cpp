@@ -84,7 +84,8 @@ bool read_services(const Section& s, Management& m) {
     return ok;
 }
 
-Row service_row(const Management& m, const Service& service, std::string_view who) {
+Row service_row(const Management& m, const Service& service, std::string_view who,
+                TextArena& texts) {
     Row row;
     row.origin = RowOrigin::management;
     row.at = m.at;
@@ -97,7 +98,7 @@ Row service_row(const Management& m, const Service& service, std::string_view wh
         row.written.ports.ranges.push_back(range);
         row.written.ports.at.push_back(m.at);
     }
-    row.comment = fmt::format("management: {} from {}", service.what, who);
+    row.comment = texts.keep(fmt::format("management: {} from {}", service.what, who));
     row.pos = {m.at, m.at, m.at};
     return row;
 }
@@ -121,16 +122,16 @@ bool load_management(const Section& top, const Inventory& inventory, Management&
     return top.diag().error_count() == errors_before;
 }
 
-void management_rows(const Management& m, std::vector<Row>& rows) {
+void management_rows(const Management& m, std::vector<Row>& rows, TextArena& texts) {
     if (!m.enabled || m.sources.items.empty()) return;
     const std::string_view who =
         m.default_sources ? "the management network" : "the [management] sources";
     for (const Service& service : kServices) {
         const bool on = service.name == "ssh" ? m.ssh : service.name == "web" ? m.web : m.console;
-        if (on) rows.push_back(service_row(m, service, who));
+        if (on) rows.push_back(service_row(m, service, who, texts));
     }
     if (m.cluster)
-        for (const Service& service : kCluster) rows.push_back(service_row(m, service, who));
+        for (const Service& service : kCluster) rows.push_back(service_row(m, service, who, texts));
 }
 
 } // namespace phx::fw::detail

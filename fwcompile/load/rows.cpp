@@ -125,7 +125,7 @@ bool read_scope(const Section& s, const Inventory& inventory, Row& row) {
     return false;
 }
 
-bool read_comment(const Section& s, Row& row) {
+bool read_comment(const Section& s, Row& row, TextArena& texts) {
     auto comment = s.string(kComment, true);
     if (!comment) return false;
     const std::string_view text = comment->value;
@@ -149,7 +149,7 @@ bool read_comment(const Section& s, Row& row) {
         s.diag().error(comment->at, problem);
         return false;
     }
-    row.comment = std::string{text};
+    row.comment = texts.keep(text);
     return true;
 }
 
@@ -223,7 +223,7 @@ bool read_keywords(const Section& s, Row& row) {
 }
 
 // Fills `row` (a fresh one); false when the row has errors.
-bool load_row(Section& s, const Inventory& inventory, Row& row) {
+bool load_row(Section& s, const Inventory& inventory, Row& row, TextArena& texts) {
     const std::size_t errors_before = s.diag().error_count();
     s.file_keys(kRowKeys);
     // A misspelt key ("protocal") would make the checks across keys report
@@ -236,7 +236,7 @@ bool load_row(Section& s, const Inventory& inventory, Row& row) {
     ok = read_address_list(s, kSource, inventory, row.written.source) && ok;
     ok = read_address_list(s, kDestination, inventory, row.written.destination) && ok;
     ok = read_ports(s, row.written.ports) && ok;
-    ok = read_comment(s, row) && ok;
+    ok = read_comment(s, row, texts) && ok;
     return ok && !misspelt_key && check_family(s, row) && check_protocol(s, row);
 }
 
@@ -263,7 +263,8 @@ bool read_address_list(const Section& s, std::string_view key, const Inventory& 
     return ok;
 }
 
-void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows) {
+void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows,
+               TextArena& texts) {
     const Node* array = top.array("rule");
     if (!array) return;
     const Document& doc = top.doc();
@@ -278,7 +279,7 @@ void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>&
         }
         Section s{doc, table, "[[rule]]", top.file(), top.diag(), i};
         // Built in place: a row is large, and most rows are fine.
-        if (!load_row(s, inventory, rows.emplace_back())) rows.pop_back();
+        if (!load_row(s, inventory, rows.emplace_back(), texts)) rows.pop_back();
     }
 }
 

@@ -68,7 +68,7 @@ struct KeyShape {
 
 // One element per combination of the flow's sources, destinations and ports,
 // the last field varying fastest.
-void add_elements(const Flow& flow, const KeyShape& key, const std::string& comment,
+void add_elements(const Flow& flow, const KeyShape& key, std::string_view comment,
                   ir::OriginId origin, std::vector<ir::Element>& out);
 
 // Elements split into what the kernel can hold: single values go to one

@@ -60,7 +60,7 @@ std::string set_rule_comment(const std::vector<ir::Element>& elements, const Low
     // Elements are made row by row, so this is almost always sorted already.
     if (!std::is_sorted(origins.begin(), origins.end())) std::sort(origins.begin(), origins.end());
     origins.erase(std::unique(origins.begin(), origins.end()), origins.end());
-    if (origins.size() == 1) return ctx.rules.rows[origins.front() - 1].comment;
+    if (origins.size() == 1) return std::string{ctx.rules.rows[origins.front() - 1].comment};
     // [management]'s rows come first; the rest are the file's, in order.
     const auto management =
         static_cast<std::size_t>(std::count_if(origins.begin(), origins.end(), [&](ir::OriginId o) {

@@ -234,14 +234,14 @@ KeyShape key_fields(const Flow& flow) {
     return key;
 }
 
-void add_elements(const Flow& flow, const KeyShape& key, const std::string& comment,
+void add_elements(const Flow& flow, const KeyShape& key, std::string_view comment,
                   ir::OriginId origin, std::vector<ir::Element>& out) {
     const auto family = flow.family().value_or(IpFamily::v4); // unused without addresses
     const auto count = [](std::size_t n) { return std::max<std::size_t>(n, 1); };
     for (std::size_t s = 0; s < count(flow.source.items.size()); ++s)
         for (std::size_t d = 0; d < count(flow.destination.items.size()); ++d)
             for (std::size_t p = 0; p < count(flow.ports.ranges.size()); ++p) {
-                ir::Element element{{}, comment, {}, origin};
+                ir::Element element{{}, std::string{comment}, {}, origin};
                 element.key.reserve(key.size);
                 for (std::size_t f = 0; f < key.size; ++f) {
                     switch (key.fields[f]) {

@@ -368,3 +368,17 @@ TEST_CASE("load_heap_bytes: nothing for a hand-written file, then 16 MiB or five
     CHECK(load_heap_bytes(std::uintmax_t{200} * 1000 * 1000) == 512 * kMiB);
     CHECK(load_heap_bytes(UINTMAX_MAX / 4) == 512 * kMiB); // five times it would wrap around
 }
+
+TEST_CASE("load: rows' comments outlive the file's text and belong to every copy of the rules") {
+    // Comments are views into the rule set's shared text (RuleSet::texts),
+    // not into the document, which is gone once load_rules returns.
+    std::optional<RuleSet> copy;
+    {
+        const auto loaded = load_rows(row("destination = \"nginx\"") + row("source = \"traefik\""));
+        REQUIRE(loaded.rules);
+        copy = *loaded.rules;
+    }
+    REQUIRE(copy->file_rows().size() == 2);
+    for (const Row& r : copy->file_rows()) CHECK(r.comment == "a row");
+    CHECK(copy->rows.front().comment == "management: SSH from the management network");
+}
