@@ -9,10 +9,12 @@
 
 #include "common/diag.hpp"
 #include "common/net.hpp"
+#include "common/text_arena.hpp"
 
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,9 +107,21 @@ struct Counter {
 using OriginId = std::uint32_t;
 inline constexpr OriginId kNoOrigin = 0xffffffff;
 
+// An element's comment: a view of text that lives elsewhere, in its
+// table's `texts` or a literal. A large policy has tens of thousands of
+// elements, each with its row's comment; a string each was a malloc each.
+// It does not take a temporary std::string, which would leave it dangling.
+struct CommentView : std::string_view {
+    constexpr CommentView() noexcept = default;
+    constexpr CommentView(const char* text) noexcept : std::string_view(text) {}
+    constexpr CommentView(std::string_view text) noexcept : std::string_view(text) {}
+    CommentView(const std::string& text) noexcept : std::string_view(text) {}
+    CommentView(std::string&&) = delete;
+};
+
 struct Element {
     std::vector<Interval> key; // one interval per key type
-    std::string comment;
+    CommentView comment;
     Counter counter;
     OriginId origin = kNoOrigin;
 };
@@ -211,6 +225,11 @@ struct Table {
     std::vector<SourcePos> origins;
     // Read back only: objects inside the table that phx-fw did not make.
     std::vector<std::string> undecoded;
+    // The text its elements' comments view: lowered, the rule set's own
+    // (RuleSet::texts: an element's comment is its row's, not a copy);
+    // read back, the comments copied out of the kernel's answer. Shared by
+    // copies of the table.
+    std::shared_ptr<TextArena> texts = std::make_shared<TextArena>();
 
     [[nodiscard]] const Set* find_set(std::string_view set_name) const;
     [[nodiscard]] const SourcePos* origin(OriginId id) const;

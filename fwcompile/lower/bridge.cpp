@@ -20,8 +20,8 @@ constexpr ir::OriginId kRulesFile = 0;
 constexpr std::uint16_t kDhcpServer = 67, kDhcpClient = 68, kDhcp6Server = 547;
 
 // A guest's elements point at its [[guest]] table (origins[h] = host h).
-ir::Element element(std::vector<ir::Interval> key, const Host& guest, HostIndex h) {
-    return {std::move(key), guest.name, {}, h};
+ir::Element element(std::vector<ir::Interval> key, std::string_view name, HostIndex h) {
+    return {std::move(key), name, {}, h};
 }
 
 ir::Set named_set(std::string name, std::vector<ir::Type> key) {
@@ -51,29 +51,31 @@ struct BridgeSets {
     ir::Set ip_fast = named_set("ip_fast", {ir::Type::ifname, ir::Type::ipv4_addr});
 };
 
-BridgeSets bridge_sets(const Inventory& inventory) {
+// The elements' comments (the guests' names) are kept in `texts`, the table's.
+BridgeSets bridge_sets(const Inventory& inventory, TextArena& texts) {
     BridgeSets s;
     for (HostIndex h = 1; h < inventory.hosts.size(); ++h) {
         const Host& guest = inventory.hosts[h];
+        const std::string_view name = texts.keep(guest.name);
         const ir::Interval port = ir::interval_of_name(guest.port);
         const ir::Interval address = ir::interval_of(Cidr::host(guest.address));
-        s.ports.elements.push_back(element({port}, guest, h));
+        s.ports.elements.push_back(element({port}, name, h));
         if (guest.address.family == IpFamily::v4) {
-            s.addresses.elements.push_back(element({address}, guest, h));
-            s.ip_bindings.elements.push_back(element({port, address}, guest, h));
+            s.addresses.elements.push_back(element({address}, name, h));
+            s.ip_bindings.elements.push_back(element({port, address}, name, h));
             if (guest.mac)
                 s.ip_mac_fast.elements.push_back(
-                    element({port, ir::interval_of_mac(*guest.mac), address}, guest, h));
+                    element({port, ir::interval_of_mac(*guest.mac), address}, name, h));
             else
-                s.ip_fast.elements.push_back(element({port, address}, guest, h));
+                s.ip_fast.elements.push_back(element({port, address}, name, h));
         } else {
-            s.ip6_claimed.elements.push_back(element({address}, guest, h));
-            s.ip6_bindings.elements.push_back(element({port, address}, guest, h));
+            s.ip6_claimed.elements.push_back(element({address}, name, h));
+            s.ip6_bindings.elements.push_back(element({port, address}, name, h));
         }
         if (guest.mac) {
-            s.mac_ports.elements.push_back(element({port}, guest, h));
+            s.mac_ports.elements.push_back(element({port}, name, h));
             s.mac_bindings.elements.push_back(
-                element({port, ir::interval_of_mac(*guest.mac)}, guest, h));
+                element({port, ir::interval_of_mac(*guest.mac)}, name, h));
         }
     }
     if (s.mac_ports.elements.empty()) s.ip_fast.elements.clear(); // it would equal ip_bindings
@@ -196,7 +198,8 @@ ir::Table lower_bridge(const RuleSet& rules) {
     table.origins.push_back(SourcePos{rules.file, 0, 0});
     for (HostIndex h = 1; h < inventory.hosts.size(); ++h)
         table.origins.push_back(inventory.hosts[h].at);
-    BridgeSets sets = bridge_sets(inventory);
+    table.texts = rules.texts;
+    BridgeSets sets = bridge_sets(inventory, *table.texts);
     ir::Chain chain;
     chain.name = "prerouting";
     chain.hook = ir::Hook::prerouting;

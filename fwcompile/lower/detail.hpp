@@ -67,7 +67,8 @@ struct KeyShape {
 [[nodiscard]] KeyShape key_fields(const Flow& flow);
 
 // One element per combination of the flow's sources, destinations and ports,
-// the last field varying fastest.
+// the last field varying fastest. Each views `comment` (a row's, in
+// RuleSet::texts, which the table shares), not a copy.
 void add_elements(const Flow& flow, const KeyShape& key, std::string_view comment,
                   ir::OriginId origin, std::vector<ir::Element>& out);
 

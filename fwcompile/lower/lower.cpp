@@ -190,6 +190,7 @@ std::string target_name(const RuleSet& rules, const Target& target) {
 
 ir::Table lower_inet(const RuleSet& rules, const Target& target) {
     ir::Table table;
+    table.texts = rules.texts; // the elements' comments are their rows'
     table.comment = fmt::format("phx-fw: {}, rules {}", target_name(rules, target),
                                 detail::file_name(rules.file));
     table.origins.reserve(rules.rows.size() + 1);

@@ -241,7 +241,7 @@ void add_elements(const Flow& flow, const KeyShape& key, std::string_view commen
     for (std::size_t s = 0; s < count(flow.source.items.size()); ++s)
         for (std::size_t d = 0; d < count(flow.destination.items.size()); ++d)
             for (std::size_t p = 0; p < count(flow.ports.ranges.size()); ++p) {
-                ir::Element element{{}, std::string{comment}, {}, origin};
+                ir::Element element{{}, comment, {}, origin};
                 element.key.reserve(key.size);
                 for (std::size_t f = 0; f < key.size; ++f) {
                     switch (key.fields[f]) {

@@ -59,7 +59,7 @@ int note_counter(nftnl_expr* e, void* data) {
     return 0;
 }
 
-std::optional<ir::Element> decode_element(nftnl_set_elem* e, const ir::Set& set) {
+std::optional<ir::Element> decode_element(nftnl_set_elem* e, const ir::Set& set, TextArena& texts) {
     std::uint32_t size = 0;
     const auto* key =
         static_cast<const std::uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &size));
@@ -82,17 +82,23 @@ std::optional<ir::Element> decode_element(nftnl_set_elem* e, const ir::Set& set)
     if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
         std::uint32_t length = 0;
         const void* data = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &length);
-        element.comment = comment_of(data, length);
+        element.comment = texts.keep(comment_of(data, length));
     }
     nftnl_set_elem_expr_foreach(e, read_counter, &element.counter);
     return element;
 }
 
+// The walk's state: the set filled, the arena its comments go to.
+struct ElementSink {
+    ir::Set* set;
+    TextArena* texts;
+};
+
 int add_element(nftnl_set_elem* e, void* data) {
-    auto* set = static_cast<ir::Set*>(data);
-    auto element = decode_element(e, *set);
+    auto* sink = static_cast<ElementSink*>(data);
+    auto element = decode_element(e, *sink->set, *sink->texts);
     if (!element) return -1; // stops the walk
-    set->elements.push_back(std::move(*element));
+    sink->set->elements.push_back(std::move(*element));
     return 0;
 }
 
@@ -143,7 +149,7 @@ std::optional<ir::Chain> decode_chain(nftnl_chain* c, ir::Family family) {
     return chain;
 }
 
-std::optional<ir::Set> decode_set(nftnl_set* s) {
+std::optional<ir::Set> decode_set(nftnl_set* s, TextArena& texts) {
     ir::Set set;
     set.name = nftnl_set_get_str(s, NFTNL_SET_NAME);
     const std::uint32_t flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
@@ -156,7 +162,8 @@ std::optional<ir::Set> decode_set(nftnl_set* s) {
     if (!key || (set.interval && key->size() == 1) || (flags & NFT_SET_MAP)) return std::nullopt;
     set.key = std::move(*key);
     nftnl_set_expr_foreach(s, note_counter, &set.counter);
-    if (nftnl_set_elem_foreach(s, add_element, &set) < 0) return std::nullopt;
+    ElementSink sink{&set, &texts};
+    if (nftnl_set_elem_foreach(s, add_element, &sink) < 0) return std::nullopt;
     return set;
 }
 

@@ -20,9 +20,9 @@ namespace phx::fw::netlink {
 // nullopt for chains phx-fw does not make (not a filter base chain).
 [[nodiscard]] std::optional<ir::Chain> decode_chain(nftnl_chain* chain, ir::Family family);
 
-// The set with the elements parsed into it; nullopt for key types phx-fw
-// does not use.
-[[nodiscard]] std::optional<ir::Set> decode_set(nftnl_set* set);
+// The set with the elements parsed into it, their comments kept in `texts`
+// (the table's); nullopt for key types phx-fw does not use.
+[[nodiscard]] std::optional<ir::Set> decode_set(nftnl_set* set, TextArena& texts);
 
 [[nodiscard]] ir::Rule decode_rule(nftnl_rule* rule, ir::Family family);
 

@@ -166,7 +166,7 @@ bool put_counter(nlmsghdr* nlh, const ir::Counter& start) {
 
 // One TLV, type NFTNL_UDATA_RULE_COMMENT / _SET_ELEM_COMMENT (both 0),
 // NUL-terminated, written to `out` (comment.size() + 3 bytes).
-void write_comment_tlv(const std::string& comment, char* out) {
+void write_comment_tlv(std::string_view comment, char* out) {
     out[0] = 0;
     out[1] = static_cast<char>(comment.size() + 1);
     std::memcpy(out + 2, comment.data(), comment.size());
@@ -176,7 +176,7 @@ void write_comment_tlv(const std::string& comment, char* out) {
 // The comment's user data as an attribute, without an allocation when it
 // fits the longest comment a row may have: a large policy has tens of
 // thousands of elements.
-bool put_comment(nlmsghdr* nlh, std::uint16_t type, const std::string& comment) {
+bool put_comment(nlmsghdr* nlh, std::uint16_t type, std::string_view comment) {
     if (comment.size() > kMaxCommentBytes) {
         const std::string tlv = comment_user_data(comment);
         return mnl_attr_put_check(nlh, Batch::kMaxMessage, type, tlv.size(), tlv.data());
@@ -269,7 +269,7 @@ std::string set_user_data(const ir::Set& set) {
             nftnl_udata_buf_len(data.get())};
 }
 
-std::string comment_user_data(const std::string& comment) {
+std::string comment_user_data(std::string_view comment) {
     if (comment.empty()) return {};
     std::string tlv(comment.size() + 3, '\0');
     write_comment_tlv(comment, tlv.data());

@@ -55,7 +55,7 @@ std::size_t write_key(const ir::Set& set, const ir::Element& element, bool end, 
 [[nodiscard]] std::uint32_t key_length(const ir::Set& set);
 [[nodiscard]] std::uint32_t set_flags(const ir::Set& set);
 [[nodiscard]] std::string set_user_data(const ir::Set& set);
-[[nodiscard]] std::string comment_user_data(const std::string& comment);
+[[nodiscard]] std::string comment_user_data(std::string_view comment);
 
 // The name sent for a set: anonymous sets get theirs from the kernel.
 [[nodiscard]] std::string wire_set_name(const ir::Set& set);

@@ -163,7 +163,7 @@ private:
               "cannot read the sets of table inet phx");
         for (auto& s : sets) {
             read_elements(s.get());
-            if (auto set = decode_set(s.get())) {
+            if (auto set = decode_set(s.get(), *table.texts)) {
                 if (problems_) check_set(s.get(), *set, *problems_);
                 table.sets.push_back(std::move(*set));
             } else {

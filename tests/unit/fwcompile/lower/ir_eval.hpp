@@ -82,7 +82,7 @@ inline IrDecision evaluate(const ir::Chain& chain, const ir::Table& table, const
                            std::string_view bridge = "vmbr0") {
     for (const auto& rule : chain.rules) {
         ir::OriginId origin = rule.origin;
-        const std::string* comment = &rule.comment;
+        std::string_view comment = rule.comment;
         bool hit = true;
         for (const auto& match : rule.matches) {
             if (const auto* ct = std::get_if<ir::CtStateMatch>(&match)) {
@@ -103,13 +103,13 @@ inline IrDecision evaluate(const ir::Chain& chain, const ir::Table& table, const
                 hit = (e != nullptr) != s.negate;
                 if (e && set->counter) {
                     origin = e->origin;
-                    comment = &e->comment;
+                    comment = e->comment;
                 }
             }
             if (!hit) break;
         }
         if (hit && rule.verdict != ir::Verdict::none)
-            return {rule.verdict, origin, *comment, false};
+            return {rule.verdict, origin, std::string{comment}, false};
     }
     return {};
 }

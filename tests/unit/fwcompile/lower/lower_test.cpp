@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <string>
+#include <type_traits>
 
 using namespace phx;
 using namespace phx::fw;
@@ -407,3 +409,41 @@ TEST_CASE("lower: the bridge table binds each guest's address (and MAC) to its p
         CHECK_MESSAGE(shown.find(expected) != std::string::npos, expected << "\n" << shown);
     CHECK(shown.find("ip6_bindings") == std::string::npos); // no guest has an IPv6 address
 }
+
+TEST_CASE("lower: elements' comments outlive the rule set they were lowered from") {
+    // An element's comment views its row's, in the rule set's texts, which
+    // the table shares; a bridge element's is the guest's name, kept there too.
+    ir::Ruleset ruleset;
+    {
+        const auto loaded = fw::test::load_rows(R"(
+[[rule]]
+scope = "global"
+direction = "in"
+action = "accept"
+source = ["10.0.0.12", "10.0.0.111"]
+destination = "nginx"
+protocol = "tcp"
+ports = 443
+comment = "an accept with two sources"
+)");
+        REQUIRE(loaded.rules);
+        ruleset = lower(*loaded.rules, Target{});
+    }
+    const ir::Table* inet = ruleset.find(ir::Family::inet);
+    REQUIRE(inet);
+    const ir::Set* set = inet->find_set("forward_1");
+    REQUIRE(set);
+    REQUIRE(set->elements.size() == 2);
+    for (const auto& e : set->elements) CHECK(e.comment == "an accept with two sources");
+    const ir::Table* bridge = ruleset.find(ir::Family::bridge);
+    REQUIRE(bridge);
+    const ir::Set* ports = bridge->find_set("guest_ports");
+    REQUIRE(ports);
+    REQUIRE_FALSE(ports->elements.empty());
+    CHECK(ports->elements.front().comment == "nginx");
+}
+
+// A comment view cannot be made from a temporary string: it would dangle.
+static_assert(!std::is_constructible_v<ir::CommentView, std::string&&>);
+static_assert(std::is_constructible_v<ir::CommentView, const std::string&>);
+static_assert(std::is_constructible_v<ir::CommentView, const char*>);

@@ -69,7 +69,7 @@ public:
             if (!parts.built) continue;
             std::size_t next_anonymous = 0;
             for (auto& s : parts.sets) {
-                auto set = decode_set(s.get());
+                auto set = decode_set(s.get(), *parts.table.texts);
                 REQUIRE(set);
                 if (set->anonymous) set->name = anonymous_[family].at(next_anonymous++);
                 parts.table.sets.push_back(std::move(*set));
@@ -217,6 +217,7 @@ TEST_CASE("batch: a full page moves the next message to a new page, and nothing 
     ir::Table table;
     table.origins.push_back({"rules.toml", 0, 0});
     ir::Set set{"big", {ir::Type::ipv4_addr, ir::Type::inet_service}, false, false, true, {}, 0};
+    const std::string comment(100, 'x'); // the elements view it
     for (std::uint32_t i = 0; i < 6000; ++i) {
         table.origins.push_back({"rules.toml", i + 10, 1});
         const IpAddress a =
@@ -224,7 +225,7 @@ TEST_CASE("batch: a full page moves the next message to a new page, and nothing 
                           static_cast<std::uint8_t>(i));
         set.elements.push_back(
             {{ir::interval_of(Cidr::host(a)), ir::interval_of(PortRange{443, 443})},
-             std::string(100, 'x'),
+             comment,
              {},
              i + 1});
     }

@@ -20,9 +20,9 @@ ir::Rule rule(std::string comment, ir::Verdict verdict, ir::Counter counts, bool
     return r;
 }
 
-ir::Element element(std::string comment, ir::Counter counts) {
+ir::Element element(std::string_view comment, ir::Counter counts) {
     ir::Element e;
-    e.comment = std::move(comment);
+    e.comment = comment; // the callers' literals
     e.counter = counts;
     return e;
 }
