@@ -80,7 +80,9 @@ bool reserve_heap(std::size_t bytes) noexcept {
     // block starts at the huge page: glibc carves a chunk of the request
     // plus its size field, rounded up to 16 bytes, from the top's start,
     // which is the probe's chunk, 16 bytes below the probe.
-    if (const std::size_t skip = first_huge - start; skip >= 4096)
+    // (Less than a minimal chunk below the huge page, nothing can be
+    // carved: the next block then starts those few bytes below it.)
+    if (const std::size_t skip = first_huge - start; skip >= kMinChunk)
         skipped_below_huge_pages = std::malloc(skip - 2 * sizeof(std::size_t));
     return true;
 }
