@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Interleaved A/B of `phx-fw apply` builds on one rules file.
+
+    sudo tests/bench/fw_ab.py RULES RUNS PHX_FW_A PHX_FW_B [PHX_FW_C ...]
+
+On this project's VM two runs of the same binary differ by more than most
+changes gain (the host moves the kernel's time by ±30 %, and a run can
+land in a slow mode when the scheduler moves it between vCPUs). So each
+round applies every binary once, in rotating order, in a namespace of its
+own with phx-fw's tables dropped and `fw_batch_floor warm 256` run first,
+as tests/bench/fw_bench.py does; then the binaries are compared pair by
+pair within rounds: the median of the differences, and in how many rounds
+the second was faster. Printed per binary: medians of the wall time and
+of the stages apply reports ("rules read", "compiled", "built", "kernel");
+per binary after the first: the paired differences of the wall time and
+of apply's own stages (read + compiled + built), which leave the kernel's
+time out.
+
+fw_batch_floor comes from --build-dir (default build/release). Nothing here
+touches the calling namespace's ruleset; the namespace is removed at exit."""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "lab"))
+import netns  # noqa: E402  (namespaces named after this process, deleted at exit)
+
+netns.PREFIX = f"phxfwab{os.getpid()}-"
+STAGES = re.compile(r"rules read in ([\d.]+) ms, compiled in ([\d.]+) ms, built in ([\d.]+) ms, "
+                    r"kernel ([\d.]+) ms")
+
+
+def apply_once(ns, floor, phx_fw, rules):
+    """[wall ms, read, compiled, built, kernel] of one apply from no table."""
+    for family in ("inet", "bridge"):
+        netns.run("ip", "netns", "exec", ns, "nft", "delete", "table", family, "phx", check=False)
+    netns.run(floor, "warm", "256")
+    start = time.perf_counter()
+    proc = netns.run("ip", "netns", "exec", ns, phx_fw, "apply", "--rules", rules, timeout=300)
+    wall = (time.perf_counter() - start) * 1000
+    stages = STAGES.search(proc.stdout + proc.stderr)
+    if not stages:
+        raise RuntimeError(f"{phx_fw} printed no stages:\n{proc.stdout}{proc.stderr}")
+    return [wall] + [float(x) for x in stages.groups()]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rules")
+    parser.add_argument("runs", type=int, help="rounds; each applies every binary once")
+    parser.add_argument("phx_fw", nargs="+", help="two or more phx-fw binaries")
+    parser.add_argument("--build-dir", default=os.path.join(SOURCE, "build", "release"))
+    args = parser.parse_args()
+    if len(args.phx_fw) < 2:
+        sys.exit("fw_ab.py: give two or more phx-fw binaries")
+    if os.geteuid() == 0 and not os.path.isdir("/proc/sys/net/bridge"):
+        netns.run("modprobe", "br_netfilter")
+    netns.require_root()
+    floor = os.path.join(args.build_dir, "tests", "bench", "fw_batch_floor")
+    ns = netns.create("ab")
+    # apply's hypervisor target refuses to load without br_netfilter on.
+    netns.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1",
+              "net.bridge.bridge-nf-call-ip6tables=1")
+    binaries = args.phx_fw
+    results = {b: [] for b in binaries}
+    for r in range(args.runs):
+        for b in binaries[r % len(binaries):] + binaries[:r % len(binaries)]:
+            results[b].append(apply_once(ns, floor, b, args.rules))
+    for b in binaries:
+        med = [statistics.median(column) for column in zip(*results[b])]
+        print(f"{b}: wall {med[0]:.1f} ms, rules read {med[1]:.1f}, compiled {med[2]:.1f}, "
+              f"built {med[3]:.1f}, kernel {med[4]:.1f}")
+    first = results[binaries[0]]
+    for b in binaries[1:]:
+        wall = [x[0] - y[0] for x, y in zip(results[b], first)]
+        own = [sum(x[1:4]) - sum(y[1:4]) for x, y in zip(results[b], first)]
+        print(f"{b} - {binaries[0]}: wall {statistics.median(wall):+.2f} ms (lower in "
+              f"{sum(d < 0 for d in wall)} of {args.runs}), read+compiled+built "
+              f"{statistics.median(own):+.2f} ms (lower in {sum(d < 0 for d in own)} of {args.runs})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
