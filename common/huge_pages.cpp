@@ -83,7 +83,7 @@ bool reserve_heap(std::size_t bytes) noexcept {
     // (Less than a minimal chunk below the huge page, nothing can be
     // carved: the next block then starts those few bytes below it.)
     if (const std::size_t skip = first_huge - start; skip >= kMinChunk)
-        skipped_below_huge_pages = std::malloc(skip - 2 * sizeof(std::size_t));
+        skipped_below_huge_pages = std::malloc(skip - 2 * kSizeField);
     return true;
 }
 

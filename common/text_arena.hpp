@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,17 @@ private:
     std::vector<std::unique_ptr<char[]>> blocks_;
     char* next_ = nullptr;
     std::size_t room_ = 0;
+};
+
+// A view of text that lives elsewhere: in a TextArena, or a literal. What
+// a row's or an element's comment is. It does not take a temporary
+// std::string, which would leave it dangling.
+struct TextView : std::string_view {
+    constexpr TextView() noexcept = default;
+    constexpr TextView(const char* text) noexcept : std::string_view(text) {}
+    constexpr TextView(std::string_view text) noexcept : std::string_view(text) {}
+    TextView(const std::string& text) noexcept : std::string_view(text) {}
+    TextView(std::string&&) = delete;
 };
 
 } // namespace phx

@@ -107,21 +107,11 @@ struct Counter {
 using OriginId = std::uint32_t;
 inline constexpr OriginId kNoOrigin = 0xffffffff;
 
-// An element's comment: a view of text that lives elsewhere, in its
-// table's `texts` or a literal. A large policy has tens of thousands of
-// elements, each with its row's comment; a string each was a malloc each.
-// It does not take a temporary std::string, which would leave it dangling.
-struct CommentView : std::string_view {
-    constexpr CommentView() noexcept = default;
-    constexpr CommentView(const char* text) noexcept : std::string_view(text) {}
-    constexpr CommentView(std::string_view text) noexcept : std::string_view(text) {}
-    CommentView(const std::string& text) noexcept : std::string_view(text) {}
-    CommentView(std::string&&) = delete;
-};
-
 struct Element {
     std::vector<Interval> key; // one interval per key type
-    CommentView comment;
+    // Its row's, in the table's `texts`: a large policy has tens of
+    // thousands of elements, and a string each was a malloc each.
+    TextView comment;
     Counter counter;
     OriginId origin = kNoOrigin;
 };

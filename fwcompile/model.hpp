@@ -101,8 +101,8 @@ struct Row {
     std::optional<HostIndex> scope; // nullopt: the global (datacenter) table
     Direction direction = Direction::in;
     Action action = Action::accept;
-    Flow written;             // as in the file, defaults filled in
-    std::string_view comment; // kept in RuleSet::texts
+    Flow written;     // as in the file, defaults filled in
+    TextView comment; // kept in RuleSet::texts
     RowPositions pos;
     // The flow once the scope is applied (see scope.hpp); nullopt when the
     // row can never match anything, e.g. a guest's "out" row from another host.

@@ -22,30 +22,27 @@ touches the calling namespace's ruleset; the namespace is removed at exit."""
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(SOURCE, "tests", "lab"))
-import netns  # noqa: E402  (namespaces named after this process, deleted at exit)
+sys.path.insert(0, HERE)
+import fw_bench  # noqa: E402  (its namespaces, table drop and stage pattern)
+from fw_bench import netns  # noqa: E402
 
 netns.PREFIX = f"phxfwab{os.getpid()}-"
-STAGES = re.compile(r"rules read in ([\d.]+) ms, compiled in ([\d.]+) ms, built in ([\d.]+) ms, "
-                    r"kernel ([\d.]+) ms")
 
 
 def apply_once(ns, floor, phx_fw, rules):
     """[wall ms, read, compiled, built, kernel] of one apply from no table."""
-    for family in ("inet", "bridge"):
-        netns.run("ip", "netns", "exec", ns, "nft", "delete", "table", family, "phx", check=False)
-    netns.run(floor, "warm", "256")
+    fw_bench.drop_table(ns)
+    fw_bench.run(floor, "warm", "256")
     start = time.perf_counter()
-    proc = netns.run("ip", "netns", "exec", ns, phx_fw, "apply", "--rules", rules, timeout=300)
+    proc = fw_bench.run(*fw_bench.in_ns(ns, phx_fw, "apply", "--rules", rules))
     wall = (time.perf_counter() - start) * 1000
-    stages = STAGES.search(proc.stdout + proc.stderr)
+    stages = fw_bench.STAGE_PATTERN.search(proc.stdout + proc.stderr)
     if not stages:
         raise RuntimeError(f"{phx_fw} printed no stages:\n{proc.stdout}{proc.stderr}")
     return [wall] + [float(x) for x in stages.groups()]
@@ -64,10 +61,7 @@ def main():
         netns.run("modprobe", "br_netfilter")
     netns.require_root()
     floor = os.path.join(args.build_dir, "tests", "bench", "fw_batch_floor")
-    ns = netns.create("ab")
-    # apply's hypervisor target refuses to load without br_netfilter on.
-    netns.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1",
-              "net.bridge.bridge-nf-call-ip6tables=1")
+    ns = fw_bench.create_namespace("ab")
     binaries = args.phx_fw
     results = {b: [] for b in binaries}
     for r in range(args.runs):

@@ -443,7 +443,7 @@ comment = "an accept with two sources"
     CHECK(ports->elements.front().comment == "nginx");
 }
 
-// A comment view cannot be made from a temporary string: it would dangle.
-static_assert(!std::is_constructible_v<ir::CommentView, std::string&&>);
-static_assert(std::is_constructible_v<ir::CommentView, const std::string&>);
-static_assert(std::is_constructible_v<ir::CommentView, const char*>);
+// A comment (TextView) cannot be made from a temporary string: it would dangle.
+static_assert(!std::is_constructible_v<TextView, std::string&&>);
+static_assert(std::is_constructible_v<TextView, const std::string&>);
+static_assert(std::is_constructible_v<TextView, const char*>);
