@@ -3,6 +3,7 @@
 #include "common/diag.hpp"
 
 #include <fmt/format.h>
+#include <iterator>
 #include <mutex>
 #include <unordered_set>
 
@@ -55,6 +56,14 @@ void Diagnostics::error(SourcePos at, std::string message) {
 
 void Diagnostics::warning(SourcePos at, std::string message) {
     all_.push_back({Severity::warning, std::move(at), std::move(message)});
+}
+
+void Diagnostics::append(Diagnostics&& other) {
+    all_.insert(all_.end(), std::make_move_iterator(other.all_.begin()),
+                std::make_move_iterator(other.all_.end()));
+    errors_ += other.errors_;
+    other.all_.clear();
+    other.errors_ = 0;
 }
 
 std::string Diagnostics::to_string() const {

@@ -60,6 +60,8 @@ class Diagnostics {
 public:
     void error(SourcePos at, std::string message);
     void warning(SourcePos at, std::string message);
+    // Appends what `other` found, after what this one has.
+    void append(Diagnostics&& other);
 
     [[nodiscard]] bool failed() const noexcept { return errors_ > 0; }
     [[nodiscard]] std::size_t error_count() const noexcept { return errors_; }

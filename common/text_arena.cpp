@@ -3,6 +3,7 @@
 #include "common/text_arena.hpp"
 
 #include <cstring>
+#include <iterator>
 
 namespace phx {
 
@@ -25,6 +26,14 @@ std::string_view TextArena::keep(std::string_view text) {
     next_ += text.size();
     room_ -= text.size();
     return kept;
+}
+
+void TextArena::adopt(TextArena& other) {
+    blocks_.insert(blocks_.end(), std::make_move_iterator(other.blocks_.begin()),
+                   std::make_move_iterator(other.blocks_.end()));
+    other.blocks_.clear();
+    other.next_ = nullptr;
+    other.room_ = 0;
 }
 
 } // namespace phx

@@ -24,6 +24,9 @@ public:
     // A copy of `text` that lives as long as the arena.
     [[nodiscard]] std::string_view keep(std::string_view text);
 
+    // Takes over what `other` keeps (views of it stay valid), leaving it empty.
+    void adopt(TextArena& other);
+
 private:
     static constexpr std::size_t kBlockBytes = 64 * 1024;
     std::vector<std::unique_ptr<char[]>> blocks_;

@@ -26,6 +26,22 @@ TEST_CASE("Diagnostics: warnings alone do not fail") {
     CHECK_FALSE(d.failed());
 }
 
+TEST_CASE("Diagnostics: append adds another's findings after its own, counts included") {
+    Diagnostics first;
+    first.error({"rules.toml", 3, 1}, "early");
+    Diagnostics second;
+    second.warning({"rules.toml", 90, 2}, "late warning");
+    second.error({"rules.toml", 91, 3}, "late");
+    first.append(std::move(second));
+    CHECK(first.error_count() == 2);
+    CHECK(first.warning_count() == 1);
+    CHECK(first.to_string() == "rules.toml:3:1: error: early\n"
+                               "rules.toml:90:2: warning: late warning\n"
+                               "rules.toml:91:3: error: late\n");
+    CHECK(second.all().empty());
+    CHECK(second.error_count() == 0);
+}
+
 TEST_CASE("did_you_mean: suggests a close candidate and nothing for a distant one") {
     const std::string_view keys[] = {"listen", "workers", "edns_udp_size"};
     CHECK(did_you_mean("lisen", keys) == " (did you mean 'listen'?)");

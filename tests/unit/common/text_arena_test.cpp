@@ -38,3 +38,22 @@ TEST_CASE("TextArena: large and empty texts") {
     CHECK(after.data() == first.data() + first.size());
     CHECK(arena.keep("").empty());
 }
+
+TEST_CASE("TextArena: adopt keeps another arena's texts alive in this one") {
+    TextArena mine;
+    const std::string_view own = mine.keep("own");
+    std::vector<std::string_view> taken;
+    {
+        TextArena other;
+        for (int i = 0; i < 10'000; ++i) taken.push_back(other.keep("other " + std::to_string(i)));
+        mine.adopt(other);
+        CHECK(other.keep("after").size() == 5); // left empty, still usable
+    }                                           // `other` is gone; what it kept is now `mine`'s
+    for (std::size_t i = 0; i < taken.size(); ++i)
+        REQUIRE(taken[i] == "other " + std::to_string(i));
+    CHECK(own == "own");
+    // Keeping goes on in this arena's own block.
+    const std::string_view next = mine.keep("next");
+    CHECK(next == "next");
+    CHECK(next.data() == own.data() + own.size());
+}
