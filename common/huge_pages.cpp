@@ -14,9 +14,13 @@
 namespace phx {
 namespace {
 
-// reserve_heap's skipped block. Volatile: a block nobody reads is one the
-// compiler may decline to allocate.
+// reserve_heap's and reserve_thread_heap's skipped blocks. Volatile: a
+// block nobody reads is one the compiler may decline to allocate.
 void* volatile skipped_below_huge_pages = nullptr;
+thread_local void* volatile skipped_below_thread_huge_pages = nullptr;
+
+constexpr std::size_t kSizeField = sizeof(std::size_t);
+constexpr std::size_t kMinChunk = 4 * sizeof(std::size_t);
 
 } // namespace
 
@@ -51,8 +55,6 @@ bool reserve_heap(std::size_t bytes) noexcept {
     // than asked (the part below the first one is skipped, below). glibc
     // grows a contiguous heap by the probe's chunk (its size field added,
     // rounded up to 16), the pad and a minimal chunk, less the old top.
-    constexpr std::size_t kSizeField = sizeof(std::size_t);
-    constexpr std::size_t kMinChunk = 4 * sizeof(std::size_t);
     const std::size_t chunk = (probe_size + kSizeField + 15) & ~std::size_t{15};
     const auto heap_end = reinterpret_cast<std::uintptr_t>(before);
     const std::size_t grown_by = chunk + kMinChunk - top; // without the pad
@@ -85,6 +87,52 @@ bool reserve_heap(std::size_t bytes) noexcept {
     if (const std::size_t skip = first_huge - start; skip >= kMinChunk)
         skipped_below_huge_pages = std::malloc(skip - 2 * kSizeField);
     return true;
+}
+
+bool reserve_thread_heap(std::size_t bytes) noexcept {
+#if defined(__SANITIZE_ADDRESS__)
+    (void)bytes;
+    return false; // its allocator has no arenas of glibc's
+#else
+    // glibc maps a thread's heap aligned to its largest size, HEAP_MAX_SIZE
+    // (64 MiB on 64-bit), and puts its header and the arena's at the start.
+    constexpr std::uintptr_t kThreadHeapBytes = std::uintptr_t{64} << 20;
+    constexpr std::uintptr_t kFreshHeapUse = 64 * 1024; // headers and tcache: a few KiB
+    if (bytes == 0 || bytes > kThreadHeapBytes / 2) return false;
+    bytes = (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1); // no 4 KiB pages at the end
+    void* const first = std::malloc(1);
+    if (first == nullptr) return false;
+    const auto at = reinterpret_cast<std::uintptr_t>(first);
+    const std::uintptr_t heap = at & ~(kThreadHeapBytes - 1);
+    // Below the program break it is the main arena's heap; further in, an
+    // arena another thread used.
+    if (at < reinterpret_cast<std::uintptr_t>(sbrk(0)) || at - heap > kFreshHeapUse) {
+        std::free(first);
+        return false;
+    }
+    mallopt(M_TRIM_THRESHOLD, -1); // or freeing the reservation would give it back
+    // The heap's first huge page, and where the block after first's begins
+    // (its chunk: a size field, the block, rounded up to 16).
+    const std::uintptr_t huge = heap + kHugePageBytes;
+    const std::uintptr_t next = at + malloc_usable_size(first) - kSizeField;
+    // One block from there up to `bytes` past the huge page: malloc grows
+    // the heap by just that, so the huge pages are prefaulted whole before
+    // anything is written at the huge page. (Grown by a block that ends at
+    // the huge page, the heap would have it mapped only 4 KiB past it when
+    // malloc writes the free top's size there, and that page, then the rest
+    // of that 2 MiB, would be 4 KiB pages.)
+    char* const reserved = static_cast<char*>(std::malloc(huge - next + bytes));
+    const auto start = reinterpret_cast<std::uintptr_t>(reserved);
+    const bool in_heap = reserved != nullptr && start < huge && start > heap;
+    if (in_heap) prefault_huge_pages(reinterpret_cast<void*>(huge), bytes);
+    std::free(reserved); // back into the heap's free top, which is never trimmed
+    // Then the part below the huge page, 4 KiB pages, is taken by a block
+    // never written nor freed, as in reserve_heap: the next block starts at
+    // the huge page.
+    if (in_heap) skipped_below_thread_huge_pages = std::malloc(huge - next - 2 * kSizeField);
+    std::free(first);
+    return in_heap;
+#endif
 }
 
 void UnmapPages::operator()(char* p) const noexcept {

@@ -7,12 +7,15 @@
 #include "unit/temp_file.hpp"
 
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <doctest/doctest.h>
 #include <malloc.h>
 #include <string>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -151,4 +154,77 @@ TEST_CASE("prefault_huge_pages: without transparent huge pages, large files stil
     const FileText read = read_file_text(file.path());
     REQUIRE(read.text);
     CHECK(*read.text == text);
+}
+
+namespace {
+
+// The AnonHugePages of the mapping holding `address`, in KiB (smaps).
+std::size_t huge_kib_around(const void* address) {
+    std::FILE* smaps = std::fopen("/proc/self/smaps", "r");
+    REQUIRE(smaps != nullptr);
+    const auto at = reinterpret_cast<std::uintptr_t>(address);
+    char line[512];
+    bool inside = false;
+    std::size_t kib = 0;
+    while (std::fgets(line, sizeof line, smaps)) {
+        unsigned long first = 0, last = 0;
+        if (std::sscanf(line, "%lx-%lx ", &first, &last) == 2 && std::strchr(line, ' ') &&
+            std::strchr(line, '-') < std::strchr(line, ' ')) {
+            inside = first <= at && at < last;
+            continue;
+        }
+        if (inside) std::sscanf(line, "AnonHugePages: %zu kB", &kib);
+    }
+    std::fclose(smaps);
+    return kib;
+}
+
+} // namespace
+
+TEST_CASE("reserve_thread_heap: a new thread's blocks come from huge pages, prefaulted") {
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);           // as phx-fw sets it before
+    constexpr std::size_t kReserve = std::size_t{7} << 20; // 8 MiB once rounded up
+    constexpr std::size_t kBlock = std::size_t{6} << 20;
+    // Read in the thread, checked here: doctest's checks belong to the test's.
+    bool reserved = false;
+    std::uintptr_t block_at = 0;
+    std::size_t resident = 0, pages = 0, huge_kib = 0;
+    std::thread thread([&] {
+        reserved = reserve_thread_heap(kReserve);
+        // A block written in full right after comes from the reservation.
+        char* const block = static_cast<char*>(std::malloc(kBlock));
+        if (block == nullptr) return;
+        block_at = reinterpret_cast<std::uintptr_t>(block);
+        resident = resident_pages(block, block + kBlock);
+        pages = pages_in(block, block + kBlock);
+        huge_kib = huge_kib_around(block);
+        std::free(block);
+    });
+    thread.join();
+    REQUIRE(block_at != 0);
+#if defined(__SANITIZE_ADDRESS__)
+    CHECK_FALSE(reserved); // its allocator has no arenas of glibc's
+#else
+    REQUIRE(reserved);
+    // It starts at the heap's first huge page, past the block's size field
+    // (as 16 bytes past it as malloc aligns blocks).
+    CHECK(block_at % kHugePageBytes == 16);
+    CHECK(resident == pages);
+    CHECK(huge_kib >= kBlock / 1024);
+#endif
+}
+
+TEST_CASE("reserve_thread_heap: the program's first thread, and too much, are refused") {
+#if !defined(__SANITIZE_ADDRESS__)
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    CHECK_FALSE(reserve_thread_heap(std::size_t{8} << 20)); // the main arena: reserve_heap's
+#endif
+    bool too_much = true, nothing = true;
+    std::thread thread([&] {
+        too_much = reserve_thread_heap(std::size_t{40} << 20);
+        nothing = reserve_thread_heap(0);
+    });
+    thread.join();
+    CHECK_FALSE(too_much);
+    CHECK_FALSE(nothing);
 }
