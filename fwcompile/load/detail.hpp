@@ -55,7 +55,9 @@ bool load_logging(const Section& top, Logging& logging);
 // input, ahead of the file's rows.
 void management_rows(const Management& management, std::vector<Row>& rows, TextArena& texts);
 
-// Reads every [[rule]]; rows with errors are reported and left out.
+// Reads every [[rule]] into a row and applies its scope (scope.hpp). Errors
+// are reported, and leave their rows as far as they got: the caller drops
+// the whole rule set. Past some 20,000 rows two threads share the work.
 void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows,
                TextArena& texts);
 

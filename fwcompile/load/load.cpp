@@ -100,7 +100,8 @@ std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag,
     rules.management_rows = rules.rows.size();
     detail::load_rows(top, rules.inventory, rules.rows, *rules.texts);
     if (diag.error_count() > errors_before) return std::nullopt;
-    for (auto& row : rules.rows) apply_scope(row, rules.inventory);
+    for (std::size_t i = 0; i < rules.management_rows; ++i)
+        apply_scope(rules.rows[i], rules.inventory); // load_rows scopes the file's
     return rules;
 }
 

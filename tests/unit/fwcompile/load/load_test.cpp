@@ -5,8 +5,10 @@
 #include "fwcompile/flow.hpp"
 #include "unit/fwcompile/fw_test_util.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <fstream>
 #include <iterator>
 
@@ -381,4 +383,74 @@ TEST_CASE("load: rows' comments outlive the file's text and belong to every copy
     REQUIRE(copy->file_rows().size() == 2);
     for (const Row& r : copy->file_rows()) CHECK(r.comment == "a row");
     CHECK(copy->rows.front().comment == "management: SSH from the management network");
+}
+
+namespace {
+
+// Row i of a large file: a port, a comment and a scope of its own, so a row
+// loaded into another's place, or not at all, shows.
+std::string numbered_row(int i, const std::string& extra = "") {
+    return fmt::format("\n[[rule]]\nscope = \"{}\"\ndirection = \"in\"\naction = \"accept\"\n"
+                       "protocol = \"tcp\"\nports = {}\ncomment = \"row {}\"\n{}",
+                       i % 2 == 0 ? "global" : "nginx", 1000 + i, i, extra);
+}
+constexpr int kLinesPerRow = 8;   // numbered_row's, with no extra line
+constexpr int kManyRows = 24'000; // enough for a second thread (load/rows.cpp)
+
+} // namespace
+
+TEST_CASE(
+    "load: a large file's rows, loaded by two threads, each in its place, in the file's order") {
+    std::string text;
+    for (int i = 0; i < kManyRows; ++i) text += numbered_row(i);
+    const auto loaded = load_rows(text);
+    REQUIRE(loaded.rules);
+    CHECK(loaded.messages.empty());
+    const auto rows = loaded.rules->file_rows();
+    REQUIRE(rows.size() == kManyRows);
+    const auto nginx = loaded.rules->inventory.find("nginx");
+    int wrong = 0;
+    for (int i = 0; i < kManyRows; ++i) {
+        const Row& row = rows[static_cast<std::size_t>(i)];
+        const bool right =
+            row.at.line ==
+                static_cast<std::uint32_t>(fw::test::kFirstRowLine + 1 + i * kLinesPerRow) &&
+            row.written.ports.ranges.size() == 1 && row.written.ports.ranges[0].first == 1000 + i &&
+            row.comment == fmt::format("row {}", i) &&
+            row.scope == (i % 2 == 0 ? std::nullopt : nginx) && row.effective &&
+            // a scoped row's flow is pinned to its host once loaded
+            (i % 2 == 0 || row.effective->destination.items.at(0).host == nginx);
+        if (!right && ++wrong <= 3) MESSAGE("row " << i << " is not as written");
+    }
+    CHECK(wrong == 0);
+}
+
+TEST_CASE("load: errors anywhere in a large file are all reported, in the file's order") {
+    std::string text;
+    // The first and last rows, two that meet in the middle, and some in
+    // each of the last chunks, which the second thread loads first.
+    std::vector<int> bad{0,
+                         7,
+                         kManyRows / 2 - 1,
+                         kManyRows / 2,
+                         kManyRows - 800,
+                         kManyRows - 500,
+                         kManyRows - 200,
+                         kManyRows - 2,
+                         kManyRows - 1};
+    for (int i = 0; i < kManyRows; ++i) {
+        const bool is_bad = std::find(bad.begin(), bad.end(), i) != bad.end();
+        text += numbered_row(i, is_bad ? "source = \"nowhere\"\n" : "");
+    }
+    const auto loaded = load_rows(text);
+    CHECK_FALSE(loaded.rules);
+    std::string expected;
+    int line = fw::test::kFirstRowLine + 1;
+    for (int i = 0; i < kManyRows; ++i) {
+        const bool is_bad = std::find(bad.begin(), bad.end(), i) != bad.end();
+        if (is_bad)
+            expected += fmt::format("rules.toml:{}:10: error: unknown host 'nowhere'\n", line + 7);
+        line += kLinesPerRow + (is_bad ? 1 : 0);
+    }
+    CHECK(loaded.messages == expected);
 }
