@@ -392,14 +392,13 @@ private:
     std::thread thread_; // last: it runs once everything above is made
 };
 
-// Without a thread to be had (a limit on tasks) `second` stays empty, and
-// the caller loads every row.
+// Without a thread to be had (a limit on tasks) the failed emplace leaves
+// `second` empty, and the caller loads every row.
 void start_second_thread(std::optional<SecondThread>& second, Chunks& chunks, const Section& top,
                          const Inventory& inventory) {
     try {
         second.emplace(chunks, top, inventory);
     } catch (const std::system_error&) {
-        second.reset();
     }
 }
 

@@ -206,8 +206,8 @@ TEST_CASE("reserve_thread_heap: a new thread's blocks come from huge pages, pref
     CHECK_FALSE(reserved); // its allocator has no arenas of glibc's
 #else
     REQUIRE(reserved);
-    // It starts at the heap's first huge page, past the block's size field
-    // (as 16 bytes past it as malloc aligns blocks).
+    // Its chunk starts at the heap's first huge page; the block itself 16
+    // bytes in, past malloc's two size fields.
     CHECK(block_at % kHugePageBytes == 16);
     CHECK(resident == pages);
     CHECK(huge_kib >= kBlock / 1024);

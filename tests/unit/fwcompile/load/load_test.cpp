@@ -5,7 +5,6 @@
 #include "fwcompile/flow.hpp"
 #include "unit/fwcompile/fw_test_util.hpp"
 
-#include <algorithm>
 #include <cstdint>
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -426,31 +425,23 @@ TEST_CASE(
 }
 
 TEST_CASE("load: errors anywhere in a large file are all reported, in the file's order") {
+    // The first and last rows, the two around the middle, and some in each
+    // of the last chunks, which the second thread loads first.
+    std::vector<bool> bad(kManyRows);
+    for (const int i : {0, 7, kManyRows / 2 - 1, kManyRows / 2, kManyRows - 800, kManyRows - 500,
+                        kManyRows - 200, kManyRows - 2, kManyRows - 1})
+        bad[static_cast<std::size_t>(i)] = true;
     std::string text;
-    // The first and last rows, two that meet in the middle, and some in
-    // each of the last chunks, which the second thread loads first.
-    std::vector<int> bad{0,
-                         7,
-                         kManyRows / 2 - 1,
-                         kManyRows / 2,
-                         kManyRows - 800,
-                         kManyRows - 500,
-                         kManyRows - 200,
-                         kManyRows - 2,
-                         kManyRows - 1};
-    for (int i = 0; i < kManyRows; ++i) {
-        const bool is_bad = std::find(bad.begin(), bad.end(), i) != bad.end();
-        text += numbered_row(i, is_bad ? "source = \"nowhere\"\n" : "");
-    }
-    const auto loaded = load_rows(text);
-    CHECK_FALSE(loaded.rules);
     std::string expected;
     int line = fw::test::kFirstRowLine + 1;
     for (int i = 0; i < kManyRows; ++i) {
-        const bool is_bad = std::find(bad.begin(), bad.end(), i) != bad.end();
+        const bool is_bad = bad[static_cast<std::size_t>(i)];
+        text += numbered_row(i, is_bad ? "source = \"nowhere\"\n" : "");
         if (is_bad)
             expected += fmt::format("rules.toml:{}:10: error: unknown host 'nowhere'\n", line + 7);
         line += kLinesPerRow + (is_bad ? 1 : 0);
     }
+    const auto loaded = load_rows(text);
+    CHECK_FALSE(loaded.rules);
     CHECK(loaded.messages == expected);
 }
