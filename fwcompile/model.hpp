@@ -7,6 +7,7 @@
 #include "common/diag.hpp"
 #include "common/inventory/inventory.hpp"
 #include "common/net.hpp"
+#include "common/place_vector.hpp"
 #include "common/text_arena.hpp"
 
 #include <array>
@@ -149,7 +150,9 @@ struct RuleSet {
     Inventory inventory;
     Management management;
     Logging logging;
-    std::vector<Row> rows; // the management rows first, then the file's [[rule]]s in order
+    // The management rows first, then the file's [[rule]]s in order. Not a
+    // std::vector: the loader constructs a large file's rows in place.
+    PlaceVector<Row> rows;
     std::size_t management_rows = 0;
 
     // The file's [[rule]] rows, without [management]'s.

@@ -53,12 +53,12 @@ bool load_logging(const Section& top, Logging& logging);
 
 // The rows [management] opens: one per service, all in the hypervisor's
 // input, ahead of the file's rows.
-void management_rows(const Management& management, std::vector<Row>& rows, TextArena& texts);
+void management_rows(const Management& management, PlaceVector<Row>& rows, TextArena& texts);
 
 // Reads every [[rule]] into a row and applies its scope (scope.hpp). Errors
 // are reported, and leave their rows as far as they got: the caller drops
 // the whole rule set. Past some 20,000 rows two threads share the work.
-void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows,
+void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>& rows,
                TextArena& texts);
 
 // " (did you mean 'nginx'?)" among the hosts' names and ids, or "".

@@ -122,7 +122,7 @@ bool load_management(const Section& top, const Inventory& inventory, Management&
     return top.diag().error_count() == errors_before;
 }
 
-void management_rows(const Management& m, std::vector<Row>& rows, TextArena& texts) {
+void management_rows(const Management& m, PlaceVector<Row>& rows, TextArena& texts) {
     if (!m.enabled || m.sources.items.empty()) return;
     const std::string_view who =
         m.default_sources ? "the management network" : "the [management] sources";

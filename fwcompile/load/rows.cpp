@@ -13,10 +13,12 @@
 #include <exception>
 #include <fmt/format.h>
 #include <latch>
+#include <memory>
 #include <optional>
 #include <span>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 namespace phx::fw::detail {
@@ -274,10 +276,11 @@ bool read_address_list(const Section& s, std::string_view key, const Inventory& 
 
 namespace {
 
-// Loads tables[k] into out[k]: each row in place, a row with errors left as
-// far as it got (the load fails as a whole). `number` is the rows' count
-// before the first, for messages. Touches nothing but its own rows, `diag`
-// and `texts`, so two threads load ranges at once.
+// Loads tables[k] into out[k], rows already constructed: each row in
+// place, a row with errors left as far as it got (the load fails as a
+// whole). `number` is the rows' count before the first, for messages.
+// Touches nothing but its own rows, `diag` and `texts`, so two threads load
+// ranges at once.
 void load_range(const Section& top, std::span<const Node> tables, std::size_t number,
                 const Inventory& inventory, Row* out, Diagnostics& diag, TextArena& texts) {
     const Document& doc = top.doc();
@@ -310,7 +313,11 @@ constexpr std::size_t kThreadHeapPerRow = 256;
 // second thread's from the back, until they meet. However the machine
 // schedules the two (on this project's VM a thread can start 3 ms late, or
 // run a third slower), neither waits long for the other, and each one's
-// rows lie together.
+// rows lie together. A chunk's rows are constructed by the thread that
+// claims it, just before it loads them, while their memory is in its cache
+// (PlaceVector): every chunk is claimed once, and a thread that fails goes
+// on claiming chunks only to construct their rows, so none is left
+// unconstructed.
 class Chunks {
 public:
     static constexpr std::size_t kRows = 256; // some 100 us of work
@@ -321,15 +328,25 @@ public:
     [[nodiscard]] std::size_t count() const { return count_; }
     // True when a chunk is left for the claimer: the next of its end.
     [[nodiscard]] bool claim() { return taken_.fetch_add(1, std::memory_order_relaxed) < count_; }
-    // Loads chunk c of `tables` into the rows at `out`, which stand for them all.
+    // Constructs the rows of chunk c at `out`, which stands for all rows.
+    void construct(std::size_t c, Row* out) const noexcept {
+        static_assert(std::is_nothrow_default_constructible_v<Row>);
+        std::uninitialized_value_construct_n(out + c * kRows, size(c));
+    }
+    // Constructs chunk c's rows and loads them from its tables.
     void load(std::size_t c, const Section& top, const Inventory& inventory, Row* out,
               Diagnostics& diag, TextArena& texts) const {
+        construct(c, out);
         const std::size_t first = c * kRows;
-        const std::size_t n = std::min(kRows, tables_.size() - first);
-        load_range(top, tables_.subspan(first, n), first, inventory, out + first, diag, texts);
+        load_range(top, tables_.subspan(first, size(c)), first, inventory, out + first, diag,
+                   texts);
     }
 
 private:
+    [[nodiscard]] std::size_t size(std::size_t c) const {
+        return std::min(kRows, tables_.size() - c * kRows);
+    }
+
     std::span<const Node> tables_;
     std::size_t count_;
     std::atomic<std::size_t> taken_{0};
@@ -346,14 +363,16 @@ public:
               (void)reserve_thread_heap(chunks.count() * Chunks::kRows / 2 * kThreadHeapPerRow);
               rows_made_.wait();
               if (out_ == nullptr) return;
+              std::size_t c = chunks.count();
               try {
-                  for (std::size_t c = chunks.count(); chunks.claim();) {
+                  while (chunks.claim()) {
                       Diagnostics diag;
                       chunks.load(--c, top, inventory, out_, diag, texts_);
                       if (!diag.all().empty()) found_.push_back(std::move(diag));
                   }
               } catch (...) {
                   failure_ = std::current_exception();
+                  while (chunks.claim()) chunks.construct(--c, out_);
               }
           }) {}
     SecondThread(const SecondThread&) = delete;
@@ -364,7 +383,8 @@ public:
         if (thread_.joinable()) thread_.join();
     }
 
-    // The rows are made (null: the load is given up). Once.
+    // The rows' memory is there, its rows for the two threads to construct
+    // (null: the load is given up). Once.
     void start(Row* out) {
         if (started_) return;
         started_ = true;
@@ -404,7 +424,7 @@ void start_second_thread(std::optional<SecondThread>& second, Chunks& chunks, co
 
 } // namespace
 
-void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>& rows,
+void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>& rows,
                TextArena& texts) {
     const Node* array = top.array("rule");
     if (!array) return;
@@ -415,11 +435,15 @@ void load_rows(const Section& top, const Inventory& inventory, std::vector<Row>&
     const std::size_t base = rows.size();
     rows.reserve(base + tables.size());
     prefault_huge_pages(rows.data() + base, tables.size() * sizeof(Row));
-    rows.resize(base + tables.size());
-    Row* const out = rows.data() + base;
+    Row* const out = rows.grow_unconstructed(tables.size());
     if (second) second->start(out);
-    for (std::size_t c = 0; chunks.claim(); ++c)
-        chunks.load(c, top, inventory, out, top.diag(), texts);
+    std::size_t c = 0;
+    try {
+        for (; chunks.claim(); ++c) chunks.load(c, top, inventory, out, top.diag(), texts);
+    } catch (...) {
+        while (chunks.claim()) chunks.construct(++c, out); // chunk c was constructed
+        throw; // ~SecondThread waits for the second thread's chunks
+    }
     if (second) second->finish(top.diag(), texts);
 }
 

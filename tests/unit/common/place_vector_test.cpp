@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// PlaceVector: std::vector's behaviour where phx-fw uses it, and elements a
+// caller constructs in place, on two threads, that the vector then owns.
+#include "common/place_vector.hpp"
+
+#include <atomic>
+#include <doctest/doctest.h>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+using namespace phx;
+
+namespace {
+
+// Counts the live objects, so a test sees every element destroyed once.
+std::atomic<int> live{0};
+
+struct Counted {
+    std::string text = "made";
+    Counted() { ++live; }
+    explicit Counted(std::string t) : text(std::move(t)) { ++live; }
+    Counted(const Counted& other) : text(other.text) { ++live; }
+    Counted(Counted&& other) noexcept : text(std::move(other.text)) { ++live; }
+    Counted& operator=(const Counted&) = default;
+    Counted& operator=(Counted&&) = default;
+    ~Counted() { --live; }
+};
+
+// Its copies throw once `copies_left` runs out; it has no noexcept move, so
+// a growing vector copies it.
+int copies_left = 0;
+struct Fragile {
+    int value = 0;
+    explicit Fragile(int v) : value(v) {}
+    Fragile(const Fragile& other) : value(other.value) {
+        if (copies_left-- == 0) throw std::runtime_error("copy refused");
+    }
+    Fragile& operator=(const Fragile&) = default;
+};
+
+} // namespace
+
+TEST_CASE("place_vector: elements added one by one keep their values as it grows") {
+    {
+        PlaceVector<Counted> v;
+        for (int i = 0; i < 1000; ++i) v.emplace_back(std::to_string(i));
+        REQUIRE(v.size() == 1000);
+        CHECK(live == 1000);
+        for (int i = 0; i < 1000; ++i)
+            CHECK(v[static_cast<std::size_t>(i)].text == std::to_string(i));
+        CHECK(v.front().text == "0");
+        CHECK(v.back().text == "999");
+
+        PlaceVector<Counted> copy = v;
+        CHECK(copy.size() == 1000);
+        CHECK(copy[500].text == "500");
+        CHECK(live == 2000);
+        PlaceVector<Counted> moved = std::move(copy);
+        CHECK(moved[999].text == "999");
+        CHECK(copy.empty());
+        CHECK(live == 2000);
+        moved = v; // copy assignment: the old elements go
+        CHECK(live == 2000);
+    }
+    CHECK(live == 0);
+}
+
+TEST_CASE("place_vector: elements constructed in place on two threads belong to it") {
+    {
+        PlaceVector<Counted> v;
+        v.emplace_back("first");
+        constexpr std::size_t n = 100'000;
+        v.reserve(1 + n);
+        Counted* const out = v.grow_unconstructed(n);
+        REQUIRE(v.size() == 1 + n);
+        CHECK(out == v.data() + 1);
+        CHECK(live == 1); // nothing made yet
+        std::thread back([out] {
+            for (std::size_t i = n / 2; i < n; ++i)
+                std::construct_at(out + i, "back " + std::to_string(i));
+        });
+        for (std::size_t i = 0; i < n / 2; ++i)
+            std::construct_at(out + i, "front " + std::to_string(i));
+        back.join();
+        CHECK(live == 1 + static_cast<int>(n));
+        CHECK(v[0].text == "first");
+        CHECK(v[1].text == "front 0");
+        CHECK(v[n / 2].text == "front 49999");
+        CHECK(v[n].text == "back 99999");
+        v.emplace_back("after"); // grows once more: everything moves along
+        CHECK(v[n + 1].text == "after");
+        CHECK(v[n / 2 + 1].text == "back 50000");
+    }
+    CHECK(live == 0);
+}
+
+TEST_CASE("place_vector: a copy that throws while it grows leaves it as it was") {
+    PlaceVector<Fragile> v;
+    copies_left = 1000;
+    for (int i = 0; i < 4; ++i) v.push_back(Fragile{i}); // fills the first 4 places
+    REQUIRE(v.capacity() == 4);
+    copies_left = 2; // the move to 8 places copies 4
+    CHECK_THROWS_AS(v.push_back(Fragile{4}), std::runtime_error);
+    copies_left = 1000;
+    REQUIRE(v.size() == 4);
+    CHECK(v.capacity() == 4);
+    for (int i = 0; i < 4; ++i) CHECK(v[static_cast<std::size_t>(i)].value == i);
+}
