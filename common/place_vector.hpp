@@ -24,9 +24,12 @@ public:
 
     PlaceVector() = default;
     PlaceVector(const PlaceVector& other) {
-        reserve(other.size_);
-        std::uninitialized_copy_n(other.data_, other.size_, data_);
-        size_ = other.size_;
+        // Built aside, so that a copy that throws leaves nothing allocated.
+        PlaceVector made;
+        made.reserve(other.size_);
+        std::uninitialized_copy_n(other.data_, other.size_, made.data_);
+        made.size_ = other.size_;
+        swap(made);
     }
     PlaceVector(PlaceVector&& other) noexcept
         : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)),

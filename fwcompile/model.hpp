@@ -151,7 +151,8 @@ struct RuleSet {
     Management management;
     Logging logging;
     // The management rows first, then the file's [[rule]]s in order. Not a
-    // std::vector: the loader constructs a large file's rows in place.
+    // std::vector: the loader constructs the file's rows in place, where it
+    // loads them (PlaceVector).
     PlaceVector<Row> rows;
     std::size_t management_rows = 0;
 

@@ -108,3 +108,14 @@ TEST_CASE("place_vector: a copy that throws while it grows leaves it as it was")
     CHECK(v.capacity() == 4);
     for (int i = 0; i < 4; ++i) CHECK(v[static_cast<std::size_t>(i)].value == i);
 }
+
+TEST_CASE("place_vector: a copy of the whole that throws part way leaves both as they were") {
+    PlaceVector<Fragile> v;
+    copies_left = 1000;
+    for (int i = 0; i < 6; ++i) v.push_back(Fragile{i});
+    copies_left = 3; // the fourth element's copy throws
+    CHECK_THROWS_AS(PlaceVector<Fragile>{v}, std::runtime_error);
+    copies_left = 1000;
+    REQUIRE(v.size() == 6);
+    for (int i = 0; i < 6; ++i) CHECK(v[static_cast<std::size_t>(i)].value == i);
+}
