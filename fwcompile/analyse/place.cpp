@@ -3,8 +3,11 @@
 #include "fwcompile/analyse/place.hpp"
 
 #include "fwcompile/flow.hpp"
+#include "fwcompile/row_prefetch.hpp"
 
+#include <cstddef>
 #include <fmt/format.h>
+#include <span>
 
 namespace phx::fw {
 
@@ -46,7 +49,10 @@ std::string scope_text(const RuleSet& rules) {
 std::vector<ChainPlan> place(const RuleSet& rules, const Target& target) {
     std::vector<ChainPlan> plans;
     for (const ir::Hook hook : target.hooks()) plans.push_back({hook, {}});
-    for (const auto& row : rules.rows) {
+    const std::span<const Row> rows{rules.rows.data(), rules.rows.size()};
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        prefetch_ahead(rows, k);
+        const Row& row = rows[k];
         if (!row.effective) continue;
         for (auto& plan : plans)
             if (crosses(*row.effective, plan.hook, target, rules.inventory))

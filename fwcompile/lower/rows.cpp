@@ -2,6 +2,7 @@
 // Rows -> rules: a row with one address per side and one port range is one
 // rule; a run of accept rows, or a row with lists, becomes set lookups.
 #include "fwcompile/lower/detail.hpp"
+#include "fwcompile/row_prefetch.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -133,7 +134,9 @@ void lower_accept_run(const std::vector<const Row*>& run, ir::Chain& chain, Lowe
     std::vector<std::pair<KeyShape, std::vector<ir::Element>>> shapes;
     std::vector<ir::Rule> plain;
     Flow scratch;
-    for (const Row* row : run) {
+    for (std::size_t k = 0; k < run.size(); ++k) {
+        prefetch_ahead(run, k);
+        const Row* row = run[k];
         const Flow& flow = flow_at(*row, ctx, scratch);
         const KeyShape key = key_fields(flow);
         if (key.size < 2) {

@@ -2,6 +2,7 @@
 // Which run of accept rows each row of a chain joins: an accept row moves up
 // past every drop or reject row it shares no packet with (see Segments).
 #include "fwcompile/lower/detail.hpp"
+#include "fwcompile/row_prefetch.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -136,7 +137,9 @@ Segments segment(const std::vector<const Row*>& rows, const LowerContext& ctx) {
     DenyIndex index;
     std::vector<std::uint32_t> scratch;
     Flow copy;
-    for (const Row* row : rows) {
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        prefetch_ahead(rows, k);
+        const Row* row = rows[k];
         const Flow& flow = flow_at(*row, ctx, copy);
         if (row->action != Action::accept) {
             index.add(flow, static_cast<std::uint32_t>(out.denies.size()));
