@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/container/small_vector.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -36,20 +38,47 @@ bool is_point(const ir::Element& e) {
     return std::all_of(e.key.begin(), e.key.end(), [](const ir::Interval& i) { return i.point(); });
 }
 
+// A value's two 64-bit halves mixed (as point_hash below does a key's).
+struct ValueHash {
+    std::size_t operator()(const ir::Value& v) const noexcept {
+        std::array<std::uint64_t, 2> words{};
+        std::memcpy(words.data(), v.bytes.data(), sizeof words);
+        std::uint64_t h = 0;
+        for (const std::uint64_t w : words) {
+            h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+            h ^= h >> 32;
+        }
+        return static_cast<std::size_t>(h);
+    }
+};
+
 // The range elements placed so far, each filed under the first field of its
 // key that holds a single value (a range element nearly always has a single
 // address or port somewhere), or as "wide" when it has none. A new element
 // can only meet those filed under a value its own interval in that field
 // covers, and the wide ones: comparing it with every element placed before
 // it would make a policy with thousands of ranges quadratic.
+//
+// A new element's single value is looked up by hash. Only a field where some
+// element holds a range keeps its values in order too, for those ranges to
+// be looked up by: on the mixed 50k policy a tree walk per field and element
+// was most of layering's time.
 class PlacedRanges {
 public:
-    explicit PlacedRanges(std::size_t fields) : by_field_(fields) {}
+    explicit PlacedRanges(const std::vector<ir::Element>& ranges)
+        : by_field_(ranges.empty() ? 0 : ranges.front().key.size()) {
+        for (const auto& e : ranges)
+            for (std::size_t f = 0; f < e.key.size(); ++f)
+                if (!e.key[f].point()) by_field_[f].ordered = true;
+    }
 
     void add(const ir::Element& e, std::uint32_t index) {
         for (std::size_t f = 0; f < e.key.size(); ++f)
             if (e.key[f].point()) {
-                by_field_[f].emplace(e.key[f].lo, index);
+                Filed& filed = by_field_[f];
+                filed.by_value[e.key[f].lo].push_back(index);
+                if (filed.ordered) filed.in_order.emplace(e.key[f].lo, index);
+                ++filed.count;
                 return;
             }
         wide_.push_back(index);
@@ -61,12 +90,19 @@ public:
     bool for_each_near(const ir::Element& e, std::size_t limit, Visit visit) const {
         std::size_t calls = 0;
         for (std::size_t f = 0; f < e.key.size(); ++f) {
-            const auto& filed = by_field_[f];
-            if (filed.empty()) continue;
-            const auto [first, end] = e.key[f].point() ? filed.equal_range(e.key[f].lo)
-                                                       : std::pair{filed.lower_bound(e.key[f].lo),
-                                                                   filed.upper_bound(e.key[f].hi)};
-            for (auto it = first; it != end; ++it) {
+            const Filed& filed = by_field_[f];
+            if (filed.count == 0) continue;
+            if (e.key[f].point()) {
+                const auto found = filed.by_value.find(e.key[f].lo);
+                if (found == filed.by_value.end()) continue;
+                for (const auto index : found->second) {
+                    if (++calls > limit) return false;
+                    visit(index);
+                }
+                continue;
+            }
+            const auto end = filed.in_order.upper_bound(e.key[f].hi);
+            for (auto it = filed.in_order.lower_bound(e.key[f].lo); it != end; ++it) {
                 if (++calls > limit) return false;
                 visit(it->second);
             }
@@ -79,7 +115,16 @@ public:
     }
 
 private:
-    std::vector<std::multimap<ir::Value, std::uint32_t>> by_field_;
+    struct Filed {
+        // In the order placed, as the ordered index lists equal values.
+        boost::unordered_flat_map<ir::Value, boost::container::small_vector<std::uint32_t, 2>,
+                                  ValueHash>
+            by_value;
+        std::multimap<ir::Value, std::uint32_t> in_order; // only when `ordered`
+        bool ordered = false; // some element holds a range in this field
+        std::size_t count = 0;
+    };
+    std::vector<Filed> by_field_;
     std::vector<std::uint32_t> wide_;
 };
 
@@ -127,7 +172,7 @@ Spill spill_check(const std::vector<ir::Element>& ranges,
 // nothing. Past kMaxCandidates, to the spill layer instead (above).
 std::vector<std::vector<ir::Element>> layer_ranges(std::vector<ir::Element> ranges) {
     if (ranges.empty()) return {};
-    PlacedRanges placed{ranges.front().key.size()};
+    PlacedRanges placed{ranges};
     std::vector<std::uint32_t> layer_of(ranges.size());
     std::vector<std::vector<std::uint32_t>> members; // each layer's elements, in order
     std::vector<bool> clash;

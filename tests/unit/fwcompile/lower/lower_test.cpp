@@ -120,6 +120,52 @@ TEST_CASE("group_elements: past 512 candidates a range is placed by its layer's 
     CHECK(groups.layers[2][1].origin == 2003);
 }
 
+TEST_CASE("group_elements: a range meets those filed under its single value") {
+    std::vector<ir::Element> elements;
+    for (std::uint16_t i = 0; i < 10; ++i)
+        elements.push_back(element("10.0.0.1", static_cast<std::uint16_t>(2 * i),
+                                   static_cast<std::uint16_t>(2 * i + 1), i + 1u));
+    elements.push_back(element("10.0.0.1", 9, 10, 11));  // meets 5 and 6
+    elements.push_back(element("10.0.0.2", 9, 10, 12));  // another host: meets nothing
+    elements.push_back(element("10.0.0.1", 12, 13, 13)); // inside 7: adds nothing
+    const auto groups = detail::group_elements(elements);
+    REQUIRE(groups.layers.size() == 2);
+    REQUIRE(groups.layers[0].size() == 11);
+    CHECK(groups.layers[0][10].origin == 12);
+    REQUIRE(groups.layers[1].size() == 1);
+    CHECK(groups.layers[1][0].origin == 11);
+}
+
+TEST_CASE("group_elements: ranges filed under one value are found by it, past 512 as well") {
+    // 700 disjoint port ranges from one host (filed under its address, the
+    // key's single value), then a range from the host's /24 that meets range
+    // 650 in one port (found through the addresses in order), then one from
+    // the host across ranges 5 and 6 (past the limit, placed by a layer's
+    // members): neither may share a set with a range it meets.
+    std::vector<ir::Element> elements;
+    for (std::uint16_t i = 0; i < 700; ++i)
+        elements.push_back(element("10.0.0.1", static_cast<std::uint16_t>(2 * i),
+                                   static_cast<std::uint16_t>(2 * i + 1), i + 1u));
+    elements.push_back(element("10.0.0.0/24", 1300, 1300, 701));
+    elements.push_back(element("10.0.0.1", 9, 10, 702));
+    const auto groups = detail::group_elements(elements);
+    const auto meet = [](const ir::Element& a, const ir::Element& b) {
+        for (std::size_t f = 0; f < a.key.size(); ++f)
+            if (b.key[f].hi < a.key[f].lo || a.key[f].hi < b.key[f].lo) return false;
+        return true;
+    };
+    std::vector<bool> seen(703, false);
+    for (const auto& layer : groups.layers)
+        for (std::size_t i = 0; i < layer.size(); ++i) {
+            seen[layer[i].origin] = true;
+            for (std::size_t j = i + 1; j < layer.size(); ++j)
+                if (meet(layer[i], layer[j]))
+                    FAIL_CHECK("elements " << layer[i].origin << " and " << layer[j].origin
+                                           << " overlap in one set");
+        }
+    for (ir::OriginId origin = 1; origin <= 702; ++origin) CHECK(seen[origin]);
+}
+
 TEST_CASE("lower: a drop row splits the accept rows around it into separate lookups, in order") {
     const auto loaded = fw::test::load_rows(R"(
 [[rule]]
