@@ -38,17 +38,22 @@ bool is_point(const ir::Element& e) {
     return std::all_of(e.key.begin(), e.key.end(), [](const ir::Interval& i) { return i.point(); });
 }
 
-// A value's two 64-bit halves mixed (as point_hash below does a key's).
+// Mixes a value into a hash a word at a time (multiply, then fold the high
+// bits down); equal hashes are still compared value by value, so the mix
+// only has to spread the values policies hold.
+std::uint64_t mix(std::uint64_t h, const ir::Value& v) {
+    std::array<std::uint64_t, 2> words{};
+    std::memcpy(words.data(), v.bytes.data(), sizeof words);
+    for (const std::uint64_t w : words) {
+        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
 struct ValueHash {
     std::size_t operator()(const ir::Value& v) const noexcept {
-        std::array<std::uint64_t, 2> words{};
-        std::memcpy(words.data(), v.bytes.data(), sizeof words);
-        std::uint64_t h = 0;
-        for (const std::uint64_t w : words) {
-            h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-            h ^= h >> 32;
-        }
-        return static_cast<std::size_t>(h);
+        return static_cast<std::size_t>(mix(0, v));
     }
 };
 
@@ -78,7 +83,6 @@ public:
                 Filed& filed = by_field_[f];
                 filed.by_value[e.key[f].lo].push_back(index);
                 if (filed.ordered) filed.in_order.emplace(e.key[f].lo, index);
-                ++filed.count;
                 return;
             }
         wide_.push_back(index);
@@ -91,7 +95,7 @@ public:
         std::size_t calls = 0;
         for (std::size_t f = 0; f < e.key.size(); ++f) {
             const Filed& filed = by_field_[f];
-            if (filed.count == 0) continue;
+            if (filed.by_value.empty()) continue;
             if (e.key[f].point()) {
                 const auto found = filed.by_value.find(e.key[f].lo);
                 if (found == filed.by_value.end()) continue;
@@ -122,7 +126,6 @@ private:
             by_value;
         std::multimap<ir::Value, std::uint32_t> in_order; // only when `ordered`
         bool ordered = false; // some element holds a range in this field
-        std::size_t count = 0;
     };
     std::vector<Filed> by_field_;
     std::vector<std::uint32_t> wide_;
@@ -217,20 +220,10 @@ std::vector<std::vector<ir::Element>> layer_ranges(std::vector<ir::Element> rang
     return out;
 }
 
-// A hash of a single value's key: the low ends of its intervals say it
-// all. Mixed a word at a time (multiply, then fold the high bits down);
-// equal hashes are still compared key by key, so the mix only has to
-// spread the values policies hold.
+// A hash of a single value's key: the low ends of its intervals say it all.
 std::size_t point_hash(const ir::Element& e) {
     std::uint64_t h = e.key.size();
-    for (const ir::Interval& field : e.key) {
-        std::array<std::uint64_t, 2> words{};
-        std::memcpy(words.data(), field.lo.bytes.data(), sizeof words);
-        for (const std::uint64_t w : words) {
-            h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-            h ^= h >> 32;
-        }
-    }
+    for (const ir::Interval& field : e.key) h = mix(h, field.lo);
     return h;
 }
 

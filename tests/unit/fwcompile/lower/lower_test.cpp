@@ -29,6 +29,31 @@ ir::Element element(const char* source, std::uint16_t first, std::uint16_t last,
     return ir::Element{{address(source), port(first, last)}, "c", {}, origin};
 }
 
+// `count` port ranges from `source`, disjoint: range i+1 is ports 2i-2i+1,
+// its origin i+1.
+std::vector<ir::Element> disjoint_ranges(const char* source, std::uint16_t count) {
+    std::vector<ir::Element> elements;
+    for (std::uint16_t i = 0; i < count; ++i)
+        elements.push_back(element(source, static_cast<std::uint16_t>(2 * i),
+                                   static_cast<std::uint16_t>(2 * i + 1), i + 1u));
+    return elements;
+}
+
+// Fails for every two elements of one layer (one interval set) that overlap.
+void check_layers_apart(const detail::ElementGroups& groups) {
+    const auto meet = [](const ir::Element& a, const ir::Element& b) {
+        for (std::size_t f = 0; f < a.key.size(); ++f)
+            if (b.key[f].hi < a.key[f].lo || a.key[f].hi < b.key[f].lo) return false;
+        return true;
+    };
+    for (const auto& layer : groups.layers)
+        for (std::size_t i = 0; i < layer.size(); ++i)
+            for (std::size_t j = i + 1; j < layer.size(); ++j)
+                if (meet(layer[i], layer[j]))
+                    FAIL_CHECK("elements " << layer[i].origin << " and " << layer[j].origin
+                                           << " overlap in one set");
+}
+
 const ir::Chain& chain(const ir::Table& table, ir::Hook hook) {
     for (const auto& c : table.chains)
         if (c.hook == hook) return c;
@@ -67,10 +92,7 @@ TEST_CASE(
 }
 
 TEST_CASE("group_elements: an interval set holds at most 1,024 elements, the rest go on to more") {
-    std::vector<ir::Element> elements;
-    for (std::uint16_t i = 0; i < 2500; ++i) // disjoint ranges, one per port pair
-        elements.push_back(element("10.0.0.0/24", static_cast<std::uint16_t>(2 * i),
-                                   static_cast<std::uint16_t>(2 * i + 1), i + 1u));
+    std::vector<ir::Element> elements = disjoint_ranges("10.0.0.0/24", 2500);
     const auto groups = detail::group_elements(elements);
     REQUIRE(groups.layers.size() == 3);
     CHECK(groups.layers[0].size() == 1024);
@@ -88,28 +110,16 @@ TEST_CASE("group_elements: past 512 candidates a range is placed by its layer's 
     // (the same layer): it must not share that layer, so it opens one. Last a
     // range inside range 100 (the first layer), which the index would drop;
     // placed by the new layer's members it is kept there, matching nothing more.
-    std::vector<ir::Element> elements;
-    for (std::uint16_t i = 0; i < 2000; ++i)
-        elements.push_back(element("10.0.0.0/24", static_cast<std::uint16_t>(2 * i),
-                                   static_cast<std::uint16_t>(2 * i + 1), i + 1u));
+    std::vector<ir::Element> elements = disjoint_ranges("10.0.0.0/24", 2000);
     elements.push_back(element("10.0.0.0/25", 3200, 3200, 2001));
     elements.push_back(element("10.0.0.0/23", 3000, 3001, 2002));
     elements.push_back(element("10.0.0.0/25", 200, 200, 2003));
     const auto groups = detail::group_elements(elements);
-    const auto meet = [](const ir::Element& a, const ir::Element& b) {
-        for (std::size_t f = 0; f < a.key.size(); ++f)
-            if (b.key[f].hi < a.key[f].lo || a.key[f].hi < b.key[f].lo) return false;
-        return true;
-    };
+    check_layers_apart(groups);
     std::size_t total = 0;
     for (const auto& layer : groups.layers) {
         CHECK(layer.size() <= 1024);
         total += layer.size();
-        for (std::size_t i = 0; i < layer.size(); ++i)
-            for (std::size_t j = i + 1; j < layer.size(); ++j)
-                if (meet(layer[i], layer[j]))
-                    FAIL_CHECK("elements " << layer[i].origin << " and " << layer[j].origin
-                                           << " overlap in one set");
     }
     CHECK(total == 2002);
     REQUIRE(groups.layers.size() == 3);
@@ -121,10 +131,7 @@ TEST_CASE("group_elements: past 512 candidates a range is placed by its layer's 
 }
 
 TEST_CASE("group_elements: a range meets those filed under its single value") {
-    std::vector<ir::Element> elements;
-    for (std::uint16_t i = 0; i < 10; ++i)
-        elements.push_back(element("10.0.0.1", static_cast<std::uint16_t>(2 * i),
-                                   static_cast<std::uint16_t>(2 * i + 1), i + 1u));
+    std::vector<ir::Element> elements = disjoint_ranges("10.0.0.1", 10);
     elements.push_back(element("10.0.0.1", 9, 10, 11));  // meets 5 and 6
     elements.push_back(element("10.0.0.2", 9, 10, 12));  // another host: meets nothing
     elements.push_back(element("10.0.0.1", 12, 13, 13)); // inside 7: adds nothing
@@ -142,27 +149,14 @@ TEST_CASE("group_elements: ranges filed under one value are found by it, past 51
     // 650 in one port (found through the addresses in order), then one from
     // the host across ranges 5 and 6 (past the limit, placed by a layer's
     // members): neither may share a set with a range it meets.
-    std::vector<ir::Element> elements;
-    for (std::uint16_t i = 0; i < 700; ++i)
-        elements.push_back(element("10.0.0.1", static_cast<std::uint16_t>(2 * i),
-                                   static_cast<std::uint16_t>(2 * i + 1), i + 1u));
+    std::vector<ir::Element> elements = disjoint_ranges("10.0.0.1", 700);
     elements.push_back(element("10.0.0.0/24", 1300, 1300, 701));
     elements.push_back(element("10.0.0.1", 9, 10, 702));
     const auto groups = detail::group_elements(elements);
-    const auto meet = [](const ir::Element& a, const ir::Element& b) {
-        for (std::size_t f = 0; f < a.key.size(); ++f)
-            if (b.key[f].hi < a.key[f].lo || a.key[f].hi < b.key[f].lo) return false;
-        return true;
-    };
+    check_layers_apart(groups);
     std::vector<bool> seen(703, false);
     for (const auto& layer : groups.layers)
-        for (std::size_t i = 0; i < layer.size(); ++i) {
-            seen[layer[i].origin] = true;
-            for (std::size_t j = i + 1; j < layer.size(); ++j)
-                if (meet(layer[i], layer[j]))
-                    FAIL_CHECK("elements " << layer[i].origin << " and " << layer[j].origin
-                                           << " overlap in one set");
-        }
+        for (const auto& e : layer) seen[e.origin] = true;
     for (ir::OriginId origin = 1; origin <= 702; ++origin) CHECK(seen[origin]);
 }
 
