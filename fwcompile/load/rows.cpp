@@ -329,9 +329,13 @@ public:
     // True when a chunk is left for the claimer: the next of its end.
     [[nodiscard]] bool claim() { return taken_.fetch_add(1, std::memory_order_relaxed) < count_; }
     // Constructs the rows of chunk c at `out`, which stands for all rows.
+    // Default-initialised, not value-initialised: every member of a Row has
+    // an initialiser or a constructor of its own, and value-initialisation
+    // would first zero each row's 752 bytes (a memset of 37 MB at 50,000
+    // rows) that the constructor and the loader then write again.
     void construct(std::size_t c, Row* out) const noexcept {
         static_assert(std::is_nothrow_default_constructible_v<Row>);
-        std::uninitialized_value_construct_n(out + c * kRows, size(c));
+        std::uninitialized_default_construct_n(out + c * kRows, size(c));
     }
     // Constructs chunk c's rows and loads them from its tables.
     void load(std::size_t c, const Section& top, const Inventory& inventory, Row* out,
