@@ -142,8 +142,10 @@ void subtract_into(const Cidr& c, std::span<const IpAddress> inside, std::vector
     }
     if (c.is_host()) return;
     const auto [low, high] = halves(c);
+    // Not the binding itself: clang before 16 cannot capture one.
+    const Cidr& lower = low;
     const auto in_low = std::partition_point(inside.begin(), inside.end(),
-                                             [&](const IpAddress& a) { return low.contains(a); });
+                                             [&](const IpAddress& a) { return lower.contains(a); });
     const auto split = static_cast<std::size_t>(in_low - inside.begin());
     subtract_into(low, inside.first(split), out);
     subtract_into(high, inside.subspan(split), out);

@@ -46,7 +46,7 @@ struct IpAddress {
     [[nodiscard]] std::string to_string() const;
 
     friend std::strong_ordering operator<=>(const IpAddress& a, const IpAddress& b) {
-        if (const auto family = a.family <=> b.family; family != 0) return family;
+        if (const auto by_family = a.family <=> b.family; by_family != 0) return by_family;
         return compare_bytes(a.bytes, b.bytes);
     }
     friend bool operator==(const IpAddress& a, const IpAddress& b) { return (a <=> b) == 0; }

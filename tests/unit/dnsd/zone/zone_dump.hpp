@@ -29,7 +29,7 @@ inline std::string dump(const dns::Zone& zone) {
             std::vector<std::string> rdata;
             for (const auto& r : set.rdata) {
                 std::string hex;
-                for (unsigned char c : r) hex += fmt::format("{:02x}", c);
+                for (const char c : r) hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
                 rdata.push_back(std::move(hex));
             }
             std::sort(rdata.begin(), rdata.end());
