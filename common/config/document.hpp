@@ -9,6 +9,7 @@
 // ones users see. Both give the same tree (tests/fuzz/fuzz_toml.cpp checks).
 #pragma once
 
+#include "common/config/table_run.hpp"
 #include "common/diag.hpp"
 
 #include <cstdint>
@@ -50,6 +51,8 @@ struct Entry {
     Node value;
 };
 
+struct SplitDocument;
+
 class Document {
 public:
     // Reads `path`. A file that cannot be read is an error naming it and
@@ -69,17 +72,41 @@ public:
     // The tree of a document toml++ parsed.
     [[nodiscard]] static Document from_toml(const toml::table& root);
 
+    // load() for a file that may end in a long run of [[array]] tables (a
+    // rules file's [[rule]]s): when the fast reader takes everything before
+    // the run, and nothing before it is named `array`, the run is left
+    // unread as pieces of `per_piece` tables (table_run.hpp), for
+    // read_piece(). Otherwise the document is whole, read as load() reads it,
+    // and there are no pieces. nullopt after reporting an unreadable file or
+    // a syntax error.
+    [[nodiscard]] static std::optional<SplitDocument> load_split(const std::string& path,
+                                                                 Diagnostics& diag,
+                                                                 std::string_view array,
+                                                                 std::size_t per_piece);
+    // The same for text in memory, with the fast reader only: nullopt when
+    // it declines what it reads (the head, or the whole text).
+    [[nodiscard]] static std::optional<SplitDocument>
+    read_split(std::string text, std::string_view array, std::size_t per_piece);
+    // Reads piece k of `split` into `out` (emptied first, its storage kept
+    // for the next piece): its root then holds `array`, whose tables are
+    // those of the piece, positioned in the whole file. False when the fast
+    // reader declines the piece: it is not plain TOML, or not only [[array]]
+    // tables, and the file must be read again whole (load()), so that
+    // toml++ words what is wrong. Threads may read different pieces at once.
+    [[nodiscard]] static bool read_piece(SplitDocument& split, std::size_t k,
+                                         std::string_view array, Document& out);
+
     // The accessors are inline: the loader calls them a few dozen times per row.
     [[nodiscard]] const Node& root() const noexcept { return root_; }
     // A string's text, or an integer's decimal.
     [[nodiscard]] std::string_view text(const Node& value) const noexcept {
-        return {chars_.data() + value.first, value.size};
+        return {chars() + value.first, value.size};
     }
     // An integer's value (both readers checked that it fits).
     [[nodiscard]] std::int64_t integer(const Node& value) const noexcept;
     [[nodiscard]] bool boolean(const Node& value) const noexcept { return text(value) == "true"; }
     [[nodiscard]] std::string_view key(const Entry& entry) const noexcept {
-        return {chars_.data() + entry.key_first, entry.key_size};
+        return {chars() + entry.key_first, entry.key_size};
     }
     [[nodiscard]] std::span<const Node> items(const Node& array) const noexcept {
         return {items_.data() + array.first, array.size};
@@ -97,7 +124,7 @@ public:
     // few bytes long: compared byte by byte, without a memcmp call.
     [[nodiscard]] bool is_key(const Entry& entry, std::string_view wanted) const noexcept {
         if (entry.key_size != wanted.size()) return false;
-        const char* have = chars_.data() + entry.key_first;
+        const char* have = chars() + entry.key_first;
         for (std::size_t i = 0; i < wanted.size(); ++i)
             if (have[i] != wanted[i]) return false;
         return true;
@@ -111,11 +138,24 @@ private:
     friend class PlainReader;
     [[nodiscard]] Node convert(const toml::node& node);
     [[nodiscard]] std::uint32_t add_text(std::string_view text);
+    // Where offsets into the text count from: a piece's document reads the
+    // text its SplitDocument's head holds.
+    [[nodiscard]] const char* chars() const noexcept {
+        return external_ != nullptr ? external_ : chars_.data();
+    }
 
     std::string chars_;
+    const char* external_ = nullptr;
     std::vector<Node> items_;
     std::vector<Entry> entries_;
     Node root_{NodeKind::table, {1, 1}, 0, 0};
+};
+
+// A document whose trailing [[array]] tables are left in pieces, unread
+// (Document::load_split). The head holds the text, pieces included.
+struct SplitDocument {
+    Document head;
+    std::vector<TablePiece> pieces;
 };
 
 } // namespace phx::config

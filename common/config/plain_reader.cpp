@@ -3,6 +3,8 @@
 // reports an error: whatever it does not recognise, valid or not, it hands
 // back to toml++, so it only has to be right about what it accepts.
 #include "common/config/document.hpp"
+#include "common/config/table_run.hpp"
+#include "common/file_text.hpp"
 #include "common/huge_pages.hpp"
 
 #include <algorithm>
@@ -53,21 +55,6 @@ bool plain_string_char(char c) {
     return kClasses.plain[static_cast<unsigned char>(c)];
 }
 
-// Counted in blocks of 255 bytes into one byte: the compiler then compares
-// and adds 16 bytes at a time, where a wider count made it widen each byte.
-std::size_t count_lines(std::string_view text) {
-    std::size_t lines = 1;
-    while (!text.empty()) {
-        const std::size_t block = std::min<std::size_t>(text.size(), 255);
-        std::uint8_t in_block = 0;
-        for (std::size_t i = 0; i < block; ++i)
-            in_block = static_cast<std::uint8_t>(in_block + (text[i] == '\n' ? 1 : 0));
-        lines += in_block;
-        text.remove_prefix(block);
-    }
-    return lines;
-}
-
 // Past the plain string characters from p: to the first byte that ends or
 // escapes a string or is not text (the NUL after the text, at the latest).
 // Byte by byte this was a third of reading a large rules file; SSE2 (every
@@ -105,33 +92,58 @@ constexpr std::size_t kMaxPlainSize = std::numeric_limits<std::uint32_t>::max() 
 
 class PlainReader {
 public:
-    // The cursor walks the text through a pointer: std::string keeps a NUL
-    // after its last byte, and NUL is no character any rule below accepts,
-    // so every scan stops there without a bounds check of its own.
-    explicit PlainReader(std::string text) {
-        doc_.chars_ = std::move(text);
-        p_ = line_start_ = doc_.chars_.data();
-        end_ = p_ + doc_.chars_.size();
+    // Reads [begin, end) of the text at `base` into `doc`, whose offsets
+    // count from `base`; `begin` starts line `line`. With `only_array`
+    // (reading a piece), every header must be [[only_array]].
+    //
+    // The cursor walks the text through a pointer, and every scan stops at a
+    // byte no rule below accepts without a bounds check of its own: the NUL
+    // std::string keeps after the text, or, where a head or a piece ends
+    // before it, the '[' of the next header, which a line end (the '\n'
+    // before it) has stopped every scan but an array's at.
+    PlainReader(Document& doc, char* base, char* begin, char* end, std::uint32_t line,
+                std::string_view only_array = {})
+        : doc_(doc), base_(base), p_(begin), end_(end), line_start_(begin), line_(line),
+          only_array_(only_array) {
+        if (!only_array.empty()) return; // a piece's document keeps its storage
         // A key takes a line, so this is room enough: growing a vector of a
         // few hundred thousand entries would copy it over and over.
-        doc_.entries_.reserve(count_lines(doc_.chars_));
+        doc_.entries_.reserve(count_newlines({begin, static_cast<std::size_t>(end - begin)}) + 1);
         prefault_huge_pages(doc_.entries_.data(), doc_.entries_.capacity() * sizeof(Entry));
     }
 
-    std::optional<Document> read() {
-        if (doc_.chars_.size() > kMaxPlainSize) return std::nullopt;
+    // Reads on to end_; false when the text is not plain.
+    bool read() {
         while (p_ != end_) {
             skip_blanks();
             if (*p_ == '[') {
-                if (!header()) return std::nullopt;
+                if (!header()) return false;
             } else if (*p_ != '\n' && *p_ != '#' && p_ != end_) {
-                if (!key_value()) return std::nullopt;
+                if (!key_value()) return false;
             }
-            if (!line_end()) return std::nullopt;
+            if (!line_end()) return false;
         }
+        return true;
+    }
+
+    // The head of a split read ended at the run of [[array]] tables: does
+    // anything before it have the array's name?
+    [[nodiscard]] bool defines(std::string_view key) const { return root_entry(key).has_value(); }
+    // Reads on to `end` next (from the end of a head).
+    void extend_to(char* end) { end_ = end; }
+
+    // Closes what is open and puts the root's entries in place.
+    void finish() {
         close_table();
-        finish();
-        return std::move(doc_);
+        for (auto& group : arrays_) {
+            Node& array = root_entries_[group.root_entry].value;
+            array.first = static_cast<std::uint32_t>(doc_.items_.size());
+            array.size = static_cast<std::uint32_t>(group.tables.size());
+            doc_.items_.insert(doc_.items_.end(), group.tables.begin(), group.tables.end());
+        }
+        doc_.root_.first = static_cast<std::uint32_t>(doc_.entries_.size());
+        doc_.root_.size = static_cast<std::uint32_t>(root_entries_.size());
+        doc_.entries_.insert(doc_.entries_.end(), root_entries_.begin(), root_entries_.end());
     }
 
 private:
@@ -147,9 +159,7 @@ private:
     [[nodiscard]] TextPos here() const {
         return {line_, static_cast<std::uint32_t>(p_ - line_start_ + 1)};
     }
-    [[nodiscard]] std::uint32_t offset() const {
-        return static_cast<std::uint32_t>(p_ - doc_.chars_.data());
-    }
+    [[nodiscard]] std::uint32_t offset() const { return static_cast<std::uint32_t>(p_ - base_); }
     void skip_blanks() {
         while (*p_ == ' ' || *p_ == '\t') ++p_;
     }
@@ -230,6 +240,7 @@ private:
         const bool array = expect('[');
         auto name = bare_key();
         if (!name || !expect(']') || (array && !expect(']'))) return false;
+        if (!only_array_.empty() && (!array || doc_.key(*name) != only_array_)) return false;
         close_table();
         table_first_ = doc_.entries_.size();
         const Node table{NodeKind::table, at, 0, 0};
@@ -272,18 +283,6 @@ private:
         table.size = static_cast<std::uint32_t>(doc_.entries_.size() - table_first_);
     }
 
-    void finish() {
-        for (auto& group : arrays_) {
-            Node& array = root_entries_[group.root_entry].value;
-            array.first = static_cast<std::uint32_t>(doc_.items_.size());
-            array.size = static_cast<std::uint32_t>(group.tables.size());
-            doc_.items_.insert(doc_.items_.end(), group.tables.begin(), group.tables.end());
-        }
-        doc_.root_.first = static_cast<std::uint32_t>(doc_.entries_.size());
-        doc_.root_.size = static_cast<std::uint32_t>(root_entries_.size());
-        doc_.entries_.insert(doc_.entries_.end(), root_entries_.begin(), root_entries_.end());
-    }
-
     // --- values ------------------------------------------------------------
     bool value(Node& out, bool array_allowed) {
         const char c = *p_;
@@ -311,7 +310,7 @@ private:
             *write++ = c;
         }
         p_ = p + 1;
-        out.first = static_cast<std::uint32_t>(first - doc_.chars_.data());
+        out.first = static_cast<std::uint32_t>(first - base_);
         out.size = static_cast<std::uint32_t>(write - first);
         return true;
     }
@@ -393,11 +392,13 @@ private:
         return true;
     }
 
-    Document doc_;
-    char* p_ = nullptr;
-    char* end_ = nullptr;
-    char* line_start_ = nullptr;
-    std::uint32_t line_ = 1;
+    Document& doc_;
+    char* base_;
+    char* p_;
+    char* end_;
+    char* line_start_;
+    std::uint32_t line_;
+    std::string_view only_array_;
     std::vector<Entry> root_entries_; // the root's, moved into entries_ at the end
     std::vector<TableArray> arrays_;
     Current current_ = Current::root;
@@ -406,7 +407,67 @@ private:
 };
 
 std::optional<Document> Document::read_plain(std::string text) {
-    return PlainReader{std::move(text)}.read();
+    if (text.size() > kMaxPlainSize) return std::nullopt;
+    Document doc;
+    doc.chars_ = std::move(text);
+    char* const base = doc.chars_.data();
+    PlainReader reader{doc, base, base, base + doc.chars_.size(), 1};
+    if (!reader.read()) return std::nullopt;
+    reader.finish();
+    return doc;
+}
+
+std::optional<SplitDocument> Document::read_split(std::string text, std::string_view array,
+                                                  std::size_t per_piece) {
+    if (text.size() > kMaxPlainSize) return std::nullopt;
+    SplitDocument split;
+    split.pieces = trailing_table_run(text, array, per_piece);
+    Document& doc = split.head;
+    doc.chars_ = std::move(text);
+    char* const base = doc.chars_.data();
+    char* const end = base + doc.chars_.size();
+    PlainReader reader{doc, base, base,
+                       split.pieces.empty() ? end : base + split.pieces.front().begin, 1};
+    if (!reader.read()) return std::nullopt;
+    if (!split.pieces.empty() && reader.defines(array)) {
+        // [[array]] tables (or a key of that name) before the run too: one
+        // array cannot come from both, so the run is read here after all.
+        split.pieces.clear();
+        reader.extend_to(end);
+        if (!reader.read()) return std::nullopt;
+    }
+    reader.finish();
+    return split;
+}
+
+std::optional<SplitDocument> Document::load_split(const std::string& path, Diagnostics& diag,
+                                                  std::string_view array, std::size_t per_piece) {
+    auto read = read_file_text(path);
+    if (!read.text) {
+        diag.error({path}, "cannot read the file: " + read.error);
+        return std::nullopt;
+    }
+    if (auto split = read_split(std::move(*read.text), array, per_piece)) return split;
+    // As load() does: toml++ reads the file again (the fast reader has
+    // written over escapes in its copy).
+    auto doc = Document::load(path, diag);
+    if (!doc) return std::nullopt;
+    return SplitDocument{std::move(*doc), {}};
+}
+
+bool Document::read_piece(SplitDocument& split, std::size_t k, std::string_view array,
+                          Document& out) {
+    const TablePiece& piece = split.pieces[k];
+    char* const base = split.head.chars_.data();
+    out.chars_.clear();
+    out.external_ = base;
+    out.items_.clear();
+    out.entries_.clear();
+    out.root_ = {NodeKind::table, {1, 1}, 0, 0};
+    PlainReader reader{out, base, base + piece.begin, base + piece.end, piece.line, array};
+    if (!reader.read()) return false;
+    reader.finish();
+    return true;
 }
 
 } // namespace phx::config

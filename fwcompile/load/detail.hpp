@@ -20,6 +20,7 @@ using config::Node;
 using config::NodeKind;
 using config::Scalar;
 using config::Section;
+using config::SplitDocument;
 
 // A key whose value may be a string, an integer, or an array of those: its
 // items (one for a single value), every one checked to be a string or an
@@ -60,6 +61,14 @@ void management_rows(const Management& management, PlaceVector<Row>& rows, TextA
 // the whole rule set. Past some 20,000 rows two threads share the work.
 void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>& rows,
                TextArena& texts);
+
+// The [[rule]] tables a split document's pieces hold (Document::load_split)
+// are read piece by piece as their rows are loaded. False when a piece is
+// not plain TOML: the rows are then not all loaded, nothing was reported
+// about them, and the file must be loaded again whole.
+inline constexpr std::size_t kRowsPerPiece = 256;
+[[nodiscard]] bool load_rows(const Section& top, SplitDocument& split, const Inventory& inventory,
+                             PlaceVector<Row>& rows, TextArena& texts);
 
 // " (did you mean 'nginx'?)" among the hosts' names and ids, or "".
 [[nodiscard]] std::string host_suggestion(std::string_view text, const Inventory& inventory);

@@ -82,15 +82,19 @@ std::string host_suggestion(std::string_view text, const Inventory& inventory) {
 
 } // namespace detail
 
-std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag,
-                                  const inventory::NodeChoice& node) {
-    const auto doc = detail::Document::load(path, diag);
-    if (!doc) return std::nullopt;
+namespace {
+
+// The rules of `doc`, whose [[rule]] tables are its own, or `split`'s
+// pieces when there is one. nullopt after errors, or when a piece was not
+// plain TOML (`declined`, nothing said about it).
+std::optional<RuleSet> load_document(const detail::Document& doc, detail::SplitDocument* split,
+                                     const std::string& path, Diagnostics& diag,
+                                     const inventory::NodeChoice& node, bool& declined) {
     const std::size_t errors_before = diag.error_count();
     RuleSet rules;
     rules.file = path;
     const FileName file{path}; // shared by every position of the rules
-    const detail::Section top{*doc, doc->root(), "the top level", file, diag};
+    const detail::Section top{doc, doc.root(), "the top level", file, diag};
     top.allow_only({"hypervisor", "node", "guest", "management", "logging", "rule"});
     if (!inventory::load_inventory(top, rules.inventory, node)) return std::nullopt;
     const bool logging = detail::load_logging(top, rules.logging);
@@ -98,11 +102,40 @@ std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag,
         return std::nullopt;
     detail::management_rows(rules.management, rules.rows, *rules.texts);
     rules.management_rows = rules.rows.size();
-    detail::load_rows(top, rules.inventory, rules.rows, *rules.texts);
+    if (split == nullptr) {
+        detail::load_rows(top, rules.inventory, rules.rows, *rules.texts);
+    } else if (!detail::load_rows(top, *split, rules.inventory, rules.rows, *rules.texts)) {
+        declined = true;
+        return std::nullopt;
+    }
     if (diag.error_count() > errors_before) return std::nullopt;
     for (std::size_t i = 0; i < rules.management_rows; ++i)
         apply_scope(rules.rows[i], rules.inventory); // load_rows scopes the file's
     return rules;
+}
+
+} // namespace
+
+std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag,
+                                  const inventory::NodeChoice& node) {
+    auto split = detail::Document::load_split(path, diag, "rule", detail::kRowsPerPiece);
+    if (!split) return std::nullopt;
+    bool declined = false;
+    if (split->pieces.empty())
+        return load_document(split->head, nullptr, path, diag, node, declined);
+    // The [[rule]] tables are read as their rows are loaded. What that finds
+    // is kept apart: a load that fails, or meets a piece the fast reader
+    // declines, is done again from the whole file as before, so a file with
+    // anything wrong gets the very messages it always got (a syntax error in
+    // toml++'s words, before and instead of any other).
+    Diagnostics found;
+    if (auto rules = load_document(split->head, &*split, path, found, node, declined)) {
+        diag.append(std::move(found));
+        return rules;
+    }
+    const auto doc = detail::Document::load(path, diag);
+    if (!doc) return std::nullopt;
+    return load_document(*doc, nullptr, path, diag, node, declined);
 }
 
 std::size_t load_heap_bytes(std::uintmax_t file_bytes) {

@@ -281,17 +281,17 @@ namespace {
 // whole). `number` is the rows' count before the first, for messages.
 // Touches nothing but its own rows, `diag` and `texts`, so two threads load
 // ranges at once.
-void load_range(const Section& top, std::span<const Node> tables, std::size_t number,
-                const Inventory& inventory, Row* out, Diagnostics& diag, TextArena& texts) {
-    const Document& doc = top.doc();
+void load_range(const Document& doc, const FileName& file, std::span<const Node> tables,
+                std::size_t number, const Inventory& inventory, Row* out, Diagnostics& diag,
+                TextArena& texts) {
     for (const Node& table : tables) {
         Row& row = *out++;
         ++number;
         if (table.kind != NodeKind::table) {
-            diag.error(top.at(table), "each [[rule]] must be a table");
+            diag.error({file, table.at.line, table.at.column}, "each [[rule]] must be a table");
             continue;
         }
-        Section s{doc, table, "[[rule]]", top.file(), diag, number};
+        Section s{doc, table, "[[rule]]", file, diag, number};
         if (load_row(s, inventory, row, texts)) apply_scope(row, inventory);
     }
 }
@@ -320,14 +320,30 @@ constexpr std::size_t kThreadHeapPerRow = 256;
 // unconstructed.
 class Chunks {
 public:
-    static constexpr std::size_t kRows = 256; // some 100 us of work
+    static constexpr std::size_t kRows = kRowsPerPiece; // some 100 us of work
 
-    explicit Chunks(std::span<const Node> tables)
-        : tables_(tables), count_((tables.size() + kRows - 1) / kRows) {}
+    // The tables of the document's [[rule]] array.
+    Chunks(const Section& top, std::span<const Node> tables)
+        : top_(top), tables_(tables), rows_(tables.size()), count_((rows_ + kRows - 1) / kRows) {}
+    // Those of a split document's pieces, a chunk each: each is read when
+    // it is claimed, by the claiming thread, into a document of its own
+    // that it reuses, so the tables' entries are still in its cache when it
+    // loads their rows, and a large file's text is read on two threads.
+    // Chunk c's rows are rows [c * kRows, ...): every piece but the last
+    // must hold kRows tables, as load_split cut them.
+    Chunks(const Section& top, SplitDocument& split)
+        : top_(top), split_(&split), rows_(table_count(split)), count_(split.pieces.size()) {
+        for (std::size_t c = 0; c + 1 < count_; ++c)
+            if (split.pieces[c].tables != kRows) declined_ = true;
+    }
 
     [[nodiscard]] std::size_t count() const { return count_; }
+    [[nodiscard]] std::size_t rows() const { return rows_; }
     // True when a chunk is left for the claimer: the next of its end.
     [[nodiscard]] bool claim() { return taken_.fetch_add(1, std::memory_order_relaxed) < count_; }
+    // Whether a piece was not plain TOML: the rows are then all constructed,
+    // but not all loaded, and the file must be loaded again whole.
+    [[nodiscard]] bool declined() const { return declined_.load(std::memory_order_relaxed); }
     // Constructs the rows of chunk c at `out`, which stands for all rows.
     // Default-initialised, not value-initialised: every member of a Row has
     // an initialiser or a constructor of its own, and value-initialisation
@@ -337,23 +353,49 @@ public:
         static_assert(std::is_nothrow_default_constructible_v<Row>);
         std::uninitialized_default_construct_n(out + c * kRows, size(c));
     }
-    // Constructs chunk c's rows and loads them from its tables.
-    void load(std::size_t c, const Section& top, const Inventory& inventory, Row* out,
-              Diagnostics& diag, TextArena& texts) const {
+    // Constructs chunk c's rows and loads them from its tables; `piece` is
+    // the calling thread's document for pieces.
+    void load(std::size_t c, const Inventory& inventory, Row* out, Diagnostics& diag,
+              TextArena& texts, Document& piece) {
         construct(c, out);
         const std::size_t first = c * kRows;
-        load_range(top, tables_.subspan(first, size(c)), first, inventory, out + first, diag,
-                   texts);
+        if (split_ == nullptr) {
+            load_range(top_.doc(), top_.file(), tables_.subspan(first, size(c)), first, inventory,
+                       out + first, diag, texts);
+            return;
+        }
+        if (declined() || !Document::read_piece(*split_, c, kRule, piece)) {
+            declined_.store(true, std::memory_order_relaxed);
+            return;
+        }
+        const config::Entry* array = piece.find(piece.root(), kRule);
+        const auto tables = array ? piece.items(array->value) : std::span<const Node>{};
+        if (tables.size() != size(c)) { // a header the scan did not see: read it whole
+            declined_.store(true, std::memory_order_relaxed);
+            return;
+        }
+        load_range(piece, top_.file(), tables, first, inventory, out + first, diag, texts);
     }
 
 private:
+    static constexpr std::string_view kRule = "rule";
+
+    static std::size_t table_count(const SplitDocument& split) {
+        std::size_t n = 0;
+        for (const auto& piece : split.pieces) n += piece.tables;
+        return n;
+    }
     [[nodiscard]] std::size_t size(std::size_t c) const {
-        return std::min(kRows, tables_.size() - c * kRows);
+        return std::min(kRows, rows_ - c * kRows);
     }
 
+    const Section& top_;
     std::span<const Node> tables_;
+    SplitDocument* split_ = nullptr;
+    std::size_t rows_;
     std::size_t count_;
     std::atomic<std::size_t> taken_{0};
+    std::atomic<bool> declined_{false};
 };
 
 // The thread that loads chunks from the back while the caller loads them
@@ -362,16 +404,17 @@ private:
 // once and, while the caller makes the rows, reserves the heap it will use.
 class SecondThread {
 public:
-    SecondThread(Chunks& chunks, const Section& top, const Inventory& inventory)
-        : thread_([this, &chunks, &top, &inventory] {
-              (void)reserve_thread_heap(chunks.count() * Chunks::kRows / 2 * kThreadHeapPerRow);
+    SecondThread(Chunks& chunks, const Inventory& inventory)
+        : thread_([this, &chunks, &inventory] {
+              (void)reserve_thread_heap(chunks.rows() / 2 * kThreadHeapPerRow);
               rows_made_.wait();
               if (out_ == nullptr) return;
               std::size_t c = chunks.count();
+              Document piece;
               try {
                   while (chunks.claim()) {
                       Diagnostics diag;
-                      chunks.load(--c, top, inventory, out_, diag, texts_);
+                      chunks.load(--c, inventory, out_, diag, texts_, piece);
                       if (!diag.all().empty()) found_.push_back(std::move(diag));
                   }
               } catch (...) {
@@ -418,12 +461,34 @@ private:
 
 // Without a thread to be had (a limit on tasks) the failed emplace leaves
 // `second` empty, and the caller loads every row.
-void start_second_thread(std::optional<SecondThread>& second, Chunks& chunks, const Section& top,
+void start_second_thread(std::optional<SecondThread>& second, Chunks& chunks,
                          const Inventory& inventory) {
     try {
-        second.emplace(chunks, top, inventory);
+        second.emplace(chunks, inventory);
     } catch (const std::system_error&) {
     }
+}
+
+// Loads the chunks' rows after `rows`' own; false when a piece was declined.
+bool load_chunks(Chunks& chunks, const Section& top, const Inventory& inventory,
+                 PlaceVector<Row>& rows, TextArena& texts) {
+    std::optional<SecondThread> second;
+    if (chunks.rows() >= kRowsForTwoThreads) start_second_thread(second, chunks, inventory);
+    const std::size_t base = rows.size();
+    rows.reserve(base + chunks.rows());
+    prefault_huge_pages(rows.data() + base, chunks.rows() * sizeof(Row));
+    Row* const out = rows.grow_unconstructed(chunks.rows());
+    if (second) second->start(out);
+    std::size_t c = 0;
+    Document piece;
+    try {
+        for (; chunks.claim(); ++c) chunks.load(c, inventory, out, top.diag(), texts, piece);
+    } catch (...) {
+        while (chunks.claim()) chunks.construct(++c, out); // chunk c was constructed
+        throw; // ~SecondThread waits for the second thread's chunks
+    }
+    if (second) second->finish(top.diag(), texts);
+    return !chunks.declined();
 }
 
 } // namespace
@@ -432,23 +497,14 @@ void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>&
                TextArena& texts) {
     const Node* array = top.array("rule");
     if (!array) return;
-    const auto tables = top.doc().items(*array);
-    Chunks chunks{tables};
-    std::optional<SecondThread> second;
-    if (tables.size() >= kRowsForTwoThreads) start_second_thread(second, chunks, top, inventory);
-    const std::size_t base = rows.size();
-    rows.reserve(base + tables.size());
-    prefault_huge_pages(rows.data() + base, tables.size() * sizeof(Row));
-    Row* const out = rows.grow_unconstructed(tables.size());
-    if (second) second->start(out);
-    std::size_t c = 0;
-    try {
-        for (; chunks.claim(); ++c) chunks.load(c, top, inventory, out, top.diag(), texts);
-    } catch (...) {
-        while (chunks.claim()) chunks.construct(++c, out); // chunk c was constructed
-        throw; // ~SecondThread waits for the second thread's chunks
-    }
-    if (second) second->finish(top.diag(), texts);
+    Chunks chunks{top, top.doc().items(*array)};
+    (void)load_chunks(chunks, top, inventory, rows, texts);
+}
+
+bool load_rows(const Section& top, SplitDocument& split, const Inventory& inventory,
+               PlaceVector<Row>& rows, TextArena& texts) {
+    Chunks chunks{top, split};
+    return load_chunks(chunks, top, inventory, rows, texts);
 }
 
 } // namespace phx::fw::detail

@@ -9,7 +9,12 @@
 // plain program (the default, and under ctest) it replays its inputs, then a
 // fixed-seed run of text-aware mutations of them, so every build checks the
 // same inputs deterministically (under ASan+UBSan in the sanitizer preset).
+//
+// The same text is also read split at its trailing run of [[rule]] tables,
+// as the rules loader reads it (Document::read_split, read_piece): that read
+// must give the whole read's document, or decline a piece.
 #include "common/config/document.hpp"
+#include "unit/common/config/split_check.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -35,6 +40,10 @@ using phx::config::Document;
 
 void one_input(std::string_view text) {
     const auto fast = Document::read_plain(std::string{text});
+    for (const std::size_t per_piece : {1u, 2u})
+        if (phx::test::compare_split(std::string{text}, "rule", per_piece, fast) ==
+            phx::test::SplitVerdict::different)
+            finding("the split read and the whole read give different documents", text);
     std::optional<Document> reference;
     try {
         reference = Document::from_toml(toml::parse(text));

@@ -445,3 +445,36 @@ TEST_CASE("load: errors anywhere in a large file are all reported, in the file's
     CHECK_FALSE(loaded.rules);
     CHECK(loaded.messages == expected);
 }
+
+// The [[rule]] tables are read in pieces as their rows are loaded
+// (Document::load_split); a piece the fast reader declines sends the whole
+// file through the reader that takes any TOML, as before there were pieces.
+TEST_CASE("load: a piece of the rows that only toml++ reads (UTF-8) sends the file to toml++") {
+    constexpr int kRows = 1'000; // four pieces
+    std::string text;
+    for (int i = 0; i < kRows; ++i)
+        text += numbered_row(i, i == 600 ? "# caf\xc3\xa9: toml++ checks UTF-8\n" : "");
+    const auto loaded = load_rows(text);
+    REQUIRE(loaded.rules);
+    CHECK(loaded.messages.empty());
+    const auto rows = loaded.rules->file_rows();
+    REQUIRE(rows.size() == kRows);
+    for (const int i : {0, 599, 600, 601, kRows - 1}) {
+        INFO("row " << i);
+        const Row& row = rows[static_cast<std::size_t>(i)];
+        CHECK(row.comment == fmt::format("row {}", i));
+        CHECK(row.at.line == static_cast<std::uint32_t>(fw::test::kFirstRowLine + 1 +
+                                                        i * kLinesPerRow + (i > 600 ? 1 : 0)));
+    }
+}
+
+TEST_CASE("load: a syntax error in a later piece of the rows is toml++'s, at its position") {
+    std::string text;
+    for (int i = 0; i < 700; ++i) text += numbered_row(i, i == 650 ? "ports = [80,,81]\n" : "");
+    const auto loaded = load_rows(text);
+    CHECK_FALSE(loaded.rules);
+    const int line = fw::test::kFirstRowLine + 1 + 650 * kLinesPerRow + 7;
+    CHECK(loaded.messages.rfind(fmt::format("rules.toml:{}:", line), 0) == 0);
+    CHECK(loaded.messages.find("error") != std::string::npos);
+    CHECK(std::count(loaded.messages.begin(), loaded.messages.end(), '\n') == 1);
+}
