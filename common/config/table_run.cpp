@@ -4,7 +4,6 @@
 #include "common/config/table_run.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -38,23 +37,9 @@ public:
         ++pieces_.back().tables;
     }
 
-    // "[[name]]" at `at`, then what may end a header's line. Compared 8
-    // bytes at a time: the scan calls this for every table of a large file.
+    // "[[name]]" at `at`, then what may end a header's line.
     [[nodiscard]] bool is_header(std::size_t at) const {
-        const std::size_t n = header_.size();
-        if (text_.size() - at < n) return false;
-        const char* have = text_.data() + at;
-        std::size_t k = 0;
-        for (; k + 8 <= n; k += 8) {
-            std::uint64_t a = 0;
-            std::uint64_t b = 0;
-            std::memcpy(&a, have + k, 8);
-            std::memcpy(&b, header_.data() + k, 8);
-            if (a != b) return false;
-        }
-        for (; k < n; ++k)
-            if (have[k] != header_[k]) return false;
-        return ends_header(text_, at + n);
+        return text_.substr(at).starts_with(header_) && ends_header(text_, at + header_.size());
     }
 
     std::vector<TablePiece> finish() {

@@ -66,6 +66,7 @@ void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>&
 // are read piece by piece as their rows are loaded. False when a piece is
 // not plain TOML: the rows are then not all loaded, nothing was reported
 // about them, and the file must be loaded again whole.
+inline constexpr std::string_view kRuleArray = "rule";
 inline constexpr std::size_t kRowsPerPiece = 256;
 [[nodiscard]] bool load_rows(const Section& top, SplitDocument& split, const Inventory& inventory,
                              PlaceVector<Row>& rows, TextArena& texts);

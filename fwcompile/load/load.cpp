@@ -86,10 +86,10 @@ namespace {
 
 // The rules of `doc`, whose [[rule]] tables are its own, or `split`'s
 // pieces when there is one. nullopt after errors, or when a piece was not
-// plain TOML (`declined`, nothing said about it).
+// plain TOML (nothing said about it).
 std::optional<RuleSet> load_document(const detail::Document& doc, detail::SplitDocument* split,
                                      const std::string& path, Diagnostics& diag,
-                                     const inventory::NodeChoice& node, bool& declined) {
+                                     const inventory::NodeChoice& node) {
     const std::size_t errors_before = diag.error_count();
     RuleSet rules;
     rules.file = path;
@@ -105,7 +105,6 @@ std::optional<RuleSet> load_document(const detail::Document& doc, detail::SplitD
     if (split == nullptr) {
         detail::load_rows(top, rules.inventory, rules.rows, *rules.texts);
     } else if (!detail::load_rows(top, *split, rules.inventory, rules.rows, *rules.texts)) {
-        declined = true;
         return std::nullopt;
     }
     if (diag.error_count() > errors_before) return std::nullopt;
@@ -118,24 +117,23 @@ std::optional<RuleSet> load_document(const detail::Document& doc, detail::SplitD
 
 std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag,
                                   const inventory::NodeChoice& node) {
-    auto split = detail::Document::load_split(path, diag, "rule", detail::kRowsPerPiece);
+    auto split =
+        detail::Document::load_split(path, diag, detail::kRuleArray, detail::kRowsPerPiece);
     if (!split) return std::nullopt;
-    bool declined = false;
-    if (split->pieces.empty())
-        return load_document(split->head, nullptr, path, diag, node, declined);
+    if (split->pieces.empty()) return load_document(split->head, nullptr, path, diag, node);
     // The [[rule]] tables are read as their rows are loaded. What that finds
     // is kept apart: a load that fails, or meets a piece the fast reader
     // declines, is done again from the whole file as before, so a file with
     // anything wrong gets the very messages it always got (a syntax error in
     // toml++'s words, before and instead of any other).
     Diagnostics found;
-    if (auto rules = load_document(split->head, &*split, path, found, node, declined)) {
+    if (auto rules = load_document(split->head, &*split, path, found, node)) {
         diag.append(std::move(found));
         return rules;
     }
     const auto doc = detail::Document::load(path, diag);
     if (!doc) return std::nullopt;
-    return load_document(*doc, nullptr, path, diag, node, declined);
+    return load_document(*doc, nullptr, path, diag, node);
 }
 
 std::size_t load_heap_bytes(std::uintmax_t file_bytes) {

@@ -364,11 +364,11 @@ public:
                        out + first, diag, texts);
             return;
         }
-        if (declined() || !Document::read_piece(*split_, c, kRule, piece)) {
+        if (declined() || !Document::read_piece(*split_, c, kRuleArray, piece)) {
             declined_.store(true, std::memory_order_relaxed);
             return;
         }
-        const config::Entry* array = piece.find(piece.root(), kRule);
+        const config::Entry* array = piece.find(piece.root(), kRuleArray);
         const auto tables = array ? piece.items(array->value) : std::span<const Node>{};
         if (tables.size() != size(c)) { // a header the scan did not see: read it whole
             declined_.store(true, std::memory_order_relaxed);
@@ -378,8 +378,6 @@ public:
     }
 
 private:
-    static constexpr std::string_view kRule = "rule";
-
     static std::size_t table_count(const SplitDocument& split) {
         std::size_t n = 0;
         for (const auto& piece : split.pieces) n += piece.tables;
@@ -495,7 +493,7 @@ bool load_chunks(Chunks& chunks, const Section& top, const Inventory& inventory,
 
 void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>& rows,
                TextArena& texts) {
-    const Node* array = top.array("rule");
+    const Node* array = top.array(kRuleArray);
     if (!array) return;
     Chunks chunks{top, top.doc().items(*array)};
     (void)load_chunks(chunks, top, inventory, rows, texts);

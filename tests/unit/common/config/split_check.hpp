@@ -15,28 +15,43 @@
 
 namespace phx::test {
 
+// A node's kind and position as text.
+inline std::string node_head(const config::Node& node) {
+    return std::to_string(static_cast<int>(node.kind)) + "@" + std::to_string(node.at.line) + ":" +
+           std::to_string(node.at.column);
+}
+
+// A table's entries as text, in key order (the readers' orders differ).
+inline std::string table_body(std::vector<std::string> entries) {
+    std::sort(entries.begin(), entries.end());
+    std::string out = "{";
+    for (const auto& entry : entries) out += entry + ";";
+    return out + "}";
+}
+
+// An entry as text: key and its position, then what `value` says.
+inline std::string entry_text(std::string_view key, const config::Entry& entry,
+                              const std::string& value) {
+    return std::string{key} + "@" + std::to_string(entry.key_at.line) + ":" +
+           std::to_string(entry.key_at.column) + "=" + value;
+}
+
 // A node as text: kind, position, value, children (a table's by key).
 inline std::string dump(const config::Document& doc, const config::Node& node) {
-    std::string out = std::to_string(static_cast<int>(node.kind)) + "@" +
-                      std::to_string(node.at.line) + ":" + std::to_string(node.at.column);
     switch (node.kind) {
-    case config::NodeKind::array:
-        out += "[";
+    case config::NodeKind::array: {
+        std::string out = node_head(node) + "[";
         for (const auto& item : doc.items(node)) out += dump(doc, item) + ",";
         return out + "]";
+    }
     case config::NodeKind::table: {
         std::vector<std::string> entries;
         for (const auto& entry : doc.entries(node))
-            entries.push_back(std::string{doc.key(entry)} + "@" +
-                              std::to_string(entry.key_at.line) + ":" +
-                              std::to_string(entry.key_at.column) + "=" + dump(doc, entry.value));
-        std::sort(entries.begin(), entries.end());
-        out += "{";
-        for (const auto& entry : entries) out += entry + ";";
-        return out + "}";
+            entries.push_back(entry_text(doc.key(entry), entry, dump(doc, entry.value)));
+        return node_head(node) + table_body(std::move(entries));
     }
     default:
-        return out + "'" + std::string{doc.text(node)} + "'";
+        return node_head(node) + "'" + std::string{doc.text(node)} + "'";
     }
 }
 
@@ -64,11 +79,9 @@ inline SplitVerdict compare_split(const std::string& text, std::string_view arra
     // has it (the run's first header), its tables those of every piece.
     std::vector<std::string> root;
     for (const auto& entry : split->head.entries(split->head.root()))
-        root.push_back(std::string{split->head.key(entry)} + "@" +
-                       std::to_string(entry.key_at.line) + ":" +
-                       std::to_string(entry.key_at.column) + "=" + dump(split->head, entry.value));
+        root.push_back(entry_text(split->head.key(entry), entry, dump(split->head, entry.value)));
     std::string tables;
-    std::string array_entry;
+    std::string array_head;
     config::Document piece;
     for (std::size_t k = 0; k < split->pieces.size(); ++k) {
         if (!config::Document::read_piece(*split, k, array, piece)) return SplitVerdict::declined;
@@ -81,20 +94,12 @@ inline SplitVerdict compare_split(const std::string& text, std::string_view arra
             return SplitVerdict::different;
         if (piece.items(entry->value).size() != split->pieces[k].tables)
             return SplitVerdict::declined;
-        if (k == 0)
-            array_entry = std::string{array} + "@" + std::to_string(entry->key_at.line) + ":" +
-                          std::to_string(entry->key_at.column) + "=" +
-                          std::to_string(static_cast<int>(entry->value.kind)) + "@" +
-                          std::to_string(entry->value.at.line) + ":" +
-                          std::to_string(entry->value.at.column) + "[";
+        if (k == 0) array_head = entry_text(array, *entry, node_head(entry->value));
         for (const auto& table : piece.items(entry->value)) tables += dump(piece, table) + ",";
     }
     if (!whole) return SplitVerdict::different; // every piece taken, the whole text declined
-    root.push_back(array_entry + tables + "]");
-    std::sort(root.begin(), root.end());
-    std::string joined = std::to_string(static_cast<int>(config::NodeKind::table)) + "@1:1{";
-    for (const auto& entry : root) joined += entry + ";";
-    joined += "}";
+    root.push_back(array_head + "[" + tables + "]");
+    const std::string joined = node_head(split->head.root()) + table_body(std::move(root));
     return joined == dump(*whole, whole->root()) ? SplitVerdict::same : SplitVerdict::different;
 }
 
