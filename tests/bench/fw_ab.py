@@ -15,7 +15,7 @@ the second was faster. Printed per binary: medians of the wall time and
 of the stages apply reports ("rules read", "compiled", "built", "kernel");
 per binary after the first: the paired differences of the wall time and
 of apply's own stages (read + compiled + built), which leave the kernel's
-time out.
+time out, and of each of the three.
 
 fw_batch_floor comes from --build-dir (default build/release). Nothing here
 touches the calling namespace's ruleset; the namespace is removed at exit."""
@@ -78,6 +78,10 @@ def main():
         print(f"{b} - {binaries[0]}: wall {statistics.median(wall):+.2f} ms (lower in "
               f"{sum(d < 0 for d in wall)} of {args.runs}), read+compiled+built "
               f"{statistics.median(own):+.2f} ms (lower in {sum(d < 0 for d in own)} of {args.runs})")
+        for i, stage in enumerate(["read", "compiled", "built"], start=1):
+            d = [x[i] - y[i] for x, y in zip(results[b], first)]
+            print(f"    {stage} {statistics.median(d):+.2f} ms (lower in "
+                  f"{sum(v < 0 for v in d)} of {args.runs})")
     return 0
 
 
