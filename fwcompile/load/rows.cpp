@@ -306,8 +306,12 @@ constexpr std::size_t kRowsForTwoThreads = 20'000;
 
 // What the second thread may allocate (comments, lists longer than a row
 // keeps inline) without a page fault: some 90 bytes a row in the mixed
-// benchmark policy (tests/bench/fw_rules_gen_mixed.py).
-constexpr std::size_t kThreadHeapPerRow = 256;
+// benchmark policy (tests/bench/fw_rules_gen_mixed.py). And what lowering's
+// second thread allocates later (lower/rows.cpp): glibc hands the arena of
+// a thread that has ended to the next one, so that thread allocates from
+// this reservation too, some 200 bytes for each row of a long run's later
+// half.
+constexpr std::size_t kThreadHeapPerRow = 512;
 
 // The rows, in chunks two threads claim: the caller's from the front, the
 // second thread's from the back, until they meet. However the machine

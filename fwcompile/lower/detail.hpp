@@ -6,6 +6,7 @@
 #include "fwcompile/model.hpp"
 
 #include <array>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,12 @@ struct LowerContext {
 
 // "phoenix.toml" for "/etc/x/phoenix.toml".
 [[nodiscard]] std::string file_name(const std::string& path);
+
+// From this many rows a run of accept rows has its later half's set
+// elements made on a second thread: the forward chain of the project 50k
+// benchmark policy is one run of ~48,500 rows, whose elements took 5.5-6
+// ms on one thread (this project's VM).
+inline constexpr std::size_t kRunRowsForTwoThreads = 16'384;
 
 // The rules of one chain from the rows placed on it.
 void lower_rows(const std::vector<const Row*>& rows, ir::Chain& chain, LowerContext& ctx);
@@ -85,5 +92,13 @@ struct ElementGroups {
     std::vector<std::vector<ir::Element>> layers;
 };
 [[nodiscard]] ElementGroups group_elements(std::vector<ir::Element> elements);
+
+// From this many single values, and this many ranges, group_elements drops
+// the repeated values on a second thread while it layers the ranges: the two
+// share nothing (the project 50k policy's forward chain: ~52,000 values,
+// 1-1.4 ms; ~2,400 ranges, 1.4-2 ms). With fewer, starting a thread costs
+// about what it would gain.
+inline constexpr std::size_t kPointsForTwoThreads = 16'384;
+inline constexpr std::size_t kRangesForTwoThreads = 1'024;
 
 } // namespace phx::fw::detail

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Rows -> rules: a row with one address per side and one port range is one
 // rule; a run of accept rows, or a row with lists, becomes set lookups.
+#include "common/huge_pages.hpp"
 #include "fwcompile/lower/detail.hpp"
+#include "fwcompile/lower/two_threads.hpp"
 #include "fwcompile/row_prefetch.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <iterator>
+#include <span>
 
 namespace phx::fw::detail {
 namespace {
@@ -127,33 +131,83 @@ void lower_row_with_lists(const Row& row, const Flow& flow, ir::Chain& chain, Lo
     add_set_rules(key, std::move(elements), prefix, verdict, chain, ctx);
 }
 
-// Consecutive accept rows commute, so they are gathered into one set per key
-// shape. Rows whose key would have fewer than two fields (no addresses, no
-// port) stay plain rules; the kernel only concatenates two or more.
-void lower_accept_run(const std::vector<const Row*>& run, ir::Chain& chain, LowerContext& ctx) {
+// What a stretch of an accept run gathers: set elements by key shape, the
+// shapes in the order each first appears, and the rows that stay plain
+// rules.
+struct Gathered {
     std::vector<std::pair<KeyShape, std::vector<ir::Element>>> shapes;
     std::vector<ir::Rule> plain;
+
+    // What a later stretch gathered, after this one's: the same as one
+    // stretch gathering both, in order.
+    void append(Gathered&& later) {
+        for (auto& [key, elements] : later.shapes) {
+            auto shape = std::find_if(shapes.begin(), shapes.end(),
+                                      [&](const auto& s) { return s.first == key; });
+            if (shape == shapes.end()) {
+                shapes.emplace_back(key, std::move(elements));
+                continue;
+            }
+            shape->second.insert(shape->second.end(), std::make_move_iterator(elements.begin()),
+                                 std::make_move_iterator(elements.end()));
+        }
+        plain.insert(plain.end(), std::make_move_iterator(later.plain.begin()),
+                     std::make_move_iterator(later.plain.end()));
+    }
+};
+
+// Rows whose key would have fewer than two fields (no addresses, no port)
+// stay plain rules; the kernel only concatenates two or more.
+void gather(std::span<const Row* const> rows, const LowerContext& ctx, Gathered& out) {
     Flow scratch;
-    for (std::size_t k = 0; k < run.size(); ++k) {
-        prefetch_ahead(run, k);
-        const Row* row = run[k];
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        prefetch_ahead(rows, k);
+        const Row* row = rows[k];
         const Flow& flow = flow_at(*row, ctx, scratch);
         const KeyShape key = key_fields(flow);
         if (key.size < 2) {
-            plain.push_back(plain_rule(*row, flow, ctx));
+            out.plain.push_back(plain_rule(*row, flow, ctx));
             continue;
         }
-        auto shape = std::find_if(shapes.begin(), shapes.end(),
+        auto shape = std::find_if(out.shapes.begin(), out.shapes.end(),
                                   [&](const auto& s) { return s.first == key; });
-        if (shape == shapes.end()) {
-            shape = shapes.insert(shapes.end(), {key, {}});
-            shape->second.reserve(run.size()); // at least an element a row, mostly one
+        if (shape == out.shapes.end()) {
+            shape = out.shapes.insert(out.shapes.end(), {key, {}});
+            shape->second.reserve(rows.size()); // at least an element a row, mostly one
         }
         add_elements(flow, key, row->comment, origin_of(*row, ctx.rules), shape->second);
     }
-    for (auto& [key, elements] : shapes)
+}
+
+// The heap a second thread reserves per row it gathers: an element (56
+// bytes) and its key (up to four intervals of 32 bytes), with room.
+constexpr std::size_t kThreadHeapPerRow = 256;
+
+// The later half on a thread of its own (its arena's heap reserved, as the
+// loader's second thread does), the earlier half here.
+void gather_on_two_threads(std::span<const Row* const> rows, const LowerContext& ctx,
+                           Gathered& out) {
+    const std::size_t half = rows.size() / 2;
+    Gathered later;
+    run_beside([&] { gather(rows.first(half), ctx, out); },
+               [&] {
+                   (void)reserve_thread_heap((rows.size() - half) * kThreadHeapPerRow);
+                   gather(rows.subspan(half), ctx, later);
+               });
+    out.append(std::move(later));
+}
+
+// Consecutive accept rows commute, so they are gathered into one set per key
+// shape.
+void lower_accept_run(const std::vector<const Row*>& run, ir::Chain& chain, LowerContext& ctx) {
+    Gathered gathered;
+    if (run.size() >= kRunRowsForTwoThreads)
+        gather_on_two_threads(run, ctx, gathered);
+    else
+        gather(run, ctx, gathered);
+    for (auto& [key, elements] : gathered.shapes)
         add_set_rules(key, std::move(elements), {}, ir::Verdict::accept, chain, ctx);
-    for (auto& rule : plain) chain.rules.push_back(std::move(rule));
+    for (auto& rule : gathered.plain) chain.rules.push_back(std::move(rule));
 }
 
 // A single accept row with single values is a plain rule, like a drop row.

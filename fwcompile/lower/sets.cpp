@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Set elements from flows, and their split into sets the kernel accepts.
 #include "fwcompile/lower/detail.hpp"
+#include "fwcompile/lower/two_threads.hpp"
 
 #include <algorithm>
 #include <array>
@@ -227,24 +228,34 @@ std::size_t point_hash(const ir::Element& e) {
     return h;
 }
 
+// A slot of unique_points' table: a kept point's hash and index.
+struct PointSlot {
+    std::size_t hash = 0;
+    std::uint32_t kept = UINT32_MAX; // an index into the points kept; UINT32_MAX: empty
+};
+
+// unique_points' table for `points` points: twice as many slots, so probes
+// stay short. Made apart so that a second thread can be handed it: that
+// thread then allocates nothing (a thread's first allocations can take a
+// page fault each).
+std::vector<PointSlot> point_table(std::size_t points) {
+    std::size_t slots = 16;
+    while (slots < 2 * points) slots *= 2;
+    return std::vector<PointSlot>(slots);
+}
+
 // Single values without repeats, in the order first written. Each point
 // looks for an earlier one with its key in an open-addressing table of the
-// points kept so far (twice as many slots as points, so probes stay
-// short); keys are compared only where the hashes agree.
-std::vector<ir::Element> unique_points(std::vector<ir::Element> points) {
-    struct Slot {
-        std::size_t hash = 0;
-        std::uint32_t kept = UINT32_MAX; // an index into the points kept; UINT32_MAX: empty
-    };
-    std::size_t slots = 16;
-    while (slots < 2 * points.size()) slots *= 2;
-    std::vector<Slot> table(slots);
-    const std::size_t mask = slots - 1;
+// points kept so far (`table`, from point_table, empty); keys are compared
+// only where the hashes agree.
+std::vector<ir::Element> unique_points(std::vector<ir::Element> points,
+                                       std::vector<PointSlot>& table) {
+    const std::size_t mask = table.size() - 1;
     std::uint32_t kept = 0;
     for (std::size_t i = 0; i < points.size(); ++i) {
         const std::size_t hash = point_hash(points[i]);
         for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
-            Slot& slot = table[at];
+            PointSlot& slot = table[at];
             if (slot.kept == UINT32_MAX) {
                 slot = {hash, kept};
                 if (kept != i) points[kept] = std::move(points[i]); // never onto itself
@@ -321,7 +332,20 @@ ElementGroups group_elements(std::vector<ir::Element> elements) {
         ++points;
     }
     elements.resize(points);
-    return {unique_points(std::move(elements)), layer_ranges(std::move(ranges))};
+    ElementGroups groups;
+    std::vector<PointSlot> table = point_table(elements.size());
+    const auto make_unique = [&] { groups.points = unique_points(std::move(elements), table); };
+    const auto layer = [&] { groups.layers = layer_ranges(std::move(ranges)); };
+    // The two share nothing: with many of each, the points are made unique on
+    // a second thread, which allocates nothing, while the ranges are layered
+    // here.
+    if (elements.size() >= kPointsForTwoThreads && ranges.size() >= kRangesForTwoThreads) {
+        run_beside(layer, make_unique);
+    } else {
+        make_unique();
+        layer();
+    }
+    return groups;
 }
 
 } // namespace phx::fw::detail

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <set>
 #include <string>
 #include <type_traits>
 
@@ -302,8 +303,11 @@ comment = "a range that holds telnet"
 
 namespace {
 
+// An interval set holds at most this many elements (detail.hpp).
+constexpr std::size_t kElementsPerIntervalSet = 1024;
+
 // group_elements' contract read plainly, comparing every pair: what the
-// indexed version must agree with.
+// indexed version must agree with (while no range meets more than 512).
 detail::ElementGroups reference_groups(const std::vector<ir::Element>& elements) {
     const auto intersects = [](const ir::Element& a, const ir::Element& b) {
         for (std::size_t i = 0; i < a.key.size(); ++i)
@@ -328,7 +332,8 @@ detail::ElementGroups reference_groups(const std::vector<ir::Element>& elements)
             for (const auto& other : layer) covered = covered || inside(e, other);
         if (covered) continue;
         auto layer = std::find_if(groups.layers.begin(), groups.layers.end(), [&](const auto& l) {
-            return std::none_of(l.begin(), l.end(),
+            return l.size() < kElementsPerIntervalSet &&
+                   std::none_of(l.begin(), l.end(),
                                 [&](const auto& o) { return intersects(e, o); });
         });
         if (layer == groups.layers.end()) {
@@ -370,6 +375,106 @@ TEST_CASE("group_elements: the indexed grouping agrees with comparing every pair
         for (std::size_t l = 0; l < plain.layers.size(); ++l)
             CHECK(origins(indexed.layers[l]) == origins(plain.layers[l]));
     }
+}
+
+TEST_CASE("group_elements: with many values and many ranges (two threads), the same groups as "
+          "plainly made") {
+    std::uint32_t seed = 777;
+    const auto next = [&](std::uint32_t n) {
+        seed = seed * 1103515245 + 12345;
+        return (seed >> 16) % n;
+    };
+    std::vector<ir::Element> points, ranges;
+    ir::OriginId origin = 0;
+    // Values repeat; ranges overlap and cover each other, each meeting only a
+    // few (the reference knows nothing of kMaxCandidates). Mixed, as rows make
+    // them.
+    while (points.size() < detail::kPointsForTwoThreads + 500 ||
+           ranges.size() < detail::kRangesForTwoThreads + 100) {
+        const std::string source = fmt::format("10.0.0.{}", 1 + next(40));
+        const auto first = static_cast<std::uint16_t>(1000 + next(2'000));
+        if (next(12) == 0) {
+            const auto last = static_cast<std::uint16_t>(first + 1 + next(8));
+            ranges.push_back(element(source.c_str(), first, last, ++origin));
+        } else {
+            points.push_back(element(source.c_str(), first, first, ++origin));
+        }
+    }
+    std::vector<ir::Element> all = points;
+    all.insert(all.end(), ranges.begin(), ranges.end());
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.origin < b.origin; });
+    const auto groups = detail::group_elements(all);
+    // The values: the first of each key, in order (found with a plain ordered set).
+    std::set<std::vector<ir::Interval>> seen;
+    std::vector<ir::OriginId> first_points;
+    for (const auto& p : points)
+        if (seen.insert(p.key).second) first_points.push_back(p.origin);
+    REQUIRE(first_points.size() < points.size()); // there were repeats to drop
+    CHECK(origins(groups.points) == first_points);
+    // The ranges: as the pairwise reference layers them.
+    const auto plain = reference_groups(ranges);
+    REQUIRE(groups.layers.size() == plain.layers.size());
+    for (std::size_t l = 0; l < plain.layers.size(); ++l)
+        CHECK(origins(groups.layers[l]) == origins(plain.layers[l]));
+}
+
+TEST_CASE("lower: a run of accept rows long enough for two threads keeps the rows' order in its "
+          "sets and plain rules") {
+    // Row i: from 10.1.x.y to nginx, tcp/80; every 997th an icmp row with no
+    // address or port (a plain rule); in the run's later half, every 499th
+    // has no protocol, a key shape the earlier half never has.
+    const int rows = static_cast<int>(detail::kRunRowsForTwoThreads) + 2'000;
+    std::string text;
+    for (int i = 0; i < rows; ++i) {
+        std::string flow = fmt::format("source = \"10.1.{}.{}\"\ndestination = \"nginx\"\n"
+                                       "protocol = \"tcp\"\nports = 80\n",
+                                       i / 256, i % 256);
+        if (i % 997 == 0)
+            flow = "protocol = \"icmp\"\n";
+        else if (i > rows / 2 + 100 && i % 499 == 0)
+            flow =
+                fmt::format("source = \"10.1.{}.{}\"\ndestination = \"nginx\"\n", i / 256, i % 256);
+        text += fmt::format("\n[[rule]]\nscope = \"global\"\ndirection = \"in\"\naction = "
+                            "\"accept\"\n{}comment = \"row {}\"\n",
+                            flow, i);
+    }
+    const auto loaded = fw::test::load_rows(text);
+    REQUIRE(loaded.rules);
+    REQUIRE(loaded.messages.empty());
+    // What each shape should hold, from the rows as loaded: origin = index + 1.
+    std::vector<ir::OriginId> tcp, no_protocol, icmp;
+    const auto& all = loaded.rules->rows;
+    for (std::size_t k = 0; k < all.size(); ++k) {
+        if (all[k].origin != RowOrigin::rule) continue;
+        const Flow& flow = all[k].written;
+        const auto origin = static_cast<ir::OriginId>(k + 1);
+        if (flow.protocol == Protocol::tcp)
+            tcp.push_back(origin);
+        else if (flow.protocol == Protocol::icmp)
+            icmp.push_back(origin);
+        else
+            no_protocol.push_back(origin);
+    }
+    REQUIRE(tcp.size() + icmp.size() + no_protocol.size() == static_cast<std::size_t>(rows));
+    REQUIRE(no_protocol.size() > 1);
+
+    const ir::Table table = lower_inet(*loaded.rules, Target{});
+    const ir::Chain& forward = chain(table, ir::Hook::forward);
+    // the scope, conntrack twice and ND; the two set lookups, in the order
+    // their shapes first appear; the icmp rows; the log and the counted drop
+    REQUIRE(forward.rules.size() == 4 + 2 + icmp.size() + 2);
+    const ir::Set* first = table.find_set("forward_1");
+    const ir::Set* second = table.find_set("forward_2");
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(first->key.size() == 4);
+    CHECK(second->key.size() == 2);
+    CHECK(origins(first->elements) == tcp);
+    CHECK(origins(second->elements) == no_protocol);
+    std::vector<ir::OriginId> plain;
+    for (std::size_t r = 6; r < 6 + icmp.size(); ++r) plain.push_back(forward.rules[r].origin);
+    CHECK(plain == icmp);
 }
 
 TEST_CASE("lower: forward starts by passing what is not through the inventory's bridges, every "
