@@ -92,6 +92,16 @@ struct ElementGroups {
     std::vector<std::vector<ir::Element>> layers;
 };
 [[nodiscard]] ElementGroups group_elements(std::vector<ir::Element> elements);
+// The same for elements already apart: `points` all single values, `ranges`
+// none, each in the order made.
+[[nodiscard]] ElementGroups group_elements(std::vector<ir::Element> points,
+                                           std::vector<ir::Element> ranges);
+
+// Moves the elements of points[from...] that are not single values to the
+// end of `ranges`, both in order: a pass that keeps a large run's elements
+// apart as they are made, so grouping them need not part them again.
+void move_ranges(std::vector<ir::Element>& points, std::size_t from,
+                 std::vector<ir::Element>& ranges);
 
 // From this many single values, and this many ranges, group_elements drops
 // the repeated values on a second thread while it layers the ranges: the two

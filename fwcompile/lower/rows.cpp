@@ -107,10 +107,8 @@ void add_set_rule(const KeyShape& key, std::vector<ir::Element> elements, bool i
     chain.rules.push_back(std::move(rule));
 }
 
-void add_set_rules(const KeyShape& key, std::vector<ir::Element> elements,
-                   const std::vector<ir::Match>& prefix, ir::Verdict verdict, ir::Chain& chain,
-                   LowerContext& ctx) {
-    ElementGroups groups = group_elements(std::move(elements));
+void add_set_rules(const KeyShape& key, ElementGroups groups, const std::vector<ir::Match>& prefix,
+                   ir::Verdict verdict, ir::Chain& chain, LowerContext& ctx) {
     if (!groups.points.empty())
         add_set_rule(key, std::move(groups.points), false, prefix, verdict, chain, ctx);
     for (auto& layer : groups.layers)
@@ -128,28 +126,37 @@ void lower_row_with_lists(const Row& row, const Flow& flow, ir::Chain& chain, Lo
     if (verdict == ir::Verdict::reject_tcp_reset)
         prefix.push_back(ir::FieldMatch{ir::Field::l4proto,
                                         ir::interval_of_byte(ip_protocol_number(Protocol::tcp))});
-    add_set_rules(key, std::move(elements), prefix, verdict, chain, ctx);
+    add_set_rules(key, group_elements(std::move(elements)), prefix, verdict, chain, ctx);
 }
 
-// What a stretch of an accept run gathers: set elements by key shape, the
-// shapes in the order each first appears, and the rows that stay plain
-// rules.
+// What a stretch of an accept run gathers: set elements by key shape (the
+// single values and the ranges apart), the shapes in the order each first
+// appears, and the rows that stay plain rules.
 struct Gathered {
-    std::vector<std::pair<KeyShape, std::vector<ir::Element>>> shapes;
+    struct Shape {
+        KeyShape key;
+        std::vector<ir::Element> points;
+        std::vector<ir::Element> ranges;
+    };
+    std::vector<Shape> shapes;
     std::vector<ir::Rule> plain;
 
     // What a later stretch gathered, after this one's: the same as one
     // stretch gathering both, in order.
     void append(Gathered&& later) {
-        for (auto& [key, elements] : later.shapes) {
-            auto shape = std::find_if(shapes.begin(), shapes.end(),
-                                      [&](const auto& s) { return s.first == key; });
-            if (shape == shapes.end()) {
-                shapes.emplace_back(key, std::move(elements));
+        const auto move_to_end = [](std::vector<ir::Element>& to, std::vector<ir::Element>& from) {
+            to.insert(to.end(), std::make_move_iterator(from.begin()),
+                      std::make_move_iterator(from.end()));
+        };
+        for (auto& shape : later.shapes) {
+            auto same = std::find_if(shapes.begin(), shapes.end(),
+                                     [&](const Shape& s) { return s.key == shape.key; });
+            if (same == shapes.end()) {
+                shapes.push_back(std::move(shape));
                 continue;
             }
-            shape->second.insert(shape->second.end(), std::make_move_iterator(elements.begin()),
-                                 std::make_move_iterator(elements.end()));
+            move_to_end(same->points, shape.points);
+            move_to_end(same->ranges, shape.ranges);
         }
         plain.insert(plain.end(), std::make_move_iterator(later.plain.begin()),
                      std::make_move_iterator(later.plain.end()));
@@ -170,12 +177,14 @@ void gather(std::span<const Row* const> rows, const LowerContext& ctx, Gathered&
             continue;
         }
         auto shape = std::find_if(out.shapes.begin(), out.shapes.end(),
-                                  [&](const auto& s) { return s.first == key; });
+                                  [&](const Gathered::Shape& s) { return s.key == key; });
         if (shape == out.shapes.end()) {
-            shape = out.shapes.insert(out.shapes.end(), {key, {}});
-            shape->second.reserve(rows.size()); // at least an element a row, mostly one
+            shape = out.shapes.insert(out.shapes.end(), {key, {}, {}});
+            shape->points.reserve(rows.size()); // at least an element a row, mostly one
         }
-        add_elements(flow, key, row->comment, origin_of(*row, ctx.rules), shape->second);
+        const std::size_t made = shape->points.size();
+        add_elements(flow, key, row->comment, origin_of(*row, ctx.rules), shape->points);
+        move_ranges(shape->points, made, shape->ranges);
     }
 }
 
@@ -205,8 +214,9 @@ void lower_accept_run(const std::vector<const Row*>& run, ir::Chain& chain, Lowe
         gather_on_two_threads(run, ctx, gathered);
     else
         gather(run, ctx, gathered);
-    for (auto& [key, elements] : gathered.shapes)
-        add_set_rules(key, std::move(elements), {}, ir::Verdict::accept, chain, ctx);
+    for (auto& shape : gathered.shapes)
+        add_set_rules(shape.key, group_elements(std::move(shape.points), std::move(shape.ranges)),
+                      {}, ir::Verdict::accept, chain, ctx);
     for (auto& rule : gathered.plain) chain.rules.push_back(std::move(rule));
 }
 

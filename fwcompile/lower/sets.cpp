@@ -317,29 +317,36 @@ void add_elements(const Flow& flow, const KeyShape& key, std::string_view commen
             }
 }
 
+void move_ranges(std::vector<ir::Element>& points, std::size_t from,
+                 std::vector<ir::Element>& ranges) {
+    std::size_t kept = from;
+    for (std::size_t i = from; i < points.size(); ++i) {
+        if (!is_point(points[i])) {
+            ranges.push_back(std::move(points[i]));
+            continue;
+        }
+        if (kept != i) points[kept] = std::move(points[i]); // never onto itself
+        ++kept;
+    }
+    points.resize(kept);
+}
+
 ElementGroups group_elements(std::vector<ir::Element> elements) {
     // Single values stay where they are (most elements are), ranges move out.
     std::vector<ir::Element> ranges;
-    ranges.reserve(static_cast<std::size_t>(std::count_if(
-        elements.begin(), elements.end(), [](const auto& e) { return !is_point(e); })));
-    std::size_t points = 0;
-    for (std::size_t i = 0; i < elements.size(); ++i) {
-        if (!is_point(elements[i])) {
-            ranges.push_back(std::move(elements[i]));
-            continue;
-        }
-        if (points != i) elements[points] = std::move(elements[i]); // never onto itself
-        ++points;
-    }
-    elements.resize(points);
+    move_ranges(elements, 0, ranges);
+    return group_elements(std::move(elements), std::move(ranges));
+}
+
+ElementGroups group_elements(std::vector<ir::Element> points, std::vector<ir::Element> ranges) {
     ElementGroups groups;
-    std::vector<PointSlot> table = point_table(elements.size());
-    const auto make_unique = [&] { groups.points = unique_points(std::move(elements), table); };
+    std::vector<PointSlot> table = point_table(points.size());
+    const auto make_unique = [&] { groups.points = unique_points(std::move(points), table); };
     const auto layer = [&] { groups.layers = layer_ranges(std::move(ranges)); };
     // The two share nothing: with many of each, the points are made unique on
     // a second thread, which allocates nothing, while the ranges are layered
     // here.
-    if (elements.size() >= kPointsForTwoThreads && ranges.size() >= kRangesForTwoThreads) {
+    if (points.size() >= kPointsForTwoThreads && ranges.size() >= kRangesForTwoThreads) {
         run_beside(layer, make_unique);
     } else {
         make_unique();

@@ -421,20 +421,22 @@ TEST_CASE("group_elements: with many values and many ranges (two threads), the s
 
 TEST_CASE("lower: a run of accept rows long enough for two threads keeps the rows' order in its "
           "sets and plain rules") {
-    // Row i: from 10.1.x.y to nginx, tcp/80; every 997th an icmp row with no
-    // address or port (a plain rule); in the run's later half, every 499th
-    // has no protocol, a key shape the earlier half never has.
+    // Row i: from 10.1.x.y to nginx, tcp/80; every 97th tcp/2000-2005 (a
+    // range, for an interval set); every 997th an icmp row with no address
+    // or port (a plain rule); in the run's later half, every 499th has no
+    // protocol, a key shape the earlier half never has.
     const int rows = static_cast<int>(detail::kRunRowsForTwoThreads) + 2'000;
     std::string text;
     for (int i = 0; i < rows; ++i) {
-        std::string flow = fmt::format("source = \"10.1.{}.{}\"\ndestination = \"nginx\"\n"
-                                       "protocol = \"tcp\"\nports = 80\n",
-                                       i / 256, i % 256);
+        const std::string ends =
+            fmt::format("source = \"10.1.{}.{}\"\ndestination = \"nginx\"\n", i / 256, i % 256);
+        std::string flow = ends + "protocol = \"tcp\"\nports = 80\n";
         if (i % 997 == 0)
             flow = "protocol = \"icmp\"\n";
         else if (i > rows / 2 + 100 && i % 499 == 0)
-            flow =
-                fmt::format("source = \"10.1.{}.{}\"\ndestination = \"nginx\"\n", i / 256, i % 256);
+            flow = ends;
+        else if (i % 97 == 5)
+            flow = ends + "protocol = \"tcp\"\nports = \"2000-2005\"\n";
         text += fmt::format("\n[[rule]]\nscope = \"global\"\ndirection = \"in\"\naction = "
                             "\"accept\"\n{}comment = \"row {}\"\n",
                             flow, i);
@@ -442,38 +444,47 @@ TEST_CASE("lower: a run of accept rows long enough for two threads keeps the row
     const auto loaded = fw::test::load_rows(text);
     REQUIRE(loaded.rules);
     REQUIRE(loaded.messages.empty());
-    // What each shape should hold, from the rows as loaded: origin = index + 1.
-    std::vector<ir::OriginId> tcp, no_protocol, icmp;
+    // What each set should hold, from the rows as loaded: origin = index + 1.
+    std::vector<ir::OriginId> tcp, tcp_ranges, no_protocol, icmp;
     const auto& all = loaded.rules->rows;
     for (std::size_t k = 0; k < all.size(); ++k) {
         if (all[k].origin != RowOrigin::rule) continue;
         const Flow& flow = all[k].written;
         const auto origin = static_cast<ir::OriginId>(k + 1);
-        if (flow.protocol == Protocol::tcp)
+        if (flow.protocol == Protocol::tcp && flow.ports.ranges.at(0).first == 2000)
+            tcp_ranges.push_back(origin);
+        else if (flow.protocol == Protocol::tcp)
             tcp.push_back(origin);
         else if (flow.protocol == Protocol::icmp)
             icmp.push_back(origin);
         else
             no_protocol.push_back(origin);
     }
-    REQUIRE(tcp.size() + icmp.size() + no_protocol.size() == static_cast<std::size_t>(rows));
+    REQUIRE(tcp.size() + tcp_ranges.size() + icmp.size() + no_protocol.size() ==
+            static_cast<std::size_t>(rows));
     REQUIRE(no_protocol.size() > 1);
+    REQUIRE(tcp_ranges.size() > 100);
 
     const ir::Table table = lower_inet(*loaded.rules, Target{});
     const ir::Chain& forward = chain(table, ir::Hook::forward);
-    // the scope, conntrack twice and ND; the two set lookups, in the order
-    // their shapes first appear; the icmp rows; the log and the counted drop
-    REQUIRE(forward.rules.size() == 4 + 2 + icmp.size() + 2);
-    const ir::Set* first = table.find_set("forward_1");
-    const ir::Set* second = table.find_set("forward_2");
-    REQUIRE(first);
-    REQUIRE(second);
-    CHECK(first->key.size() == 4);
-    CHECK(second->key.size() == 2);
-    CHECK(origins(first->elements) == tcp);
-    CHECK(origins(second->elements) == no_protocol);
+    // the scope, conntrack twice and ND; the three set lookups, in the order
+    // their shapes first appear (a shape's single values, then its ranges);
+    // the icmp rows; the log and the counted drop
+    REQUIRE(forward.rules.size() == 4 + 3 + icmp.size() + 2);
+    const ir::Set* values = table.find_set("forward_1");
+    const ir::Set* ranges = table.find_set("forward_2");
+    const ir::Set* other_shape = table.find_set("forward_3");
+    REQUIRE(values);
+    REQUIRE(ranges);
+    REQUIRE(other_shape);
+    CHECK(values->key.size() == 4);
+    CHECK(ranges->interval);
+    CHECK(other_shape->key.size() == 2);
+    CHECK(origins(values->elements) == tcp);
+    CHECK(origins(ranges->elements) == tcp_ranges);
+    CHECK(origins(other_shape->elements) == no_protocol);
     std::vector<ir::OriginId> plain;
-    for (std::size_t r = 6; r < 6 + icmp.size(); ++r) plain.push_back(forward.rules[r].origin);
+    for (std::size_t r = 7; r < 7 + icmp.size(); ++r) plain.push_back(forward.rules[r].origin);
     CHECK(plain == icmp);
 }
 
