@@ -192,8 +192,10 @@ void gather(std::span<const Row* const> rows, const LowerContext& ctx, Gathered&
 // bytes) and its key (up to four intervals of 32 bytes), with room.
 constexpr std::size_t kThreadHeapPerRow = 256;
 
-// The later half on a thread of its own (its arena's heap reserved, as the
-// loader's second thread does), the earlier half here.
+// The later half on a thread of its own, the earlier half here. The thread
+// reserves its arena's heap when the arena is fresh; from 20,000 rows it is
+// handed the loader's ended second thread's arena instead, whose
+// reservation was sized for this (load/rows.cpp, kThreadHeapPerRow).
 void gather_on_two_threads(std::span<const Row* const> rows, const LowerContext& ctx,
                            Gathered& out) {
     const std::size_t half = rows.size() / 2;
