@@ -144,7 +144,7 @@ struct Gathered {
     // What a later stretch gathered, after this one's: the same as one
     // stretch gathering both, in order.
     void append(Gathered&& later) {
-        const auto move_to_end = [](std::vector<ir::Element>& to, std::vector<ir::Element>& from) {
+        const auto move_to_end = [](auto& to, auto& from) {
             to.insert(to.end(), std::make_move_iterator(from.begin()),
                       std::make_move_iterator(from.end()));
         };
@@ -158,8 +158,7 @@ struct Gathered {
             move_to_end(same->points, shape.points);
             move_to_end(same->ranges, shape.ranges);
         }
-        plain.insert(plain.end(), std::make_move_iterator(later.plain.begin()),
-                     std::make_move_iterator(later.plain.end()));
+        move_to_end(plain, later.plain);
     }
 };
 

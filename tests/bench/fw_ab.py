@@ -72,16 +72,17 @@ def main():
         print(f"{b}: wall {med[0]:.1f} ms, rules read {med[1]:.1f}, compiled {med[2]:.1f}, "
               f"built {med[3]:.1f}, kernel {med[4]:.1f}")
     first = results[binaries[0]]
+
+    def paired(b, measure):
+        """The median of b's differences from the first binary, and how often b was lower."""
+        d = [measure(x) - measure(y) for x, y in zip(results[b], first)]
+        return f"{statistics.median(d):+.2f} ms (lower in {sum(v < 0 for v in d)} of {args.runs})"
+
     for b in binaries[1:]:
-        wall = [x[0] - y[0] for x, y in zip(results[b], first)]
-        own = [sum(x[1:4]) - sum(y[1:4]) for x, y in zip(results[b], first)]
-        print(f"{b} - {binaries[0]}: wall {statistics.median(wall):+.2f} ms (lower in "
-              f"{sum(d < 0 for d in wall)} of {args.runs}), read+compiled+built "
-              f"{statistics.median(own):+.2f} ms (lower in {sum(d < 0 for d in own)} of {args.runs})")
+        print(f"{b} - {binaries[0]}: wall {paired(b, lambda x: x[0])}, read+compiled+built "
+              f"{paired(b, lambda x: sum(x[1:4]))}")
         for i, stage in enumerate(["read", "compiled", "built"], start=1):
-            d = [x[i] - y[i] for x, y in zip(results[b], first)]
-            print(f"    {stage} {statistics.median(d):+.2f} ms (lower in "
-                  f"{sum(v < 0 for v in d)} of {args.runs})")
+            print(f"    {stage} {paired(b, lambda x, i=i: x[i])}")
     return 0
 
 
