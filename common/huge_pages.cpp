@@ -140,7 +140,7 @@ void UnmapPages::operator()(char* p) const noexcept {
 }
 
 MappedPages map_huge_pages(std::size_t bytes) {
-    const std::size_t rounded = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+    const std::size_t rounded = whole_huge_pages(bytes);
     // Mapped a huge page larger, then trimmed to the aligned part.
     void* const mapped = ::mmap(nullptr, rounded + kHugePageBytes, PROT_READ | PROT_WRITE,
                                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

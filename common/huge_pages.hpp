@@ -12,6 +12,11 @@ namespace phx {
 // The size of a transparent huge page on x86-64.
 inline constexpr std::size_t kHugePageBytes = 2 * 1024 * 1024;
 
+// `bytes` rounded up to whole huge pages.
+[[nodiscard]] constexpr std::size_t whole_huge_pages(std::size_t bytes) noexcept {
+    return (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+}
+
 // Asks the kernel to back the 2 MiB-aligned part of [data, data + bytes)
 // with transparent huge pages and to allocate it now, in one system call,
 // instead of one page fault per 4 KiB page as it is first written. A page

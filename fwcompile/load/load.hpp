@@ -23,14 +23,18 @@ namespace phx::fw {
 // How much heap to reserve (common/huge_pages.hpp, reserve_heap) before
 // loading, compiling and encoding a rules file of `file_bytes`, for a
 // command that exits when done; 0 for a file small enough that malloc's own
-// growth costs less than reserving. What the work takes from the heap: 3.8
-// and 5.4 times the file's size for the two 50,000-row benchmark policies,
-// but more than 5 times below some 20,000 rows (a row's tree is large for
-// its text, and the fixed part weighs more), where a floor of 16 MiB covers
-// it: the 10,000-row policies took up to 750 page faults with 5 times
-// alone, 325 (the program's own start) with the floor. Never more than
-// 512 MiB (a 100 MB file: half a million rows), so a file far larger than
-// anyone writes does not claim gigabytes before it is even read.
+// growth costs less than reserving. The rows are not in it (a mapping of
+// their own, PlaceVector). What the rest takes from the program's heap, at
+// most (malloc's statistics at the end of apply, nothing reserved, the
+// benchmark policies of 1,000 to 100,000 rows): 4.3 times the file with one
+// loader thread (mixed 10k: 7.2 MB), 2.65 with two (which take some from
+// the second thread's heap), plus ~1 MB whatever the size. Past what is
+// reserved the heap grows 4 KiB page by page, a fault each (10-20 us here),
+// so 2.75 times the file and 4 MiB: what 5 times gave (rows included) fell
+// short from 20,000 rows to 44,000 (mixed 44k: 2,800 faults, compiled in
+// 50 ms against 10 at 50k) and populated twice what was used at 50,000.
+// Never more than 512 MiB (a 180 MB file: a million rows), so a file far
+// larger than anyone writes does not claim gigabytes before it is read.
 [[nodiscard]] std::size_t load_heap_bytes(std::uintmax_t file_bytes);
 
 } // namespace phx::fw

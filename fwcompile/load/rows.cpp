@@ -477,8 +477,7 @@ bool load_chunks(Chunks& chunks, const Section& top, const Inventory& inventory,
     std::optional<SecondThread> second;
     if (chunks.rows() >= kRowsForTwoThreads) start_second_thread(second, chunks, inventory);
     const std::size_t base = rows.size();
-    rows.reserve(base + chunks.rows());
-    prefault_huge_pages(rows.data() + base, chunks.rows() * sizeof(Row));
+    rows.reserve(base + chunks.rows()); // allocated at once (common/place_vector.hpp)
     Row* const out = rows.grow_unconstructed(chunks.rows());
     if (second) second->start(out);
     std::size_t c = 0;

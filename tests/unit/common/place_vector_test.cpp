@@ -4,11 +4,14 @@
 #include "common/place_vector.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <doctest/doctest.h>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <sys/mman.h>
 #include <thread>
+#include <vector>
 
 using namespace phx;
 
@@ -119,3 +122,37 @@ TEST_CASE("place_vector: a copy of the whole that throws part way leaves both as
     REQUIRE(v.size() == 6);
     for (int i = 0; i < 6; ++i) CHECK(v[static_cast<std::size_t>(i)].value == i);
 }
+
+#if !defined(__SANITIZE_ADDRESS__)
+TEST_CASE("place_vector: from 2 MiB its elements are a mapping of their own, resident at once") {
+    // What a load relies on: rows are not in malloc's heap, whose
+    // reservation (fwcompile/load/load.hpp) leaves them out, and reserving
+    // them allocates them. A block from malloc never starts on a huge page
+    // (its header is before it); a mapping of map_huge_pages always does.
+    struct Big {
+        char bytes[1000] = {};
+    };
+    const std::size_t n = 3 * kHugePageBytes / sizeof(Big);
+    PlaceVector<Big> v;
+    v.reserve(n);
+    const auto first = reinterpret_cast<std::uintptr_t>(v.data());
+    CHECK(first % kHugePageBytes == 0);
+    constexpr std::size_t kPage = 4096;
+    const std::size_t bytes = n * sizeof(Big);
+    std::vector<unsigned char> in((bytes + kPage - 1) / kPage);
+    REQUIRE(::mincore(v.data(), bytes, in.data()) == 0);
+    std::size_t resident = 0;
+    for (const unsigned char page : in) resident += page & 1;
+    CHECK(resident == in.size());
+
+    // It grows and is given back like any other block.
+    for (std::size_t i = 0; i < n; ++i) v.emplace_back().bytes[0] = static_cast<char>(i);
+    v.emplace_back();
+    CHECK(v.size() == n + 1);
+    CHECK(reinterpret_cast<std::uintptr_t>(v.data()) % kHugePageBytes == 0);
+    CHECK(v[n - 1].bytes[0] == static_cast<char>(n - 1));
+    PlaceVector<Big> small;
+    small.reserve(16);
+    CHECK(small.capacity() == 16);
+}
+#endif
