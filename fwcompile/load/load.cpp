@@ -7,7 +7,9 @@
 #include "fwcompile/scope.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
+#include <system_error>
 
 namespace phx::fw {
 namespace detail {
@@ -88,8 +90,8 @@ namespace {
 // pieces when there is one. nullopt after errors, or when a piece was not
 // plain TOML (nothing said about it).
 std::optional<RuleSet> load_document(const detail::Document& doc, detail::SplitDocument* split,
-                                     const std::string& path, Diagnostics& diag,
-                                     const inventory::NodeChoice& node) {
+                                     detail::RowsAhead* ahead, const std::string& path,
+                                     Diagnostics& diag, const inventory::NodeChoice& node) {
     const std::size_t errors_before = diag.error_count();
     RuleSet rules;
     rules.file = path;
@@ -100,11 +102,12 @@ std::optional<RuleSet> load_document(const detail::Document& doc, detail::SplitD
     const bool logging = detail::load_logging(top, rules.logging);
     if (!detail::load_management(top, rules.inventory, rules.management) || !logging)
         return std::nullopt;
+    if (ahead) rules.rows = detail::take_rows(*ahead);
     detail::management_rows(rules.management, rules.rows, *rules.texts);
     rules.management_rows = rules.rows.size();
     if (split == nullptr) {
         detail::load_rows(top, rules.inventory, rules.rows, *rules.texts);
-    } else if (!detail::load_rows(top, *split, rules.inventory, rules.rows, *rules.texts)) {
+    } else if (!detail::load_rows(top, *split, ahead, rules.inventory, rules.rows, *rules.texts)) {
         return std::nullopt;
     }
     if (diag.error_count() > errors_before) return std::nullopt;
@@ -117,23 +120,28 @@ std::optional<RuleSet> load_document(const detail::Document& doc, detail::SplitD
 
 std::optional<RuleSet> load_rules(const std::string& path, Diagnostics& diag,
                                   const inventory::NodeChoice& node) {
+    std::error_code size_error;
+    const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_error);
+    const detail::RowsAheadPtr ahead = detail::start_rows_ahead(size_error ? 0 : file_bytes);
     auto split =
         detail::Document::load_split(path, diag, detail::kRuleArray, detail::kRowsPerPiece);
     if (!split) return std::nullopt;
-    if (split->pieces.empty()) return load_document(split->head, nullptr, path, diag, node);
+    detail::RowsAhead* const second = detail::rows_counted(ahead, *split);
+    if (split->pieces.empty())
+        return load_document(split->head, nullptr, nullptr, path, diag, node);
     // The [[rule]] tables are read as their rows are loaded. What that finds
     // is kept apart: a load that fails, or meets a piece the fast reader
     // declines, is done again from the whole file as before, so a file with
     // anything wrong gets the very messages it always got (a syntax error in
     // toml++'s words, before and instead of any other).
     Diagnostics found;
-    if (auto rules = load_document(split->head, &*split, path, found, node)) {
+    if (auto rules = load_document(split->head, &*split, second, path, found, node)) {
         diag.append(std::move(found));
         return rules;
     }
     const auto doc = detail::Document::load(path, diag);
     if (!doc) return std::nullopt;
-    return load_document(*doc, nullptr, path, diag, node);
+    return load_document(*doc, nullptr, nullptr, path, diag, node);
 }
 
 std::size_t load_heap_bytes(std::uintmax_t file_bytes) {

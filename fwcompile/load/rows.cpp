@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <exception>
 #include <fmt/format.h>
-#include <latch>
 #include <memory>
 #include <optional>
 #include <span>
@@ -297,7 +297,9 @@ void load_range(const Document& doc, const FileName& file, std::span<const Node>
 }
 
 // From here on a second thread helps. A row takes 300-450 ns on this
-// project's VM, the thread 0.5 ms to start and reserve its heap; and once a
+// project's VM, a thread 1.5-2.3 ms from its creation to its first
+// instruction (stamped; so it is started before the file is read, see
+// RowsAhead) and 1 ms to reserve its heap; and once a
 // process has had a second thread, every malloc and free outside glibc's
 // per-thread cache takes a lock, which cost loading and compiling 50,000
 // rows 1.4 ms (tests/bench/fw_rules_gen.py) to 4.7 ms (the mixed policy).
@@ -402,21 +404,38 @@ private:
 
 // The thread that loads chunks from the back while the caller loads them
 // from the front. Its diagnostics and comments are its own until finish()
-// hands them over, after the caller's and in the file's order. It starts at
-// once and, while the caller makes the rows, reserves the heap it will use.
+// hands them over, after the caller's and in the file's order. Started
+// before the caller knows how many rows there are (RowsAhead, below), it
+// waits for count(), then maps the rows' memory for take_rows() and
+// reserves the heap it will use, while the caller reads the file's head
+// and the inventory; then it waits for start().
 class SecondThread {
 public:
-    SecondThread(Chunks& chunks, const Inventory& inventory)
-        : thread_([this, &chunks, &inventory] {
-              (void)reserve_thread_heap(chunks.rows() / 2 * kThreadHeapPerRow);
-              rows_made_.wait();
+    static constexpr std::size_t kUncounted = SIZE_MAX;
+
+    SecondThread()
+        : thread_([this] {
+              rows_.wait(kUncounted, std::memory_order_acquire);
+              const std::size_t rows = rows_.load(std::memory_order_acquire);
+              if (rows > 0 && map_) {
+                  try {
+                      mapped_.reserve(rows + kManagementRowsRoom);
+                  } catch (const std::bad_alloc&) {
+                      // left empty: the caller's reserve() meets the same
+                  }
+              }
+              mapped_flag_.store(true, std::memory_order_release);
+              mapped_flag_.notify_one();
+              if (rows > 0) (void)reserve_thread_heap(rows / 2 * kThreadHeapPerRow);
+              started_.wait(false, std::memory_order_acquire);
               if (out_ == nullptr) return;
+              Chunks& chunks = *chunks_;
               std::size_t c = chunks.count();
               Document piece;
               try {
                   while (chunks.claim()) {
                       Diagnostics diag;
-                      chunks.load(--c, inventory, out_, diag, texts_, piece);
+                      chunks.load(--c, *inventory_, out_, diag, texts_, piece);
                       if (!diag.all().empty()) found_.push_back(std::move(diag));
                   }
               } catch (...) {
@@ -428,17 +447,37 @@ public:
     SecondThread& operator=(const SecondThread&) = delete;
     // Whatever happened meanwhile, the thread is let go and waited for.
     ~SecondThread() {
-        start(nullptr);
+        count(0, false);
+        start(nullptr, nullptr, nullptr);
         if (thread_.joinable()) thread_.join();
     }
 
+    // How many rows the file has (0: none for this thread), and whether to
+    // map their memory for take_rows(). Once, from one thread; later calls
+    // change nothing.
+    void count(std::size_t rows, bool map_them) {
+        if (rows_.load(std::memory_order_relaxed) != kUncounted) return;
+        map_ = map_them;
+        rows_.store(rows, std::memory_order_release); // publishes map_
+        rows_.notify_one();
+    }
+
+    // The memory it mapped, once it is: no rows, room for count()'s and
+    // for [management]'s.
+    [[nodiscard]] PlaceVector<Row> take_rows() {
+        mapped_flag_.wait(false, std::memory_order_acquire);
+        return std::move(mapped_);
+    }
+
     // The rows' memory is there, its rows for the two threads to construct
-    // (null: the load is given up). Once.
-    void start(Row* out) {
-        if (started_) return;
-        started_ = true;
+    // and load from `chunks` (null: the load is given up). Once.
+    void start(Chunks* chunks, const Inventory* inventory, Row* out) {
+        if (started_.load(std::memory_order_relaxed)) return;
+        chunks_ = chunks;
+        inventory_ = inventory;
         out_ = out;
-        rows_made_.count_down(); // publishes out_ to the thread
+        started_.store(true, std::memory_order_release); // publishes the three
+        started_.notify_one();
     }
 
     // Waits for the thread; what it threw is thrown here.
@@ -451,42 +490,61 @@ public:
         texts.adopt(texts_);
     }
 
+    // Waits for the thread after the caller failed: it constructs the
+    // chunks it claims, and the caller's rows must outlive that.
+    void abandon() noexcept {
+        if (thread_.joinable()) thread_.join();
+    }
+
 private:
+    PlaceVector<Row> mapped_;
     std::vector<Diagnostics> found_; // a chunk's, for chunks with any
     TextArena texts_;
     std::exception_ptr failure_;
+    Chunks* chunks_ = nullptr;
+    const Inventory* inventory_ = nullptr;
     Row* out_ = nullptr;
-    bool started_ = false;
-    std::latch rows_made_{1};
+    bool map_ = false;
+    std::atomic<std::size_t> rows_{kUncounted};
+    std::atomic<bool> mapped_flag_{false};
+    std::atomic<bool> started_{false};
     std::thread thread_; // last: it runs once everything above is made
 };
 
 // Without a thread to be had (a limit on tasks) the failed emplace leaves
 // `second` empty, and the caller loads every row.
-void start_second_thread(std::optional<SecondThread>& second, Chunks& chunks,
-                         const Inventory& inventory) {
+void start_second_thread(std::optional<SecondThread>& second) {
     try {
-        second.emplace(chunks, inventory);
+        second.emplace();
     } catch (const std::system_error&) {
     }
 }
 
-// Loads the chunks' rows after `rows`' own; false when a piece was declined.
+// Loads the chunks' rows after `rows`' own, with `early`'s thread when
+// there is one; false when a piece was declined.
 bool load_chunks(Chunks& chunks, const Section& top, const Inventory& inventory,
-                 PlaceVector<Row>& rows, TextArena& texts) {
-    std::optional<SecondThread> second;
-    if (chunks.rows() >= kRowsForTwoThreads) start_second_thread(second, chunks, inventory);
+                 PlaceVector<Row>& rows, TextArena& texts, SecondThread* early) {
+    std::optional<SecondThread> own;
+    SecondThread* second = early;
+    if (second == nullptr && chunks.rows() >= kRowsForTwoThreads) {
+        start_second_thread(own);
+        if (own) {
+            second = &*own;
+            second->count(chunks.rows(), false); // the caller maps them meanwhile
+        }
+    }
     const std::size_t base = rows.size();
     rows.reserve(base + chunks.rows()); // allocated at once (common/place_vector.hpp)
     Row* const out = rows.grow_unconstructed(chunks.rows());
-    if (second) second->start(out);
+    if (second) second->start(&chunks, &inventory, out);
     std::size_t c = 0;
     Document piece;
     try {
         for (; chunks.claim(); ++c) chunks.load(c, inventory, out, top.diag(), texts, piece);
     } catch (...) {
         while (chunks.claim()) chunks.construct(++c, out); // chunk c was constructed
-        throw; // ~SecondThread waits for the second thread's chunks
+        if (second) second->abandon();
+        throw;
     }
     if (second) second->finish(top.diag(), texts);
     return !chunks.declined();
@@ -494,18 +552,52 @@ bool load_chunks(Chunks& chunks, const Section& top, const Inventory& inventory,
 
 } // namespace
 
+class RowsAhead {
+public:
+    RowsAhead() { start_second_thread(second); }
+    std::optional<SecondThread> second; // empty without a thread to be had
+};
+
+void StopRowsAhead::operator()(RowsAhead* ahead) const noexcept {
+    delete ahead;
+}
+
+RowsAheadPtr start_rows_ahead(std::uintmax_t file_bytes) {
+    if (file_bytes < kRowsForTwoThreads * kFewestBytesPerRow) return nullptr;
+    RowsAheadPtr ahead{new RowsAhead};
+    if (!ahead->second) return nullptr;
+    return ahead;
+}
+
+RowsAhead* rows_counted(const RowsAheadPtr& ahead, const SplitDocument& split) {
+    if (!ahead) return nullptr;
+    std::size_t rows = 0;
+    for (const auto& piece : split.pieces) rows += piece.tables;
+    if (rows < kRowsForTwoThreads) {
+        ahead->second->count(0, false); // it ends by itself; one thread loads the rows
+        return nullptr;
+    }
+    ahead->second->count(rows, true);
+    return ahead.get();
+}
+
+PlaceVector<Row> take_rows(RowsAhead& ahead) {
+    return ahead.second->take_rows();
+}
+
 void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>& rows,
                TextArena& texts) {
     const Node* array = top.array(kRuleArray);
     if (!array) return;
     Chunks chunks{top, top.doc().items(*array)};
-    (void)load_chunks(chunks, top, inventory, rows, texts);
+    (void)load_chunks(chunks, top, inventory, rows, texts, nullptr);
 }
 
-bool load_rows(const Section& top, SplitDocument& split, const Inventory& inventory,
-               PlaceVector<Row>& rows, TextArena& texts) {
+bool load_rows(const Section& top, SplitDocument& split, RowsAhead* ahead,
+               const Inventory& inventory, PlaceVector<Row>& rows, TextArena& texts) {
     Chunks chunks{top, split};
-    return load_chunks(chunks, top, inventory, rows, texts);
+    SecondThread* second = ahead && ahead->second ? &*ahead->second : nullptr;
+    return load_chunks(chunks, top, inventory, rows, texts, second);
 }
 
 } // namespace phx::fw::detail

@@ -3,6 +3,7 @@
 // name, id and address, and every mistake is reported at file:line:col.
 #include "common/config/document.hpp"
 #include "fwcompile/flow.hpp"
+#include "fwcompile/load/detail.hpp"
 #include "unit/fwcompile/fw_test_util.hpp"
 
 #include <cstdint>
@@ -422,6 +423,49 @@ TEST_CASE(
         if (!right && ++wrong <= 3) MESSAGE("row " << i << " is not as written");
     }
     CHECK(wrong == 0);
+}
+
+TEST_CASE("load: a large file's rows are mapped ahead, by the second thread, with room for "
+          "[management]'s") {
+    // The thread starts before the file is read (load/rows.cpp, RowsAhead)
+    // and maps memory for the rows it is told of; the loader takes that
+    // memory, so the rows have the room it made: the file's and 16 more.
+    std::string text;
+    for (int i = 0; i < kManyRows; ++i) text += numbered_row(i);
+    REQUIRE(text.size() >= std::size_t{20'000} * fw::detail::kFewestBytesPerRow);
+    const auto loaded = load_rows(text);
+    REQUIRE(loaded.rules);
+    CHECK(loaded.rules->file_rows().size() == kManyRows);
+    CHECK(loaded.rules->rows.capacity() == kManyRows + fw::detail::kManagementRowsRoom);
+    CHECK(loaded.rules->file_rows().back().comment == fmt::format("row {}", kManyRows - 1));
+}
+
+TEST_CASE(
+    "load: a large file of few rows is loaded by one thread, and the one started ahead ends") {
+    // 3 MB, as large as 25,000 short rows, but 5,000 rows: too few for two.
+    constexpr int kRows = 5'000;
+    const std::string remark = "# " + std::string(480, 'x') + "\n";
+    std::string text;
+    for (int i = 0; i < kRows; ++i) text += numbered_row(i, remark);
+    REQUIRE(text.size() >= std::size_t{20'000} * fw::detail::kFewestBytesPerRow);
+    const auto loaded = load_rows(text);
+    REQUIRE(loaded.rules);
+    const auto rows = loaded.rules->file_rows();
+    REQUIRE(rows.size() == kRows);
+    CHECK(rows[kRows - 1].comment == fmt::format("row {}", kRows - 1));
+    // Reserved by the loader for the rows it knows of, not mapped ahead.
+    CHECK(loaded.rules->rows.capacity() == loaded.rules->management_rows + kRows);
+}
+
+TEST_CASE("load: a large file whose inventory is wrong fails, and the thread started ahead ends") {
+    // The rows are never loaded: the loader stops after the inventory, and
+    // the thread, told of the rows and waiting to load them, is let go.
+    std::string text = "\n[[guest]]\nid = 102\nkind = \"lxc\"\nname = \"twin\"\n"
+                       "address = \"10.0.0.99\"\n";
+    for (int i = 0; i < kManyRows; ++i) text += numbered_row(i);
+    const auto loaded = load_rows(text);
+    CHECK_FALSE(loaded.rules);
+    CHECK(loaded.messages.find("102") != std::string::npos);
 }
 
 TEST_CASE("load: errors anywhere in a large file are all reported, in the file's order") {
