@@ -66,7 +66,7 @@ void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>&
 
 // The second loader thread for a file large enough to hold enough rows
 // for two threads (load_rows), started before the file is read: a thread
-// takes 1.3-1.6 ms to start on this project's VM. Once rows_counted() says
+// takes 1.5-2.3 ms to start on this project's VM. Once rows_counted() says
 // how many rows the split document has (Document::load_split), it maps
 // their memory (36 MiB at 50,000 rows, which the caller would otherwise
 // populate before either thread loads a row) and reserves its own heap,
