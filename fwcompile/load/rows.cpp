@@ -554,8 +554,7 @@ bool load_chunks(Chunks& chunks, const Section& top, const Inventory& inventory,
 
 class RowsAhead {
 public:
-    RowsAhead() { start_second_thread(second); }
-    std::optional<SecondThread> second; // empty without a thread to be had
+    SecondThread thread;
 };
 
 void StopRowsAhead::operator()(RowsAhead* ahead) const noexcept {
@@ -564,9 +563,11 @@ void StopRowsAhead::operator()(RowsAhead* ahead) const noexcept {
 
 RowsAheadPtr start_rows_ahead(std::uintmax_t file_bytes) {
     if (file_bytes < kRowsForTwoThreads * kFewestBytesPerRow) return nullptr;
-    RowsAheadPtr ahead{new RowsAhead};
-    if (!ahead->second) return nullptr;
-    return ahead;
+    try {
+        return RowsAheadPtr{new RowsAhead};
+    } catch (const std::system_error&) {
+        return nullptr; // no thread to be had: the caller loads every row
+    }
 }
 
 RowsAhead* rows_counted(const RowsAheadPtr& ahead, const SplitDocument& split) {
@@ -574,15 +575,15 @@ RowsAhead* rows_counted(const RowsAheadPtr& ahead, const SplitDocument& split) {
     std::size_t rows = 0;
     for (const auto& piece : split.pieces) rows += piece.tables;
     if (rows < kRowsForTwoThreads) {
-        ahead->second->count(0, false); // it ends by itself; one thread loads the rows
+        ahead->thread.count(0, false); // it ends by itself; one thread loads the rows
         return nullptr;
     }
-    ahead->second->count(rows, true);
+    ahead->thread.count(rows, true);
     return ahead.get();
 }
 
 PlaceVector<Row> take_rows(RowsAhead& ahead) {
-    return ahead.second->take_rows();
+    return ahead.thread.take_rows();
 }
 
 void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>& rows,
@@ -596,8 +597,7 @@ void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>&
 bool load_rows(const Section& top, SplitDocument& split, RowsAhead* ahead,
                const Inventory& inventory, PlaceVector<Row>& rows, TextArena& texts) {
     Chunks chunks{top, split};
-    SecondThread* second = ahead && ahead->second ? &*ahead->second : nullptr;
-    return load_chunks(chunks, top, inventory, rows, texts, second);
+    return load_chunks(chunks, top, inventory, rows, texts, ahead ? &ahead->thread : nullptr);
 }
 
 } // namespace phx::fw::detail

@@ -4,9 +4,11 @@
 // to it, small buffers are left alone, and a large file still reads whole.
 #include "common/file_text.hpp"
 #include "common/huge_pages.hpp"
+#include "unit/common/resident_pages.hpp"
 #include "unit/temp_file.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +22,9 @@
 #include <vector>
 
 using namespace phx;
+using phx::test::kPage;
+using phx::test::pages_in;
+using phx::test::resident_pages;
 
 namespace {
 
@@ -40,25 +45,6 @@ void check_keeps_contents() {
         CHECK(std::string(buffer.begin(), buffer.end()) == want);
     }
     prefault_huge_pages(nullptr, 0); // an empty vector's data()
-}
-
-constexpr std::size_t kPage = 4096;
-
-// How many pages [first, last) touches.
-std::size_t pages_in(const char* first, const char* last) {
-    return (reinterpret_cast<std::uintptr_t>(last) + kPage - 1) / kPage -
-           reinterpret_cast<std::uintptr_t>(first) / kPage;
-}
-
-// How many of the pages [first, last) touches are in memory.
-std::size_t resident_pages(const char* first, const char* last) {
-    const auto start = reinterpret_cast<std::uintptr_t>(first) & ~(kPage - 1);
-    const auto end = reinterpret_cast<std::uintptr_t>(last);
-    std::vector<unsigned char> in((end - start + kPage - 1) / kPage);
-    REQUIRE(::mincore(reinterpret_cast<void*>(start), end - start, in.data()) == 0);
-    std::size_t n = 0;
-    for (const unsigned char page : in) n += page & 1;
-    return n;
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // PlaceVector: std::vector's behaviour where phx-fw uses it, and elements a
 // caller constructs in place, on two threads, that the vector then owns.
 #include "common/place_vector.hpp"
+#include "unit/common/resident_pages.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -9,9 +10,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <sys/mman.h>
 #include <thread>
-#include <vector>
 
 using namespace phx;
 
@@ -137,13 +136,9 @@ TEST_CASE("place_vector: from 2 MiB its elements are a mapping of their own, res
     v.reserve(n);
     const auto first = reinterpret_cast<std::uintptr_t>(v.data());
     CHECK(first % kHugePageBytes == 0);
-    constexpr std::size_t kPage = 4096;
-    const std::size_t bytes = n * sizeof(Big);
-    std::vector<unsigned char> in((bytes + kPage - 1) / kPage);
-    REQUIRE(::mincore(v.data(), bytes, in.data()) == 0);
-    std::size_t resident = 0;
-    for (const unsigned char page : in) resident += page & 1;
-    CHECK(resident == in.size());
+    const char* const bytes = reinterpret_cast<const char*>(v.data());
+    const char* const end = bytes + n * sizeof(Big);
+    CHECK(test::resident_pages(bytes, end) == test::pages_in(bytes, end));
 
     // It grows and is given back like any other block.
     for (std::size_t i = 0; i < n; ++i) v.emplace_back().bytes[0] = static_cast<char>(i);
