@@ -29,12 +29,15 @@ bridge vmbr0 and br_netfilter on, a client guest and a server guest on veth
 ports, as in tests/lab), one with no ruleset, one with connection tracking
 and nothing else (a forward chain that only says `ct state
 established,related accept`, loaded with nft: what statefulness alone
-costs, and the baseline a stateful policy is measured against), one with a
+costs, and the baseline a stateful policy is measured against), a second
+such lab (how far two identical labs differ: the resolution of every ratio
+below), one with a
 one-row policy (the stateful base every phx-fw policy has: conntrack and
 the fixed rules), and one per shape with its largest policy. Connects from
 client to server cross the hypervisor's forward chain and are admitted by
-the policy's last row. Connects to the labs are interleaved one by one, so
-drift and noise from other load hit all alike.
+the policy's last row. Connects to the labs are interleaved in runs of 20,
+in an order shuffled every round, so drift and noise from other load hit
+all alike.
 
 Nothing here touches the calling namespace's ruleset; every namespace is
 named after this process and removed at exit, also on failure."""
@@ -42,6 +45,7 @@ named after this process and removed at exit, also on failure."""
 import argparse
 import atexit
 import os
+import random
 import re
 import shutil
 import signal
@@ -258,7 +262,7 @@ def connect_us(sock):
 
 
 def data_path_benchmark(labs, connects):
-    """Median connect latency per lab, the labs interleaved connect by connect.
+    """Median connect latency per lab, the labs interleaved in short runs.
     The client runs on one CPU and the servers on the other: a server woken
     on the client's CPU would preempt it in the middle of some connects and
     not others, which splits the latencies into two humps."""
@@ -270,20 +274,26 @@ def data_path_benchmark(labs, connects):
         os.sched_setaffinity(0, own_cpus)
 
 
-def measure_connects(labs, connects):
+def measure_connects(labs, connects, run_length=20):
+    """Rounds in which each lab gets run_length connects in a row, the labs
+    in an order drawn anew every round (seeded, so runs repeat); the first
+    round only warms up. A connect right after one to the same lab is faster
+    (its sockets, route and conntrack entries still in cache): connect by
+    connect, the labs in one order and then reversed, five copies of one
+    conntrack-only lab differed by up to 6 % from their position alone;
+    shuffled, by 1-2 %. Runs of connects measure each ruleset warm, as a host
+    sees its own firewall: one stream of packets."""
     samples = {lab.tag: [] for lab in labs}
-    batch = 200
-    warm_up = batch
-    done = 0
-    while done < connects + warm_up:
-        pools = {lab.tag: lab.sockets(batch) for lab in labs}
-        for i in range(batch):
-            order = labs if (done + i) % 2 else list(reversed(labs))
-            for lab in order:
-                latency = connect_us(pools[lab.tag][i])
-                if done >= warm_up:
+    shuffler = random.Random(15)
+    rounds = 1 + -(-connects // run_length)
+    for round_number in range(rounds):
+        order = list(labs)
+        shuffler.shuffle(order)
+        for lab in order:
+            for sock in lab.sockets(run_length):
+                latency = connect_us(sock)
+                if round_number > 0:
                     samples[lab.tag].append(latency)
-        done += batch
     return samples
 
 
@@ -410,10 +420,12 @@ def main():
         one_row = os.path.join(workdir, "one-row.toml")
         with open(one_row, "w") as f:
             f.write(fw_rules_gen.generate(1))
-        labels = {"none": "none (no table)", "ct": "conntrack only (nft, no phx-fw rule)", "one": "phx-fw, 1 row"}
+        labels = {"none": "none (no table)", "ct": "conntrack only (nft, no phx-fw rule)",
+                  "ct-again": "conntrack only, a second lab (the measurement's own spread)", "one": "phx-fw, 1 row"}
         samples = {}
         if args.connects > 0:
-            labs = [Lab("none", None, tools), Lab("ct", None, tools, CONNTRACK_ONLY), Lab("one", one_row, tools)]
+            labs = [Lab("none", None, tools), Lab("ct", None, tools, CONNTRACK_ONLY),
+                    Lab("ct-again", None, tools, CONNTRACK_ONLY), Lab("one", one_row, tools)]
             for shape in shapes:
                 largest = max((s for s in sizes if s.shape == shape), key=lambda s: s.rows)
                 labels[f"full-{shape}"] = f"phx-fw, {largest.rows} rows ({shape})"
