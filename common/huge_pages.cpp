@@ -43,7 +43,7 @@ void prefault_huge_pages(void* data, std::size_t bytes) noexcept {
 #endif
 }
 
-bool reserve_heap(std::size_t bytes) noexcept {
+bool reserve_heap(std::size_t bytes, std::size_t prefault) noexcept {
     // A block just larger than the heap's free top makes malloc grow the
     // heap, by the block and M_TOP_PAD more; freed, it goes back into that
     // top, which malloc carves later blocks from.
@@ -68,7 +68,12 @@ bool reserve_heap(std::size_t bytes) noexcept {
     const auto start = reinterpret_cast<std::uintptr_t>(probe);
     const std::uintptr_t first_huge = (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
     char* const huge = reinterpret_cast<char*>(first_huge);
-    if (grown && huge < after) prefault_huge_pages(huge, static_cast<std::size_t>(after - huge));
+    if (grown && huge < after) {
+        const auto room = static_cast<std::size_t>(after - huge);
+        (void)madvise(huge, room, MADV_HUGEPAGE);
+        prefault_huge_pages(huge,
+                            prefault >= bytes ? room : std::min(room, whole_huge_pages(prefault)));
+    }
     std::free(probe);
     mallopt(M_TOP_PAD, 2 * 1024 * 1024); // past `bytes`, grow a huge page at a time
     if (!grown || huge >= after) return grown;

@@ -29,17 +29,22 @@ inline constexpr std::size_t kHugePageBytes = 2 * 1024 * 1024;
 // MADV_POPULATE_WRITE (before Linux 5.14) just faults the pages in as before.
 void prefault_huge_pages(void* data, std::size_t bytes) noexcept;
 
-// Grows malloc's heap (the main arena's) by about `bytes` at once and
-// prefaults it the same way, so that what a program then allocates from the
-// heap, in blocks below malloc's mmap threshold, takes no page fault: grown
-// as malloc goes, loading a 50,000-row rules file took some 3,000 faults of
-// 4 KiB. The next block starts at the first huge page of the new part: the
-// 4 KiB pages below it are set aside unwritten (see the .cpp for why). For a
-// program that ends soon after: it turns off malloc's trimming of the heap,
-// which would give the grown part back. False when the heap did
-// not grow: the kernel refused, or malloc mapped the probe block on its own
+// Grows malloc's heap (the main arena's) by about `bytes` at once, backed
+// by transparent huge pages, and prefaults its first `prefault` bytes (all
+// of it when `prefault` is `bytes` or more) the same way, so that what a
+// program then allocates from the heap, in blocks below malloc's mmap
+// threshold, takes no page fault of 4 KiB: grown as malloc goes, loading a
+// 50,000-row rules file took some 3,000 of them. The rest of the new part
+// comes in a huge page at a time as it is first written (a fault per 2
+// MiB, each zeroing what populating would have), so room a program may not
+// use costs address space, not memory: prefault what it will surely use.
+// The next block starts at the first huge page of the new part: the 4 KiB
+// pages below it are set aside unwritten (see the .cpp for why). For a
+// program that ends soon after: it turns off malloc's trimming of the
+// heap, which would give the grown part back. False when the heap did not
+// grow: the kernel refused, or malloc mapped the probe block on its own
 // (call it after raising M_MMAP_THRESHOLD, as phx-fw does to 32 MiB).
-[[nodiscard]] bool reserve_heap(std::size_t bytes) noexcept;
+[[nodiscard]] bool reserve_heap(std::size_t bytes, std::size_t prefault) noexcept;
 
 // reserve_heap for the calling thread, which is not the program's first:
 // glibc gives such a thread an arena of its own, in a heap it maps 64 MiB

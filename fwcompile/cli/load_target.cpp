@@ -69,7 +69,8 @@ namespace {
 // and its tree, prefaulted on huge pages (common/huge_pages.hpp); the
 // compiled ruleset then reuses that memory instead of faulting in fresh
 // pages one by one, which on a VM cost 10-20 us each. The heap grows once,
-// by load_heap_bytes (load.hpp), prefaulted too, and is never given back:
+// by load_heap_bytes (load.hpp) in huge pages, its first
+// load_heap_prefault_bytes prefaulted, and is never given back:
 // reserve_heap turns trimming off, the process ends soon. Only in a command
 // that exits when done: `watch` runs for days and should give back what
 // loading freed. A small file keeps malloc's defaults.
@@ -80,7 +81,7 @@ void keep_freed_memory(const Options& o, Lifetime lifetime) {
     const std::size_t reserve = load_heap_bytes(size);
     if (reserve == 0) return;
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-    (void)reserve_heap(reserve);
+    (void)reserve_heap(reserve, load_heap_prefault_bytes(size));
 }
 
 } // namespace

@@ -155,4 +155,10 @@ std::size_t load_heap_bytes(std::uintmax_t file_bytes) {
     return static_cast<std::size_t>(file_bytes * 11 / 4 + kFixed);
 }
 
+std::size_t load_heap_prefault_bytes(std::uintmax_t file_bytes) {
+    const std::size_t reserve = load_heap_bytes(file_bytes);
+    if (file_bytes >= reserve) return reserve; // and 1.5 times it cannot wrap around
+    return std::min(reserve, static_cast<std::size_t>(file_bytes * 3 / 2) + (std::size_t{1} << 20));
+}
+
 } // namespace phx::fw

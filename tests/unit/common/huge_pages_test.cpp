@@ -73,7 +73,7 @@ namespace {
 // reserve_heap(kReserve) from a heap that ends at `before`: what it promises.
 void check_reservation(char* const before) {
     constexpr std::size_t kReserve = std::size_t{24} << 20;
-    REQUIRE(reserve_heap(kReserve));
+    REQUIRE(reserve_heap(kReserve, kReserve));
     char* const after = static_cast<char*>(::sbrk(0));
     CHECK(mallinfo2().keepcost >= kReserve); // the heap's free top
     // It ends at a huge page, so that its last part is one too.
@@ -105,7 +105,7 @@ TEST_CASE("reserve_heap: the heap grows once, prefaulted from a huge page on, an
     char* const before = static_cast<char*>(::sbrk(0));
 #if defined(__SANITIZE_ADDRESS__)
     // AddressSanitizer's malloc has no heap to grow: nothing happens.
-    CHECK_FALSE(reserve_heap(std::size_t{24} << 20));
+    CHECK_FALSE(reserve_heap(std::size_t{24} << 20, std::size_t{24} << 20));
     CHECK(static_cast<char*>(::sbrk(0)) == before);
 #else
     check_reservation(before);
@@ -123,6 +123,50 @@ TEST_CASE("reserve_heap: a huge page that begins in the heap's old free top is t
     std::free(grown);
     REQUIRE(mallinfo2().keepcost >= (std::size_t{3} << 20));
     check_reservation(static_cast<char*>(::sbrk(0)));
+#endif
+}
+
+#if !defined(__SANITIZE_ADDRESS__)
+namespace {
+
+// Whether this kernel backs memory advised MADV_HUGEPAGE with huge pages
+// when it is written ("always" or "madvise", not "never").
+bool huge_pages_on_advice() {
+    std::FILE* const f = std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f == nullptr) return false;
+    char line[128] = {};
+    const bool read = std::fgets(line, sizeof line, f) != nullptr;
+    std::fclose(f);
+    return read && std::strstr(line, "[never]") == nullptr;
+}
+
+} // namespace
+#endif
+
+TEST_CASE("reserve_heap: past what it prefaults, the new part comes in huge pages as written") {
+#if !defined(__SANITIZE_ADDRESS__)
+    constexpr std::size_t kMiB = std::size_t{1} << 20;
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    REQUIRE(reserve_heap(24 * kMiB, 8 * kMiB));
+    char* const after = static_cast<char*>(::sbrk(0));
+    char* const block = static_cast<char*>(std::malloc(20 * kMiB)); // starts at the huge page
+    REQUIRE(block != nullptr);
+    REQUIRE(block + 20 * kMiB < after);
+    const auto address = reinterpret_cast<std::uintptr_t>(block);
+    REQUIRE((address + 32) % kHugePageBytes <= 32);
+    char* const huge = block + (kHugePageBytes - address % kHugePageBytes) % kHugePageBytes;
+    // The first 8 MiB in memory, the block's unwritten rest not.
+    CHECK(resident_pages(huge, huge + 8 * kMiB) == pages_in(huge, huge + 8 * kMiB));
+    char* const lazy = huge + 10 * kMiB; // a huge page of the block's middle
+    CHECK(resident_pages(huge + 8 * kMiB, huge + 18 * kMiB) == 0);
+    // One byte written there brings in the whole huge page (or, where the
+    // kernel makes no huge pages, its own 4 KiB page).
+    lazy[12345] = 'x';
+    const std::size_t in = resident_pages(lazy, lazy + kHugePageBytes);
+    CHECK(in == (huge_pages_on_advice() ? kHugePageBytes / kPage : 1));
+    CHECK(resident_pages(lazy + kHugePageBytes, huge + 18 * kMiB) == 0);
+    CHECK(lazy[12345] == 'x');
+    std::free(block);
 #endif
 }
 

@@ -371,6 +371,18 @@ TEST_CASE("load_heap_bytes: nothing for a hand-written file, then 2.75 times the
     CHECK(load_heap_bytes(UINTMAX_MAX / 4) == 512 * kMiB); // 2.75 times it would wrap around
 }
 
+TEST_CASE("load_heap_prefault_bytes: 1.5 times the file and 1 MiB of the reservation, no more") {
+    constexpr std::size_t kMiB = 1024 * 1024;
+    CHECK(load_heap_prefault_bytes(6'109) == 0); // nothing reserved
+    CHECK(load_heap_prefault_bytes(64 * 1024) == kMiB + 96 * 1024);
+    CHECK(load_heap_prefault_bytes(1'799'508) == kMiB + 2'699'262); // project 10,000 rows
+    CHECK(load_heap_prefault_bytes(9'004'433) == kMiB + 13'506'649);
+    CHECK(load_heap_prefault_bytes(std::uintmax_t{400} * 1000 * 1000) == 512 * kMiB);
+    CHECK(load_heap_prefault_bytes(UINTMAX_MAX) == 512 * kMiB);
+    for (const std::uintmax_t bytes : {std::uintmax_t{100'000}, std::uintmax_t{5'000'000}})
+        CHECK(load_heap_prefault_bytes(bytes) < load_heap_bytes(bytes));
+}
+
 TEST_CASE("load: rows' comments outlive the file's text and belong to every copy of the rules") {
     // Comments are views into the rule set's shared text (RuleSet::texts),
     // not into the document, which is gone once load_rules returns.
