@@ -6,8 +6,10 @@
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
+#include <fcntl.h>
 #include <malloc.h>
 #include <new>
+#include <string_view>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -19,10 +21,30 @@ namespace {
 void* volatile skipped_below_huge_pages = nullptr;
 thread_local void* volatile skipped_below_thread_huge_pages = nullptr;
 
+// This kernel's setting, read once, with no malloc: reserve_heap asks while
+// it lays out the heap's top. No THP at all reads as no huge pages.
+bool kernel_huge_pages_on_advice() noexcept {
+    static const bool on = [] {
+        const int fd = ::open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return false;
+        char line[128] = {};
+        const ssize_t got = ::read(fd, line, sizeof line - 1);
+        ::close(fd);
+        return got > 0 &&
+               huge_pages_on_advice(std::string_view{line, static_cast<std::size_t>(got)});
+    }();
+    return on;
+}
+
 constexpr std::size_t kSizeField = sizeof(std::size_t);
 constexpr std::size_t kMinChunk = 4 * sizeof(std::size_t);
 
 } // namespace
+
+bool huge_pages_on_advice(std::string_view setting) noexcept {
+    return setting.find("[always]") != std::string_view::npos ||
+           setting.find("[madvise]") != std::string_view::npos;
+}
 
 void prefault_huge_pages(void* data, std::size_t bytes) noexcept {
     constexpr std::uintptr_t kHuge = kHugePageBytes;
@@ -71,8 +93,10 @@ bool reserve_heap(std::size_t bytes, std::size_t prefault) noexcept {
     if (grown && huge < after) {
         const auto room = static_cast<std::size_t>(after - huge);
         (void)madvise(huge, room, MADV_HUGEPAGE);
-        prefault_huge_pages(huge,
-                            prefault >= bytes ? room : std::min(room, whole_huge_pages(prefault)));
+        // Without huge pages on advice the rest would fault in 4 KiB at a
+        // time: then all of it is populated, in one system call.
+        const bool all = prefault >= bytes || !kernel_huge_pages_on_advice();
+        prefault_huge_pages(huge, all ? room : std::min(room, whole_huge_pages(prefault)));
     }
     std::free(probe);
     mallopt(M_TOP_PAD, 2 * 1024 * 1024); // past `bytes`, grow a huge page at a time

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
 
 namespace phx {
 
@@ -16,6 +17,11 @@ inline constexpr std::size_t kHugePageBytes = 2 * 1024 * 1024;
 [[nodiscard]] constexpr std::size_t whole_huge_pages(std::size_t bytes) noexcept {
     return (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
 }
+
+// Whether a kernel whose /sys/kernel/mm/transparent_hugepage/enabled reads
+// `setting` ("always [madvise] never") backs memory advised MADV_HUGEPAGE
+// with huge pages as it is first written: "[always]" or "[madvise]".
+[[nodiscard]] bool huge_pages_on_advice(std::string_view setting) noexcept;
 
 // Asks the kernel to back the 2 MiB-aligned part of [data, data + bytes)
 // with transparent huge pages and to allocate it now, in one system call,
@@ -38,6 +44,8 @@ void prefault_huge_pages(void* data, std::size_t bytes) noexcept;
 // comes in a huge page at a time as it is first written (a fault per 2
 // MiB, each zeroing what populating would have), so room a program may not
 // use costs address space, not memory: prefault what it will surely use.
+// Where the kernel makes no huge pages on advice ("never"), the whole new
+// part is prefaulted, as 4 KiB pages would each take a fault.
 // The next block starts at the first huge page of the new part: the 4 KiB
 // pages below it are set aside unwritten (see the .cpp for why). For a
 // program that ends soon after: it turns off malloc's trimming of the
