@@ -284,7 +284,7 @@ def measure_connects(labs, connects, run_length=20):
     shuffled, by 1-2 %. Runs of connects measure each ruleset warm, as a host
     sees its own firewall: one stream of packets. Returns each lab's runs,
     round by round."""
-    runs = {lab.tag: [] for lab in labs}
+    connect_runs = {lab.tag: [] for lab in labs}
     shuffler = random.Random(15)
     rounds = 1 + -(-connects // run_length)
     for round_number in range(rounds):
@@ -293,15 +293,15 @@ def measure_connects(labs, connects, run_length=20):
         for lab in order:
             latencies = [connect_us(sock) for sock in lab.sockets(run_length)]
             if round_number > 0:
-                runs[lab.tag].append(latencies)
-    return runs
+                connect_runs[lab.tag].append(latencies)
+    return connect_runs
 
 
-def all_connects(runs):
-    return [latency for run in runs for latency in run]
+def all_connects(lab_runs):
+    return [latency for run in lab_runs for latency in run]
 
 
-def connect_ratio(runs, tag, base="ct"):
+def connect_ratio(connect_runs, tag, base="ct"):
     """The median over rounds of the lab's median connect over the base
     lab's in the same round, as apply's ratios are taken run by run: the
     two runs of a round are a few ms apart, so when this VM's latency shifts
@@ -310,7 +310,7 @@ def connect_ratio(runs, tag, base="ct"):
     copies of one conntrack-only lab once came out 5.5 % apart, in a run
     whose latencies had two humps (p10 25 us, p90 50)."""
     return statistics.median(statistics.median(mine) / statistics.median(theirs)
-                             for mine, theirs in zip(runs[tag], runs[base]))
+                             for mine, theirs in zip(connect_runs[tag], connect_runs[base]))
 
 
 # --- reporting -------------------------------------------------------------------
@@ -367,18 +367,18 @@ def report_load(sizes, runs, warm_mib):
         print(f"  {s.name:>13} rows: {s.check[0]:.2f} s, {s.check[1] / 1024:.0f} MiB; {s.check_summary}")
 
 
-def report_data_path(runs, connects, labels):
+def report_data_path(connect_runs, connects, labels):
     print(f"\n## Data path: TCP connect latency through the hypervisor's forward chain, "
           f"{connects} connects per lab, interleaved\n")
     print("| ruleset | median us | p10 us | p90 us | vs conntrack only (median of per-round ratios) |")
     print("|---|---:|---:|---:|---:|")
-    for tag, lab_runs in runs.items():
+    for tag, lab_runs in connect_runs.items():
         values = all_connects(lab_runs)
         print(f"| {labels[tag]} | {statistics.median(values):.1f} | {percentile(values, 0.1):.1f} | "
-              f"{percentile(values, 0.9):.1f} | {connect_ratio(runs, tag):.3f}x |")
+              f"{percentile(values, 0.9):.1f} | {connect_ratio(connect_runs, tag):.3f}x |")
 
 
-def verdicts(sizes, runs, labels):
+def verdicts(sizes, connect_runs, labels):
     """Issue 15's targets, each from this run alone."""
     checks = []
     for s in sizes:
@@ -392,12 +392,11 @@ def verdicts(sizes, runs, labels):
         largest = max((s for s in sizes if s.shape == shape), key=lambda s: s.rows)
         checks.append((f"check of {largest.name} rows in seconds (< 10 s)", largest.check[0] < 10,
                        f"{largest.check[0]:.2f} s"))
-    if runs:
-        for tag in runs:
-            if tag.startswith("full-"):
-                r = connect_ratio(runs, tag)
-                checks.append((f"connect latency with {labels[tag]} within 5 % of conntrack only", r <= 1.05,
-                               f"{r:.3f}x"))
+    for tag in connect_runs:
+        if tag.startswith("full-"):
+            r = connect_ratio(connect_runs, tag)
+            checks.append((f"connect latency with {labels[tag]} within 5 % of conntrack only", r <= 1.05,
+                           f"{r:.3f}x"))
     print()
     for what, ok, value in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {what}: {value}")
@@ -436,7 +435,7 @@ def main():
             f.write(fw_rules_gen.generate(1))
         labels = {"none": "none (no table)", "ct": "conntrack only (nft, no phx-fw rule)",
                   "ct-again": "conntrack only, a second lab (the measurement's own spread)", "one": "phx-fw, 1 row"}
-        runs = {}
+        connect_runs = {}
         if args.connects > 0:
             labs = [Lab("none", None, tools), Lab("ct", None, tools, CONNTRACK_ONLY),
                     Lab("ct-again", None, tools, CONNTRACK_ONLY), Lab("one", one_row, tools)]
@@ -444,7 +443,7 @@ def main():
                 largest = max((s for s in sizes if s.shape == shape), key=lambda s: s.rows)
                 labels[f"full-{shape}"] = f"phx-fw, {largest.rows} rows ({shape})"
                 labs.append(Lab(f"full-{shape}", largest.rules, tools))
-            runs = data_path_benchmark(labs, args.connects)
+            connect_runs = data_path_benchmark(labs, args.connects)
     finally:
         clean_up()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -452,9 +451,9 @@ def main():
     print(f"\nphx-fw benchmark on {os.cpu_count()} CPUs, kernel {os.uname().release}, "
           f"{run('nft', '--version').stdout.strip()}")
     report_load(sizes, args.runs, args.warm_mib)
-    if runs:
-        report_data_path(runs, args.connects, labels)
-    return 0 if verdicts(sizes, runs, labels) else 1
+    if connect_runs:
+        report_data_path(connect_runs, args.connects, labels)
+    return 0 if verdicts(sizes, connect_runs, labels) else 1
 
 
 if __name__ == "__main__":
