@@ -155,6 +155,19 @@ void print_summary(const DnsdConfig& config, const ZoneSet& zones) {
     for (const auto& line : describe_transfer(config.transfer)) std::printf("%s\n", line.c_str());
 }
 
+// The last line of a passing --check, in phx-fw check's words, so that a
+// script (and `phx-fw check --dns`, which runs this) reads the outcome and
+// the warnings in one place: "phx-dnsd.toml: 2 zone(s) with the names of
+// rules.toml: 0 error(s), 1 warning(s)".
+void print_check_result(const CommandLine& cl, const DnsdConfig& config, const ZoneSet& zones,
+                        const Diagnostics& diag) {
+    const std::string source = cl.config_file.empty() ? "command line" : cl.config_file;
+    const std::string names =
+        config.inventory ? " with the names of " + config.inventory->file : std::string{};
+    std::printf("%s: %zu zone(s)%s: %zu error(s), %zu warning(s)\n", source.c_str(),
+                zones.zones().size(), names.c_str(), diag.error_count(), diag.warning_count());
+}
+
 // Whether `next` changes settings a reload cannot apply (sockets, threads,
 // limits the transports and the resolver were built with).
 bool needs_restart(const DnsdConfig& next, const DnsdConfig& running) {
@@ -345,7 +358,8 @@ int main(int argc, char** argv) {
     auto loaded = config ? load_served_zones(*config, diag) : nullptr;
     diag.print(stderr);
     if (!config || !loaded) {
-        std::fprintf(stderr, "phx-dnsd: %zu error(s); nothing is served\n", diag.error_count());
+        std::fprintf(stderr, "phx-dnsd: %zu error(s), %zu warning(s); nothing is served\n",
+                     diag.error_count(), diag.warning_count());
         return 1;
     }
     std::vector<SerialReport> reports;
@@ -353,6 +367,7 @@ int main(int argc, char** argv) {
         apply_serial_policy(*loaded, nullptr, config->serial_policy, std::time(nullptr), reports);
     if (cl.check) {
         print_summary(*config, *zones);
+        print_check_result(cl, *config, *zones, diag);
         return 0;
     }
     try {

@@ -1,30 +1,65 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// check --dns: the inventory against phx-dnsd's zones, loaded by phx-dnsd's
-// own code with this rules file as the inventory, so what is checked here is
-// exactly what phx-dnsd would refuse or warn about at its next reload.
-#include "dnsd/config.hpp"
-#include "dnsd/served_zones.hpp"
+// check --dns: the inventory against phx-dnsd's zones. phx-dnsd checks them
+// itself (`phx-dnsd --check --config FILE --inventory RULES`), so what is
+// reported is exactly what the installed phx-dnsd would refuse or warn
+// about at its next reload, and phx-fw does not link the DNS server's code:
+// libzscanner and libcrypto would cost every apply ~0.3 ms of loading for a
+// check run now and then (README, "Firewall: phx-fw apply against nft -f").
 #include "fwcompile/cli/commands.hpp"
 
-#include <fmt/format.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
 
 namespace phx::fw::cli {
+namespace {
+
+// The package installs phx-dnsd beside phx-fw; from a build tree, or any
+// other layout, it is whatever PATH finds.
+std::string dnsd_program(std::string& self) {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return "phx-dnsd";
+    self = exe.string();
+    const auto beside = exe.parent_path() / "phx-dnsd";
+    return ::access(beside.c_str(), X_OK) == 0 ? beside.string() : "phx-dnsd";
+}
+
+} // namespace
 
 int check_dns(const Options& o) {
-    Diagnostics diag;
-    auto config = dns::load_dnsd_config(o.dns, diag);
-    std::shared_ptr<const dns::ZoneSet> zones;
-    if (config) {
-        if (!config->inventory) config->inventory.emplace();
-        config->inventory->file = o.rules;
-        config->inventory->at = {"--rules"};
-        zones = dns::load_served_zones(*config, diag);
+    std::string self = "phx-fw";
+    std::string program = dnsd_program(self);
+    std::string check = "--check", config = "--config", inventory = "--inventory";
+    std::string config_file = o.dns, rules = o.rules;
+    char* argv[] = {program.data(),   check.data(), config.data(), config_file.data(),
+                    inventory.data(), rules.data(), nullptr};
+    std::fflush(stdout); // phx-fw check's own summary comes first
+    pid_t child = 0;
+    const int spawned = ::posix_spawnp(&child, program.c_str(), nullptr, nullptr, argv, environ);
+    if (spawned != 0) {
+        std::fprintf(stderr,
+                     "phx-fw: check --dns runs phx-dnsd --check, and %s could not be started "
+                     "(%s): install phx-dnsd beside %s or in PATH\n",
+                     program.c_str(), std::strerror(spawned), self.c_str());
+        return kFailed;
     }
-    diag.print(stderr);
-    fmt::print("{}: {} zone(s) with the names of {}: {} error(s), {} warning(s)\n", o.dns,
-               zones ? zones->zones().size() : 0, o.rules, diag.error_count(),
-               diag.warning_count());
-    return zones && !diag.failed() ? kOk : kFailed;
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0)
+        if (errno != EINTR) return kFailed;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return kOk;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != kFailed)
+        std::fprintf(stderr, "phx-fw: %s --check did not finish its check (%s %d)\n",
+                     program.c_str(), WIFEXITED(status) ? "exit status" : "signal",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    return kFailed;
 }
 
 } // namespace phx::fw::cli

@@ -197,9 +197,10 @@ void build_check(CLI::App& app, Options& o, Commands& c) {
         "from the inventory at file:line on both sides: a guest on one side only, a different\n"
         "kind, address, MAC or name, a bridge the inventory does not list, firewall=1 on a\n"
         "device. Exit status 1 when the rules file or the comparison has errors.\n\n"
-        "With --dns, loads phx-dnsd's zones with this rules file as their inventory, as\n"
-        "phx-dnsd would: a zone record at a host's name is an error naming both files, a zone\n"
-        "name pointing into the network at an address no host has is a warning. Run it before\n"
+        "With --dns, runs phx-dnsd --check --config FILE --inventory RULES (phx-dnsd beside\n"
+        "phx-fw, else from PATH): phx-dnsd loads its zones with this rules file as their\n"
+        "inventory: a zone record at a host's name is an error naming both files, a zone name\n"
+        "pointing into the network at an address no host has is a warning. Run it before\n"
         "applying a changed inventory, then systemctl reload phx-dnsd.");
 }
 

@@ -23,6 +23,8 @@ class CliTests(unittest.TestCase):
         self.assertIn("zone internal.thinkheads.ai.: 12 records at 11 names, serial 2026112501", out.stdout)
         self.assertIn("zone phx.test.:", out.stdout)
         self.assertIn("listen 127.0.0.1:5353", out.stdout)
+        # The last line is the outcome, in phx-fw check's words.
+        self.assertTrue(out.stdout.endswith("\ncommand line: 2 zone(s): 0 error(s), 0 warning(s)\n"), out.stdout)
         self.assertEqual(out.stderr, "")
 
     def test_check_reports_each_broken_zone_at_file_and_line(self):

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
-from fwtool import PHX_FW, SOURCE, SPEC_RULES, phx_fw, require_binaries, rule_line
+from fwtool import PHX_DNSD, PHX_FW, SOURCE, SPEC_RULES, phx_fw, require_binaries, rule_line
 
 
 def guest_line(name):
@@ -54,28 +54,39 @@ class CliTest(unittest.TestCase):
             f.write('[server]\nlisten = ["127.0.0.1:53"]\n[[zone]]\nfile = "internal.thinkheads.ai.zone"\n')
         return config, os.path.join(directory, "internal.thinkheads.ai.zone")
 
+    def check_dns(self, config, program=PHX_FW, path=None):
+        """phx-fw check --dns with phx-dnsd found through PATH (the build tree's by default)."""
+        path = os.path.dirname(PHX_DNSD) + os.pathsep + os.environ.get("PATH", "") if path is None else path
+        return subprocess.run(["env", f"PATH={path}", program, "check", "--rules", SPEC_RULES, "--dns", config],
+                              capture_output=True, text=True, timeout=30)
+
     def test_check_dns_loads_the_zones_with_this_inventory_as_phx_dnsd_would(self):
+        require_binaries(PHX_DNSD)
         with open(os.path.join(SOURCE, "zones", "internal.thinkheads.ai.zone"), encoding="utf-8") as f:
             spec_zone = f.read()
         config, _ = self.dns_config(spec_zone)
-        result = phx_fw(None, "check", "--rules", SPEC_RULES, "--dns", config)
+        result = self.check_dns(config)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn(f"{config}: 2 zone(s) with the names of {SPEC_RULES}: 0 error(s), 0 warning(s)", result.stdout)
+        # phx-fw check's own summary first, then phx-dnsd's check, ending in its result.
+        self.assertTrue(result.stdout.startswith(f"{SPEC_RULES}: 10 hosts"), result.stdout)
+        self.assertTrue(result.stdout.endswith(f"{config}: 2 zone(s) with the names of {SPEC_RULES}: 0 error(s), "
+                                               "0 warning(s)\n"), result.stdout)
         # A zone record at a host's name, and a name at an address no host has.
         config, zone = self.dns_config(spec_zone + "traefik.hosts IN A 10.0.0.12\nold IN A 10.0.0.77\n")
         lines = spec_zone.count("\n")
-        result = phx_fw(None, "check", "--rules", SPEC_RULES, "--dns", config)
+        result = self.check_dns(config)
         self.assertEqual(result.returncode, 1)
         self.assertIn(f"{zone}:{lines + 1}: error: traefik.hosts.internal.thinkheads.ai. is a host name from the "
                       f"inventory ({SPEC_RULES}:{guest_line('traefik')}:1)", result.stderr)
         self.assertIn(f"{zone}:{lines + 2}: warning: old.internal.thinkheads.ai. points at 10.0.0.77, in the "
                       f"inventory's network, but no host of {SPEC_RULES} has that address", result.stderr)
-        self.assertIn("1 error(s), 1 warning(s)", result.stdout)
+        self.assertIn("phx-dnsd: 1 error(s), 1 warning(s); nothing is served", result.stderr)
 
-    def test_check_dns_decodes_tsig_secrets_as_phx_dnsd_does(self):
-        # phx-fw has libcrypto linked in (CMakeLists.txt, phx_libcrypto), not
-        # loaded: this is its one use of it, and it must still be OpenSSL's.
+    def test_check_dns_is_phx_dnsds_own_check_and_phx_fw_links_no_dns_code(self):
+        require_binaries(PHX_DNSD)
+        # Every apply would pay for loading them (README: ~0.3 ms a start).
         libraries = subprocess.run(["ldd", PHX_FW], capture_output=True, text=True, check=True).stdout
+        self.assertNotIn("libzscanner", libraries)
         self.assertNotIn("libcrypto", libraries)
         with open(os.path.join(SOURCE, "zones", "internal.thinkheads.ai.zone"), encoding="utf-8") as f:
             config, _ = self.dns_config(f.read())
@@ -86,12 +97,31 @@ class CliTest(unittest.TestCase):
         for secret, errors in (("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", 0), ("MDEy=zQ1", 1)):
             with open(config, "w", encoding="utf-8") as f:
                 f.write(base + key.format(secret))
-            result = phx_fw(None, "check", "--rules", SPEC_RULES, "--dns", config)
-            self.assertIn(f"with the names of {SPEC_RULES}: {errors} error(s), 0 warning(s)", result.stdout,
-                          result.stderr)
+            result = self.check_dns(config)
+            self.assertIn(f"{errors} error(s), 0 warning(s)", result.stdout + result.stderr)
             self.assertEqual(result.returncode, 1 if errors else 0, result.stderr)
         line = base.count("\n") + 4
         self.assertIn(f"{config}:{line}:10: error: the secret is not base64", result.stderr)
+
+    def test_check_dns_finds_phx_dnsd_beside_phx_fw_and_says_so_when_there_is_none(self):
+        require_binaries(PHX_DNSD)
+        with open(os.path.join(SOURCE, "zones", "internal.thinkheads.ai.zone"), encoding="utf-8") as f:
+            config, _ = self.dns_config(f.read())
+        sbin = tempfile.mkdtemp(prefix="phx-fw-sbin-")
+        self.addCleanup(shutil.rmtree, sbin)
+        program = os.path.join(sbin, "phx-fw")
+        shutil.copy(PHX_FW, program)
+        # As installed (both in /usr/sbin), with nothing in PATH.
+        os.symlink(PHX_DNSD, os.path.join(sbin, "phx-dnsd"))
+        result = self.check_dns(config, program, path="/nonexistent")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"{config}: 2 zone(s) with the names of {SPEC_RULES}: 0 error(s)", result.stdout)
+        # Neither beside it nor in PATH: the check fails and says what is missing.
+        os.unlink(os.path.join(sbin, "phx-dnsd"))
+        result = self.check_dns(config, program, path="/nonexistent")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"phx-fw: check --dns runs phx-dnsd --check, and phx-dnsd could not be started (No such "
+                      f"file or directory): install phx-dnsd beside {program} or in PATH", result.stderr)
 
     def test_check_reports_every_error_of_a_broken_copy_at_file_line_col(self):
         path, text = self.broken_copy([('destination = "traefik"', 'destination = "traefk"'),
