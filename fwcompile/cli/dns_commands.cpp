@@ -3,8 +3,8 @@
 // itself (`phx-dnsd --check --config FILE --inventory RULES`), so what is
 // reported is exactly what the installed phx-dnsd would refuse or warn
 // about at its next reload, and phx-fw does not link the DNS server's code:
-// libzscanner and libcrypto would cost every apply ~0.3 ms of loading for a
-// check run now and then (README, "Firewall: phx-fw apply against nft -f").
+// loading libzscanner and libcrypto cost every apply ~0.6 ms (paired A/B),
+// for a check run now and then (README, "No DNS code in phx-fw").
 #include "fwcompile/cli/commands.hpp"
 
 #include <cerrno>
