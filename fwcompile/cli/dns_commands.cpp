@@ -15,40 +15,33 @@
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 extern char** environ;
 
 namespace phx::fw::cli {
-namespace {
-
-// The package installs phx-dnsd beside phx-fw; from a build tree, or any
-// other layout, it is whatever PATH finds.
-std::string dnsd_program(std::string& self) {
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) return "phx-dnsd";
-    self = exe.string();
-    const auto beside = exe.parent_path() / "phx-dnsd";
-    return ::access(beside.c_str(), X_OK) == 0 ? beside.string() : "phx-dnsd";
-}
-
-} // namespace
 
 int check_dns(const Options& o) {
-    std::string self = "phx-fw";
-    std::string program = dnsd_program(self);
-    std::string check = "--check", config = "--config", inventory = "--inventory";
-    std::string config_file = o.dns, rules = o.rules;
-    char* argv[] = {program.data(),   check.data(), config.data(), config_file.data(),
-                    inventory.data(), rules.data(), nullptr};
+    // The package installs phx-dnsd beside phx-fw; from a build tree, or any
+    // other layout, it is whatever PATH finds.
+    std::error_code unknown;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", unknown);
+    const auto beside = self.parent_path() / "phx-dnsd";
+    const std::string program =
+        !unknown && ::access(beside.c_str(), X_OK) == 0 ? beside.string() : "phx-dnsd";
+    std::vector<std::string> args = {program, "--check", "--config", o.dns, "--inventory", o.rules};
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     std::fflush(stdout); // phx-fw check's own summary comes first
     pid_t child = 0;
-    const int spawned = ::posix_spawnp(&child, program.c_str(), nullptr, nullptr, argv, environ);
+    const int spawned =
+        ::posix_spawnp(&child, program.c_str(), nullptr, nullptr, argv.data(), environ);
     if (spawned != 0) {
         std::fprintf(stderr,
                      "phx-fw: check --dns runs phx-dnsd --check, and %s could not be started "
                      "(%s): install phx-dnsd beside %s or in PATH\n",
-                     program.c_str(), std::strerror(spawned), self.c_str());
+                     program.c_str(), std::strerror(spawned), unknown ? "phx-fw" : self.c_str());
         return kFailed;
     }
     int status = 0;
