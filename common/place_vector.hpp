@@ -2,7 +2,7 @@
 // A vector whose new elements the caller may construct itself, in place and
 // on several threads at once. std::vector constructs every element it adds
 // before anyone can write it: for the 50,000 rows of a large rules file
-// that is a pass over 36 MiB (4.5 ms on this project's VM) that the loaders
+// that was a pass over 36 MiB (4.5 ms on this project's VM) that the loaders
 // then write over again, each row by then out of the cache. Otherwise the
 // part of std::vector's interface phx-fw uses, with the same guarantees.
 //
@@ -10,7 +10,7 @@
 // allocated at once (common/huge_pages.hpp): a caller reserves to fill what
 // it reserved. And malloc's heap, which phx-fw reserves ahead for a load
 // (fwcompile/load/load.hpp), then needs no room for them: 50,000 rows take
-// 36 MiB, 10,000 take 7, and how many a file holds is not known before it
+// 25 MiB, 10,000 take 5, and how many a file holds is not known before it
 // is read.
 #pragma once
 

@@ -96,18 +96,45 @@ struct RowPositions {
 // section, which makes one row per service it opens (written or not).
 enum class RowOrigin : std::uint8_t { rule, management };
 
+// What applying the row's scope (scope.hpp) did to its flow.
+enum class Scoping : std::uint8_t {
+    not_applied,   // the flow is as written
+    as_written,    // a global "in" row: nothing to narrow
+    narrowed,      // the side the scope pins is now the one host
+    never_matches, // no packet can match the row; the flow is as written
+};
+
 struct Row {
     RowOrigin origin = RowOrigin::rule;
-    SourcePos at;                   // the [[rule]] header; [management]'s, or the file's
-    std::optional<HostIndex> scope; // nullopt: the global (datacenter) table
     Direction direction = Direction::in;
     Action action = Action::accept;
-    Flow written;     // as in the file, defaults filled in
+    Scoping scoping = Scoping::not_applied;
+    SourcePos at;                   // the [[rule]] header; [management]'s, or the file's
+    std::optional<HostIndex> scope; // nullopt: the global (datacenter) table
+    // The flow as written, defaults filled in; once apply_scope() narrows
+    // the side the scope pins to the one host, that side as written is
+    // kept in written_side. One flow and one side rather than the written
+    // flow and a scoped copy: a row was 752 bytes with both, and a large
+    // policy has 50,000 rows, every one written and read back.
+    Flow flow;
+    AddressList written_side;
     TextView comment; // kept in RuleSet::texts
     RowPositions pos;
-    // The flow once the scope is applied (see scope.hpp); nullopt when the
-    // row can never match anything, e.g. a guest's "out" row from another host.
-    std::optional<Flow> effective;
+
+    // The flow once the scope is applied; null when the row can never match
+    // anything (e.g. a guest's "out" row from another host), or before.
+    [[nodiscard]] const Flow* effective() const noexcept {
+        return scoping == Scoping::as_written || scoping == Scoping::narrowed ? &flow : nullptr;
+    }
+    // The source and destination as the file has them.
+    [[nodiscard]] const AddressList& written_source() const noexcept {
+        return scoping == Scoping::narrowed && direction == Direction::out ? written_side
+                                                                           : flow.source;
+    }
+    [[nodiscard]] const AddressList& written_destination() const noexcept {
+        return scoping == Scoping::narrowed && direction == Direction::in ? written_side
+                                                                          : flow.destination;
+    }
 };
 
 // Where a row comes from, for people: "rules.toml:153" for a [[rule]],

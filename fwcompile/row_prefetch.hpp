@@ -18,11 +18,13 @@ namespace phx::fw {
 // a miss to memory ~100-150.
 inline constexpr std::size_t kPrefetchRows = 6;
 
-// The cache lines of row.effective, engaged or not: the hint is only an
-// address, and testing the row first would wait for the very miss.
+// The cache lines of the row's flow and its scoping, whether it matches or
+// not: the hint is only an address, and testing the row first would wait
+// for the very miss.
 inline void prefetch_effective(const Row& row) noexcept {
-    const auto* flow = reinterpret_cast<const char*>(&row.effective);
-    for (std::size_t at = 0; at < sizeof row.effective; at += 64) __builtin_prefetch(flow + at);
+    __builtin_prefetch(&row.scoping);
+    const auto* flow = reinterpret_cast<const char*>(&row.flow);
+    for (std::size_t at = 0; at < sizeof row.flow; at += 64) __builtin_prefetch(flow + at);
 }
 
 // For a pass over rows[k] in order: the row kPrefetchRows ahead.

@@ -7,15 +7,6 @@
 #include <fmt/format.h>
 
 namespace phx::fw {
-namespace {
-
-bool families_agree(const Flow& flow) {
-    if (flow.source.any() || flow.destination.any()) return true;
-    return flow.source.items.front().cidr.address.family ==
-           flow.destination.items.front().cidr.address.family;
-}
-
-} // namespace
 
 std::optional<HostIndex> pinned_host(const Row& row) {
     if (row.scope) return row.scope;
@@ -23,25 +14,33 @@ std::optional<HostIndex> pinned_host(const Row& row) {
     return std::nullopt;
 }
 
-// Built in place, in the row: a large policy has 50,000 rows, and a flow
-// built aside and then moved in is copied address by address (its lists
-// keep their items inline).
+// Narrowed in place, in the row: a large policy has 50,000 rows, and a
+// flow built aside and then moved in is copied address by address (its
+// lists keep their items inline).
 void apply_scope(Row& row, const Inventory& inventory) {
-    Flow& flow = row.effective.emplace(row.written);
     const auto host = pinned_host(row);
-    if (!host) return;
+    if (!host) {
+        row.scoping = Scoping::as_written;
+        return;
+    }
     // The side the scope pins, narrowed to the one host.
-    AddressList& side = row.direction == Direction::out ? flow.source : flow.destination;
+    const bool out = row.direction == Direction::out;
+    AddressList& side = out ? row.flow.source : row.flow.destination;
+    const AddressList& other = out ? row.flow.destination : row.flow.source;
     const Host& pinned = inventory.hosts[*host];
-    if (!contains(side, pinned.address)) {
-        row.effective.reset();
+    // A packet is IPv4 or IPv6: the other side (one family, as the loader
+    // checked) must be of the host's.
+    if (!contains(side, pinned.address) ||
+        (!other.any() && other.items.front().cidr.address.family != pinned.address.family)) {
+        row.scoping = Scoping::never_matches;
         return;
     }
     const bool from_scope = side.any();
+    row.written_side = std::move(side);
     side.items.clear();
     side.items.push_back(
         {Cidr::host(pinned.address), *host, row.pos.scope, pinned.name, from_scope});
-    if (!families_agree(flow)) row.effective.reset();
+    row.scoping = Scoping::narrowed;
 }
 
 std::string never_matches_reason(const Row& row, const Inventory& inventory) {
@@ -53,13 +52,14 @@ std::string never_matches_reason(const Row& row, const Inventory& inventory) {
         row.scope ? fmt::format("an \"{}\" row of {}", to_string(row.direction),
                                 inventory.hosts[*host].name)
                   : std::string{"a global \"out\" row (traffic the hypervisor sends)"};
-    const AddressList& list = out ? row.written.source : row.written.destination;
+    const AddressList& list = out ? row.written_source() : row.written_destination();
     if (!contains(list, inventory.hosts[*host].address))
         return fmt::format("can never match: {} needs {} in its {}", who, inventory.describe(*host),
                            side);
-    return fmt::format("can never match: {} is {}, but the other end of the flow is of the other "
-                       "address family",
-                       inventory.describe(*host), side);
+    return fmt::format(
+        "can never match: {} is the {}, but the other end of the flow is of the other "
+        "address family",
+        inventory.describe(*host), side);
 }
 
 } // namespace phx::fw

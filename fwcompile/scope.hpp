@@ -15,11 +15,12 @@
 
 namespace phx::fw {
 
-// Sets row.effective: the flow the row describes once its scope is applied;
-// nullopt when no packet can ever match it.
+// Narrows row.flow to what the row describes once its scope is applied, and
+// sets row.scoping (Scoping::never_matches, the flow left as written, when
+// no packet can ever match it).
 void apply_scope(Row& row, const Inventory& inventory);
 
-// Why apply_scope() left row.effective empty, in words for a warning.
+// Why apply_scope() found that the row never matches, in words for a warning.
 [[nodiscard]] std::string never_matches_reason(const Row& row, const Inventory& inventory);
 
 // The host the scope pins one side of the flow to: the scope's host, or the

@@ -19,7 +19,8 @@ namespace {
 
 void lint_never_matching(const RuleSet& rules, Diagnostics& diag) {
     for (const auto& row : rules.rows)
-        if (!row.effective) diag.warning(row.pos.scope, never_matches_reason(row, rules.inventory));
+        if (!row.effective())
+            diag.warning(row.pos.scope, never_matches_reason(row, rules.inventory));
 }
 
 void lint_address_list(const AddressList& list, const Inventory& inventory, Diagnostics& diag) {
@@ -64,7 +65,7 @@ std::string shadow_message(const Row& earlier, const Row& later) {
             "shadowed by the row at {} ({}), which matches all of its traffic first: this row "
             "never decides anything",
             at, to_string(earlier.action));
-    if (covers(*later.effective, *earlier.effective))
+    if (covers(*later.effective(), *earlier.effective()))
         return fmt::format("duplicate of the row at {}", at);
     return fmt::format("redundant: the row at {} ({}) already matches all of its traffic", at,
                        to_string(earlier.action));
@@ -147,18 +148,18 @@ void lint_shadowing(const RuleSet& rules, Diagnostics& diag) {
     RowIndex earlier_rows;
     for (std::uint32_t i = 0; i < rules.rows.size(); ++i) {
         const Row& later = rules.rows[i];
-        if (!later.effective) continue;
+        if (!later.effective()) continue;
         if (later.origin != RowOrigin::rule) { // [management] rows are not the admin's to fix
-            earlier_rows.add(i, *later.effective);
+            earlier_rows.add(i, *later.effective());
             continue;
         }
         std::optional<std::uint32_t> first;
-        earlier_rows.for_each_candidate(*later.effective, [&](std::uint32_t j) {
-            if ((!first || j < *first) && covers(*rules.rows[j].effective, *later.effective))
+        earlier_rows.for_each_candidate(*later.effective(), [&](std::uint32_t j) {
+            if ((!first || j < *first) && covers(*rules.rows[j].effective(), *later.effective()))
                 first = j;
         });
         if (first) diag.warning(later.at, shadow_message(rules.rows[*first], later));
-        earlier_rows.add(i, *later.effective);
+        earlier_rows.add(i, *later.effective());
     }
 }
 
@@ -169,9 +170,9 @@ void lint(const RuleSet& rules, Diagnostics& diag) {
     lint_never_matching(rules, found);
     for (const auto& row : rules.rows) {
         if (row.origin != RowOrigin::rule) continue;
-        lint_address_list(row.written.source, rules.inventory, found);
-        lint_address_list(row.written.destination, rules.inventory, found);
-        lint_port_list(row.written.ports, found);
+        lint_address_list(row.written_source(), rules.inventory, found);
+        lint_address_list(row.written_destination(), rules.inventory, found);
+        lint_port_list(row.flow.ports, found);
     }
     lint_shadowing(rules, found);
     // Report in file order, the order an editor walks them in.

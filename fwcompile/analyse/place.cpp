@@ -53,9 +53,9 @@ std::vector<ChainPlan> place(const RuleSet& rules, const Target& target) {
     for (std::size_t k = 0; k < rows.size(); ++k) {
         prefetch_ahead(rows, k);
         const Row& row = rows[k];
-        if (!row.effective) continue;
+        if (!row.effective()) continue;
         for (auto& plan : plans)
-            if (crosses(*row.effective, plan.hook, target, rules.inventory))
+            if (crosses(*row.effective(), plan.hook, target, rules.inventory))
                 plan.rows.push_back(&row);
     }
     return plans;

@@ -92,11 +92,11 @@ Row service_row(const Management& m, const Service& service, std::string_view wh
     row.scope = kHypervisor;
     row.direction = Direction::in;
     row.action = Action::accept;
-    row.written.source = m.sources;
-    row.written.protocol = service.protocol;
+    row.flow.source = m.sources;
+    row.flow.protocol = service.protocol;
     for (const PortRange& range : service.ports) {
-        row.written.ports.ranges.push_back(range);
-        row.written.ports.at.push_back(m.at);
+        row.flow.ports.ranges.push_back(range);
+        row.flow.ports.at.push_back(m.at);
     }
     row.comment = texts.keep(fmt::format("management: {} from {}", service.what, who));
     row.pos = {m.at, m.at, m.at};

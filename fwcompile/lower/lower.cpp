@@ -156,7 +156,7 @@ ir::OriginId origin_of(const Row& row, const RuleSet& rules) {
 }
 
 const Flow& flow_at(const Row& row, const LowerContext& ctx, Flow& scratch) {
-    const Flow& flow = *row.effective;
+    const Flow& flow = *row.effective();
     const auto implied = [&](const AddressList& list) {
         return list.items.size() == 1 && list.items[0].from_scope && list.items[0].host == ctx.self;
     };

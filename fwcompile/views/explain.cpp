@@ -107,7 +107,7 @@ Decision decide_at(const RuleSet& rules, const Target& target, ir::Hook hook,
 
 const Row* first_match(const ChainPlan& plan, HostIndex self, const Packet& packet) {
     for (const Row* row : plan.rows)
-        if (matches_at(*row->effective, packet, plan.hook, self)) return row;
+        if (matches_at(*row->effective(), packet, plan.hook, self)) return row;
     return nullptr;
 }
 

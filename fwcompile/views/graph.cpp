@@ -118,13 +118,13 @@ private:
     const Inventory& inventory() const { return rules_.inventory; }
 
     void add_row(const Row& row) {
-        if (!row.effective) {
+        if (!row.effective()) {
             skipped_.push_back(fmt::format("line {}: \"{}\" can never match; not drawn",
                                            row.at.line, row.comment));
             return;
         }
         note_scope(row.scope);
-        const Flow& flow = *row.effective;
+        const Flow& flow = *row.effective();
         for (const auto& from : endpoints(flow.source))
             for (const auto& to : endpoints(flow.destination)) add_edge(row, from, to);
     }
@@ -171,7 +171,7 @@ private:
             it = edges_.insert(edges_.end(), {from, to, row.scope, row.action, {}, {}});
         const std::string prefix =
             row.action == Action::accept ? "" : std::string{to_string(row.action)} + " ";
-        const std::string label = prefix + service(*row.effective);
+        const std::string label = prefix + service(*row.effective());
         if (std::find(it->labels.begin(), it->labels.end(), label) == it->labels.end())
             it->labels.push_back(label);
         it->rows.push_back(fmt::format("{} (line {})", row.comment, row.at.line));

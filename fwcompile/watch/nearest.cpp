@@ -106,8 +106,8 @@ std::vector<NearRow> nearest_rows(const RuleSet& rules, const Packet& packet, st
     std::vector<Candidate> found;
     for (std::size_t i = 0; i < rules.rows.size(); ++i) {
         const Row& row = rules.rows[i];
-        if (!row.effective) continue;
-        if (const auto n = nearness(*row.effective, packet))
+        if (!row.effective()) continue;
+        if (const auto n = nearness(*row.effective(), packet))
             found.push_back({*n, row.origin == RowOrigin::management, i});
     }
     std::sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
@@ -117,7 +117,7 @@ std::vector<NearRow> nearest_rows(const RuleSet& rules, const Packet& packet, st
     std::vector<NearRow> out;
     for (std::size_t i = 0; i < found.size() && i < limit; ++i) {
         const Row& row = rules.rows[found[i].index];
-        out.push_back({&row, why(found[i].nearness, row, *row.effective)});
+        out.push_back({&row, why(found[i].nearness, row, *row.effective())});
     }
     return out;
 }

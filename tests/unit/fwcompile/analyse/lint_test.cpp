@@ -46,7 +46,7 @@ TEST_CASE("lint: a guest's out row from another host, or a global out row not fr
                              "needs nginx (10.0.0.153) in its "
                              "destination\n");
     REQUIRE(loaded.rules);
-    for (const auto& r : loaded.rules->file_rows()) CHECK_FALSE(r.effective);
+    for (const auto& r : loaded.rules->file_rows()) CHECK_FALSE(r.effective());
 }
 
 TEST_CASE("lint: duplicates, redundant rows and shadowed rows point at the earlier row") {
@@ -108,4 +108,36 @@ TEST_CASE("lint: an earlier row is found whether it holds the later one by a wid
           "matches all of its traffic\n"
           "rules.toml:59:1: warning: redundant: the row at rules.toml:33:1 (accept) already "
           "matches all of its traffic\n");
+}
+
+TEST_CASE("lint: the side a scope pins is linted as written, and the scoped flow holds the host") {
+    const auto loaded = load_rows(
+        rule("nginx", "in", "accept", "destination = [\"nginx\", \"10.0.0.0/24\"]\n"), true);
+    // Scoping narrows the destination to nginx; the list as written still
+    // has an entry that overlaps another.
+    CHECK(loaded.messages ==
+          "rules.toml:29:25: warning: '10.0.0.0/24' overlaps 'nginx' earlier in this list\n");
+    REQUIRE(loaded.rules);
+    const Row& row = loaded.rules->file_rows()[0];
+    REQUIRE(row.effective());
+    REQUIRE(row.effective()->destination.items.size() == 1);
+    CHECK(row.effective()->destination.items[0].text == "nginx");
+    CHECK_FALSE(row.effective()->destination.items[0].from_scope);
+    REQUIRE(row.written_destination().items.size() == 2);
+    CHECK(row.written_destination().items[1].text == "10.0.0.0/24");
+    CHECK(row.written_source().any());
+}
+
+TEST_CASE("lint: a scoped row whose other side is of the other address family never matches, "
+          "and keeps its flow as written") {
+    const auto loaded = load_rows(rule("nginx", "in", "accept", "source = \"fd00::1\"\n"), true);
+    CHECK(loaded.messages ==
+          "rules.toml:26:9: warning: can never match: nginx (10.0.0.153) is the destination, but "
+          "the other end of the flow is of the other address family\n");
+    REQUIRE(loaded.rules);
+    const Row& row = loaded.rules->file_rows()[0];
+    CHECK_FALSE(row.effective());
+    CHECK(row.written_destination().any());
+    REQUIRE(row.written_source().items.size() == 1);
+    CHECK(row.written_source().items[0].text == "fd00::1");
 }

@@ -42,12 +42,12 @@ TEST_CASE("scope: a guest's out row is traffic from that guest, its in row traff
     const auto loaded = load_rows(rule("nginx", "out", "destination = \"traefik\"\n") +
                                   rule("traefik", "in", "source = \"10.0.0.0/24\"\n"));
     REQUIRE(loaded.rules);
-    const Flow& out = *loaded.rules->file_rows()[0].effective;
+    const Flow& out = *loaded.rules->file_rows()[0].effective();
     REQUIRE(out.source.items.size() == 1);
     CHECK(out.source.items[0].cidr.to_string() == "10.0.0.153");
     CHECK(out.source.items[0].from_scope); // written as "any"
     CHECK(out.destination.items[0].cidr.to_string() == "10.0.0.12");
-    const Flow& in = *loaded.rules->file_rows()[1].effective;
+    const Flow& in = *loaded.rules->file_rows()[1].effective();
     CHECK(in.source.items[0].cidr.to_string() == "10.0.0.0/24");
     CHECK(in.destination.items[0].cidr.to_string() == "10.0.0.12");
 }

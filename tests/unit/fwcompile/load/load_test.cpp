@@ -52,8 +52,8 @@ TEST_CASE("load: the spec's rules file holds every host and every row of section
     REQUIRE(rules->file_rows().size() == 16); // 6 global rows, 10 guest rows
     const Row& first = rules->file_rows().front();
     CHECK_FALSE(first.scope);
-    CHECK(first.written.destination.items.at(0).host == inv.find("nginx"));
-    CHECK(first.written.ports.ranges.at(0) == PortRange{80, 80});
+    CHECK(first.written_destination().items.at(0).host == inv.find("nginx"));
+    CHECK(first.flow.ports.ranges.at(0) == PortRange{80, 80});
     CHECK(first.comment == "Allow HTTP for ACME challenges to Nginx");
     CHECK(rules->file_rows()[6].comment == "Allow Nginx to proxy to Traefik");
     CHECK(rules->file_rows()[6].scope == inv.find("101"));
@@ -66,9 +66,9 @@ TEST_CASE("load: a host is the same whether named, numbered or addressed") {
     REQUIRE(loaded.rules);
     CHECK(loaded.messages.empty());
     for (const auto& r : loaded.rules->file_rows()) {
-        REQUIRE(r.written.destination.items.size() == 1);
-        CHECK(r.written.destination.items[0].host == HostIndex{2});
-        CHECK(r.written.destination.items[0].cidr == Cidr::host(*IpAddress::parse("10.0.0.12")));
+        REQUIRE(r.written_destination().items.size() == 1);
+        CHECK(r.written_destination().items[0].host == HostIndex{2});
+        CHECK(r.written_destination().items[0].cidr == Cidr::host(*IpAddress::parse("10.0.0.12")));
     }
 }
 
@@ -86,9 +86,9 @@ TEST_CASE("load: keywords may be written in any case, and omitted keys default t
     const Row& r = ok.rules->file_rows()[0];
     CHECK(r.direction == Direction::out);
     CHECK(r.action == Action::accept);
-    CHECK(r.written.source.any());
-    CHECK(r.written.protocol == Protocol::any);
-    CHECK(r.written.ports.any());
+    CHECK(r.written_source().any());
+    CHECK(r.flow.protocol == Protocol::any);
+    CHECK(r.flow.ports.any());
 }
 
 TEST_CASE("load: unknown keys and names are errors with a suggestion") {
@@ -252,9 +252,9 @@ TEST_CASE("load: a file toml++ reads instead (CRLF line ends) gives the same row
     CHECK(a.at.line == b.at.line);
     CHECK(a.pos.ports.line == b.pos.ports.line);
     CHECK(a.pos.ports.column == b.pos.ports.column);
-    REQUIRE(b.written.destination.items.size() == 2);
-    CHECK(a.written.destination.items[1].at.column == b.written.destination.items[1].at.column);
-    CHECK(b.written.destination.items[1].text == "10.0.0.0/28");
+    REQUIRE(b.written_destination().items.size() == 2);
+    CHECK(a.written_destination().items[1].at.column == b.written_destination().items[1].at.column);
+    CHECK(b.written_destination().items[1].text == "10.0.0.0/28");
     CHECK(b.comment == "web");
 }
 
@@ -307,11 +307,11 @@ TEST_CASE("load: [management] opens SSH, the web UI and the consoles to the LAN 
     REQUIRE(rules.management_rows == 3);
     CHECK(rules.rows[0].origin == RowOrigin::management);
     CHECK(rules.rows[0].comment == "management: SSH from the management network");
-    CHECK(rules.rows[1].written.ports.ranges.at(0) == PortRange{8006, 8006});
-    CHECK(rules.rows[2].written.ports.ranges.size() == 2); // 5900-5999 and 3128
+    CHECK(rules.rows[1].flow.ports.ranges.at(0) == PortRange{8006, 8006});
+    CHECK(rules.rows[2].flow.ports.ranges.size() == 2); // 5900-5999 and 3128
     CHECK(row_source(rules.rows[0]) == "[management] defaults");
     // The LAN is the network without the guests: nginx is left out, a LAN client is in.
-    const Flow& ssh = *rules.rows[0].effective;
+    const Flow& ssh = *rules.rows[0].effective();
     CHECK_FALSE(fw::contains(ssh.source, *IpAddress::parse("10.0.0.153")));
     CHECK(fw::contains(ssh.source, *IpAddress::parse("10.0.0.50")));
     CHECK(fw::contains(ssh.destination, *IpAddress::parse("10.0.0.13")));
@@ -325,9 +325,9 @@ TEST_CASE("load: [management] can be narrowed, extended for a cluster, or turned
     const RuleSet& rules = *narrowed.rules;
     REQUIRE(rules.management_rows == 3); // ssh, corosync, migration
     CHECK(rules.rows[0].comment == "management: SSH from the [management] sources");
-    CHECK(rules.rows[1].written.protocol == Protocol::udp);
-    CHECK(rules.rows[1].written.ports.ranges.at(0) == PortRange{5405, 5412});
-    CHECK(rules.rows[2].written.ports.ranges.at(0) == PortRange{60000, 60050});
+    CHECK(rules.rows[1].flow.protocol == Protocol::udp);
+    CHECK(rules.rows[1].flow.ports.ranges.at(0) == PortRange{5405, 5412});
+    CHECK(rules.rows[2].flow.ports.ranges.at(0) == PortRange{60000, 60050});
     CHECK(row_source(rules.rows[0]).ends_with(":25 [management]"));
     const auto off =
         fw::test::load_text(fw::test::kInventory + "\n[management]\nenabled = false\n");
@@ -427,11 +427,11 @@ TEST_CASE(
         const bool right =
             row.at.line ==
                 static_cast<std::uint32_t>(fw::test::kFirstRowLine + 1 + i * kLinesPerRow) &&
-            row.written.ports.ranges.size() == 1 && row.written.ports.ranges[0].first == 1000 + i &&
+            row.flow.ports.ranges.size() == 1 && row.flow.ports.ranges[0].first == 1000 + i &&
             row.comment == fmt::format("row {}", i) &&
-            row.scope == (i % 2 == 0 ? std::nullopt : nginx) && row.effective &&
+            row.scope == (i % 2 == 0 ? std::nullopt : nginx) && row.effective() &&
             // a scoped row's flow is pinned to its host once loaded
-            (i % 2 == 0 || row.effective->destination.items.at(0).host == nginx);
+            (i % 2 == 0 || row.effective()->destination.items.at(0).host == nginx);
         if (!right && ++wrong <= 3) MESSAGE("row " << i << " is not as written");
     }
     CHECK(wrong == 0);

@@ -449,7 +449,7 @@ TEST_CASE("lower: a run of accept rows long enough for two threads keeps the row
     const auto& all = loaded.rules->rows;
     for (std::size_t k = 0; k < all.size(); ++k) {
         if (all[k].origin != RowOrigin::rule) continue;
-        const Flow& flow = all[k].written;
+        const Flow& flow = all[k].flow;
         const auto origin = static_cast<ir::OriginId>(k + 1);
         if (flow.protocol == Protocol::tcp && flow.ports.ranges.at(0).first == 2000)
             tcp_ranges.push_back(origin);

@@ -36,8 +36,8 @@ Row row(Action action, const char* source, const char* destination, Protocol pro
     if (destination) flow.destination.items.push_back(address(destination));
     flow.protocol = protocol;
     if (ports) flow.ports.ranges.push_back(*ports);
-    r.written = flow;
-    r.effective = flow;
+    r.flow = flow;
+    r.scoping = Scoping::as_written;
     return r;
 }
 
@@ -59,11 +59,11 @@ std::vector<std::size_t> reference_runs(const std::vector<Row>& rows) {
     std::vector<const Flow*> denies;
     for (const Row& r : rows) {
         if (r.action != Action::accept) {
-            denies.push_back(&*r.effective);
+            denies.push_back(r.effective());
             continue;
         }
         std::size_t run = denies.size();
-        while (run > 0 && !share(*denies[run - 1], *r.effective)) --run;
+        while (run > 0 && !share(*denies[run - 1], *r.effective())) --run;
         runs.push_back(run);
     }
     return runs;

@@ -147,7 +147,7 @@ std::vector<Packet> packets() {
 ir::Verdict verdict_of(const Row& row, const Packet& p) {
     if (row.action == Action::accept) return ir::Verdict::accept;
     if (row.action == Action::drop) return ir::Verdict::drop;
-    if (p.protocol == Protocol::tcp && row.effective->protocol == Protocol::tcp)
+    if (p.protocol == Protocol::tcp && row.effective()->protocol == Protocol::tcp)
         return ir::Verdict::reject_tcp_reset;
     return ir::Verdict::none; // some reject: which one depends on the row's family
 }
