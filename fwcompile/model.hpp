@@ -52,7 +52,7 @@ struct Address {
     Cidr cidr;
     std::optional<HostIndex> host; // the inventory host it names or equals
     SourcePos at;
-    std::string text; // as written, for messages
+    TextView text; // as written, for messages; kept in RuleSet::texts
     // Supplied by the row's scope for a side written as "any" ("whatever
     // this host sends"): the host's own chains then need not match it, so
     // its other addresses (IPv6, other networks) are covered too.

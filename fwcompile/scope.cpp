@@ -17,7 +17,7 @@ std::optional<HostIndex> pinned_host(const Row& row) {
 // Narrowed in place, in the row: a large policy has 50,000 rows, and a
 // flow built aside and then moved in is copied address by address (its
 // lists keep their items inline).
-void apply_scope(Row& row, const Inventory& inventory) {
+void apply_scope(Row& row, const Inventory& inventory, TextArena& texts) {
     const auto host = pinned_host(row);
     if (!host) {
         row.scoping = Scoping::as_written;
@@ -39,7 +39,7 @@ void apply_scope(Row& row, const Inventory& inventory) {
     row.written_side = std::move(side);
     side.items.clear();
     side.items.push_back(
-        {Cidr::host(pinned.address), *host, row.pos.scope, pinned.name, from_scope});
+        {Cidr::host(pinned.address), *host, row.pos.scope, texts.keep(pinned.name), from_scope});
     row.scoping = Scoping::narrowed;
 }
 

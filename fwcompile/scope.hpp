@@ -17,8 +17,9 @@ namespace phx::fw {
 
 // Narrows row.flow to what the row describes once its scope is applied, and
 // sets row.scoping (Scoping::never_matches, the flow left as written, when
-// no packet can ever match it).
-void apply_scope(Row& row, const Inventory& inventory);
+// no packet can ever match it). The host's name, the narrowed side's text,
+// is kept in `texts` (the rule set's).
+void apply_scope(Row& row, const Inventory& inventory, TextArena& texts);
 
 // Why apply_scope() found that the row never matches, in words for a warning.
 [[nodiscard]] std::string never_matches_reason(const Row& row, const Inventory& inventory);

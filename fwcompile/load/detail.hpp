@@ -44,11 +44,12 @@ using config::SplitDocument;
 // A source or destination list: "any" (nothing added), or addresses,
 // CIDRs and host references; false after reporting a bad entry.
 bool read_address_list(const Section& section, std::string_view key, const Inventory& inventory,
-                       AddressList& out);
+                       AddressList& out, TextArena& texts);
 
 // Reads [management] (its defaults when it is not written); false when
 // anything was wrong.
-bool load_management(const Section& top, const Inventory& inventory, Management& management);
+bool load_management(const Section& top, const Inventory& inventory, Management& management,
+                     TextArena& texts);
 
 // Reads [logging] (its defaults when it is not written); false when
 // anything was wrong.

@@ -100,7 +100,7 @@ std::optional<RuleSet> load_document(const detail::Document& doc, detail::SplitD
     top.allow_only({"hypervisor", "node", "guest", "management", "logging", "rule"});
     if (!inventory::load_inventory(top, rules.inventory, node)) return std::nullopt;
     const bool logging = detail::load_logging(top, rules.logging);
-    if (!detail::load_management(top, rules.inventory, rules.management) || !logging)
+    if (!detail::load_management(top, rules.inventory, rules.management, *rules.texts) || !logging)
         return std::nullopt;
     if (ahead) rules.rows = detail::take_rows(*ahead);
     detail::management_rows(rules.management, rules.rows, *rules.texts);
@@ -112,7 +112,7 @@ std::optional<RuleSet> load_document(const detail::Document& doc, detail::SplitD
     }
     if (diag.error_count() > errors_before) return std::nullopt;
     for (std::size_t i = 0; i < rules.management_rows; ++i)
-        apply_scope(rules.rows[i], rules.inventory); // load_rows scopes the file's
+        apply_scope(rules.rows[i], rules.inventory, *rules.texts); // load_rows scopes the file's
     return rules;
 }
 

@@ -36,22 +36,22 @@ const Service kCluster[] = {
 // not a guest's. The guests are left out on purpose: a compromised guest
 // must not reach the hypervisor's SSH. The hypervisor is this node, so the
 // other nodes of a cluster are sources, as corosync and migration need.
-AddressList lan_sources(const Inventory& inventory, const SourcePos& at) {
+AddressList lan_sources(const Inventory& inventory, const SourcePos& at, TextArena& texts) {
     const Cidr& network = inventory.networks.front();
     std::vector<IpAddress> guests{inventory.hypervisor().address}; // it needs no rule to itself
     for (std::size_t h = 1; h < inventory.hosts.size(); ++h)
         guests.push_back(inventory.hosts[h].address);
     AddressList out;
     for (const Cidr& c : subtract(network, guests))
-        out.items.push_back({c, std::nullopt, at, c.to_string(), false});
+        out.items.push_back({c, std::nullopt, at, texts.keep(c.to_string()), false});
     return out;
 }
 
-bool read_sources(const Section& s, const Inventory& inventory, Management& m) {
+bool read_sources(const Section& s, const Inventory& inventory, Management& m, TextArena& texts) {
     if (!s.has("sources")) return true;
     m.sources = {};
     m.default_sources = false;
-    if (!read_address_list(s, "sources", inventory, m.sources)) return false;
+    if (!read_address_list(s, "sources", inventory, m.sources, texts)) return false;
     const IpAddress& hypervisor = inventory.hypervisor().address;
     for (const auto& a : m.sources.items)
         if (a.cidr.address.family != hypervisor.family) {
@@ -105,9 +105,10 @@ Row service_row(const Management& m, const Service& service, std::string_view wh
 
 } // namespace
 
-bool load_management(const Section& top, const Inventory& inventory, Management& m) {
+bool load_management(const Section& top, const Inventory& inventory, Management& m,
+                     TextArena& texts) {
     m.at = SourcePos{top.file()};
-    m.sources = lan_sources(inventory, m.at);
+    m.sources = lan_sources(inventory, m.at, texts);
     const Node* table = top.table("management");
     if (!table) return !top.has("management");
     const std::size_t errors_before = top.diag().error_count();
@@ -117,7 +118,7 @@ bool load_management(const Section& top, const Inventory& inventory, Management&
     m.at = s.pos();
     if (auto enabled = s.boolean("enabled")) m.enabled = *enabled;
     if (auto cluster = s.boolean("cluster")) m.cluster = *cluster;
-    read_sources(s, inventory, m);
+    read_sources(s, inventory, m, texts);
     read_services(s, m);
     return top.diag().error_count() == errors_before;
 }

@@ -75,10 +75,10 @@ bool looks_like_address(std::string_view text) {
 }
 
 std::optional<Address> parse_address(const Scalar& item, const Inventory& inventory,
-                                     Diagnostics& diag) {
+                                     Diagnostics& diag, TextArena& texts) {
     if (auto host = inventory.find(item.value))
         return Address{Cidr::host(inventory.hosts[*host].address), host, item.at,
-                       std::string{item.value}};
+                       texts.keep(item.value)};
     if (auto cidr = Cidr::parse(item.value)) {
         if (cidr->prefix == 0) {
             // Every address of one family: "any" says it, for both families.
@@ -88,7 +88,7 @@ std::optional<Address> parse_address(const Scalar& item, const Inventory& invent
         }
         std::optional<HostIndex> host;
         if (cidr->is_host()) host = inventory.find_by_address(cidr->address);
-        return Address{*cidr, host, item.at, std::string{item.value}};
+        return Address{*cidr, host, item.at, texts.keep(item.value)};
     }
     if (looks_like_address(item.value))
         diag.error(item.at, fmt::format("'{}' is not a valid IP address or CIDR", item.value));
@@ -244,8 +244,8 @@ bool load_row(Section& s, const Inventory& inventory, Row& row, TextArena& texts
     record_positions(s, row);
     bool ok = read_scope(s, inventory, row);
     ok = read_keywords(s, row) && ok;
-    ok = read_address_list(s, kSource, inventory, row.flow.source) && ok;
-    ok = read_address_list(s, kDestination, inventory, row.flow.destination) && ok;
+    ok = read_address_list(s, kSource, inventory, row.flow.source, texts) && ok;
+    ok = read_address_list(s, kDestination, inventory, row.flow.destination, texts) && ok;
     ok = read_ports(s, row.flow.ports) && ok;
     ok = read_comment(s, row, texts) && ok;
     return ok && !misspelt_key && check_family(s, row) && check_protocol(s, row);
@@ -254,7 +254,7 @@ bool load_row(Section& s, const Inventory& inventory, Row& row, TextArena& texts
 } // namespace
 
 bool read_address_list(const Section& s, std::string_view key, const Inventory& inventory,
-                       AddressList& out) {
+                       AddressList& out, TextArena& texts) {
     auto items = scalar_list(s, key);
     if (!items) return false;
     if (items->size() == 1 && is_word(s.doc().text(items->front()), "any")) return true;
@@ -265,7 +265,7 @@ bool read_address_list(const Section& s, std::string_view key, const Inventory& 
         if (is_word(item.value, "any")) {
             s.diag().error(item.at, "'any' cannot be combined with other addresses");
             ok = false;
-        } else if (auto address = parse_address(item, inventory, s.diag())) {
+        } else if (auto address = parse_address(item, inventory, s.diag(), texts)) {
             out.items.push_back(std::move(*address));
         } else {
             ok = false;
@@ -292,7 +292,7 @@ void load_range(const Document& doc, const FileName& file, std::span<const Node>
             continue;
         }
         Section s{doc, table, "[[rule]]", file, diag, number};
-        if (load_row(s, inventory, row, texts)) apply_scope(row, inventory);
+        if (load_row(s, inventory, row, texts)) apply_scope(row, inventory, texts);
     }
 }
 
