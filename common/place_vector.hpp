@@ -10,7 +10,7 @@
 // allocated at once (common/huge_pages.hpp): a caller reserves to fill what
 // it reserved. And malloc's heap, which phx-fw reserves ahead for a load
 // (fwcompile/load/load.hpp), then needs no room for them: 50,000 rows take
-// 25 MiB, 10,000 take 5, and how many a file holds is not known before it
+// 18 MiB, 10,000 take 4, and how many a file holds is not known before it
 // is read.
 #pragma once
 

@@ -85,13 +85,6 @@ struct Flow {
     [[nodiscard]] std::optional<IpFamily> family() const;
 };
 
-// Where the fields that diagnostics after loading point at were written (a
-// field's value, else the row's header). Only these: a large policy has
-// 50,000 rows, and the loader reports the others' errors as it reads them.
-struct RowPositions {
-    SourcePos scope, protocol, ports;
-};
-
 // Where a row comes from: a [[rule]] of the file, or the [management]
 // section, which makes one row per service it opens (written or not).
 enum class RowOrigin : std::uint8_t { rule, management };
@@ -113,27 +106,33 @@ struct Row {
     std::optional<HostIndex> scope; // nullopt: the global (datacenter) table
     // The flow as written, defaults filled in; once apply_scope() narrows
     // the side the scope pins to the one host, that side as written is
-    // kept in written_side. One flow and one side rather than the written
-    // flow and a scoped copy: a row was 752 bytes with both, and a large
-    // policy has 50,000 rows, every one written and read back.
+    // kept in written_side (nothing when it was "any", as it mostly is: the
+    // side a scope pins goes without saying). One flow rather than the
+    // written flow and a scoped copy: a row was 752 bytes with both, and a
+    // large policy has 50,000 rows, every one written and read back.
     Flow flow;
-    AddressList written_side;
+    std::vector<Address> written_side;
     TextView comment; // kept in RuleSet::texts
-    RowPositions pos;
+    // Where the scope was written (its value, else the row's header): the
+    // one position diagnostics after loading need beyond the addresses' and
+    // ports' own (the never-matching warning, the scoped host's address). A
+    // large policy has 50,000 rows; the loader reports the other fields'
+    // errors as it reads them.
+    SourcePos scope_at;
 
     // The flow once the scope is applied; null when the row can never match
     // anything (e.g. a guest's "out" row from another host), or before.
     [[nodiscard]] const Flow* effective() const noexcept {
         return scoping == Scoping::as_written || scoping == Scoping::narrowed ? &flow : nullptr;
     }
-    // The source and destination as the file has them.
-    [[nodiscard]] const AddressList& written_source() const noexcept {
-        return scoping == Scoping::narrowed && direction == Direction::out ? written_side
-                                                                           : flow.source;
+    // The source and destination as the file has them (empty: "any").
+    [[nodiscard]] std::span<const Address> written_source() const noexcept {
+        if (scoping == Scoping::narrowed && direction == Direction::out) return written_side;
+        return {flow.source.items.data(), flow.source.items.size()};
     }
-    [[nodiscard]] const AddressList& written_destination() const noexcept {
-        return scoping == Scoping::narrowed && direction == Direction::in ? written_side
-                                                                          : flow.destination;
+    [[nodiscard]] std::span<const Address> written_destination() const noexcept {
+        if (scoping == Scoping::narrowed && direction == Direction::in) return written_side;
+        return {flow.destination.items.data(), flow.destination.items.size()};
     }
 };
 

@@ -5,6 +5,7 @@
 #include "fwcompile/flow.hpp"
 
 #include <fmt/format.h>
+#include <iterator>
 
 namespace phx::fw {
 
@@ -36,10 +37,11 @@ void apply_scope(Row& row, const Inventory& inventory, TextArena& texts) {
         return;
     }
     const bool from_scope = side.any();
-    row.written_side = std::move(side);
+    row.written_side.assign(std::make_move_iterator(side.items.begin()),
+                            std::make_move_iterator(side.items.end()));
     side.items.clear();
     side.items.push_back(
-        {Cidr::host(pinned.address), *host, row.pos.scope, texts.keep(pinned.name), from_scope});
+        {Cidr::host(pinned.address), *host, row.scope_at, texts.keep(pinned.name), from_scope});
     row.scoping = Scoping::narrowed;
 }
 
@@ -52,7 +54,8 @@ std::string never_matches_reason(const Row& row, const Inventory& inventory) {
         row.scope ? fmt::format("an \"{}\" row of {}", to_string(row.direction),
                                 inventory.hosts[*host].name)
                   : std::string{"a global \"out\" row (traffic the hypervisor sends)"};
-    const AddressList& list = out ? row.written_source() : row.written_destination();
+    // A row that never matches keeps its flow as written.
+    const AddressList& list = out ? row.flow.source : row.flow.destination;
     if (!contains(list, inventory.hosts[*host].address))
         return fmt::format("can never match: {} needs {} in its {}", who, inventory.describe(*host),
                            side);

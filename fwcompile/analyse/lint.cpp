@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -20,16 +21,17 @@ namespace {
 void lint_never_matching(const RuleSet& rules, Diagnostics& diag) {
     for (const auto& row : rules.rows)
         if (!row.effective())
-            diag.warning(row.pos.scope, never_matches_reason(row, rules.inventory));
+            diag.warning(row.scope_at, never_matches_reason(row, rules.inventory));
 }
 
-void lint_address_list(const AddressList& list, const Inventory& inventory, Diagnostics& diag) {
-    for (std::size_t i = 0; i < list.items.size(); ++i) {
-        const Address& a = list.items[i];
+void lint_address_list(std::span<const Address> list, const Inventory& inventory,
+                       Diagnostics& diag) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const Address& a = list[i];
         for (std::size_t j = 0; j < i; ++j)
-            if (a.cidr.overlaps(list.items[j].cidr)) {
+            if (a.cidr.overlaps(list[j].cidr)) {
                 diag.warning(a.at, fmt::format("'{}' overlaps '{}' earlier in this list", a.text,
-                                               list.items[j].text));
+                                               list[j].text));
                 break;
             }
         const Cidr* network = inventory.network(a.cidr.address.family);

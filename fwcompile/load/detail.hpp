@@ -69,7 +69,7 @@ void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>&
 // for two threads (load_rows), started before the file is read: a thread
 // takes 1.5-2.3 ms to start on this project's VM. Once rows_counted() says
 // how many rows the split document has (Document::load_split), it maps
-// their memory (26 MiB at 50,000 rows, which the caller would otherwise
+// their memory (18 MiB at 50,000 rows, which the caller would otherwise
 // populate before either thread loads a row) and reserves its own heap,
 // while the caller reads the head and the inventory. Null for a smaller
 // file, or without a thread to be had; dropped, it is let go.

@@ -99,7 +99,7 @@ Row service_row(const Management& m, const Service& service, std::string_view wh
         row.flow.ports.at.push_back(m.at);
     }
     row.comment = texts.keep(fmt::format("management: {} from {}", service.what, who));
-    row.pos = {m.at, m.at, m.at};
+    row.scope_at = m.at;
     return row;
 }
 

@@ -123,9 +123,9 @@ TEST_CASE("lint: the side a scope pins is linted as written, and the scoped flow
     REQUIRE(row.effective()->destination.items.size() == 1);
     CHECK(row.effective()->destination.items[0].text == "nginx");
     CHECK_FALSE(row.effective()->destination.items[0].from_scope);
-    REQUIRE(row.written_destination().items.size() == 2);
-    CHECK(row.written_destination().items[1].text == "10.0.0.0/24");
-    CHECK(row.written_source().any());
+    REQUIRE(row.written_destination().size() == 2);
+    CHECK(row.written_destination()[1].text == "10.0.0.0/24");
+    CHECK(row.written_source().empty());
 }
 
 TEST_CASE("lint: a scoped row whose other side is of the other address family never matches, "
@@ -137,7 +137,7 @@ TEST_CASE("lint: a scoped row whose other side is of the other address family ne
     REQUIRE(loaded.rules);
     const Row& row = loaded.rules->file_rows()[0];
     CHECK_FALSE(row.effective());
-    CHECK(row.written_destination().any());
-    REQUIRE(row.written_source().items.size() == 1);
-    CHECK(row.written_source().items[0].text == "fd00::1");
+    CHECK(row.written_destination().empty());
+    REQUIRE(row.written_source().size() == 1);
+    CHECK(row.written_source()[0].text == "fd00::1");
 }
