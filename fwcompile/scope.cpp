@@ -18,7 +18,7 @@ std::optional<HostIndex> pinned_host(const Row& row) {
 // Narrowed in place, in the row: a large policy has 50,000 rows, and a
 // flow built aside and then moved in is copied address by address (its
 // lists keep their items inline).
-void apply_scope(Row& row, const Inventory& inventory, TextArena& texts) {
+void apply_scope(Row& row, const Inventory& inventory, std::span<const TextView> host_names) {
     const auto host = pinned_host(row);
     if (!host) {
         row.scoping = Scoping::as_written;
@@ -41,8 +41,15 @@ void apply_scope(Row& row, const Inventory& inventory, TextArena& texts) {
                             std::make_move_iterator(side.items.end()));
     side.items.clear();
     side.items.push_back(
-        {Cidr::host(pinned.address), *host, row.scope_at, texts.keep(pinned.name), from_scope});
+        {Cidr::host(pinned.address), *host, row.scope_at, host_names[*host], from_scope});
     row.scoping = Scoping::narrowed;
+}
+
+std::vector<TextView> keep_host_names(const Inventory& inventory, TextArena& texts) {
+    std::vector<TextView> names;
+    names.reserve(inventory.hosts.size());
+    for (const Host& host : inventory.hosts) names.push_back(texts.keep(host.name));
+    return names;
 }
 
 std::string never_matches_reason(const Row& row, const Inventory& inventory) {

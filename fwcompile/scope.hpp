@@ -11,15 +11,22 @@
 #include "fwcompile/model.hpp"
 
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace phx::fw {
 
 // Narrows row.flow to what the row describes once its scope is applied, and
 // sets row.scoping (Scoping::never_matches, the flow left as written, when
-// no packet can ever match it). The host's name, the narrowed side's text,
-// is kept in `texts` (the rule set's).
-void apply_scope(Row& row, const Inventory& inventory, TextArena& texts);
+// no packet can ever match it). `host_names` are the inventory's hosts'
+// names, kept once in the rule set's text arena (keep_host_names): the
+// narrowed side's text views its host's, so a large policy's rows do not
+// each keep a copy of it.
+void apply_scope(Row& row, const Inventory& inventory, std::span<const TextView> host_names);
+
+// Each host's name, kept in `texts`, in the inventory's order.
+[[nodiscard]] std::vector<TextView> keep_host_names(const Inventory& inventory, TextArena& texts);
 
 // Why apply_scope() found that the row never matches, in words for a warning.
 [[nodiscard]] std::string never_matches_reason(const Row& row, const Inventory& inventory);

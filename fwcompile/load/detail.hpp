@@ -62,8 +62,9 @@ void management_rows(const Management& management, PlaceVector<Row>& rows, TextA
 // Reads every [[rule]] into a row and applies its scope (scope.hpp). Errors
 // are reported, and leave their rows as far as they got: the caller drops
 // the whole rule set. Past some 20,000 rows two threads share the work.
-void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>& rows,
-               TextArena& texts);
+// `host_names` as apply_scope() takes them.
+void load_rows(const Section& top, const Inventory& inventory, std::span<const TextView> host_names,
+               PlaceVector<Row>& rows, TextArena& texts);
 
 // The second loader thread for a file large enough to hold enough rows
 // for two threads (load_rows), started before the file is read: a thread
@@ -99,7 +100,8 @@ inline constexpr std::size_t kFewestBytesPerRow = 120;
 inline constexpr std::string_view kRuleArray = "rule";
 inline constexpr std::size_t kRowsPerPiece = 256;
 [[nodiscard]] bool load_rows(const Section& top, SplitDocument& split, RowsAhead* ahead,
-                             const Inventory& inventory, PlaceVector<Row>& rows, TextArena& texts);
+                             const Inventory& inventory, std::span<const TextView> host_names,
+                             PlaceVector<Row>& rows, TextArena& texts);
 
 // " (did you mean 'nginx'?)" among the hosts' names and ids, or "".
 [[nodiscard]] std::string host_suggestion(std::string_view text, const Inventory& inventory);

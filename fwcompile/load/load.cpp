@@ -104,15 +104,17 @@ std::optional<RuleSet> load_document(const detail::Document& doc, detail::SplitD
         return std::nullopt;
     if (ahead) rules.rows = detail::take_rows(*ahead);
     detail::management_rows(rules.management, rules.rows, *rules.texts);
+    const auto host_names = keep_host_names(rules.inventory, *rules.texts);
     rules.management_rows = rules.rows.size();
     if (split == nullptr) {
-        detail::load_rows(top, rules.inventory, rules.rows, *rules.texts);
-    } else if (!detail::load_rows(top, *split, ahead, rules.inventory, rules.rows, *rules.texts)) {
+        detail::load_rows(top, rules.inventory, host_names, rules.rows, *rules.texts);
+    } else if (!detail::load_rows(top, *split, ahead, rules.inventory, host_names, rules.rows,
+                                  *rules.texts)) {
         return std::nullopt;
     }
     if (diag.error_count() > errors_before) return std::nullopt;
     for (std::size_t i = 0; i < rules.management_rows; ++i)
-        apply_scope(rules.rows[i], rules.inventory, *rules.texts); // load_rows scopes the file's
+        apply_scope(rules.rows[i], rules.inventory, host_names); // load_rows scopes the file's
     return rules;
 }
 

@@ -278,7 +278,8 @@ namespace {
 // Touches nothing but its own rows, `diag` and `texts`, so two threads load
 // ranges at once.
 void load_range(const Document& doc, const FileName& file, std::span<const Node> tables,
-                std::size_t number, const Inventory& inventory, Row* out, Diagnostics& diag,
+                std::size_t number, const Inventory& inventory,
+                std::span<const TextView> host_names, Row* out, Diagnostics& diag,
                 TextArena& texts) {
     for (const Node& table : tables) {
         Row& row = *out++;
@@ -288,7 +289,7 @@ void load_range(const Document& doc, const FileName& file, std::span<const Node>
             continue;
         }
         Section s{doc, table, "[[rule]]", file, diag, number};
-        if (load_row(s, inventory, row, texts)) apply_scope(row, inventory, texts);
+        if (load_row(s, inventory, row, texts)) apply_scope(row, inventory, host_names);
     }
 }
 
@@ -324,17 +325,20 @@ class Chunks {
 public:
     static constexpr std::size_t kRows = kRowsPerPiece; // some 100 us of work
 
-    // The tables of the document's [[rule]] array.
-    Chunks(const Section& top, std::span<const Node> tables)
-        : top_(top), tables_(tables), rows_(tables.size()), count_((rows_ + kRows - 1) / kRows) {}
+    // The tables of the document's [[rule]] array. `host_names` as
+    // apply_scope() takes them.
+    Chunks(const Section& top, std::span<const Node> tables, std::span<const TextView> host_names)
+        : top_(top), tables_(tables), host_names_(host_names), rows_(tables.size()),
+          count_((rows_ + kRows - 1) / kRows) {}
     // Those of a split document's pieces, a chunk each: each is read when
     // it is claimed, by the claiming thread, into a document of its own
     // that it reuses, so the tables' entries are still in its cache when it
     // loads their rows, and a large file's text is read on two threads.
     // Chunk c's rows are rows [c * kRows, ...): every piece but the last
     // must hold kRows tables, as load_split cut them.
-    Chunks(const Section& top, SplitDocument& split)
-        : top_(top), split_(&split), rows_(table_count(split)), count_(split.pieces.size()) {
+    Chunks(const Section& top, SplitDocument& split, std::span<const TextView> host_names)
+        : top_(top), split_(&split), host_names_(host_names), rows_(table_count(split)),
+          count_(split.pieces.size()) {
         for (std::size_t c = 0; c + 1 < count_; ++c)
             if (split.pieces[c].tables != kRows) declined_ = true;
     }
@@ -363,7 +367,7 @@ public:
         const std::size_t first = c * kRows;
         if (split_ == nullptr) {
             load_range(top_.doc(), top_.file(), tables_.subspan(first, size(c)), first, inventory,
-                       out + first, diag, texts);
+                       host_names_, out + first, diag, texts);
             return;
         }
         if (declined() || !Document::read_piece(*split_, c, kRuleArray, piece)) {
@@ -376,7 +380,8 @@ public:
             declined_.store(true, std::memory_order_relaxed);
             return;
         }
-        load_range(piece, top_.file(), tables, first, inventory, out + first, diag, texts);
+        load_range(piece, top_.file(), tables, first, inventory, host_names_, out + first, diag,
+                   texts);
     }
 
 private:
@@ -392,6 +397,7 @@ private:
     const Section& top_;
     std::span<const Node> tables_;
     SplitDocument* split_ = nullptr;
+    std::span<const TextView> host_names_;
     std::size_t rows_;
     std::size_t count_;
     std::atomic<std::size_t> taken_{0};
@@ -582,17 +588,18 @@ PlaceVector<Row> take_rows(RowsAhead& ahead) {
     return ahead.thread.take_rows();
 }
 
-void load_rows(const Section& top, const Inventory& inventory, PlaceVector<Row>& rows,
-               TextArena& texts) {
+void load_rows(const Section& top, const Inventory& inventory, std::span<const TextView> host_names,
+               PlaceVector<Row>& rows, TextArena& texts) {
     const Node* array = top.array(kRuleArray);
     if (!array) return;
-    Chunks chunks{top, top.doc().items(*array)};
+    Chunks chunks{top, top.doc().items(*array), host_names};
     (void)load_chunks(chunks, top, inventory, rows, texts, nullptr);
 }
 
 bool load_rows(const Section& top, SplitDocument& split, RowsAhead* ahead,
-               const Inventory& inventory, PlaceVector<Row>& rows, TextArena& texts) {
-    Chunks chunks{top, split};
+               const Inventory& inventory, std::span<const TextView> host_names,
+               PlaceVector<Row>& rows, TextArena& texts) {
+    Chunks chunks{top, split, host_names};
     return load_chunks(chunks, top, inventory, rows, texts, ahead ? &ahead->thread : nullptr);
 }
 
