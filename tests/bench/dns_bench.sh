@@ -3,7 +3,7 @@
 # One command for the DNS benchmark: installs what is missing (dnsperf, Knot,
 # NSD), builds the release preset, runs tests/bench/dns_bench.py (queries)
 # and tests/bench/zone_bench.py (a 1M-record zone loaded by each server).
-# Extra arguments go to dns_bench.py (--rounds, --seconds, --qps);
+# Extra arguments go to dns_bench.py (--rounds, --seconds, --qps, --sweep);
 # PHX_ZONE_RECORDS sets the zone's size (0: skip it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
