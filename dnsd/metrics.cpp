@@ -78,6 +78,16 @@ std::string render_metrics(const MetricsSnapshot& s) {
                        "phx_dnsd_udp_drains_total{{trigger=\"readable\"}} {}\n"
                        "phx_dnsd_udp_drains_total{{trigger=\"window\"}} {}\n",
                        drains[0], drains[1]);
+    std::uint64_t verdicts[2] = {0, 0};
+    for (const auto* c : s.counters)
+        for (int w = 0; w < 2; ++w) verdicts[w] += c->udp_mode_verdicts(w == 1);
+    out += fmt::format("# HELP phx_dnsd_udp_mode_verdicts_total Times a worker under sustained UDP "
+                       "load measured its CPU per query with the batch window and waiting in "
+                       "recvmmsg, and chose the mode.\n"
+                       "# TYPE phx_dnsd_udp_mode_verdicts_total counter\n"
+                       "phx_dnsd_udp_mode_verdicts_total{{mode=\"direct\"}} {}\n"
+                       "phx_dnsd_udp_mode_verdicts_total{{mode=\"window\"}} {}\n",
+                       verdicts[0], verdicts[1]);
     out += fmt::format("# HELP phx_dnsd_tcp_connections Open TCP connections.\n"
                        "# TYPE phx_dnsd_tcp_connections gauge\n"
                        "phx_dnsd_tcp_connections {}\n"

@@ -60,6 +60,10 @@ public:
     // One drain of a UDP socket: woken by readability, or by a batch window
     // under load (dnsd/net/udp_pacer.hpp).
     void udp_drain(bool by_window) noexcept { udp_drains_[by_window ? 1 : 0].add(); }
+    // A worker measured which way of waiting under sustained load costs it
+    // less CPU per query, and chose the window or the direct wait
+    // (dnsd/net/udp_mode_judge.hpp).
+    void udp_mode_verdict(bool window) noexcept { udp_verdicts_[window ? 1 : 0].add(); }
 
     [[nodiscard]] std::uint64_t replies(std::size_t transport, std::size_t type,
                                         std::size_t rcode) const noexcept {
@@ -71,11 +75,15 @@ public:
     [[nodiscard]] std::uint64_t udp_drains(bool by_window) const noexcept {
         return udp_drains_[by_window ? 1 : 0].get();
     }
+    [[nodiscard]] std::uint64_t udp_mode_verdicts(bool window) const noexcept {
+        return udp_verdicts_[window ? 1 : 0].get();
+    }
 
 private:
     std::array<std::array<std::array<Counter, kRcodes.size()>, kTypes.size()>, 2> replies_;
     std::array<Counter, static_cast<std::size_t>(DropReason::count_)> dropped_;
     std::array<Counter, 2> udp_drains_;
+    std::array<Counter, 2> udp_verdicts_;
 };
 
 // Everything else the endpoint reports, gathered when it is scraped.

@@ -90,6 +90,14 @@ public:
         current_ = std::min(current_, cap());
     }
 
+    // Back to answering on readability: the worker chose the other way to
+    // save wake-ups (udp_mode_judge.hpp).
+    void stop() noexcept {
+        batching_ = false;
+        streak_ = 0;
+        current_ = cap();
+    }
+
     // After every drain: how many datagrams it got and when it started.
     void drained(std::size_t datagrams, Clock::time_point now) noexcept {
         if (window_.count() <= 0) return;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // UDP transport. Asio only tells us when the socket is readable (or, under
-// sustained load, a short timer expires: see udp_pacer.hpp, or, with no
-// window, the worker waits inside recvmmsg itself: see udp_direct.hpp); the
+// sustained load, a short timer expires: see udp_pacer.hpp, or the worker
+// waits inside recvmmsg itself: see udp_direct.hpp; udp_mode_judge.hpp
+// measures which of the two the machine makes cheaper); the
 // socket is then drained with recvmmsg and the replies of one batch leave in
 // one sendmmsg, so a busy server makes two system calls per batch, not two
 // per query.
@@ -11,6 +12,7 @@
 #include "dnsd/net/socket_setup.hpp"
 #include "dnsd/net/transfer_transport.hpp"
 #include "dnsd/net/udp_direct.hpp"
+#include "dnsd/net/udp_mode_judge.hpp"
 #include "dnsd/net/udp_pacer.hpp"
 #include "dnsd/net/worker.hpp"
 
@@ -241,11 +243,12 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
         std::max<std::size_t>(worker.limits().edns_udp_size, kMinUdpSize));
     const auto window = worker.limits().udp_batch_window;
     UdpPacer pacer{window};
-    // With a window the pacer already saves the wake-ups; a socket shared
-    // with others on this worker must not block them (udp_direct.hpp).
-    const bool may_block =
-        alone && window.count() <= 0 && set_receive_timeout(socket.native_handle(), kDirectTurn);
+    // A socket shared with others on this worker must not block them
+    // (udp_direct.hpp). With a window too, the judge measures which of the
+    // two saves more under the load at hand.
+    const bool may_block = alone && set_receive_timeout(socket.native_handle(), kDirectTurn);
     UdpDirect direct{may_block ? kDirectTurn : std::chrono::microseconds{0}};
+    UdpModeJudge judge{window.count() > 0, may_block};
     bool drained_all = true; // false: the last drain stopped at its cap, more is waiting
     UdpPacer::Clock::time_point started{};
     for (;;) {
@@ -304,14 +307,23 @@ asio::awaitable<void> serve_udp(Worker& worker, udp::socket& socket, bool wants_
             if (!socket.is_open()) co_return;
             drained_all = static_cast<std::size_t>(received) < kBatch;
         }
-        pacer.drained(drained, started);
-        if (!blocking && !by_window && direct.busy_after(drained, started)) {
+        if (judge.mode() == UdpMode::window) {
+            pacer.drained(drained, started);
+        } else if (!blocking && direct.busy_after(drained, started)) {
             // Blocking mode for recvmmsg only: every other call on this
             // socket passes MSG_DONTWAIT, and Asio's waits do no I/O.
             boost::system::error_code ec;
             socket.native_non_blocking(false, ec);
             if (!ec) direct.enter(UdpDirect::Clock::now());
         }
+        const auto verdicts = judge.verdicts();
+        if (judge.drained(drained, started, pacer.batching() || direct.active())) {
+            // The judge chose the other mode: leave this one; the other's
+            // own streak takes over within a few drains on readability.
+            pacer.stop();
+            direct.leave();
+        }
+        if (judge.verdicts() != verdicts) worker.counters().udp_mode_verdict(judge.window_won());
     }
 }
 

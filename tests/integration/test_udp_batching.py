@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """UDP batching under load (dnsd/net/udp_pacer.hpp): a lone query is answered
 on readability, never held for a window; sustained load switches to timed
-drains, and every answer is still complete and right, TCP included."""
+drains, the worker measures them against waiting in recvmmsg and keeps the
+cheaper (udp_mode_judge.hpp), and every answer is still complete and right,
+TCP included."""
 
 import math
 import random
@@ -186,7 +188,10 @@ class UdpBatchingTests(unittest.TestCase):
         # The window aims at about 16 arrivals (udp_pacer.hpp) and ends when
         # one finds fewer than 2, which this bursty Python client causes now
         # and then: about 4 queries per wake-up is what a busy machine sees.
-        self.assertLess(readable + window, 8000 // 2, "no fewer wake-ups than queries")
+        # After the judge's first epoch (udp_mode_judge.hpp) the worker may
+        # wait in recvmmsg instead, where this client's queries come about
+        # 1.5 to a wake-up: fewer wake-ups than queries either way.
+        self.assertLess(readable + window, 8000, "no fewer wake-ups than queries")
 
     def test_two_busy_sockets_on_one_worker_each_wait_one_window_not_two(self):
         window_us = 10000  # long beside the time to answer a batch, even under ASan
@@ -247,6 +252,30 @@ class UdpBatchingTests(unittest.TestCase):
         self.assertGreater(after[1] - before[1], 0, "the load never switched to timed drains")
         self.assertLess(attempts[-1][0], 1.0,
                         f"median p99 ms added by the window, and p99 with and without it per trial: {attempts}")
+
+    def test_under_sustained_load_the_worker_measures_both_modes_and_chooses(self):
+        """udp_mode_judge.hpp: a worker with a window and one UDP socket tries
+        the window and the direct wait for an epoch each under sustained
+        load and keeps the one that costs it less CPU per query; which one
+        wins is the machine's, so only that a choice was made is checked,
+        and that every answer stayed right through the switches."""
+        metrics = free_port()
+        with Dnsd("--workers", "1", "--metrics-listen", f"127.0.0.1:{metrics}") as server:  # the shipped window
+            before = drains(scrape(metrics))
+            problems = []
+            threads = [threading.Thread(target=closed_loop, args=(server.port, 6000, 16, seed, problems))
+                       for seed in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            body = scrape(metrics)
+        self.assertEqual(problems, [])
+        self.assertGreater(drains(body)[1] - before[1], 0, "the trial never drained on a window")
+        verdicts = {mode: int(n) for mode, n in
+                    re.findall(r'^phx_dnsd_udp_mode_verdicts_total{mode="(\w+)"} (\d+)$', body, re.M)}
+        self.assertEqual(sorted(verdicts), ["direct", "window"], body)
+        self.assertGreaterEqual(sum(verdicts.values()), 1, f"no verdict after 24,000 queries: {verdicts}")
 
     def test_a_zero_window_never_batches(self):
         readable, window = self.run_load(0)
