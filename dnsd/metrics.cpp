@@ -4,7 +4,9 @@
 #include "dnsd/metrics.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fmt/format.h>
+#include <span>
 
 namespace phx::dns {
 namespace {
@@ -29,6 +31,16 @@ std::string rcode_name(std::size_t i) {
 
 std::string type_label(std::size_t i) {
     return i + 1 == QueryCounters::kTypes.size() ? "other" : type_name(QueryCounters::kTypes[i]);
+}
+
+// A counter kept two ways (false, true) per worker, summed over the workers.
+template <typename Get>
+std::array<std::uint64_t, 2> sum_both_ways(std::span<const QueryCounters* const> counters,
+                                           Get get) {
+    std::array<std::uint64_t, 2> sums{};
+    for (const auto* c : counters)
+        for (std::size_t i = 0; i < 2; ++i) sums[i] += get(*c, i == 1);
+    return sums;
 }
 
 } // namespace
@@ -69,18 +81,17 @@ std::string render_metrics(const MetricsSnapshot& s) {
         for (const auto* c : s.counters) n += c->drops(static_cast<DropReason>(i));
         out += fmt::format("phx_dnsd_dropped_total{{reason=\"{}\"}} {}\n", reasons[i], n);
     }
-    std::uint64_t drains[2] = {0, 0};
-    for (const auto* c : s.counters)
-        for (int w = 0; w < 2; ++w) drains[w] += c->udp_drains(w == 1);
+    const auto drains = sum_both_ways(
+        s.counters, [](const QueryCounters& c, bool by_window) { return c.udp_drains(by_window); });
     out += fmt::format("# HELP phx_dnsd_udp_drains_total Times a worker drained a UDP socket: when "
                        "it became readable, or after a batch window under sustained load.\n"
                        "# TYPE phx_dnsd_udp_drains_total counter\n"
                        "phx_dnsd_udp_drains_total{{trigger=\"readable\"}} {}\n"
                        "phx_dnsd_udp_drains_total{{trigger=\"window\"}} {}\n",
                        drains[0], drains[1]);
-    std::uint64_t verdicts[2] = {0, 0};
-    for (const auto* c : s.counters)
-        for (int w = 0; w < 2; ++w) verdicts[w] += c->udp_mode_verdicts(w == 1);
+    const auto verdicts = sum_both_ways(s.counters, [](const QueryCounters& c, bool window) {
+        return c.udp_mode_verdicts(window);
+    });
     out += fmt::format("# HELP phx_dnsd_udp_mode_verdicts_total Times a worker under sustained UDP "
                        "load measured its CPU per query with the batch window and waiting in "
                        "recvmmsg, and chose the mode.\n"

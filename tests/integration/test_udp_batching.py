@@ -164,26 +164,31 @@ class UdpBatchingTests(unittest.TestCase):
             self.assertGreaterEqual(after[0] - before[0], 20)
             self.assertEqual(after[1] - before[1], 0, "a lone query waited for a batch window")
 
-    def run_load(self, window_us):
+    def run_load(self, window_us=None, queries=2000):
+        """Four closed loops of `queries` each and a TCP query beside them,
+        every answer checked; the window in microseconds (None: the shipped
+        one). Returns the readable and window drains it took and the
+        metrics scraped after it."""
         metrics = free_port()
-        with Dnsd("--workers", "1", "--udp-batch-window", str(window_us),
-                  "--metrics-listen", f"127.0.0.1:{metrics}") as server:
+        window = [] if window_us is None else ["--udp-batch-window", str(window_us)]
+        with Dnsd("--workers", "1", *window, "--metrics-listen", f"127.0.0.1:{metrics}") as server:
             before = drains(scrape(metrics))
             problems = []
-            threads = [threading.Thread(target=closed_loop, args=(server.port, 2000, 16, seed, problems))
+            threads = [threading.Thread(target=closed_loop, args=(server.port, queries, 16, seed, problems))
                        for seed in range(4)]
             for t in threads:
                 t.start()
             tcp_reply = server.query("traefik.internal.thinkheads.ai", "A", tcp=True, timeout=5)
             for t in threads:
                 t.join()
-            after = drains(scrape(metrics))
+            body = scrape(metrics)
+            after = drains(body)
             self.assertEqual(problems, [])
             self.assertEqual([r.to_text() for r in tcp_reply.answer[0]], ["10.0.0.153"])
-            return after[0] - before[0], after[1] - before[1]
+            return after[0] - before[0], after[1] - before[1], body
 
     def test_sustained_load_is_answered_in_timed_batches_and_nothing_is_lost(self):
-        readable, window = self.run_load(WINDOW_US)
+        readable, window, _ = self.run_load(WINDOW_US)
         self.assertGreater(window, 0, "the load never switched to timed drains")
         # The window aims at about 16 arrivals (udp_pacer.hpp) and ends when
         # one finds fewer than 2, which this bursty Python client causes now
@@ -255,30 +260,19 @@ class UdpBatchingTests(unittest.TestCase):
 
     def test_under_sustained_load_the_worker_measures_both_modes_and_chooses(self):
         """udp_mode_judge.hpp: a worker with a window and one UDP socket tries
-        the window and the direct wait for an epoch each under sustained
+        the window and the direct wait for two epochs each under sustained
         load and keeps the one that costs it less CPU per query; which one
         wins is the machine's, so only that a choice was made is checked,
         and that every answer stayed right through the switches."""
-        metrics = free_port()
-        with Dnsd("--workers", "1", "--metrics-listen", f"127.0.0.1:{metrics}") as server:  # the shipped window
-            before = drains(scrape(metrics))
-            problems = []
-            threads = [threading.Thread(target=closed_loop, args=(server.port, 6000, 16, seed, problems))
-                       for seed in range(4)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            body = scrape(metrics)
-        self.assertEqual(problems, [])
-        self.assertGreater(drains(body)[1] - before[1], 0, "the trial never drained on a window")
+        _, window, body = self.run_load(queries=6000)  # the shipped window
+        self.assertGreater(window, 0, "the trial never drained on a window")
         verdicts = {mode: int(n) for mode, n in
                     re.findall(r'^phx_dnsd_udp_mode_verdicts_total{mode="(\w+)"} (\d+)$', body, re.M)}
         self.assertEqual(sorted(verdicts), ["direct", "window"], body)
         self.assertGreaterEqual(sum(verdicts.values()), 1, f"no verdict after 24,000 queries: {verdicts}")
 
     def test_a_zero_window_never_batches(self):
-        readable, window = self.run_load(0)
+        readable, window, _ = self.run_load(0)
         self.assertEqual(window, 0)
         self.assertGreater(readable, 0)
 
